@@ -1,0 +1,183 @@
+//! Site assembly: load and validate the content, render every page with the theme, write the
+//! feeds and copy files, all into a staging folder that replaces the output only when the whole
+//! build succeeded.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::content::pages::PageKind;
+use crate::content::{self, Content};
+use crate::diagnostics::Diagnostic;
+use crate::error::{Error, Result};
+use crate::output::Staging;
+use crate::render::views::{PageView, Views};
+use crate::render::{Theme, feeds};
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site folder (with `content/` and optionally `themes/`).
+    pub root: PathBuf,
+    /// Where the site goes; replaced as a whole.
+    pub out: PathBuf,
+    /// Overrides `site.yaml`'s `base_url` (for previews and staging hosts).
+    pub base_url: Option<String>,
+    /// "Today" for upcoming lectures and stale-data warnings.
+    pub today: Date,
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub resources: usize,
+    pub pages: usize,
+    pub files: usize,
+    /// Warnings only (a build with errors returns `Error::Content`).
+    pub diagnostics: Vec<Diagnostic>,
+    pub elapsed: Duration,
+}
+
+/// Today in Asia/Tokyo, where the centre is.
+pub fn today_in_tokyo() -> Date {
+    jiff::Timestamp::now()
+        .in_tz("Asia/Tokyo")
+        .map(|zoned| zoned.date())
+        .unwrap_or_else(|_| jiff::Zoned::now().date())
+}
+
+/// Loads and validates without writing anything (`zaitaku check`).
+pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>)> {
+    let loaded = content::load(root, today)?;
+    Ok((loaded.content, loaded.diagnostics.sorted()))
+}
+
+/// Loads the content, or fails with every diagnostic when any is an error.
+pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
+    let loaded = content::load(root, today)?;
+    let errors = loaded.diagnostics.error_count();
+    let diagnostics = loaded.diagnostics.sorted();
+    match loaded.content {
+        Some(content) if errors == 0 => Ok((content, diagnostics)),
+        _ => Err(Error::Content {
+            errors: errors.max(1),
+            diagnostics,
+        }),
+    }
+}
+
+/// Builds the site. On any error the previous output is left untouched.
+pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    let started = Instant::now();
+    let (mut content, diagnostics) = load_valid(&options.root, options.today)?;
+    if let Some(base_url) = &options.base_url {
+        let mut base_url = base_url.trim().to_owned();
+        if url::Url::parse(&base_url).is_err() {
+            return Err(Error::Setup(format!(
+                "--base-url「{base_url}」は URL ではありません。https://example.jp/ のように指定してください。"
+            )));
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        content.site.base_url = base_url;
+    }
+    let theme = Theme::load(&options.root)?;
+    if options.out.exists() && !options.out.is_dir() {
+        return Err(Error::Setup(format!(
+            "出力先 {} はフォルダではありません。",
+            options.out.display()
+        )));
+    }
+    let staging = Staging::new(&options.out)?;
+    let files = render_site(&content, &theme, options.today, &staging)?;
+    staging.commit()?;
+    Ok(BuildReport {
+        resources: content.resources.len(),
+        pages: content.pages.len(),
+        files,
+        diagnostics,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Renders everything into `staging`; returns the number of files written.
+pub fn render_site(
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    staging: &Staging,
+) -> Result<usize> {
+    let views = Views::new(content, today);
+    let outputs = views.outputs();
+    outputs.par_iter().try_for_each(|output| -> Result<()> {
+        let html = theme.render(output.template, &output.context)?;
+        staging.write(&output.file, html.as_bytes())
+    })?;
+    let mut files = outputs.len();
+
+    let site = &content.site;
+    let mut extra: Vec<(String, String)> = Vec::new();
+    let news: Vec<&PageView> = {
+        let mut news: Vec<&PageView> = views
+            .pages
+            .get(&PageKind::News)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        news.sort_by(|a, b| {
+            b.page
+                .date()
+                .cmp(&a.page.date())
+                .then(a.page.slug.cmp(&b.page.slug))
+        });
+        news
+    };
+    extra.push(("news/atom.xml".to_owned(), feeds::atom(site, &news)));
+    let lectures: Vec<&PageView> = views
+        .pages
+        .get(&PageKind::Lecture)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    for lecture in &lectures {
+        extra.push((
+            format!("{}lecture.ics", lecture.url),
+            feeds::calendar(site, &lecture.page.title, &[lecture], today),
+        ));
+    }
+    let mut upcoming: Vec<&PageView> = lectures
+        .iter()
+        .copied()
+        .filter(|l| l.page.date().is_some_and(|d| d >= today))
+        .collect();
+    upcoming.sort_by_key(|l| l.page.date());
+    extra.push((
+        "lectures/upcoming.ics".to_owned(),
+        feeds::calendar(
+            site,
+            &format!("{} 市民公開講座", site.title),
+            &upcoming,
+            today,
+        ),
+    ));
+    extra.push((
+        "sitemap.xml".to_owned(),
+        feeds::sitemap(site, &Views::sitemap_urls(&outputs)),
+    ));
+    extra.push(("robots.txt".to_owned(), feeds::robots(site)));
+    for (file, text) in &extra {
+        staging.write(file, text.as_bytes())?;
+    }
+    files += extra.len();
+
+    for (relative, bytes) in &theme.static_files {
+        staging.write(relative, bytes)?;
+    }
+    files += theme.static_files.len();
+    for asset in &content.assets {
+        staging.copy(&asset.source, &asset.output)?;
+    }
+    files += content.assets.len();
+    Ok(files)
+}

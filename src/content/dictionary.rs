@@ -1,0 +1,78 @@
+//! `content/dictionary.csv`: the centre's own words for the search dictionary
+//! (`surface,part_of_speech,reading`), checked like any other content.
+
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Position};
+use crate::japanese;
+
+/// One user-dictionary word.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Entry {
+    pub surface: String,
+    pub part_of_speech: String,
+    /// In katakana.
+    pub reading: String,
+}
+
+/// Parses the CSV; lines that are blank or start with `#` are skipped.
+pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = index as u64 + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let columns: Vec<&str> = trimmed.split(',').map(str::trim).collect();
+        if columns.len() != 3 || columns.iter().any(|c| c.is_empty()) {
+            diagnostics.push(
+                Diagnostic::error(file, Position::new(line_number, 1), format!("「{trimmed}」は 3 つの列（表記,品詞,読み）になっていません。"))
+                    .hint("1 行に「ケアマネタイム,名詞,ケアマネタイム」のように、表記・品詞・読み（カタカナ）をコンマで区切って書いてください。"),
+            );
+            continue;
+        }
+        let reading = japanese::nfkc(columns[2]);
+        let reading_column = columns[0].chars().count() + columns[1].chars().count() + 3;
+        if !japanese::is_kana_reading(&reading) {
+            diagnostics.push(
+                Diagnostic::error(
+                    file,
+                    Position::new(line_number, reading_column as u64),
+                    format!("読み「{}」にかな以外の文字があります。", columns[2]),
+                )
+                .field("reading")
+                .hint("読みはカタカナで書いてください。"),
+            );
+            continue;
+        }
+        let reading: String = reading
+            .chars()
+            .map(|c| {
+                if ('\u{3041}'..='\u{3096}').contains(&c) {
+                    char::from_u32(c as u32 + 0x60).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect();
+        if entries.iter().any(|e| e.surface == columns[0]) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    file,
+                    Position::new(line_number, 1),
+                    format!("「{}」が 2 回登録されています。", columns[0]),
+                )
+                .hint("どちらか一方の行を消してください。"),
+            );
+            continue;
+        }
+        entries.push(Entry {
+            surface: columns[0].to_owned(),
+            part_of_speech: columns[1].to_owned(),
+            reading,
+        });
+    }
+    (entries, diagnostics)
+}

@@ -1,0 +1,429 @@
+//! Markdown pages with YAML front matter: plain pages, pamphlet chapters, manga episodes,
+//! lectures (市民公開講座) and news. Each kind has its own front matter, checked as strictly as
+//! facility records.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::fields;
+use crate::diagnostics::{Diagnostic, Position};
+use crate::japanese;
+
+/// The folders of `content/` that hold Markdown pages, and their kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    Page,
+    Pamphlet,
+    Manga,
+    Lecture,
+    News,
+}
+
+impl PageKind {
+    pub fn from_folder(folder: &str) -> Option<PageKind> {
+        match folder {
+            "pages" => Some(PageKind::Page),
+            "pamphlet" => Some(PageKind::Pamphlet),
+            "manga" => Some(PageKind::Manga),
+            "lectures" => Some(PageKind::Lecture),
+            "news" => Some(PageKind::News),
+            _ => None,
+        }
+    }
+
+    /// The output folder: `pages/about.md` is served at `/about/`, the others keep their folder.
+    pub fn url_prefix(self) -> &'static str {
+        match self {
+            PageKind::Page => "",
+            PageKind::Pamphlet => "pamphlet/",
+            PageKind::Manga => "manga/",
+            PageKind::Lecture => "lectures/",
+            PageKind::News => "news/",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFront {
+    title: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    order: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterFront {
+    title: Spanned<String>,
+    order: Spanned<i64>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeFront {
+    title: Spanned<String>,
+    episode: Spanned<i64>,
+    #[serde(default)]
+    summary: Option<String>,
+    panels: Spanned<Vec<PanelFront>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PanelFront {
+    src: Spanned<String>,
+    alt: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LectureFront {
+    title: Spanned<String>,
+    date: Spanned<String>,
+    start: Spanned<String>,
+    end: Spanned<String>,
+    venue: String,
+    address: String,
+    fee: String,
+    #[serde(default)]
+    capacity: Option<u32>,
+    apply: String,
+    organizer: String,
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewsFront {
+    title: Spanned<String>,
+    date: Spanned<String>,
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+/// A manga panel image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Panel {
+    /// Path relative to the episode's folder in the output, e.g. `ep1-1.svg`.
+    pub src: String,
+    pub alt: String,
+}
+
+/// What only some kinds of page have.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum PageDetails {
+    Page {
+        order: i64,
+    },
+    Pamphlet {
+        order: i64,
+    },
+    Manga {
+        episode: i64,
+        panels: Vec<Panel>,
+    },
+    Lecture {
+        date: Date,
+        date_label: String,
+        wareki_label: String,
+        start: String,
+        end: String,
+        venue: String,
+        address: String,
+        fee: String,
+        capacity: Option<u32>,
+        apply: String,
+        organizer: String,
+    },
+    News {
+        date: Date,
+        date_label: String,
+    },
+}
+
+/// A validated Markdown page of any kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub kind: PageKind,
+    /// The file stem, `[a-z0-9-]+`.
+    pub slug: String,
+    /// Site-relative URL path, e.g. `lectures/2025-stage-play/`.
+    pub path: String,
+    pub file: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// The Markdown body (transcript, chapter, details); rendered by the build.
+    pub body: String,
+    /// Line of the file where the body starts.
+    pub body_line: u64,
+    pub details: PageDetails,
+    /// Where `order` / `episode` is written, for duplicate-number messages.
+    #[serde(skip)]
+    pub order_position: Position,
+}
+
+impl Page {
+    pub fn date(&self) -> Option<Date> {
+        match &self.details {
+            PageDetails::Lecture { date, .. } | PageDetails::News { date, .. } => Some(*date),
+            _ => None,
+        }
+    }
+
+    /// The number pages of a kind are ordered by (chapter order, episode number, menu order).
+    pub fn order(&self) -> i64 {
+        match &self.details {
+            PageDetails::Page { order } | PageDetails::Pamphlet { order } => *order,
+            PageDetails::Manga { episode, .. } => *episode,
+            _ => 0,
+        }
+    }
+}
+
+/// Splits `---` front matter from the body. Returns the YAML, the body and the body's line.
+pub fn split_front_matter<'a>(
+    file: &str,
+    text: &'a str,
+) -> Result<(&'a str, &'a str, u64), Diagnostic> {
+    let missing = || {
+        Diagnostic::error(
+            file,
+            Position::new(1, 1),
+            "ページの先頭に「---」で囲んだ見出し情報（front matter）がありません。",
+        )
+        .hint("1 行目に ---、次の行から title: などを書き、もう一度 --- の行で閉じてください。")
+    };
+    let rest = text.strip_prefix("---\n").ok_or_else(missing)?;
+    let mut offset = 0;
+    for (index, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Ok((yaml, body, index as u64 + 3));
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::error(
+        file,
+        Position::new(1, 1),
+        "front matter を閉じる「---」の行がありません。",
+    )
+    .hint("見出し情報の最後に --- だけの行を入れてください。"))
+}
+
+/// Parses and validates one page of `kind`. Diagnostics include warnings for a good page.
+/// `asset_exists` tells whether a file named in the front matter (a manga panel) exists beside
+/// the page.
+pub fn load(
+    kind: PageKind,
+    slug: &str,
+    file: &str,
+    text: &str,
+    asset_exists: &dyn Fn(&str) -> bool,
+) -> (Option<Page>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let (yaml, body, body_line) = match split_front_matter(file, text) {
+        Ok(parts) => parts,
+        Err(error) => return (None, vec![error]),
+    };
+    // Front matter starts on line 2 of the file.
+    let offset = 1;
+    let at = |location: serde_saphyr::Location| crate::yaml::shift(location, offset);
+    let mut error = |location: serde_saphyr::Location, field: &str, message: String, hint: &str| {
+        diagnostics.push(
+            Diagnostic::error(file, at(location), message)
+                .field(field)
+                .hint(hint),
+        )
+    };
+    let check_date = |value: &Spanned<String>,
+                      field: &str,
+                      error: &mut dyn FnMut(serde_saphyr::Location, &str, String, &str)|
+     -> Option<Date> {
+        match fields::date(&value.value) {
+            Ok(date) => Some(date),
+            Err(invalid) => {
+                error(value.referenced, field, invalid.message, &invalid.hint);
+                None
+            }
+        }
+    };
+    let mut order_position = Position::new(2, 1);
+    let parsed: Result<(String, Option<String>, PageDetails), Diagnostic> = match kind {
+        PageKind::Page => crate::yaml::parse::<PageFront>(file, yaml, offset).map(|front| {
+            (
+                front.title.value,
+                front.description,
+                PageDetails::Page {
+                    order: front.order.unwrap_or(100),
+                },
+            )
+        }),
+        PageKind::Pamphlet => crate::yaml::parse::<ChapterFront>(file, yaml, offset).map(|front| {
+            order_position = at(front.order.referenced);
+            (
+                front.title.value,
+                front.description,
+                PageDetails::Pamphlet {
+                    order: front.order.value,
+                },
+            )
+        }),
+        PageKind::Manga => crate::yaml::parse::<EpisodeFront>(file, yaml, offset).map(|front| {
+            order_position = at(front.episode.referenced);
+            if front.panels.value.is_empty() {
+                error(
+                    front.panels.referenced,
+                    "panels",
+                    "コマの画像（panels）が 1 つもありません。".to_owned(),
+                    "panels: の下に「- { src: 画像ファイル名, alt: 画像の説明 }」を書いてください。",
+                );
+            }
+            let mut panels = Vec::new();
+            for (index, panel) in front.panels.value.into_iter().enumerate() {
+                let src = panel.src.value.trim().to_owned();
+                let safe = !src.is_empty()
+                    && !src.contains("..")
+                    && !src.starts_with('/')
+                    && !src.contains('\\')
+                    && !src.contains(':');
+                if !safe {
+                    error(
+                        panel.src.referenced,
+                        &format!("panels[{index}].src"),
+                        format!("画像の場所「{src}」が使えません。"),
+                        "ページと同じフォルダに置いた画像のファイル名を書いてください（例: ep1-1.svg）。",
+                    );
+                } else if !asset_exists(&src) {
+                    error(
+                        panel.src.referenced,
+                        &format!("panels[{index}].src"),
+                        format!("画像「{src}」が見つかりません。"),
+                        "画像ファイルをこのページと同じフォルダに置くか、ファイル名のつづりを確認してください。",
+                    );
+                }
+                if panel.alt.value.trim().is_empty() {
+                    error(
+                        panel.alt.referenced,
+                        &format!("panels[{index}].alt"),
+                        "画像の説明（alt）が空です。".to_owned(),
+                        "目の見えない方が読み上げで内容を知れるよう、コマに描かれていることを文章で書いてください。",
+                    );
+                }
+                panels.push(Panel {
+                    src,
+                    alt: panel.alt.value.trim().to_owned(),
+                });
+            }
+            (
+                front.title.value,
+                front.summary,
+                PageDetails::Manga {
+                    episode: front.episode.value,
+                    panels,
+                },
+            )
+        }),
+        PageKind::Lecture => crate::yaml::parse::<LectureFront>(file, yaml, offset).map(|front| {
+            let date = check_date(&front.date, "date", &mut error);
+            for (value, field) in [(&front.start, "start"), (&front.end, "end")] {
+                if let Err(invalid) = fields::time_of_day(&value.value) {
+                    error(value.referenced, field, invalid.message, &invalid.hint);
+                }
+            }
+            if let (Ok(start), Ok(end)) = (
+                fields::time_of_day(&front.start.value),
+                fields::time_of_day(&front.end.value),
+            ) {
+                if end <= start {
+                    error(
+                        front.end.referenced,
+                        "end",
+                        format!("終了時刻「{}」が開始時刻「{}」より後になっていません。", front.end.value, front.start.value),
+                        "終了は開始より後の時刻にしてください。",
+                    );
+                }
+            }
+            let date = date.unwrap_or_default();
+            (
+                front.title.value,
+                front.summary,
+                PageDetails::Lecture {
+                    date,
+                    date_label: japanese::seireki(date),
+                    wareki_label: japanese::wareki(date),
+                    start: front.start.value,
+                    end: front.end.value,
+                    venue: front.venue,
+                    address: front.address,
+                    fee: front.fee,
+                    capacity: front.capacity,
+                    apply: front.apply,
+                    organizer: front.organizer,
+                },
+            )
+        }),
+        PageKind::News => crate::yaml::parse::<NewsFront>(file, yaml, offset).map(|front| {
+            let date = check_date(&front.date, "date", &mut error).unwrap_or_default();
+            (
+                front.title.value,
+                front.summary,
+                PageDetails::News {
+                    date,
+                    date_label: japanese::seireki(date),
+                },
+            )
+        }),
+    };
+    match parsed {
+        Ok((title, description, details)) => {
+            if title.trim().is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(file, Position::new(2, 1), "題名（title）が空です。")
+                        .field("title")
+                        .hint("ページの題名を書いてください。"),
+                );
+            }
+            let page = Page {
+                kind,
+                slug: slug.to_owned(),
+                path: format!("{}{slug}/", kind.url_prefix()),
+                file: file.to_owned(),
+                title: title.trim().to_owned(),
+                description,
+                body: body.to_owned(),
+                body_line,
+                details,
+                order_position,
+            };
+            (Some(page), diagnostics)
+        }
+        Err(error) => {
+            diagnostics.push(error);
+            (None, diagnostics)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_front_matter() {
+        let (yaml, body, line) = split_front_matter("a.md", "---\ntitle: x\n---\n本文\n").unwrap();
+        assert_eq!(yaml, "title: x\n");
+        assert_eq!(body, "本文\n");
+        assert_eq!(line, 4);
+        assert!(split_front_matter("a.md", "title: x\n").is_err());
+        assert!(split_front_matter("a.md", "---\ntitle: x\n").is_err());
+    }
+}

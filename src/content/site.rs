@@ -1,0 +1,226 @@
+//! `content/site.yaml`: the site's identity, the consultation desk, and the vocabularies
+//! (categories, areas, services, specialties) that facility records refer to by key.
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::fields;
+use crate::diagnostics::{Diagnostic, Diagnostics, Position};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    title: String,
+    organization: String,
+    base_url: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    desk: DeskFile,
+    categories: Vec<TermFile>,
+    areas: Vec<TermFile>,
+    services: Vec<TermFile>,
+    #[serde(default)]
+    specialties: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeskFile {
+    name: String,
+    phone: Spanned<String>,
+    #[serde(default)]
+    fax: Option<Spanned<String>>,
+    #[serde(default)]
+    email: Option<Spanned<String>>,
+    hours: String,
+    #[serde(default)]
+    postal_code: Option<Spanned<String>>,
+    address: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermFile {
+    key: Spanned<String>,
+    label: String,
+}
+
+/// A key and its Japanese label, e.g. `clinic` / 診療所.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Term {
+    pub key: String,
+    pub label: String,
+}
+
+/// 相談窓口.
+#[derive(Debug, Clone, Serialize)]
+pub struct Desk {
+    pub name: String,
+    pub phone: String,
+    pub fax: Option<String>,
+    pub email: Option<String>,
+    pub hours: String,
+    pub postal_code: Option<String>,
+    pub address: String,
+}
+
+/// The validated `site.yaml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteConfig {
+    pub title: String,
+    pub organization: String,
+    /// Always ends with `/`.
+    pub base_url: String,
+    pub description: String,
+    pub desk: Desk,
+    pub categories: Vec<Term>,
+    pub areas: Vec<Term>,
+    pub services: Vec<Term>,
+    pub specialties: Vec<String>,
+}
+
+impl SiteConfig {
+    pub fn category(&self, key: &str) -> Option<&Term> {
+        self.categories.iter().find(|t| t.key == key)
+    }
+
+    pub fn area(&self, key: &str) -> Option<&Term> {
+        self.areas.iter().find(|t| t.key == key)
+    }
+
+    pub fn service(&self, key: &str) -> Option<&Term> {
+        self.services.iter().find(|t| t.key == key)
+    }
+}
+
+fn at(location: serde_saphyr::Location) -> Position {
+    Position::from(location)
+}
+
+fn check_terms(
+    file: &str,
+    vocabulary: &str,
+    terms: Vec<TermFile>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Term> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (index, term) in terms.into_iter().enumerate() {
+        let field = format!("{vocabulary}[{index}].key");
+        if let Err(invalid) = fields::slug(&term.key.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    file,
+                    at(term.key.referenced),
+                    format!("キー「{}」は使えません。", term.key.value),
+                )
+                .field(&field)
+                .hint(invalid.hint.replace("ファイル名", "キー")),
+            );
+        }
+        if seen.contains(&term.key.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    file,
+                    at(term.key.referenced),
+                    format!(
+                        "キー「{}」が {vocabulary} に 2 回あります。",
+                        term.key.value
+                    ),
+                )
+                .field(&field)
+                .hint("キーは重ならないようにしてください。"),
+            );
+        }
+        seen.push(term.key.value.clone());
+        out.push(Term {
+            key: term.key.value,
+            label: term.label,
+        });
+    }
+    if out.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(file, Position::FILE, format!("{vocabulary} が空です。"))
+                .field(vocabulary)
+                .hint("少なくとも 1 つ「- { key: …, label: … }」を書いてください。"),
+        );
+    }
+    out
+}
+
+fn check_phone(
+    file: &str,
+    field: &str,
+    label: &str,
+    value: &Spanned<String>,
+    diagnostics: &mut Diagnostics,
+) {
+    if let Err(invalid) = fields::phone(&value.value, label) {
+        diagnostics.push(
+            Diagnostic::error(file, at(value.referenced), invalid.message)
+                .field(field)
+                .hint(invalid.hint),
+        );
+    }
+}
+
+/// Checks the parsed file; problems go to `diagnostics`.
+pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> SiteConfig {
+    let mut base_url = raw.base_url.value.trim().to_owned();
+    if fields::web_url(&base_url).is_err() {
+        diagnostics.push(
+            Diagnostic::error(
+                file,
+                at(raw.base_url.referenced),
+                format!("サイトのアドレス「{base_url}」が正しくありません。"),
+            )
+            .field("base_url")
+            .hint("https://zaitaku.example.jp/ のように https:// から書いてください。"),
+        );
+    }
+    if !base_url.ends_with('/') {
+        base_url.push('/');
+    }
+    let desk = raw.desk;
+    check_phone(file, "desk.phone", "電話番号", &desk.phone, diagnostics);
+    if let Some(fax) = &desk.fax {
+        check_phone(file, "desk.fax", "FAX番号", fax, diagnostics);
+    }
+    if let Some(email) = &desk.email {
+        if let Err(invalid) = fields::email(&email.value) {
+            diagnostics.push(
+                Diagnostic::error(file, at(email.referenced), invalid.message)
+                    .field("desk.email")
+                    .hint(invalid.hint),
+            );
+        }
+    }
+    if let Some(postal) = &desk.postal_code {
+        if let Err(invalid) = fields::postal_code(&postal.value) {
+            diagnostics.push(
+                Diagnostic::error(file, at(postal.referenced), invalid.message)
+                    .field("desk.postal_code")
+                    .hint(invalid.hint),
+            );
+        }
+    }
+    SiteConfig {
+        description: raw.description.unwrap_or_default(),
+        title: raw.title,
+        organization: raw.organization,
+        base_url,
+        desk: Desk {
+            name: desk.name,
+            phone: desk.phone.value,
+            fax: desk.fax.map(|f| f.value),
+            email: desk.email.map(|e| e.value),
+            hours: desk.hours,
+            postal_code: desk.postal_code.map(|p| p.value),
+            address: desk.address,
+        },
+        categories: check_terms(file, "categories", raw.categories, diagnostics),
+        areas: check_terms(file, "areas", raw.areas, diagnostics),
+        services: check_terms(file, "services", raw.services, diagnostics),
+        specialties: raw.specialties,
+    }
+}

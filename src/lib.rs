@@ -1,0 +1,18 @@
+//! zaitaku: a static-site generator for Japanese home-medical-care support centres
+//! (在宅医療支援センター).
+//!
+//! The pipeline is split the way Zola splits it: [`content`] loads and validates `content/`,
+//! [`markdown`] and [`render`] turn it into pages with the theme's Tera templates, and
+//! [`build`] assembles the whole site into `public/` atomically.
+
+pub mod build;
+pub mod content;
+pub mod diagnostics;
+pub mod error;
+pub mod japanese;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod yaml;
+
+pub use error::{Error, Result};

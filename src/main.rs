@@ -1,0 +1,111 @@
+//! The `zaitaku` command: parses arguments, runs the library, and is the one place that
+//! reports errors to the user and chooses the exit code (0 ok, 1 content errors, 2 usage or
+//! environment).
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use zaitaku::Error;
+use zaitaku::build::{self, BuildOptions};
+use zaitaku::diagnostics::Diagnostic;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let started = Instant::now();
+    let result = run(&cli, started);
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            if let Error::Content { diagnostics, .. } = &error {
+                print_diagnostics(&mut stderr, diagnostics);
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let warnings = diagnostics.len() - errors;
+                let _ = writeln!(
+                    stderr,
+                    "失敗: エラー {errors} 件、警告 {warnings} 件（{:.2} 秒）。public/ は変更していません。",
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                let _ = writeln!(stderr, "エラー: {error}");
+            }
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}
+
+fn print_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        let _ = writeln!(out, "{diagnostic}\n");
+    }
+}
+
+fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
+    let root = &cli.root;
+    match &cli.command {
+        Command::Build {
+            out,
+            base_url,
+            today,
+        } => {
+            let options = BuildOptions {
+                root: root.clone(),
+                out: out.clone().unwrap_or_else(|| root.join("public")),
+                base_url: base_url.clone(),
+                today: today.unwrap_or_else(build::today_in_tokyo),
+            };
+            let report = build::build(&options)?;
+            let mut stderr = std::io::stderr().lock();
+            print_diagnostics(&mut stderr, &report.diagnostics);
+            let _ = writeln!(
+                stderr,
+                "完了: 事業所 {} 件、ページ {} 件、書き出したファイル {} 件、エラー 0 件、警告 {} 件（{:.2} 秒）→ {}",
+                report.resources,
+                report.pages,
+                report.files,
+                report.diagnostics.len(),
+                report.elapsed.as_secs_f64(),
+                options.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { today } => {
+            let today = today.unwrap_or_else(build::today_in_tokyo);
+            let (content, diagnostics) = build::check(root, today)?;
+            let mut stderr = std::io::stderr().lock();
+            print_diagnostics(&mut stderr, &diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = diagnostics.len() - errors;
+            let (resources, pages) = content
+                .as_ref()
+                .map(|c| (c.resources.len(), c.pages.len()))
+                .unwrap_or((0, 0));
+            if errors > 0 {
+                let _ = writeln!(
+                    stderr,
+                    "検査結果: エラー {errors} 件、警告 {warnings} 件（{:.2} 秒）。エラーを直してから build してください。",
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(ExitCode::from(1));
+            }
+            let _ = writeln!(
+                stderr,
+                "検査結果: 事業所 {resources} 件、ページ {pages} 件、エラー 0 件、警告 {warnings} 件（{:.2} 秒）",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Rendering with the theme: loading Tera 2 templates and static files from
+//! `themes/default/` (or the copy built into the binary), and the view data pages are rendered
+//! with.
+
+pub mod feeds;
+pub mod jsonld;
+pub mod views;
+
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+use tera::{Context, Kwargs, State, Tera};
+
+use crate::error::{Error, Result};
+
+/// The default theme, built into the binary so `zaitaku build` works in any site folder.
+static BUILTIN_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// Templates plus the static files (CSS, JS, icons) copied into every site.
+pub struct Theme {
+    tera: Tera,
+    pub static_files: Vec<(String, Vec<u8>)>,
+}
+
+impl Theme {
+    /// Loads `<root>/themes/default` when the site has one, else the built-in theme.
+    pub fn load(root: &Path) -> Result<Theme> {
+        let on_disk = root.join("themes").join("default");
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        if on_disk.is_dir() {
+            for entry in walkdir::WalkDir::new(&on_disk).sort_by_file_name() {
+                let entry = entry
+                    .map_err(|e| Error::Setup(format!("テーマのフォルダを読めません: {e}")))?;
+                if entry.file_type().is_file() {
+                    let relative = crate::diagnostics::display_path(&on_disk, entry.path());
+                    let bytes = std::fs::read(entry.path())
+                        .map_err(|e| Error::io(entry.path(), "読み込み", e))?;
+                    files.push((relative, bytes));
+                }
+            }
+        } else {
+            collect_builtin(&BUILTIN_THEME, &mut files);
+            files.sort();
+        }
+        let mut tera = Tera::new();
+        let mut templates = Vec::new();
+        let mut static_files = Vec::new();
+        for (relative, bytes) in files {
+            if let Some(name) = relative.strip_prefix("templates/") {
+                let text = String::from_utf8(bytes).map_err(|_| Error::Template {
+                    template: name.to_owned(),
+                    message: "UTF-8 ではありません".to_owned(),
+                })?;
+                templates.push((name.to_owned(), text));
+            } else if let Some(name) = relative.strip_prefix("static/") {
+                static_files.push((name.to_owned(), bytes));
+            }
+        }
+        tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .map_err(|e| Error::Template {
+                template: "templates/".to_owned(),
+                message: error_chain(&e),
+            })?;
+        tera.register_filter("tel", tel_filter);
+        Ok(Theme { tera, static_files })
+    }
+
+    pub fn render(&self, template: &str, context: &Context) -> Result<String> {
+        self.tera
+            .render(template, context)
+            .map_err(|e| Error::Template {
+                template: template.to_owned(),
+                message: error_chain(&e),
+            })
+    }
+}
+
+fn collect_builtin(dir: &Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+    for file in dir.files() {
+        out.push((
+            file.path().to_string_lossy().replace('\\', "/"),
+            file.contents().to_vec(),
+        ));
+    }
+    for sub in dir.dirs() {
+        collect_builtin(sub, out);
+    }
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// `088-600-1234` → `088-600-1234` with only digits, `+` and `-` kept, for `tel:` links.
+fn tel_filter(value: &str, _: Kwargs, _: &State) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-' || *c == '+')
+        .collect()
+}
