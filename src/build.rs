@@ -13,7 +13,7 @@ use crate::content::{self, Content};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::output::Staging;
-use crate::render::views::{PageView, Views};
+use crate::render::views::{Output, PageView, Views};
 use crate::render::{Theme, feeds};
 
 /// What to build.
@@ -111,12 +111,19 @@ pub fn render_site(
     staging: &Staging,
 ) -> Result<usize> {
     let views = Views::new(content, today);
-    let outputs = views.outputs();
-    outputs.par_iter().try_for_each(|output| -> Result<()> {
+    let write = |output: Output| -> Result<()> {
         let html = theme.render(output.template, &output.context)?;
         staging.write(&output.file, html.as_bytes())
-    })?;
-    let mut files = outputs.len();
+    };
+    let outputs = views.outputs();
+    let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
+    outputs.into_par_iter().try_for_each(write)?;
+    // The many pages are built, rendered and dropped one by one, keeping memory flat.
+    let jobs = views.jobs();
+    page_files.extend(jobs.iter().map(|job| views.file_of(*job)));
+    jobs.par_iter()
+        .try_for_each(|job| write(views.render_job(*job)))?;
+    let mut files = page_files.len();
 
     let site = &content.site;
     let mut extra: Vec<(String, String)> = Vec::new();
@@ -163,7 +170,7 @@ pub fn render_site(
     ));
     extra.push((
         "sitemap.xml".to_owned(),
-        feeds::sitemap(site, &Views::sitemap_urls(&outputs)),
+        feeds::sitemap(site, &Views::sitemap_urls(&page_files)),
     ));
     extra.push(("robots.txt".to_owned(), feeds::robots(site)));
     for (file, text) in &extra {
@@ -179,5 +186,6 @@ pub fn render_site(
         staging.copy(&asset.source, &asset.output)?;
     }
     files += content.assets.len();
+    files += crate::search::write_index(content, &views, staging)?;
     Ok(files)
 }

@@ -30,12 +30,23 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         today: Option<jiff::civil::Date>,
     },
-    /// content/ を検査し、すべてのエラーと警告を表示する（何も書き出さない）
+    /// content/ を検査し、すべてのエラーと警告を表示する（何も書き出さない）。リンク切れ、
+    /// 確認が 1 年以上前の事業所、重複のおそれ、連絡先のない事業所なども調べる
     Check {
         /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         today: Option<jiff::civil::Date>,
+        #[command(flatten)]
+        site: zaitaku::site_check::CheckArgs,
     },
+    /// プレビュー用のサーバーを起動する（保存するたびに作り直してページを更新する）
+    Serve(zaitaku::serve::ServeArgs),
+    /// 表（Excel・CSV、介護サービス情報公表システムやナビイのデータ）から事業所を取り込む
+    Import(zaitaku::sheet::import::ImportArgs),
+    /// 事業所の一覧を表（Excel・CSV）に書き出す（zaitaku import でそのまま取り込める形）
+    Export(zaitaku::sheet::export::ExportArgs),
+    /// 作成済みのサイト（public/）を検索する
+    Search(zaitaku::search::SearchArgs),
 }
 
 fn parse_date(value: &str) -> Result<jiff::civil::Date, String> {

@@ -13,6 +13,10 @@ pub mod japanese;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod search;
+pub mod serve;
+pub mod sheet;
+pub mod site_check;
 pub mod yaml;
 
 pub use error::{Error, Result};

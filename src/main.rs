@@ -81,31 +81,16 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { today } => {
-            let today = today.unwrap_or_else(build::today_in_tokyo);
-            let (content, diagnostics) = build::check(root, today)?;
-            let mut stderr = std::io::stderr().lock();
-            print_diagnostics(&mut stderr, &diagnostics);
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            let warnings = diagnostics.len() - errors;
-            let (resources, pages) = content
-                .as_ref()
-                .map(|c| (c.resources.len(), c.pages.len()))
-                .unwrap_or((0, 0));
-            if errors > 0 {
-                let _ = writeln!(
-                    stderr,
-                    "検査結果: エラー {errors} 件、警告 {warnings} 件（{:.2} 秒）。エラーを直してから build してください。",
-                    started.elapsed().as_secs_f64()
-                );
-                return Ok(ExitCode::from(1));
-            }
-            let _ = writeln!(
-                stderr,
-                "検査結果: 事業所 {resources} 件、ページ {pages} 件、エラー 0 件、警告 {warnings} 件（{:.2} 秒）",
-                started.elapsed().as_secs_f64()
-            );
+        Command::Search(args) => {
+            zaitaku::search::run(root, args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check { today, site } => {
+            let today = today.unwrap_or_else(build::today_in_tokyo);
+            zaitaku::site_check::command(root, today, site, started)
+        }
+        Command::Serve(args) => zaitaku::serve::command(root, args),
+        Command::Import(args) => zaitaku::sheet::import::command(root, args),
+        Command::Export(args) => zaitaku::sheet::export::command(root, args),
     }
 }

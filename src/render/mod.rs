@@ -56,12 +56,13 @@ impl Theme {
                 static_files.push((name.to_owned(), bytes));
             }
         }
+        // Filters first: adding templates checks that every filter they use exists.
+        tera.register_filter("tel", tel_filter);
         tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
             .map_err(|e| Error::Template {
                 template: "templates/".to_owned(),
                 message: error_chain(&e),
             })?;
-        tera.register_filter("tel", tel_filter);
         Ok(Theme { tera, static_files })
     }
 

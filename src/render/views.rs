@@ -94,23 +94,61 @@ pub struct PageView {
     pub page: Page,
     pub url: String,
     pub html: String,
+    /// Pamphlet chapters only: the body with its headings one level deeper (top level h3), for
+    /// the one-page version where each chapter's title is an h2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html_nested: Option<String>,
     pub toc: Vec<Heading>,
     pub text: String,
 }
 
+/// Renders a page body so that its highest heading becomes `<h{top}>`, whether the author
+/// started at `#` or `##` (a page has its own h1, so the body's sections start at h2).
+fn render_body(page: &Page, top: u8) -> markdown::Rendered {
+    let prefix = format!("{}-h", page.slug);
+    let root = root_prefix(&page.path);
+    let probe = markdown::render_at(&page.body, &prefix, 0, Some(&root));
+    let highest = probe.headings.iter().map(|h| h.level).min().unwrap_or(top);
+    if highest >= top {
+        probe
+    } else {
+        markdown::render_at(&page.body, &prefix, top - highest, Some(&root))
+    }
+}
+
+/// Gives every id in a chapter's HTML, and the `#` links to them, the chapter's slug as a
+/// prefix, so chapters joined on one page keep unique ids (two chapters may both have
+/// `{#contact}`). The HTML comes from the sanitiser, so attributes are always `name="…"` and a
+/// quote inside text is escaped.
+fn prefix_ids(html: &str, slug: &str) -> String {
+    const MARKS: [&str; 2] = [" id=\"", " href=\"#"];
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some((at, mark)) = MARKS
+        .iter()
+        .filter_map(|mark| rest.find(mark).map(|at| (at, *mark)))
+        .min_by_key(|(at, _)| *at)
+    {
+        out.push_str(&rest[..at + mark.len()]);
+        out.push_str(slug);
+        out.push_str("--");
+        rest = &rest[at + mark.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl PageView {
     pub fn of(page: &Page) -> PageView {
-        // Pages have their own h1, so a `#` in the body becomes an h2.
-        let rendered = markdown::render_at(
-            &page.body,
-            &format!("{}-h", page.slug),
-            1,
-            Some(&root_prefix(&page.path)),
-        );
+        // Pages have their own h1, so the body's highest heading becomes an h2.
+        let rendered = render_body(page, 2);
+        let html_nested = (page.kind == PageKind::Pamphlet)
+            .then(|| prefix_ids(&render_body(page, 3).html, &page.slug));
         PageView {
             page: page.clone(),
             url: page.path.clone(),
             html: rendered.html,
+            html_nested,
             toc: rendered
                 .headings
                 .into_iter()
@@ -119,6 +157,35 @@ impl PageView {
             text: rendered.text,
         }
     }
+}
+
+/// Which facility listing a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    Category,
+    Area,
+    Service,
+}
+
+impl ListingKind {
+    /// The URL segment and the `listing_kind` templates see.
+    pub fn segment(self) -> &'static str {
+        match self {
+            ListingKind::Category => "category",
+            ListingKind::Area => "area",
+            ListingKind::Service => "service",
+        }
+    }
+}
+
+/// A page described cheaply; its view data is built only when it is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Resource(usize),
+    Listing(ListingKind, usize),
+    KanaRow(usize),
+    CaremaneAll,
+    CaremaneDay(usize),
 }
 
 /// One page of the site to render.
@@ -139,8 +206,11 @@ pub struct Views<'a> {
     pub content: &'a Content,
     pub today: Date,
     pub pages: BTreeMap<PageKind, Vec<PageView>>,
-    footer: Vec<Link>,
     base_path: String,
+    /// `site` and the footer, serialised once: every page shares them, and tera's values are
+    /// reference-counted, so each page only clones a pointer.
+    site_value: tera::Value,
+    footer_value: tera::Value,
 }
 
 /// The day keys that have their own ケアマネタイム page, and the URL segment for each.
@@ -166,7 +236,7 @@ impl<'a> Views<'a> {
         for page in &content.pages {
             pages.entry(page.kind).or_default().push(PageView::of(page));
         }
-        let footer = pages
+        let footer: Vec<Link> = pages
             .get(&PageKind::Page)
             .map(|list| list.iter().map(|p| link(&p.page.title, &p.url)).collect())
             .unwrap_or_default();
@@ -174,10 +244,11 @@ impl<'a> Views<'a> {
             .map(|u| u.path().to_owned())
             .unwrap_or_else(|_| "/".to_owned());
         Views {
+            site_value: tera::Value::from_serializable(&content.site),
+            footer_value: tera::Value::from_serializable(&footer),
             content,
             today,
             pages,
-            footer,
             base_path,
         }
     }
@@ -190,13 +261,13 @@ impl<'a> Views<'a> {
     fn common(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
         let mut context = Context::new();
         let site = &self.content.site;
-        context.insert("site", site);
+        context.insert_value("site", self.site_value.clone());
         context.insert("root", &root_prefix(url));
         context.insert("url", url);
         context.insert("canonical", &format!("{}{}", site.base_url, url));
         context.insert("title", title);
         context.insert("breadcrumbs", &breadcrumbs);
-        context.insert("footer_pages", &self.footer);
+        context.insert_value("footer_pages", self.footer_value.clone());
         context.insert("today", &self.today.to_string());
         context.insert("today_label", &japanese::seireki(self.today));
         context.insert("description", &site.description);
@@ -293,12 +364,12 @@ impl<'a> Views<'a> {
     }
 
     /// Every page of the site.
+    /// The site's few fixed pages, with their view data. The many pages (facilities,
+    /// listings, ケアマネタイム) are [`Job`]s whose data is built only when rendered.
     pub fn outputs(&self) -> Vec<Output> {
         let mut out = Vec::new();
         out.push(self.home());
-        out.extend(self.directory());
-        out.extend(self.resource_pages());
-        out.extend(self.caremane());
+        out.push(self.directory_index());
         out.extend(self.pamphlet());
         out.extend(self.manga());
         out.extend(self.lectures());
@@ -307,6 +378,62 @@ impl<'a> Views<'a> {
         out.push(self.search_page());
         out.push(self.not_found());
         out
+    }
+
+    /// Every page whose data is built on demand, so a 100,000-record site never holds all of
+    /// them at once.
+    pub fn jobs(&self) -> Vec<Job> {
+        let site = &self.content.site;
+        let mut jobs: Vec<Job> = (0..self.content.resources.len())
+            .map(Job::Resource)
+            .collect();
+        for (kind, terms) in [
+            (ListingKind::Category, &site.categories),
+            (ListingKind::Area, &site.areas),
+            (ListingKind::Service, &site.services),
+        ] {
+            jobs.extend((0..terms.len()).map(|index| Job::Listing(kind, index)));
+        }
+        jobs.extend((0..ROW_SLUGS.len()).map(Job::KanaRow));
+        jobs.push(Job::CaremaneAll);
+        jobs.extend((0..CAREMANE_DAYS.len()).map(Job::CaremaneDay));
+        jobs
+    }
+
+    /// The site-relative file a job writes.
+    pub fn file_of(&self, job: Job) -> String {
+        let site = &self.content.site;
+        match job {
+            Job::Resource(index) => {
+                format!("resources/{}/index.html", self.content.resources[index].id)
+            }
+            Job::Listing(kind, index) => {
+                let terms = match kind {
+                    ListingKind::Category => &site.categories,
+                    ListingKind::Area => &site.areas,
+                    ListingKind::Service => &site.services,
+                };
+                format!(
+                    "resources/{}/{}/index.html",
+                    kind.segment(),
+                    terms[index].key
+                )
+            }
+            Job::KanaRow(index) => format!("resources/kana/{}/index.html", ROW_SLUGS[index].1),
+            Job::CaremaneAll => "caremane-time/index.html".to_owned(),
+            Job::CaremaneDay(index) => format!("caremane-time/{}/index.html", CAREMANE_DAYS[index]),
+        }
+    }
+
+    /// Builds one job's page data.
+    pub fn render_job(&self, job: Job) -> Output {
+        match job {
+            Job::Resource(index) => self.resource_page(&self.content.resources[index]),
+            Job::Listing(kind, index) => self.listing(kind, index),
+            Job::KanaRow(index) => self.kana_row(index),
+            Job::CaremaneAll => self.caremane_all(),
+            Job::CaremaneDay(index) => self.caremane_day(index),
+        }
     }
 
     fn home(&self) -> Output {
@@ -329,11 +456,8 @@ impl<'a> Views<'a> {
         }
     }
 
-    fn directory(&self) -> Vec<Output> {
-        let mut out = Vec::new();
-        let directory_crumbs = vec![Self::home_crumb()];
-        let rows = self.row_groups();
-        let row_links: Vec<TermCount> = rows
+    fn row_links(&self) -> Vec<TermCount> {
+        self.row_groups()
             .iter()
             .map(|(row, slug, members)| TermCount {
                 key: slug.clone(),
@@ -341,167 +465,176 @@ impl<'a> Views<'a> {
                 count: members.len(),
                 url: format!("resources/kana/{slug}/"),
             })
-            .collect();
+            .collect()
+    }
+
+    fn listing_crumbs() -> Vec<Link> {
+        vec![
+            Self::home_crumb(),
+            link("医療・介護の資源を探す", "resources/"),
+        ]
+    }
+
+    fn directory_index(&self) -> Output {
         let mut context = self.common(
             "resources/",
             "医療・介護の資源を探す",
-            directory_crumbs.clone(),
+            vec![Self::home_crumb()],
         );
         context.insert("categories", &self.category_counts());
         context.insert("areas", &self.area_counts());
         context.insert("services", &self.service_counts());
-        context.insert("rows", &row_links);
+        context.insert("rows", &self.row_links());
         context.insert("resource_count", &self.content.resources.len());
-        out.push(Output {
+        Output {
             file: "resources/index.html".to_owned(),
             template: "directory.html",
             context,
-        });
-        let listing_crumbs = vec![
-            Self::home_crumb(),
-            link("医療・介護の資源を探す", "resources/"),
-        ];
-        let site = &self.content.site;
+        }
+    }
 
-        let group_by = |members: &[&Resource],
-                        terms: &[Term],
-                        key_of: &dyn Fn(&Resource) -> Option<String>,
-                        none_label: &str|
-         -> Vec<Group> {
-            let mut groups: Vec<Group> = terms
-                .iter()
-                .map(|t| Group {
-                    key: t.key.clone(),
-                    label: t.label.clone(),
-                    resources: Vec::new(),
-                })
-                .collect();
-            let mut unassigned = Vec::new();
-            for resource in members {
-                match key_of(resource).and_then(|k| groups.iter_mut().find(|g| g.key == k)) {
-                    Some(group) => group.resources.push(Summary::of(resource)),
-                    None => unassigned.push(Summary::of(resource)),
-                }
-            }
-            if !unassigned.is_empty() {
-                groups.push(Group {
-                    key: "none".to_owned(),
-                    label: none_label.to_owned(),
-                    resources: unassigned,
-                });
-            }
-            groups.retain(|g| !g.resources.is_empty());
-            groups
-        };
-        let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
-        let by_category = |r: &Resource| Some(r.category.key.clone());
-
-        for (kind, heading_suffix, terms) in [
-            ("category", "", &site.categories),
-            ("area", "の医療・介護資源", &site.areas),
-            ("service", "ができる事業所", &site.services),
-        ] {
-            for term in terms {
-                let members: Vec<&Resource> = self
-                    .content
-                    .resources
-                    .iter()
-                    .filter(|r| match kind {
-                        "category" => r.category.key == term.key,
-                        "area" => r.area.as_ref().is_some_and(|a| a.key == term.key),
-                        _ => r.services.iter().any(|s| s.key == term.key),
-                    })
-                    .collect();
-                let groups = match kind {
-                    "category" => group_by(&members, &site.areas, &by_area, "圏域未設定"),
-                    _ => group_by(&members, &site.categories, &by_category, "その他"),
-                };
-                let url = format!("resources/{kind}/{}/", term.key);
-                let title = format!("{}{heading_suffix}", term.label);
-                let mut context = self.common(&url, &title, listing_crumbs.clone());
-                context.insert("listing_kind", kind);
-                context.insert("term", term);
-                context.insert("groups", &groups);
-                context.insert("count", &members.len());
-                out.push(Output {
-                    file: format!("{url}index.html"),
-                    template: "listing.html",
-                    context,
-                });
+    fn group_by(
+        members: &[&Resource],
+        terms: &[Term],
+        key_of: &dyn Fn(&Resource) -> Option<String>,
+        none_label: &str,
+    ) -> Vec<Group> {
+        let mut groups: Vec<Group> = terms
+            .iter()
+            .map(|t| Group {
+                key: t.key.clone(),
+                label: t.label.clone(),
+                resources: Vec::new(),
+            })
+            .collect();
+        let mut unassigned = Vec::new();
+        for resource in members {
+            match key_of(resource).and_then(|k| groups.iter_mut().find(|g| g.key == k)) {
+                Some(group) => group.resources.push(Summary::of(resource)),
+                None => unassigned.push(Summary::of(resource)),
             }
         }
-        for (row, slug, members) in rows {
-            let url = format!("resources/kana/{slug}/");
-            let title = format!("{row}行の事業所（五十音順）");
-            let mut context = self.common(&url, &title, listing_crumbs.clone());
-            let groups = vec![Group {
-                key: slug.clone(),
-                label: format!("{row}行"),
-                resources: members.iter().map(|r| Summary::of(r)).collect(),
-            }];
-            context.insert("listing_kind", "kana");
-            context.insert(
-                "term",
-                &Term {
-                    key: slug.clone(),
-                    label: format!("{row}行"),
-                },
-            );
-            context.insert("groups", &groups);
-            context.insert("count", &members.len());
-            context.insert("rows", &row_links);
-            out.push(Output {
-                file: format!("{url}index.html"),
-                template: "listing.html",
-                context,
+        if !unassigned.is_empty() {
+            groups.push(Group {
+                key: "none".to_owned(),
+                label: none_label.to_owned(),
+                resources: unassigned,
             });
         }
-        out
+        groups.retain(|g| !g.resources.is_empty());
+        groups
     }
 
-    fn resource_pages(&self) -> Vec<Output> {
-        let crumbs_base = vec![
-            Self::home_crumb(),
-            link("医療・介護の資源を探す", "resources/"),
-        ];
-        self.content
+    fn listing(&self, kind: ListingKind, index: usize) -> Output {
+        let site = &self.content.site;
+        let (terms, heading_suffix) = match kind {
+            ListingKind::Category => (&site.categories, ""),
+            ListingKind::Area => (&site.areas, "の医療・介護資源"),
+            ListingKind::Service => (&site.services, "ができる事業所"),
+        };
+        let term = &terms[index];
+        let members: Vec<&Resource> = self
+            .content
             .resources
             .iter()
-            .map(|resource| {
-                let url = format!("resources/{}/", resource.id);
-                let mut crumbs = crumbs_base.clone();
-                crumbs.push(link(
-                    &resource.category.label,
-                    format!("resources/category/{}/", resource.category.key),
-                ));
-                let mut context = self.common(&url, &resource.name, crumbs);
-                context.insert("resource", resource);
-                context.insert(
-                    "note_html",
-                    &resource
-                        .note
-                        .as_deref()
-                        .map(|note| markdown::render_note(note, "../../")),
-                );
-                context.insert("map_url", &map_url(resource));
-                context.insert(
-                    "json_ld",
-                    &super::jsonld::facility(resource, &self.content.site),
-                );
-                context.insert("verified_label", &japanese::seireki(resource.verified));
-                Output {
-                    file: format!("{url}index.html"),
-                    template: "resource.html",
-                    context,
-                }
+            .filter(|r| match kind {
+                ListingKind::Category => r.category.key == term.key,
+                ListingKind::Area => r.area.as_ref().is_some_and(|a| a.key == term.key),
+                ListingKind::Service => r.services.iter().any(|s| s.key == term.key),
             })
-            .collect()
+            .collect();
+        let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
+        let by_category = |r: &Resource| Some(r.category.key.clone());
+        let groups = match kind {
+            ListingKind::Category => Self::group_by(&members, &site.areas, &by_area, "圏域未設定"),
+            _ => Self::group_by(&members, &site.categories, &by_category, "その他"),
+        };
+        let url = format!("resources/{}/{}/", kind.segment(), term.key);
+        let title = format!("{}{heading_suffix}", term.label);
+        let mut context = self.common(&url, &title, Self::listing_crumbs());
+        context.insert("listing_kind", kind.segment());
+        context.insert("term", term);
+        context.insert("groups", &groups);
+        context.insert("count", &members.len());
+        Output {
+            file: format!("{url}index.html"),
+            template: "listing.html",
+            context,
+        }
     }
 
-    fn caremane_rows(&self) -> Vec<CaremaneRow> {
+    fn kana_row(&self, index: usize) -> Output {
+        let (row, slug) = ROW_SLUGS[index];
+        let members: Vec<Summary> = self
+            .content
+            .resources
+            .iter()
+            .filter(|r| r.row == row)
+            .map(Summary::of)
+            .collect();
+        let url = format!("resources/kana/{slug}/");
+        let title = format!("{row}行の事業所（五十音順）");
+        let mut context = self.common(&url, &title, Self::listing_crumbs());
+        let count = members.len();
+        let groups = vec![Group {
+            key: slug.to_owned(),
+            label: format!("{row}行"),
+            resources: members,
+        }];
+        context.insert("listing_kind", "kana");
+        context.insert(
+            "term",
+            &Term {
+                key: slug.to_owned(),
+                label: format!("{row}行"),
+            },
+        );
+        context.insert("groups", &groups);
+        context.insert("count", &count);
+        context.insert("rows", &self.row_links());
+        Output {
+            file: format!("{url}index.html"),
+            template: "listing.html",
+            context,
+        }
+    }
+
+    fn resource_page(&self, resource: &Resource) -> Output {
+        let url = format!("resources/{}/", resource.id);
+        let mut crumbs = Self::listing_crumbs();
+        crumbs.push(link(
+            &resource.category.label,
+            format!("resources/category/{}/", resource.category.key),
+        ));
+        let mut context = self.common(&url, &resource.name, crumbs);
+        context.insert("resource", resource);
+        context.insert(
+            "note_html",
+            &resource
+                .note
+                .as_deref()
+                .map(|note| markdown::render_note(note, "../../")),
+        );
+        context.insert("map_url", &map_url(resource));
+        context.insert(
+            "json_ld",
+            &super::jsonld::facility(resource, &self.content.site),
+        );
+        context.insert("verified_label", &japanese::seireki(resource.verified));
+        Output {
+            file: format!("{url}index.html"),
+            template: "resource.html",
+            context,
+        }
+    }
+
+    fn caremane_rows(&self, day: Option<&str>) -> Vec<CaremaneRow> {
         let mut rows = Vec::new();
         for resource in &self.content.resources {
             for window in &resource.caremane_time {
+                if day.is_some_and(|day| !window.days.iter().any(|d| d == day)) {
+                    continue;
+                }
                 rows.push(CaremaneRow {
                     resource: Summary::of(resource),
                     verified: japanese::seireki(resource.verified),
@@ -512,47 +645,47 @@ impl<'a> Views<'a> {
         rows
     }
 
-    fn caremane(&self) -> Vec<Output> {
-        let rows = self.caremane_rows();
-        let days: Vec<Link> = CAREMANE_DAYS
+    fn caremane_days() -> Vec<Link> {
+        CAREMANE_DAYS
             .iter()
             .map(|d| link(japanese::day_long_label(d), format!("caremane-time/{d}/")))
-            .collect();
-        let mut out = Vec::new();
+            .collect()
+    }
+
+    fn caremane_all(&self) -> Output {
         let mut context = self.common("caremane-time/", "ケアマネタイム", vec![Self::home_crumb()]);
-        context.insert("rows", &rows);
-        context.insert("days", &days);
+        context.insert("rows", &self.caremane_rows(None));
+        context.insert("days", &Self::caremane_days());
         context.insert("categories", &self.content.site.categories);
         context.insert("areas", &self.content.site.areas);
-        out.push(Output {
+        Output {
             file: "caremane-time/index.html".to_owned(),
             template: "caremane.html",
             context,
-        });
-        for day in CAREMANE_DAYS {
-            let mut day_rows: Vec<&CaremaneRow> = rows
-                .iter()
-                .filter(|r| r.window.days.iter().any(|d| d == day))
-                .collect();
-            day_rows.sort_by_key(|r| r.window.from_minutes);
-            let url = format!("caremane-time/{day}/");
-            let title = format!("{}のケアマネタイム", japanese::day_long_label(day));
-            let mut context = self.common(
-                &url,
-                &title,
-                vec![Self::home_crumb(), link("ケアマネタイム", "caremane-time/")],
-            );
-            context.insert("day", day);
-            context.insert("day_label", japanese::day_long_label(day));
-            context.insert("rows", &day_rows);
-            context.insert("days", &days);
-            out.push(Output {
-                file: format!("{url}index.html"),
-                template: "caremane_day.html",
-                context,
-            });
         }
-        out
+    }
+
+    fn caremane_day(&self, index: usize) -> Output {
+        let day = CAREMANE_DAYS[index];
+        let mut rows = self.caremane_rows(Some(day));
+        // Stable: facilities with the same start stay in 五十音順.
+        rows.sort_by_key(|r| r.window.from_minutes);
+        let url = format!("caremane-time/{day}/");
+        let title = format!("{}のケアマネタイム", japanese::day_long_label(day));
+        let mut context = self.common(
+            &url,
+            &title,
+            vec![Self::home_crumb(), link("ケアマネタイム", "caremane-time/")],
+        );
+        context.insert("day", day);
+        context.insert("day_label", japanese::day_long_label(day));
+        context.insert("rows", &rows);
+        context.insert("days", &Self::caremane_days());
+        Output {
+            file: format!("{url}index.html"),
+            template: "caremane_day.html",
+            context,
+        }
     }
 
     fn sequence(
@@ -738,11 +871,11 @@ impl<'a> Views<'a> {
     }
 
     /// Every site-relative URL of an HTML page, for the sitemap.
-    pub fn sitemap_urls(outputs: &[Output]) -> Vec<String> {
-        outputs
+    pub fn sitemap_urls(files: &[String]) -> Vec<String> {
+        files
             .iter()
-            .filter(|o| o.file.ends_with("index.html"))
-            .map(|o| o.file.trim_end_matches("index.html").to_owned())
+            .filter(|file| file.ends_with("index.html"))
+            .map(|file| file.trim_end_matches("index.html").to_owned())
             .collect()
     }
 }
@@ -759,5 +892,19 @@ pub fn map_url(resource: &Resource) -> String {
             "https://www.openstreetmap.org/search?query={}",
             url::form_urlencoded::byte_serialize(resource.address.as_bytes()).collect::<String>()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chapter_ids_and_their_links_get_the_chapter_prefix() {
+        let html = "<h3 id=\"contact\">相談先</h3><p>id=&quot;x&quot; <a href=\"#contact\">戻る</a> <a href=\"../x/#y\">他</a></p>";
+        assert_eq!(
+            prefix_ids(html, "hiyou"),
+            "<h3 id=\"hiyou--contact\">相談先</h3><p>id=&quot;x&quot; <a href=\"#hiyou--contact\">戻る</a> <a href=\"../x/#y\">他</a></p>"
+        );
     }
 }

@@ -1,0 +1,181 @@
+//! Benchmark of `zaitaku serve`: how long from saving one record to the reload event the open
+//! pages receive.
+//!
+//! ```text
+//! cargo build --release
+//! cargo run --release --example bench-serve -- [--site DIR] [--runs N]
+//! ```
+//!
+//! It copies the site (default: the sample site of this repository) to a temporary folder,
+//! starts `target/release/zaitaku serve --port 0` on it, listens to the server-sent events like
+//! a browser does, then edits one record N times (a phone number, alternately two values) and
+//! measures, for each save, the time until the reload event arrives. It also times the phases
+//! of one rebuild in-process (load and validate, render, swap in).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut site = repo.clone();
+    let mut runs = 20usize;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--site" => site = PathBuf::from(args.next().expect("--site DIR")),
+            "--runs" => runs = args.next().expect("--runs N").parse().expect("a number"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&site.join("content"), &work.path().join("content"));
+    if site.join("themes").is_dir() {
+        copy_tree(&site.join("themes"), &work.path().join("themes"));
+    }
+    let today = jiff::civil::Date::new(2026, 11, 22).unwrap();
+
+    // Phases of one rebuild, in-process.
+    let out = work.path().join("phases").join("site");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let mut load = Vec::new();
+    let mut render = Vec::new();
+    let mut commit = Vec::new();
+    let theme = zaitaku::render::Theme::load(work.path()).unwrap();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let (content, _) = zaitaku::build::load_valid(work.path(), today).unwrap();
+        load.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let staging = zaitaku::output::Staging::new(&out).unwrap();
+        zaitaku::build::render_site(&content, &theme, today, &staging).unwrap();
+        render.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        staging.commit().unwrap();
+        commit.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "rebuild phases (median of 5): load+validate {:.0} ms, render+write {:.0} ms, swap {:.0} ms",
+        median(&mut load),
+        median(&mut render),
+        median(&mut commit)
+    );
+
+    // The real server.
+    let binary = std::env::var_os("ZAITAKU_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("target").join("release").join("zaitaku"));
+    let mut child = Command::new(&binary)
+        .args(["--root"])
+        .arg(work.path())
+        .args(["serve", "--port", "0", "--today", "2026-11-22"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "start {}: {e} (run cargo build --release first)",
+                binary.display()
+            )
+        });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            break rest.trim_end_matches('/').parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let mut events = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    events
+        .write_all(b"GET /__zaitaku/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        .unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buffer = [0u8; 4096];
+    let mut received = String::new();
+    let mut next_event = |received: &mut String| -> String {
+        loop {
+            if let Some(start) = received.find("data:") {
+                if let Some(end) = received[start..].find('\n') {
+                    let data = received[start + 5..start + end].trim().to_owned();
+                    received.drain(..start + end);
+                    return data;
+                }
+            }
+            let n = events.read(&mut buffer).expect("reload event within 10 s");
+            assert!(n > 0, "server closed the event stream");
+            received.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    };
+    let first = next_event(&mut received);
+    println!("connected to port {port}, build generation {first}");
+
+    let record = walkdir::WalkDir::new(work.path().join("content").join("resources"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        .unwrap()
+        .into_path();
+    let original = std::fs::read_to_string(&record).unwrap();
+    let phone_line = original
+        .lines()
+        .find(|l| l.starts_with("phone:"))
+        .expect("the record has a phone")
+        .to_owned();
+    let mut times = Vec::new();
+    for run in 0..runs {
+        std::thread::sleep(Duration::from_millis(300));
+        let phone = if run % 2 == 0 {
+            "phone: 088-699-0001"
+        } else {
+            "phone: 088-699-0002"
+        };
+        let edited = original.replace(&phone_line, phone);
+        let started = Instant::now();
+        std::fs::write(&record, edited).unwrap();
+        let generation = next_event(&mut received);
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        times.push(elapsed);
+        println!(
+            "save {:>2}: reload event (generation {generation}) after {elapsed:.0} ms",
+            run + 1
+        );
+    }
+    std::fs::write(&record, original).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "save → reload event over {runs} saves of {}: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+        record.strip_prefix(work.path()).unwrap().display(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.9),
+        times[times.len() - 1]
+    );
+}

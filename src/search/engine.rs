@@ -1,0 +1,686 @@
+//! Searching the exported index: query analysis, ranking and snippets. This is the algorithm
+//! of `themes/default/static/assets/search-engine.js`, step for step, on the same files, so
+//! `zaitaku search` and the browser give the same results in the same order.
+//!
+//! **Query analysis.** The query is prepped and split into words at spaces and punctuation.
+//! Legal-entity prefixes are dropped. A word that occurs in the index as it is (as a word or
+//! as a substring) is searched for as it is. Otherwise noise words (電話番号, 教えて …) are
+//! cut out, runs of particles after a kanji or katakana word split it (在宅酸素|ができる|診療所),
+//! and what is still not in the index is segmented against the index's own vocabulary and
+//! n-grams, cheapest first (each searched piece costs 10, a dropped particle 9 or 6; a
+//! character found nowhere makes the query find nothing).
+//!
+//! **Ranking.** A clause's score in a document is the larger of its word impact and its
+//! substring impact (the smallest impact among its n-grams). Documents must match every
+//! clause; their score is the sum. Ties go to the shorter title, then to the document order
+//! (facilities in 五十音順, then pages). Everything is integer arithmetic.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::format::{self, Fragment, Meta, Postings, TermEntry};
+use super::normalize::{self, is_boundary, is_dash, is_hiragana, is_space};
+use crate::error::{Error, Result};
+
+/// Queries are cut to this many characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Where the analysis finds terms.
+pub trait Terms {
+    fn entry(&self, term: &str) -> Option<Rc<TermEntry>>;
+}
+
+/// The prebuilt index in a built site.
+pub struct SearchIndex {
+    dir: PathBuf,
+    pub meta: Meta,
+    chunks: RefCell<HashMap<usize, Rc<Vec<Rc<TermEntry>>>>>,
+}
+
+impl SearchIndex {
+    /// Opens `<site>/search-index/`.
+    pub fn open(site: &Path) -> Result<SearchIndex> {
+        let dir = site.join(format::DIR);
+        let meta_path = dir.join("meta.bin");
+        if !meta_path.is_file() {
+            return Err(Error::Setup(format!(
+                "検索インデックスがありません: {}\n  先に zaitaku build でサイトを作ってください（--site で作ったサイトのフォルダを指定することもできます）。",
+                meta_path.display()
+            )));
+        }
+        let meta: Meta = format::read_json(&meta_path)?;
+        if meta.format != format::FORMAT {
+            return Err(Error::Setup(format!(
+                "検索インデックス {} は別の版の zaitaku で作られています。zaitaku build で作り直してください。",
+                dir.display()
+            )));
+        }
+        Ok(SearchIndex {
+            dir,
+            meta,
+            chunks: RefCell::new(HashMap::new()),
+        })
+    }
+
+    fn chunk(&self, number: usize) -> Option<Rc<Vec<Rc<TermEntry>>>> {
+        if let Some(chunk) = self.chunks.borrow().get(&number) {
+            return Some(chunk.clone());
+        }
+        let path = self.dir.join("t").join(format!("{number}.bin"));
+        let value: serde_json::Value = format::read_json(&path).ok()?;
+        let entries: Vec<Rc<TermEntry>> = format::decode_chunk(&value)
+            .into_iter()
+            .map(Rc::new)
+            .collect();
+        let chunk = Rc::new(entries);
+        self.chunks.borrow_mut().insert(number, chunk.clone());
+        Some(chunk)
+    }
+
+    /// The chunk whose first term is the last one <= `term`.
+    fn chunk_of(&self, term: &str) -> Option<usize> {
+        self.meta
+            .chunks
+            .partition_point(|first| first.as_str() <= term)
+            .checked_sub(1)
+    }
+
+    /// The term chunks the browser fetches for a query (`prefetch` in search-engine.js): for
+    /// every character of every string the analysis may look up, the chunk of the character
+    /// and the chunks of all terms starting with it and the next character.
+    pub fn chunks_for(&self, query: &str) -> std::collections::BTreeSet<usize> {
+        let mut wanted = std::collections::BTreeSet::new();
+        for s in lookups(query) {
+            let chars = chars_of(&s);
+            for k in 0..chars.len() {
+                wanted.extend(self.chunk_of(&chars[k].to_string()));
+                if k + 2 <= chars.len() {
+                    let prefix = string_of(&chars[k..k + 2]);
+                    let first = self.chunk_of(&prefix).unwrap_or(0);
+                    wanted.insert(first);
+                    let mut j = first + 1;
+                    while j < self.meta.chunks.len() && self.meta.chunks[j].starts_with(&prefix) {
+                        wanted.insert(j);
+                        j += 1;
+                    }
+                }
+            }
+        }
+        wanted
+    }
+
+    /// The folder of the index files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn fragment(&self, doc: u32) -> Result<Fragment> {
+        format::read_json(&self.dir.join("f").join(format!("{doc}.bin")))
+    }
+}
+
+impl Terms for SearchIndex {
+    fn entry(&self, term: &str) -> Option<Rc<TermEntry>> {
+        let number = self.chunk_of(term)?;
+        let chunk = self.chunk(number)?;
+        chunk
+            .binary_search_by(|e| e.term.as_str().cmp(term))
+            .ok()
+            .map(|i| chunk[i].clone())
+    }
+}
+
+/// What a query means to the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Normalised strings every result must match.
+    pub clauses: Vec<String>,
+    /// A part of the query occurs nowhere: nothing can match.
+    pub impossible: bool,
+}
+
+fn chars_of(text: &str) -> Vec<char> {
+    text.chars().collect()
+}
+
+fn string_of(chars: &[char]) -> String {
+    chars.iter().collect()
+}
+
+/// Splits prepped text into words at spaces and punctuation (dashes stay).
+fn split_words(chars: &[char]) -> Vec<Vec<char>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    for &c in chars {
+        if is_space(c) || (is_boundary(c) && !is_dash(c)) {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Whether `run` is made of particles only.
+fn particles_only(run: &[char], particles: &[Vec<char>]) -> bool {
+    let n = run.len();
+    let mut ok = vec![false; n + 1];
+    ok[n] = true;
+    for i in (0..n).rev() {
+        ok[i] = particles
+            .iter()
+            .any(|p| run[i..].starts_with(p) && ok[i + p.len()]);
+    }
+    ok[0]
+}
+
+/// Splits at particle runs that follow a non-hiragana character.
+fn split_particles(part: &[char], particles: &[Vec<char>]) -> Vec<Vec<char>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < part.len() {
+        if is_hiragana(part[i]) && i > 0 {
+            let mut j = i;
+            while j < part.len() && is_hiragana(part[j]) {
+                j += 1;
+            }
+            if particles_only(&part[i..j], particles) {
+                if i > start {
+                    out.push(part[start..i].to_vec());
+                }
+                start = j;
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    if start < part.len() {
+        out.push(part[start..].to_vec());
+    }
+    out
+}
+
+/// Cuts noise words out of a word.
+fn cut_noise(word: &[char], noise: &[Vec<char>]) -> Vec<Vec<char>> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut i = 0;
+    while i < word.len() {
+        if let Some(found) = noise.iter().find(|n| word[i..].starts_with(n)) {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            i += found.len();
+            continue;
+        }
+        current.push(word[i]);
+        i += 1;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Intersection of sorted document lists.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn docs_of(postings: &Postings) -> Vec<u32> {
+    postings.iter().map(|&(d, _)| d).collect()
+}
+
+/// The n-grams a clause is looked up by: itself up to 2 characters, else its trigrams.
+pub fn clause_grams(clause: &[char]) -> Vec<String> {
+    if clause.len() <= 2 {
+        vec![string_of(clause)]
+    } else {
+        (0..=clause.len() - 3)
+            .map(|i| string_of(&clause[i..i + 3]))
+            .collect()
+    }
+}
+
+struct Lookup<'a, T: Terms> {
+    terms: &'a T,
+    present: RefCell<HashMap<String, bool>>,
+}
+
+impl<T: Terms> Lookup<'_, T> {
+    fn gram_docs(&self, s: &[char]) -> Vec<u32> {
+        let mut docs: Option<Vec<u32>> = None;
+        for gram in clause_grams(s) {
+            let Some(entry) = self.terms.entry(&gram) else {
+                return Vec::new();
+            };
+            let these = docs_of(&entry.grams);
+            docs = Some(match docs {
+                None => these,
+                Some(previous) => intersect(&previous, &these),
+            });
+            if docs.as_ref().is_some_and(Vec::is_empty) {
+                return Vec::new();
+            }
+        }
+        docs.unwrap_or_default()
+    }
+
+    fn present(&self, s: &[char]) -> bool {
+        if s.is_empty() {
+            return false;
+        }
+        let key = string_of(s);
+        if let Some(&known) = self.present.borrow().get(&key) {
+            return known;
+        }
+        let found = self.terms.entry(&key).is_some_and(|e| !e.words.is_empty())
+            || !self.gram_docs(s).is_empty();
+        self.present.borrow_mut().insert(key, found);
+        found
+    }
+}
+
+fn is_alnum_dash(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-'
+}
+
+/// Segments a normalised piece against the index: `None` for a character found nowhere.
+fn segment<T: Terms>(
+    piece: &[char],
+    lookup: &Lookup<'_, T>,
+    stop: &HashSet<String>,
+) -> Option<Vec<String>> {
+    const UNKNOWN: u32 = 1000;
+    let n = piece.len();
+    // best[i] = (cost, length of the first edge, searched?) for piece[i..].
+    let mut best: Vec<(u32, usize, bool)> = vec![(0, 0, false); n + 1];
+    // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
+    let glued = |k: usize| k > 0 && k < n && is_alnum_dash(piece[k - 1]) && is_alnum_dash(piece[k]);
+    for i in (0..n).rev() {
+        let mut choice: Option<(u32, usize, bool)> = None;
+        for length in (1..=n - i).rev() {
+            if glued(i) || glued(i + length) {
+                continue;
+            }
+            let s = &piece[i..i + length];
+            let (cost, searched) = if stop.contains(&string_of(s)) {
+                (if length == 1 { 9 } else { 6 }, false)
+            } else if lookup.present(s) {
+                (10, true)
+            } else {
+                continue;
+            };
+            let total = cost + best[i + length].0;
+            if choice.is_none_or(|(c, _, _)| total < c) {
+                choice = Some((total, length, searched));
+            }
+        }
+        best[i] = choice.unwrap_or((UNKNOWN + best[i + 1].0, 1, true));
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let (_, length, searched) = best[i];
+        let s = &piece[i..i + length];
+        if searched {
+            if !lookup.present(s) {
+                return None;
+            }
+            out.push(string_of(s));
+        }
+        i += length;
+    }
+    Some(out)
+}
+
+/// The folded strings whose characters' term ranges a query may look up (for the browser's
+/// prefetching; Rust loads chunks as it goes).
+pub fn lookups(query: &str) -> Vec<String> {
+    let rules = normalize::rules();
+    let mut out = Vec::new();
+    for word in query_words(query) {
+        out.push(normalize::fold(&string_of(&word)));
+        for part in cut_noise(&word, &rules.noise) {
+            for sub in split_particles(&part, &rules.particles) {
+                out.push(normalize::fold(&string_of(&sub)));
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.dedup();
+    out
+}
+
+/// The query's words after legal-entity prefixes are dropped.
+fn query_words(query: &str) -> Vec<Vec<char>> {
+    let rules = normalize::rules();
+    let mut prepped: Vec<char> = chars_of(&normalize::prep(query));
+    prepped.truncate(MAX_QUERY_CHARS);
+    // Bracketed abbreviations such as (株) go first, before brackets split words.
+    for prefix in rules
+        .legal_prefixes
+        .iter()
+        .filter(|p| p.iter().any(|&c| is_boundary(c)))
+    {
+        let mut i = 0;
+        while i + prefix.len() <= prepped.len() {
+            if prepped[i..].starts_with(prefix) && prepped.len() > prefix.len() {
+                prepped.splice(i..i + prefix.len(), [' ']);
+            }
+            i += 1;
+        }
+    }
+    let words = split_words(&prepped);
+    let mut kept = Vec::new();
+    let mut legal_only = Vec::new();
+    for word in words {
+        let mut word = word;
+        let mut whole = false;
+        for prefix in &rules.legal_prefixes {
+            if word.starts_with(prefix) {
+                if word.len() > prefix.len() {
+                    word = word[prefix.len()..].to_vec();
+                } else {
+                    whole = true;
+                }
+                break;
+            }
+        }
+        if whole {
+            legal_only.push(word);
+        } else {
+            kept.push(word);
+        }
+    }
+    if kept.is_empty() { legal_only } else { kept }
+}
+
+/// Analyses a query against the index.
+pub fn analyze<T: Terms>(query: &str, terms: &T) -> Analysis {
+    let rules = normalize::rules();
+    let lookup = Lookup {
+        terms,
+        present: RefCell::new(HashMap::new()),
+    };
+    let mut clauses: Vec<String> = Vec::new();
+    let push = |clause: String, clauses: &mut Vec<String>| {
+        if !clauses.contains(&clause) {
+            clauses.push(clause);
+        }
+    };
+    for word in query_words(query) {
+        let folded = chars_of(&normalize::fold(&string_of(&word)));
+        if folded.is_empty() {
+            continue;
+        }
+        if lookup.present(&folded) {
+            push(string_of(&folded), &mut clauses);
+            continue;
+        }
+        for part in cut_noise(&word, &rules.noise) {
+            for sub in split_particles(&part, &rules.particles) {
+                let folded = chars_of(&normalize::fold(&string_of(&sub)));
+                if folded.is_empty() || rules.stop.contains(&string_of(&folded)) {
+                    continue;
+                }
+                if lookup.present(&folded) {
+                    push(string_of(&folded), &mut clauses);
+                    continue;
+                }
+                match segment(&folded, &lookup, &rules.stop) {
+                    Some(pieces) => {
+                        for piece in pieces {
+                            push(piece, &mut clauses);
+                        }
+                    }
+                    None => {
+                        return Analysis {
+                            clauses,
+                            impossible: true,
+                        };
+                    }
+                }
+            }
+        }
+    }
+    Analysis {
+        clauses,
+        impossible: false,
+    }
+}
+
+/// Per-document scores of one clause, sorted by document.
+fn clause_scores<T: Terms>(clause: &str, terms: &T) -> Postings {
+    let chars = chars_of(clause);
+    let words = terms
+        .entry(clause)
+        .map(|e| e.words.clone())
+        .unwrap_or_default();
+    // Substring: the smallest impact among the clause's n-grams, in documents that have all.
+    let mut grams: Option<Postings> = None;
+    for gram in clause_grams(&chars) {
+        let these = terms
+            .entry(&gram)
+            .map(|e| e.grams.clone())
+            .unwrap_or_default();
+        grams = Some(match grams {
+            None => these,
+            Some(previous) => {
+                let (mut i, mut j) = (0, 0);
+                let mut out = Vec::new();
+                while i < previous.len() && j < these.len() {
+                    match previous[i].0.cmp(&these[j].0) {
+                        std::cmp::Ordering::Less => i += 1,
+                        std::cmp::Ordering::Greater => j += 1,
+                        std::cmp::Ordering::Equal => {
+                            out.push((previous[i].0, previous[i].1.min(these[j].1)));
+                            i += 1;
+                            j += 1;
+                        }
+                    }
+                }
+                out
+            }
+        });
+    }
+    let grams = grams.unwrap_or_default();
+    // Union, taking the larger score.
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(words.len().max(grams.len()));
+    while i < words.len() || j < grams.len() {
+        let take_word = j >= grams.len() || (i < words.len() && words[i].0 < grams[j].0);
+        let take_gram = i >= words.len() || (j < grams.len() && grams[j].0 < words[i].0);
+        if take_word {
+            out.push(words[i]);
+            i += 1;
+        } else if take_gram {
+            out.push(grams[j]);
+            j += 1;
+        } else {
+            out.push((words[i].0, words[i].1.max(grams[j].1)));
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Facet filters by index into the labels (`None`: any).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filters {
+    pub category: Option<usize>,
+    pub area: Option<usize>,
+    pub service: Option<usize>,
+}
+
+/// A ranked document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub doc: u32,
+    pub score: u32,
+}
+
+/// The documents that match every clause, best first, before filtering.
+pub fn rank<T: Terms>(analysis: &Analysis, terms: &T, meta: &Meta) -> Vec<Hit> {
+    if analysis.impossible || analysis.clauses.is_empty() {
+        return Vec::new();
+    }
+    let mut total: Option<Postings> = None;
+    for clause in &analysis.clauses {
+        let scores = clause_scores(clause, terms);
+        total = Some(match total {
+            None => scores,
+            Some(previous) => {
+                let (mut i, mut j) = (0, 0);
+                let mut out = Vec::new();
+                while i < previous.len() && j < scores.len() {
+                    match previous[i].0.cmp(&scores[j].0) {
+                        std::cmp::Ordering::Less => i += 1,
+                        std::cmp::Ordering::Greater => j += 1,
+                        std::cmp::Ordering::Equal => {
+                            out.push((previous[i].0, previous[i].1 + scores[j].1));
+                            i += 1;
+                            j += 1;
+                        }
+                    }
+                }
+                out
+            }
+        });
+        if total.as_ref().is_some_and(Vec::is_empty) {
+            break;
+        }
+    }
+    let mut hits: Vec<Hit> = total
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&(doc, score)| score > 0 && (doc as usize) < meta.count)
+        .map(|(doc, score)| Hit { doc, score })
+        .collect();
+    let tlen = &meta.docs.tlen;
+    hits.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(tlen[a.doc as usize].cmp(&tlen[b.doc as usize]))
+            .then(a.doc.cmp(&b.doc))
+    });
+    hits
+}
+
+/// Whether a document passes the filters.
+pub fn passes(meta: &Meta, doc: u32, filters: &Filters) -> bool {
+    let d = doc as usize;
+    filters
+        .category
+        .is_none_or(|c| meta.docs.cat[d] == c as i32)
+        && filters.area.is_none_or(|a| meta.docs.area[d] == a as i32)
+        && filters
+            .service
+            .is_none_or(|s| meta.docs.svc[d] >> s & 1 == 1)
+}
+
+/// A snippet of `text` around the first match of any clause: the text (with `…` where cut)
+/// and the highlighted ranges in characters.
+pub fn snippet(text: &str, clauses: &[String], width: usize) -> (String, Vec<(usize, usize)>) {
+    let original = chars_of(text);
+    let normalized = normalize::normalize(text);
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    let mut ordered: Vec<Vec<char>> = clauses.iter().map(|c| chars_of(c)).collect();
+    ordered.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    for clause in &ordered {
+        if clause.is_empty() || clause.len() > normalized.chars.len() {
+            continue;
+        }
+        for p in 0..=normalized.chars.len() - clause.len() {
+            if normalized.chars[p..p + clause.len()] == clause[..] {
+                let start = normalized.source[p];
+                let mut end = normalized.source[p + clause.len() - 1] + 1;
+                while end < original.len()
+                    && matches!(
+                        original[end],
+                        '\u{0300}'..='\u{036F}' | '\u{3099}' | '\u{309A}' | '\u{FF9E}' | '\u{FF9F}'
+                    )
+                {
+                    end += 1;
+                }
+                if !found.iter().any(|&(s, e)| start < e && s < end) {
+                    found.push((start, end));
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    let first = found.first().map_or(0, |&(s, _)| s);
+    let start = first.saturating_sub(width / 4);
+    let end = (start + width).min(original.len());
+    let mut out = String::new();
+    let offset = if start > 0 {
+        out.push('…');
+        1
+    } else {
+        0
+    };
+    out.extend(&original[start..end]);
+    if end < original.len() {
+        out.push('…');
+    }
+    let highlights = found
+        .into_iter()
+        .filter(|&(s, e)| s >= start && e <= end)
+        .map(|(s, e)| (s - start + offset, e - start + offset))
+        .collect();
+    (out, highlights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_particles_noise() {
+        let rules = normalize::rules();
+        let words = query_words("医療法人社団 髙橋会　(株)ひまわり");
+        let words: Vec<String> = words.iter().map(|w| string_of(w)).collect();
+        assert_eq!(words, vec!["高橋会", "ひまわり"]);
+        let parts = split_particles(&chars_of("在宅酸素ができる診療所"), &rules.particles);
+        let parts: Vec<String> = parts.iter().map(|w| string_of(w)).collect();
+        assert_eq!(parts, vec!["在宅酸素", "診療所"]);
+        let parts = split_particles(&chars_of("たかはし内科"), &rules.particles);
+        assert_eq!(parts.len(), 1);
+        let parts = cut_noise(&chars_of("訪問看護の電話番号を教えて"), &rules.noise);
+        let parts: Vec<String> = parts.iter().map(|w| string_of(w)).collect();
+        assert_eq!(parts, vec!["訪問看護の", "を"]);
+    }
+
+    #[test]
+    fn snippets() {
+        let (text, highlights) = snippet("徳島市南昭和町一丁目", &["昭和町".to_owned()], 40);
+        assert_eq!(text, "徳島市南昭和町一丁目");
+        assert_eq!(highlights, vec![(4, 7)]);
+        let (_, highlights) = snippet("ｸﾘﾆｯｸです", &["クリニツク".to_owned()], 40);
+        assert_eq!(highlights, vec![(0, 6)]);
+    }
+}

@@ -1,0 +1,833 @@
+//! Building the index: every facility and page becomes a tantivy document whose fields are
+//! analysed by lindera (through lindera-tantivy, with IPADIC and the site's own words) and by
+//! a character n-gram tokenizer, both after [`super::normalize`]. The tantivy index is then
+//! read back term by term and exported as the sharded files of [`super::format`]: for every
+//! term, which documents have it and how strongly (an integer *impact*), so the browser and
+//! `zaitaku search` rank with the very same numbers and the browser needs no tantivy.
+//!
+//! Impacts: a term in a field scores `field weight × kind factor`; a document's impact for a
+//! term is the sum over its fields of the best kind in each.
+//!
+//! | field | weight | | kind | factor |
+//! | --- | --- | --- | --- | --- |
+//! | name / title | 10 | | whole word (lindera token) | 4 |
+//! | address, phone | 5 | | word by its reading (読み) | 3 |
+//! | category, area, services, specialties | 5 | | substring (n-gram) | 2 |
+//! | corporation (法人名) | 4 | | substring of the reading | 1 |
+//! | text (notes, page body) | 2, 3 if it occurs 3 times or more | | | |
+//!
+//! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
+//! their own worth 100, so typing a name exactly puts it first.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTokenFilter;
+use lindera_analysis::token_filter::japanese_stop_tags::JapaneseStopTagsTokenFilter;
+use lindera_tantivy::tokenizer::LinderaTokenizer;
+use rayon::prelude::*;
+use tantivy::postings::Postings as _;
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
+
+use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
+use super::normalize::{self, is_kanji};
+use crate::content::Content;
+use crate::content::pages::{PageDetails, PageKind};
+use crate::error::{Error, Result};
+use crate::render::views::Views;
+
+/// Logical fields, in impact order.
+const NAME: usize = 0;
+const CORP: usize = 1;
+const ADDR: usize = 2;
+const ATTRS: usize = 3;
+const TEXT: usize = 4;
+const EXACT: usize = 5;
+const FIELDS: [&str; 5] = ["name", "corp", "addr", "attrs", "text"];
+const WEIGHT: [u32; 5] = [10, 4, 5, 5, 2];
+
+/// Kinds of term.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    Reading,
+    Gram,
+    ReadingGram,
+    Exact,
+}
+
+impl Kind {
+    fn factor(self) -> u32 {
+        match self {
+            Kind::Word => 4,
+            Kind::Reading => 3,
+            Kind::Gram => 2,
+            Kind::ReadingGram => 1,
+            Kind::Exact => 0,
+        }
+    }
+
+    fn is_gram(self) -> bool {
+        matches!(self, Kind::Gram | Kind::ReadingGram)
+    }
+}
+
+/// Whether body text also gets substring-of-reading terms (kana queries find words inside
+/// compounds of the body, at the cost of a larger index).
+const READING_GRAMS_IN_TEXT: bool = false;
+
+/// Worth of an exact whole-name term.
+const EXACT_IMPACT: u32 = 100;
+
+/// Target size of one term chunk before compression.
+const CHUNK_BYTES: usize = 6000;
+
+/// Part-of-speech tags lindera drops before indexing words (particles, auxiliaries, symbols).
+const STOP_TAGS: [&str; 24] = [
+    "助詞,格助詞,一般",
+    "助詞,格助詞,引用",
+    "助詞,格助詞,連語",
+    "助詞,係助詞",
+    "助詞,副助詞",
+    "助詞,間投助詞",
+    "助詞,並立助詞",
+    "助詞,終助詞",
+    "助詞,副助詞／並立助詞／終助詞",
+    "助詞,連体化",
+    "助詞,副詞化",
+    "助詞,特殊",
+    "助詞,接続助詞",
+    "助動詞",
+    "記号",
+    "記号,一般",
+    "記号,句点",
+    "記号,読点",
+    "記号,空白",
+    "記号,括弧開",
+    "記号,括弧閉",
+    "フィラー",
+    "その他,間投",
+    "感動詞",
+];
+
+/// A token stream over tokens made in advance.
+pub struct VecStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for VecStream {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+fn token(text: String, position: usize) -> Token {
+    Token {
+        offset_from: 0,
+        offset_to: 0,
+        position,
+        text,
+        position_length: 1,
+    }
+}
+
+/// Lindera's tokens (surfaces or readings), normalised; particles and empty tokens dropped.
+#[derive(Clone)]
+struct FoldTokenizer {
+    inner: LinderaTokenizer,
+}
+
+impl Tokenizer for FoldTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let inner = &mut self.inner;
+        // Lindera reads prepped text (NFKC and the 異体字 table: 髙橋 is 高橋 to IPADIC).
+        let prepped = normalize::prep(text);
+        // lindera-tantivy unwraps lindera's errors; one odd text must not end the build.
+        let texts = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut stream = inner.token_stream(&prepped);
+            let mut texts = Vec::new();
+            while stream.advance() {
+                texts.push(stream.token().text.clone());
+            }
+            texts
+        }))
+        .unwrap_or_default();
+        let stop = &normalize::rules().stop;
+        let mut tokens = Vec::new();
+        for text in texts {
+            let folded = normalize::fold(&text);
+            if folded.is_empty() || folded.chars().all(|c| c == '-') || stop.contains(&folded) {
+                continue;
+            }
+            tokens.push(token(folded, tokens.len()));
+        }
+        VecStream { tokens, index: 0 }
+    }
+}
+
+/// The n-grams of normalised text: kanji unigrams, bigrams and trigrams within words.
+pub fn grams(text: &str) -> Vec<String> {
+    let normalized = normalize::normalize(text);
+    let mut out = Vec::new();
+    for word in normalized.chars.split(|&c| c == ' ') {
+        for i in 0..word.len() {
+            if is_kanji(word[i]) {
+                out.push(word[i].to_string());
+            }
+            for n in [2, 3] {
+                if i + n <= word.len() {
+                    out.push(word[i..i + n].iter().collect());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone)]
+struct GramTokenizer;
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let tokens = grams(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| token(g, i))
+            .collect();
+        VecStream { tokens, index: 0 }
+    }
+}
+
+/// The whole value as one normalised term.
+#[derive(Clone)]
+struct ExactTokenizer;
+
+impl Tokenizer for ExactTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let folded = normalize::fold(text);
+        let tokens = if folded.is_empty() {
+            Vec::new()
+        } else {
+            vec![token(folded, 0)]
+        };
+        VecStream { tokens, index: 0 }
+    }
+}
+
+/// What a document is made of, before analysis.
+#[derive(Default)]
+struct SourceDoc {
+    fragment: Fragment,
+    kind: u8,
+    cat: i32,
+    area: i32,
+    svc: u64,
+    /// Values of each logical field.
+    fields: [Vec<String>; 5],
+    /// Readings (kana) of the name, when known (a facility's `kana`).
+    name_reading: Vec<String>,
+    exact: Vec<String>,
+}
+
+/// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
+pub fn strip_legal(name: &str) -> String {
+    let prepped: Vec<char> = normalize::prep(name).chars().collect();
+    for prefix in &normalize::rules().legal_prefixes {
+        if prepped.len() > prefix.len() && prepped.starts_with(prefix) {
+            let rest: String = prepped[prefix.len()..].iter().collect();
+            return rest.trim_start_matches(normalize::is_space).to_owned();
+        }
+    }
+    name.to_owned()
+}
+
+fn kind_labels() -> Vec<(String, String)> {
+    [
+        ("resource", "事業所"),
+        ("page", "ページ"),
+        ("pamphlet", "パンフレット"),
+        ("manga", "漫画"),
+        ("lecture", "市民公開講座"),
+        ("news", "お知らせ"),
+    ]
+    .iter()
+    .map(|(k, l)| ((*k).to_owned(), (*l).to_owned()))
+    .collect()
+}
+
+fn page_kind(kind: PageKind) -> u8 {
+    match kind {
+        PageKind::Page => 1,
+        PageKind::Pamphlet => 2,
+        PageKind::Manga => 3,
+        PageKind::Lecture => 4,
+        PageKind::News => 5,
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        text
+    } else {
+        let mut out: String = text.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
+    let site = &content.site;
+    let labels = kind_labels();
+    let mut docs = Vec::new();
+    for resource in &content.resources {
+        let mut doc = SourceDoc {
+            kind: 0,
+            cat: site
+                .categories
+                .iter()
+                .position(|c| c.key == resource.category.key)
+                .map_or(-1, |i| i as i32),
+            area: resource
+                .area
+                .as_ref()
+                .and_then(|a| site.areas.iter().position(|t| t.key == a.key))
+                .map_or(-1, |i| i as i32),
+            ..Default::default()
+        };
+        for service in &resource.services {
+            if let Some(i) = site.services.iter().position(|t| t.key == service.key) {
+                if i < 52 {
+                    doc.svc |= 1 << i;
+                }
+            }
+        }
+        doc.fields[NAME].push(resource.name.clone());
+        doc.name_reading.push(resource.kana.clone());
+        if let Some(corporation) = &resource.corporation {
+            doc.fields[CORP].push(corporation.clone());
+        }
+        let addr = &mut doc.fields[ADDR];
+        if let Some(postal) = &resource.postal_code {
+            addr.push(format!("〒{postal}"));
+        }
+        addr.push(resource.address.clone());
+        for number in resource.phone.iter().chain(&resource.fax) {
+            addr.push(number.clone());
+            // Also as digits only: 0886084633 finds 088-608-4633.
+            addr.push(number.chars().filter(char::is_ascii_digit).collect());
+        }
+        let attrs = &mut doc.fields[ATTRS];
+        attrs.push(resource.category.label.clone());
+        attrs.extend(resource.area.iter().map(|a| a.label.clone()));
+        attrs.extend(resource.services.iter().map(|s| s.label.clone()));
+        attrs.extend(resource.specialties.iter().cloned());
+        if !resource.caremane_time.is_empty() {
+            attrs.push("ケアマネタイム".to_owned());
+        }
+        let text = &mut doc.fields[TEXT];
+        text.extend(resource.note.iter().cloned());
+        text.extend(resource.closed.iter().cloned());
+        let mut caremane = Vec::new();
+        for window in &resource.caremane_time {
+            text.extend(window.contact.iter().cloned());
+            text.extend(window.note.iter().cloned());
+            let methods: Vec<&str> = window.methods.iter().map(|m| m.label.as_str()).collect();
+            let mut line = format!("{} {}〜{}", window.days_label, window.from, window.to);
+            if !methods.is_empty() || window.appointment {
+                line.push('（');
+                line.push_str(&methods.join("・"));
+                if window.appointment {
+                    if !methods.is_empty() {
+                        line.push('、');
+                    }
+                    line.push_str("要予約");
+                }
+                line.push('）');
+            }
+            caremane.push(line);
+        }
+        let stripped = strip_legal(&resource.name);
+        doc.exact.push(stripped);
+        doc.exact.push(resource.kana.clone());
+        let mut snippet = vec![resource.address.clone()];
+        let services: Vec<&str> = resource.services.iter().map(|s| s.label.as_str()).collect();
+        if !services.is_empty() {
+            snippet.push(services.join("・"));
+        }
+        if !resource.specialties.is_empty() {
+            snippet.push(resource.specialties.join("・"));
+        }
+        snippet.extend(
+            resource
+                .note
+                .iter()
+                .map(|n| n.replace(['#', '*', '>', '|'], " ")),
+        );
+        snippet.extend(resource.closed.iter().map(|c| format!("休み: {c}")));
+        doc.fragment = Fragment {
+            id: resource.id.clone(),
+            kind: "resource".to_owned(),
+            title: resource.name.clone(),
+            url: format!("resources/{}/", resource.id),
+            label: resource.category.label.clone(),
+            area: resource
+                .area
+                .as_ref()
+                .map(|a| a.label.clone())
+                .unwrap_or_default(),
+            phone: resource.phone.clone().unwrap_or_default(),
+            caremane,
+            text: truncate(&snippet.join("　"), 600),
+        };
+        docs.push(doc);
+    }
+    let page_views: HashMap<&str, &crate::render::views::PageView> = views
+        .pages
+        .values()
+        .flatten()
+        .map(|v| (v.page.path.as_str(), v))
+        .collect();
+    for page in &content.pages {
+        let kind = page_kind(page.kind);
+        let body = page_views
+            .get(page.path.as_str())
+            .map(|v| v.text.clone())
+            .unwrap_or_else(|| page.body.clone());
+        let mut doc = SourceDoc {
+            kind,
+            cat: -1,
+            area: -1,
+            ..Default::default()
+        };
+        doc.fields[NAME].push(page.title.clone());
+        doc.fields[ATTRS].push(labels[kind as usize].1.clone());
+        doc.fields[TEXT].extend(page.description.iter().cloned());
+        doc.fields[TEXT].push(body.clone());
+        let mut snippet = Vec::new();
+        match &page.details {
+            PageDetails::Lecture {
+                date_label,
+                venue,
+                address,
+                fee,
+                organizer,
+                apply,
+                start,
+                end,
+                ..
+            } => {
+                doc.fields[ADDR].push(venue.clone());
+                doc.fields[ADDR].push(address.clone());
+                doc.fields[TEXT].extend([
+                    date_label.clone(),
+                    organizer.clone(),
+                    fee.clone(),
+                    apply.clone(),
+                ]);
+                snippet.push(format!("{date_label} {start}〜{end} {venue}"));
+            }
+            PageDetails::News { date_label, .. } => {
+                doc.fields[TEXT].push(date_label.clone());
+                snippet.push(date_label.clone());
+            }
+            PageDetails::Manga { panels, .. } => {
+                doc.fields[TEXT].extend(panels.iter().map(|p| p.alt.clone()));
+            }
+            _ => {}
+        }
+        doc.exact.push(page.title.clone());
+        snippet.extend(page.description.iter().cloned());
+        snippet.push(body);
+        doc.fragment = Fragment {
+            id: page.path.clone(),
+            kind: labels[kind as usize].0.clone(),
+            title: page.title.clone(),
+            url: page.path.clone(),
+            label: labels[kind as usize].1.clone(),
+            text: truncate(&snippet.join("　"), 1200),
+            ..Default::default()
+        };
+        docs.push(doc);
+    }
+    docs
+}
+
+/// Lindera with IPADIC and the site's words.
+pub struct Analyzer {
+    segmenter: Segmenter,
+}
+
+impl Analyzer {
+    /// With the site's own words (`content/dictionary.csv`).
+    pub fn new(words: &[crate::content::dictionary::Entry]) -> Result<Analyzer> {
+        let dictionary = super::dictionary::system()?;
+        let user = super::dictionary::user(&dictionary, words)?;
+        Ok(Analyzer {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, user),
+        })
+    }
+
+    /// The katakana reading of a text (words without one keep their spelling).
+    pub fn reading(&self, text: &str) -> String {
+        let prepped = normalize::prep(text);
+        let mut out = String::new();
+        match self.segmenter.segment(Cow::Borrowed(prepped.as_str())) {
+            Ok(mut tokens) => {
+                for token in &mut tokens {
+                    let surface = token.surface.to_string();
+                    match token.get("reading") {
+                        Some(reading) if reading != "*" && !reading.is_empty() => {
+                            out.push_str(reading)
+                        }
+                        _ => out.push_str(&surface),
+                    }
+                }
+            }
+            Err(_) => out.push_str(&prepped),
+        }
+        out
+    }
+
+    /// The normalised words (or readings) lindera finds in a text, as indexed.
+    pub fn words(&self, text: &str, readings: bool) -> Vec<String> {
+        let mut tokenizer = self.words_tokenizer(readings);
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    fn words_tokenizer(&self, readings: bool) -> FoldTokenizer {
+        let mut inner = LinderaTokenizer::from_segmenter(self.segmenter.clone());
+        let tags: HashSet<String> = STOP_TAGS.iter().map(|t| (*t).to_owned()).collect();
+        inner.append_token_filter(JapaneseStopTagsTokenFilter::new(tags).into());
+        if readings {
+            inner.append_token_filter(JapaneseReadingFormTokenFilter::new().into());
+        }
+        FoldTokenizer { inner }
+    }
+}
+
+/// One tantivy field and what it means.
+struct FieldInfo {
+    field: Field,
+    logical: usize,
+    kind: Kind,
+}
+
+struct Built {
+    files: Vec<(String, Vec<u8>)>,
+}
+
+fn tantivy_error(e: tantivy::TantivyError) -> Error {
+    Error::Setup(format!(
+        "検索インデックスを作れませんでした（tantivy）: {e}"
+    ))
+}
+
+/// Builds the index files (site-relative paths and bytes).
+pub fn build_files(content: &Content, views: &Views<'_>) -> Result<Vec<(String, Vec<u8>)>> {
+    let analyzer = Analyzer::new(&content.dictionary)?;
+    let docs = source_docs(content, views);
+    let built = build_with(&analyzer, content, docs)?;
+    Ok(built.files)
+}
+
+fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> Result<Built> {
+    // Schema: per logical field, words, readings and grams (and reading grams for short fields).
+    let mut builder = Schema::builder();
+    let options = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let mut infos: Vec<FieldInfo> = Vec::new();
+    let mut by_name: HashMap<(usize, u8), Field> = HashMap::new();
+    for (logical, name) in FIELDS.iter().enumerate() {
+        let mut kinds = vec![
+            ("w", "ja_w", Kind::Word),
+            ("r", "ja_r", Kind::Reading),
+            ("g", "gram", Kind::Gram),
+        ];
+        if logical != TEXT || READING_GRAMS_IN_TEXT {
+            kinds.push(("rg", "gram", Kind::ReadingGram));
+        }
+        for (suffix, tokenizer, kind) in kinds {
+            let field = builder.add_text_field(&format!("{name}_{suffix}"), options(tokenizer));
+            by_name.insert((logical, kind as u8), field);
+            infos.push(FieldInfo {
+                field,
+                logical,
+                kind,
+            });
+        }
+    }
+    let exact = builder.add_text_field("exact", options("exact"));
+    infos.push(FieldInfo {
+        field: exact,
+        logical: EXACT,
+        kind: Kind::Exact,
+    });
+    let doc_field = builder.add_u64_field("doc", FAST);
+    let schema = builder.build();
+
+    let index = Index::create_in_ram(schema);
+    let tokenizers = index.tokenizers();
+    tokenizers.register("ja_w", TextAnalyzer::from(analyzer.words_tokenizer(false)));
+    tokenizers.register("ja_r", TextAnalyzer::from(analyzer.words_tokenizer(true)));
+    tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
+    tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
+
+    // Documents, with readings worked out in parallel.
+    let tantivy_docs: Vec<TantivyDocument> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(number, doc)| {
+            let mut document = TantivyDocument::default();
+            document.add_u64(doc_field, number as u64);
+            for (logical, values) in doc.fields.iter().enumerate() {
+                for value in values {
+                    for kind in [Kind::Word, Kind::Reading, Kind::Gram] {
+                        document.add_text(by_name[&(logical, kind as u8)], value);
+                    }
+                }
+                if logical != TEXT || READING_GRAMS_IN_TEXT {
+                    let field = by_name[&(logical, Kind::ReadingGram as u8)];
+                    if logical == NAME && !doc.name_reading.is_empty() {
+                        for reading in &doc.name_reading {
+                            document.add_text(field, reading);
+                        }
+                    } else {
+                        for value in values {
+                            document.add_text(field, analyzer.reading(value));
+                        }
+                    }
+                }
+            }
+            for value in &doc.exact {
+                document.add_text(exact, value);
+            }
+            document
+        })
+        .collect();
+
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(threads, 40_000_000 * threads)
+        .map_err(tantivy_error)?;
+    for document in tantivy_docs {
+        writer.add_document(document).map_err(tantivy_error)?;
+    }
+    writer.commit().map_err(tantivy_error)?;
+    let segments = index.searchable_segment_ids().map_err(tantivy_error)?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait().map_err(tantivy_error)?;
+    }
+    writer.wait_merging_threads().map_err(tantivy_error)?;
+
+    let reader = index.reader().map_err(tantivy_error)?;
+    let searcher = reader.searcher();
+    let doc_count = docs.len();
+    let mut chunks: Vec<(String, String)> = Vec::new(); // (first term, JSON)
+    let mut current = String::from("[");
+    let mut current_first: Option<String> = None;
+    let flush = |current: &mut String,
+                 current_first: &mut Option<String>,
+                 chunks: &mut Vec<(String, String)>| {
+        if let Some(first) = current_first.take() {
+            current.push(']');
+            chunks.push((first, std::mem::replace(current, String::from("["))));
+        }
+    };
+
+    for segment in searcher.segment_readers() {
+        let numbers = segment.fast_fields().u64("doc").map_err(tantivy_error)?;
+        let number_of = |doc: u32| numbers.first(doc).unwrap_or(0) as u32;
+        let inverted: Vec<_> = infos
+            .iter()
+            .map(|info| segment.inverted_index(info.field))
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(tantivy_error)?;
+        let mut streams: Vec<_> = inverted
+            .iter()
+            .map(|ii| ii.terms().stream())
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
+        let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+        loop {
+            // The smallest current term of all fields.
+            let mut smallest: Option<Vec<u8>> = None;
+            for (i, stream) in streams.iter().enumerate() {
+                if live[i] && smallest.as_deref().is_none_or(|s| stream.key() < s) {
+                    smallest = Some(stream.key().to_vec());
+                }
+            }
+            let Some(key) = smallest else { break };
+            let mut best: [HashMap<u32, [u32; 6]>; 2] = [HashMap::new(), HashMap::new()];
+            for (i, stream) in streams.iter_mut().enumerate() {
+                if !live[i] || stream.key() != key.as_slice() {
+                    continue;
+                }
+                let info = &infos[i];
+                let mut postings = inverted[i]
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
+                    .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
+                let space = usize::from(!info.kind.is_gram());
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let value = if info.kind == Kind::Exact {
+                        EXACT_IMPACT
+                    } else {
+                        let mut weight = WEIGHT[info.logical];
+                        if info.logical == TEXT && postings.term_freq() >= 3 {
+                            weight += 1;
+                        }
+                        weight * info.kind.factor()
+                    };
+                    let slot = best[space].entry(number_of(doc)).or_insert([0; 6]);
+                    slot[info.logical] = slot[info.logical].max(value);
+                    doc = postings.advance();
+                }
+                live[i] = stream.advance();
+            }
+            let Ok(term) = String::from_utf8(key) else {
+                continue;
+            };
+            let to_postings = |map: &HashMap<u32, [u32; 6]>| -> Postings {
+                let mut postings: Postings =
+                    map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
+                postings.sort_unstable();
+                postings
+            };
+            let grams = to_postings(&best[0]);
+            let words = to_postings(&best[1]);
+            let encode = |p: &Postings| {
+                if p.is_empty() {
+                    serde_json::Value::from(0)
+                } else {
+                    format::encode_postings(p, doc_count)
+                }
+            };
+            let entry = serde_json::json!([term, encode(&grams), encode(&words)]).to_string();
+            if current_first.is_some() && current.len() + entry.len() > CHUNK_BYTES {
+                flush(&mut current, &mut current_first, &mut chunks);
+            }
+            if current_first.is_none() {
+                current_first = Some(term);
+            } else {
+                current.push(',');
+            }
+            current.push_str(&entry);
+        }
+    }
+    flush(&mut current, &mut current_first, &mut chunks);
+
+    // Files.
+    let site = &content.site;
+    let labels = Labels {
+        categories: site
+            .categories
+            .iter()
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        areas: site
+            .areas
+            .iter()
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        services: site
+            .services
+            .iter()
+            .take(52)
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        kinds: kind_labels(),
+    };
+    let mut table = DocTable::default();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (number, doc) in docs.iter().enumerate() {
+        table.kind.push(doc.kind);
+        table.cat.push(doc.cat);
+        table.area.push(doc.area);
+        table.svc.push(doc.svc);
+        table
+            .tlen
+            .push(normalize::fold(&doc.fragment.title).chars().count() as u32);
+        let json = serde_json::to_vec(&doc.fragment).expect("fragments serialise");
+        files.push((
+            format!("{}/f/{number}.bin", format::DIR),
+            format::gzip(&json),
+        ));
+    }
+    let mut firsts = Vec::with_capacity(chunks.len());
+    for (number, (first, json)) in chunks.into_iter().enumerate() {
+        firsts.push(first);
+        files.push((
+            format!("{}/t/{number}.bin", format::DIR),
+            format::gzip(json.as_bytes()),
+        ));
+    }
+    let mut version = super::dictionary::FNV_OFFSET;
+    for (name, bytes) in &files {
+        version = super::dictionary::fnv1a(name.as_bytes(), version);
+        version = super::dictionary::fnv1a(bytes, version);
+    }
+    let meta = Meta {
+        format: format::FORMAT,
+        version: format!("{:012x}", version & 0xffff_ffff_ffff),
+        count: docs.len(),
+        base_url: content.site.base_url.clone(),
+        rules: normalize::rules().json.clone(),
+        chunks: firsts,
+        docs: table,
+        labels,
+    };
+    let json = serde_json::to_vec(&meta).expect("meta serialises");
+    files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));
+    Ok(Built { files })
+}
+
+/// Counts of what was built, for messages and benchmarks.
+pub fn summary(files: &[(String, Vec<u8>)]) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    out.insert("files", files.len());
+    out.insert("bytes", files.iter().map(|(_, b)| b.len()).sum());
+    out.insert(
+        "chunks",
+        files.iter().filter(|(n, _)| n.contains("/t/")).count(),
+    );
+    out
+}

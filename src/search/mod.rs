@@ -1,0 +1,241 @@
+//! Japanese full-text search: a prebuilt index written by `zaitaku build`, queried by
+//! `zaitaku search` and, with no server, by the browser.
+//!
+//! * [`normalize`]: the one normalisation (NFKC, kana, 異体字, dashes, 丁目/番地 …), mirrored
+//!   in `search-engine.js`; its tables live in `rules.json`.
+//! * [`dictionary`]: IPADIC from Debian's `mecab-ipadic`, compiled once by lindera into a cache.
+//! * [`indexer`]: lindera (via lindera-tantivy) and n-gram analysis into a tantivy index, exported
+//!   as the sharded files of [`format`] under `search-index/`.
+//! * [`engine`]: query analysis, ranking and snippets on those files — the same algorithm as
+//!   the browser's, so both give the same results.
+
+pub mod dictionary;
+pub mod engine;
+pub mod format;
+pub mod indexer;
+pub mod normalize;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::content::Content;
+use crate::error::{Error, Result};
+use crate::output::Staging;
+use crate::render::views::Views;
+use engine::{Filters, SearchIndex};
+
+/// Writes the search index into the site being built (`search-index/`).
+pub fn write_index(content: &Content, views: &Views<'_>, staging: &Staging) -> Result<usize> {
+    let files = indexer::build_files(content, views)?;
+    for (relative, bytes) in &files {
+        staging.write(relative, bytes)?;
+    }
+    Ok(files.len())
+}
+
+/// `zaitaku search`: searches a built site from the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SearchArgs {
+    /// 検索する言葉（いくつか書くと、すべてを含むものを探します）
+    #[arg(required = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// 結果を JSON（[{id, kind, title, url, score, snippet}, …]）で出力する
+    #[arg(long)]
+    pub json: bool,
+    /// 表示する件数
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
+    /// 種別（site.yaml の categories の key、例: clinic）で絞り込む
+    #[arg(long, value_name = "KEY")]
+    pub category: Option<String>,
+    /// 圏域（site.yaml の areas の key、例: north）で絞り込む
+    #[arg(long, value_name = "KEY")]
+    pub area: Option<String>,
+    /// できること（site.yaml の services の key、例: home-visit）で絞り込む
+    #[arg(long, value_name = "KEY")]
+    pub service: Option<String>,
+    /// 作成済みのサイトのフォルダ（省略すると <root>/public）
+    #[arg(long, value_name = "DIR")]
+    pub site: Option<PathBuf>,
+}
+
+/// One result, as `--json` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SearchResult {
+    /// A facility's id or a page's path.
+    pub id: String,
+    /// `resource`, `page`, `pamphlet`, `manga`, `lecture` or `news`.
+    pub kind: String,
+    pub title: String,
+    /// Absolute URL (the site's `base_url` + the page's path).
+    pub url: String,
+    pub score: u32,
+    pub snippet: String,
+    /// Highlighted ranges of `snippet`, in characters.
+    pub highlights: Vec<(usize, usize)>,
+    #[serde(skip)]
+    pub fragment: format::Fragment,
+    /// The document number in the index (its fragment file is `f/<doc>.bin`).
+    #[serde(skip)]
+    pub doc: u32,
+}
+
+/// Results of a query.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// Every match after the filters.
+    pub total: usize,
+    pub results: Vec<SearchResult>,
+    pub clauses: Vec<String>,
+}
+
+fn filter_index(
+    labels: &[(String, String)],
+    key: Option<&str>,
+    option: &str,
+) -> Result<Option<usize>> {
+    let Some(key) = key else { return Ok(None) };
+    match labels.iter().position(|(k, _)| k == key) {
+        Some(i) => Ok(Some(i)),
+        None => {
+            let known: Vec<String> = labels.iter().map(|(k, l)| format!("{k}（{l}）")).collect();
+            Err(Error::Setup(format!(
+                "--{option} {key} はありません。使えるのは次のとおりです: {}",
+                known.join("、")
+            )))
+        }
+    }
+}
+
+/// Searches the built site at `site`.
+pub fn search(
+    site: &Path,
+    query: &str,
+    category: Option<&str>,
+    area: Option<&str>,
+    service: Option<&str>,
+    limit: usize,
+) -> Result<Results> {
+    let index = SearchIndex::open(site)?;
+    search_in(&index, query, category, area, service, limit)
+}
+
+/// Searches an opened index.
+pub fn search_in(
+    index: &SearchIndex,
+    query: &str,
+    category: Option<&str>,
+    area: Option<&str>,
+    service: Option<&str>,
+    limit: usize,
+) -> Result<Results> {
+    let labels = &index.meta.labels;
+    let filters = Filters {
+        category: filter_index(&labels.categories, category, "category")?,
+        area: filter_index(&labels.areas, area, "area")?,
+        service: filter_index(&labels.services, service, "service")?,
+    };
+    let analysis = engine::analyze(query, index);
+    let hits: Vec<engine::Hit> = engine::rank(&analysis, index, &index.meta)
+        .into_iter()
+        .filter(|hit| engine::passes(&index.meta, hit.doc, &filters))
+        .collect();
+    let mut results = Vec::new();
+    for hit in hits.iter().take(limit) {
+        let fragment = index.fragment(hit.doc)?;
+        let (snippet, highlights) = engine::snippet(&fragment.text, &analysis.clauses, 100);
+        results.push(SearchResult {
+            id: fragment.id.clone(),
+            kind: fragment.kind.clone(),
+            title: fragment.title.clone(),
+            url: format!("{}{}", index.meta.base_url, fragment.url),
+            score: hit.score,
+            snippet,
+            highlights,
+            fragment,
+            doc: hit.doc,
+        });
+    }
+    Ok(Results {
+        total: hits.len(),
+        results,
+        clauses: analysis.clauses,
+    })
+}
+
+fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if highlights.iter().any(|&(s, _)| s == i) {
+            out.push('【');
+        }
+        out.push(c);
+        if highlights.iter().any(|&(_, e)| e == i + 1) {
+            out.push('】');
+        }
+    }
+    out
+}
+
+/// Runs `zaitaku search`.
+pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
+    let site = args.site.clone().unwrap_or_else(|| root.join("public"));
+    let query = args.query.join(" ");
+    let results = search(
+        &site,
+        &query,
+        args.category.as_deref(),
+        args.area.as_deref(),
+        args.service.as_deref(),
+        args.limit,
+    )?;
+    let mut stdout = std::io::stdout().lock();
+    let written = if args.json {
+        let json = serde_json::to_string_pretty(&results.results).expect("results serialise");
+        writeln!(stdout, "{json}")
+    } else if results.results.is_empty() {
+        writeln!(stdout, "「{query}」に一致するものは見つかりませんでした。")
+    } else {
+        let mut text = format!(
+            "「{query}」の検索結果: {} 件{}\n",
+            results.total,
+            if results.total > results.results.len() {
+                format!("（上位 {} 件を表示）", results.results.len())
+            } else {
+                String::new()
+            }
+        );
+        for (i, result) in results.results.iter().enumerate() {
+            let fragment = &result.fragment;
+            let mut label = fragment.label.clone();
+            if !fragment.area.is_empty() {
+                label.push('・');
+                label.push_str(&fragment.area);
+            }
+            text.push_str(&format!(
+                "{:>2}. {}［{label}］ {}\n",
+                i + 1,
+                result.title,
+                result.url
+            ));
+            let mut contact = Vec::new();
+            if !fragment.phone.is_empty() {
+                contact.push(format!("電話 {}", fragment.phone));
+            }
+            if !fragment.caremane.is_empty() {
+                contact.push(format!("ケアマネタイム {}", fragment.caremane.join("／")));
+            }
+            if !contact.is_empty() {
+                text.push_str(&format!("    {}\n", contact.join("　")));
+            }
+            text.push_str(&format!(
+                "    {}\n",
+                marked(&result.snippet, &result.highlights)
+            ));
+        }
+        write!(stdout, "{text}")
+    };
+    written.map_err(|e| Error::io("標準出力", "書き込み", e))
+}

@@ -1,0 +1,504 @@
+//! The one text normalisation of search, used for the index, for `zaitaku search` and — as a
+//! line-by-line port in `themes/default/static/assets/search-engine.js` — in the browser.
+//! Keep the two in step: the parity test runs every query of `tests/search/queries.tsv`
+//! through both.
+//!
+//! * [`prep`]: NFKC (full-/half-width letters, digits and katakana), ASCII lower case and the
+//!   異体字 table of `rules.json`. Lindera reads prepped text, and queries are split into words
+//!   on prepped text.
+//! * [`normalize`]: prep, then katakana for hiragana, full-size for small kana (ッ→ツ, ヶ→ケ),
+//!   ー dropped after kana (long vowels) and every dash variant turned into `-` elsewhere,
+//!   ヶ/ケ/が/カ between kanji as ケ, 丁目/番地/番/号 after a number (kanji or digits) as
+//!   `3-12-`, spaces dropped and punctuation as a word boundary (`' '`). Every output
+//!   character remembers the input character it came from, for highlighting.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// The rules file, shared with the browser (it is copied into `search-index/meta.bin`).
+pub const RULES_JSON: &str = include_str!("rules.json");
+
+#[derive(Deserialize)]
+struct RulesFile {
+    variants: HashMap<String, String>,
+    legal_prefixes: Vec<String>,
+    particles: Vec<String>,
+    noise: Vec<String>,
+}
+
+/// `rules.json`, parsed.
+pub struct Rules {
+    variants: HashMap<char, char>,
+    /// Prepped, longest first.
+    pub legal_prefixes: Vec<Vec<char>>,
+    /// Prepped particles (hiragana).
+    pub particles: Vec<Vec<char>>,
+    /// Prepped noise words, longest first.
+    pub noise: Vec<Vec<char>>,
+    /// Normalised particles and noise words: pieces of a query that are not searched for.
+    pub stop: HashSet<String>,
+    /// The file as JSON, for the browser.
+    pub json: serde_json::Value,
+}
+
+/// The rules, parsed once.
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let file: RulesFile =
+            serde_json::from_str(RULES_JSON).expect("src/search/rules.json is valid");
+        let mut variants = HashMap::new();
+        for (from, to) in &file.variants {
+            let (Some(from), Some(to)) = (single_char(from), single_char(to)) else {
+                panic!("rules.json: variants map one character to one character ({from} → {to})");
+            };
+            variants.insert(from, to);
+        }
+        let mut rules = Rules {
+            variants,
+            legal_prefixes: Vec::new(),
+            particles: Vec::new(),
+            noise: Vec::new(),
+            stop: HashSet::new(),
+            json: serde_json::from_str(RULES_JSON).expect("valid JSON"),
+        };
+        let by_length = |list: &[String], rules: &Rules| -> Vec<Vec<char>> {
+            let mut out: Vec<Vec<char>> = list.iter().map(|w| prep_chars(w, rules)).collect();
+            // Longest first, then code point order: the browser sorts the same way.
+            out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            out
+        };
+        rules.legal_prefixes = by_length(&file.legal_prefixes, &rules);
+        rules.particles = by_length(&file.particles, &rules);
+        rules.noise = by_length(&file.noise, &rules);
+        let mut stop = HashSet::new();
+        for word in file.particles.iter().chain(&file.noise) {
+            stop.insert(normalize_with(word, &rules).text());
+        }
+        rules.stop = stop;
+        rules
+    })
+}
+
+fn single_char(text: &str) -> Option<char> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    chars.next().is_none().then_some(first)
+}
+
+/// Text after normalisation: characters, each with the index (in `char`s) of the input
+/// character it came from. `' '` separates words (punctuation); there are no other spaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Normalized {
+    pub chars: Vec<char>,
+    pub source: Vec<usize>,
+}
+
+impl Normalized {
+    pub fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    fn push(&mut self, c: char, source: usize) {
+        self.chars.push(c);
+        self.source.push(source);
+    }
+
+    fn last(&self) -> Option<char> {
+        self.chars.last().copied()
+    }
+}
+
+pub fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}')
+}
+
+pub fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FD}' | '\u{30FE}')
+}
+
+/// Kanji (CJK ideographs, with 々 〆 〇).
+pub fn is_kanji(c: char) -> bool {
+    matches!(c,
+        '\u{3005}'..='\u{3007}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{3FFFF}')
+}
+
+/// Spaces of every kind: removed by normalisation (names are written with and without them).
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200B}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
+    )
+}
+
+/// Punctuation and symbols: word boundaries.
+pub fn is_boundary(c: char) -> bool {
+    if c.is_ascii() {
+        return !c.is_ascii_alphanumeric();
+    }
+    matches!(c,
+        '\u{80}'..='\u{BF}' | '\u{D7}' | '\u{F7}'
+        | '\u{2000}'..='\u{206F}'
+        | '\u{2190}'..='\u{2BFF}'
+        | '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{303F}'
+        | '\u{30FB}'
+        | '\u{FE10}'..='\u{FE6F}'
+        | '\u{FF00}'..='\u{FF65}'
+        | '\u{FFF0}'..='\u{FFFF}'
+        | '\u{1F000}'..='\u{1FFFF}')
+}
+
+/// Dash variants: a long vowel after kana, `-` elsewhere (addresses, phone numbers).
+pub fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2043}'
+                | '\u{2212}'
+                | '\u{2500}'
+                | '\u{2501}'
+                | '\u{30FC}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '\u{FF70}'
+    )
+}
+
+fn is_voicing_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0300}'..='\u{036F}' | '\u{3099}' | '\u{309A}' | '\u{FF9E}' | '\u{FF9F}'
+    )
+}
+
+fn kanji_digit(c: char) -> Option<u64> {
+    Some(match c {
+        '〇' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+fn is_kanji_numeral(c: char) -> bool {
+    kanji_digit(c).is_some() || matches!(c, '十' | '百' | '千')
+}
+
+/// 二十三 → 23, 一二 → 12, 百 → 100.
+fn kanji_number(run: &[char]) -> String {
+    if run.iter().any(|c| matches!(c, '十' | '百' | '千')) {
+        let mut total: u64 = 0;
+        let mut current: u64 = 0;
+        for &c in run {
+            let unit = match c {
+                '十' => 10,
+                '百' => 100,
+                '千' => 1000,
+                _ => {
+                    current = current * 10 + kanji_digit(c).unwrap_or(0);
+                    continue;
+                }
+            };
+            total += current.max(1) * unit;
+            current = 0;
+        }
+        (total + current).to_string()
+    } else {
+        run.iter()
+            .map(|&c| char::from(b'0' + kanji_digit(c).unwrap_or(0) as u8))
+            .collect()
+    }
+}
+
+/// Katakana for hiragana, full-size for small kana.
+fn fold_kana(c: char) -> char {
+    let c = match c {
+        '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        '\u{309D}' => '\u{30FD}',
+        '\u{309E}' => '\u{30FE}',
+        _ => c,
+    };
+    match c {
+        'ァ' => 'ア',
+        'ィ' => 'イ',
+        'ゥ' => 'ウ',
+        'ェ' => 'エ',
+        'ォ' => 'オ',
+        'ッ' => 'ツ',
+        'ャ' => 'ヤ',
+        'ュ' => 'ユ',
+        'ョ' => 'ヨ',
+        'ヮ' => 'ワ',
+        'ヵ' => 'カ',
+        'ヶ' => 'ケ',
+        'ㇰ' => 'ク',
+        'ㇱ' => 'シ',
+        'ㇲ' => 'ス',
+        'ㇳ' => 'ト',
+        'ㇴ' => 'ヌ',
+        'ㇵ' => 'ハ',
+        'ㇶ' => 'ヒ',
+        'ㇷ' => 'フ',
+        'ㇸ' => 'ヘ',
+        'ㇹ' => 'ホ',
+        'ㇺ' => 'ム',
+        'ㇻ' => 'ラ',
+        'ㇼ' => 'リ',
+        'ㇽ' => 'ル',
+        'ㇾ' => 'レ',
+        'ㇿ' => 'ロ',
+        other => other,
+    }
+}
+
+/// Splits text into units (a character and the voicing or combining marks after it), NFKC's
+/// each unit, and hands every resulting character to `emit` with the unit's start index.
+fn units(text: &str, rules: &Rules, mut emit: impl FnMut(char, usize)) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut unit = String::new();
+    while i < chars.len() {
+        let start = i;
+        unit.clear();
+        unit.push(chars[i]);
+        i += 1;
+        while i < chars.len() && is_voicing_mark(chars[i]) {
+            unit.push(chars[i]);
+            i += 1;
+        }
+        for c in unit.nfkc() {
+            let c = c.to_ascii_lowercase();
+            let c = rules.variants.get(&c).copied().unwrap_or(c);
+            emit(c, start);
+        }
+    }
+}
+
+fn prep_chars(text: &str, rules: &Rules) -> Vec<char> {
+    let mut out = Vec::with_capacity(text.len());
+    units(text, rules, |c, _| out.push(c));
+    out
+}
+
+/// NFKC, ASCII lower case and the 異体字 table: what lindera reads and queries are split on.
+pub fn prep(text: &str) -> String {
+    prep_chars(text, rules()).into_iter().collect()
+}
+
+/// Prep with source indices.
+pub fn prep_mapped(text: &str) -> Normalized {
+    let rules = rules();
+    let mut out = Normalized::default();
+    units(text, rules, |c, source| out.push(c, source));
+    out
+}
+
+/// The full normalisation (see the module documentation).
+pub fn normalize(text: &str) -> Normalized {
+    normalize_with(text, rules())
+}
+
+fn normalize_with(text: &str, rules: &Rules) -> Normalized {
+    // 1. Units: NFKC, lower case, 異体字, kana folding.
+    let mut folded = Normalized::default();
+    units(text, rules, |c, source| folded.push(fold_kana(c), source));
+
+    // 2. Dashes and long vowels, ヶ between kanji, spaces, punctuation.
+    let mut second = Normalized::default();
+    let n = folded.chars.len();
+    for i in 0..n {
+        let c = folded.chars[i];
+        let source = folded.source[i];
+        if is_dash(c) {
+            match second.last() {
+                None | Some(' ') | Some('-') => {}
+                Some(previous) if is_katakana(previous) => {}
+                Some(_) => second.push('-', source),
+            }
+            continue;
+        }
+        if matches!(c, 'ケ' | 'ガ' | 'カ')
+            && second
+                .last()
+                .is_some_and(|p| is_kanji(p) || p.is_ascii_digit())
+            && i + 1 < n
+            && is_kanji(folded.chars[i + 1])
+        {
+            second.push('ケ', source);
+            continue;
+        }
+        if is_space(c) {
+            continue;
+        }
+        if is_boundary(c) {
+            if second.last().is_some_and(|p| p != ' ') {
+                second.push(' ', source);
+            }
+            continue;
+        }
+        second.push(c, source);
+    }
+    while second.last() == Some(' ') {
+        second.chars.pop();
+        second.source.pop();
+    }
+
+    // 3. Numbers before 丁目, 番地, 番 and 号: kanji numerals as digits, the counter as `-`.
+    let chars = &second.chars;
+    let n = chars.len();
+    let mut out = Normalized::default();
+    let mut i = 0;
+    while i < n {
+        let c = chars[i];
+        let kanji = is_kanji_numeral(c);
+        if kanji || c.is_ascii_digit() {
+            let mut j = i;
+            while j < n
+                && (if kanji {
+                    is_kanji_numeral(chars[j])
+                } else {
+                    chars[j].is_ascii_digit()
+                })
+            {
+                j += 1;
+            }
+            let counter = counter_at(chars, j);
+            if counter > 0 {
+                if kanji {
+                    for digit in kanji_number(&chars[i..j]).chars() {
+                        out.push(digit, second.source[i]);
+                    }
+                } else {
+                    for k in i..j {
+                        out.push(chars[k], second.source[k]);
+                    }
+                }
+                if chars[j] != '号' && out.last() != Some('-') {
+                    out.push('-', second.source[j]);
+                }
+                i = j + counter;
+                continue;
+            }
+            for k in i..j {
+                out.push(chars[k], second.source[k]);
+            }
+            i = j;
+            continue;
+        }
+        if c == '-' && out.last() == Some('-') {
+            i += 1;
+            continue;
+        }
+        out.push(c, second.source[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The length of an address counter (丁目, 番地, 番, 号) at `at`, or 0.
+fn counter_at(chars: &[char], at: usize) -> usize {
+    let next = |k: usize| chars.get(at + k).copied();
+    match next(0) {
+        Some('丁') if next(1) == Some('目') => 2,
+        Some('番') if next(1) == Some('地') => 2,
+        Some('番') => match next(1) {
+            None | Some(' ') | Some('-') => 1,
+            Some(c) if c.is_ascii_digit() || is_kanji_numeral(c) => 1,
+            _ => 0,
+        },
+        Some('号') => 1,
+        _ => 0,
+    }
+}
+
+/// Normalised text without word boundaries: a query word or a token.
+pub fn fold(text: &str) -> String {
+    normalize(text)
+        .chars
+        .into_iter()
+        .filter(|&c| c != ' ')
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> String {
+        normalize(text).text()
+    }
+
+    #[test]
+    fn width_case_and_kana() {
+        assert_eq!(n("ｸﾘﾆｯｸ"), "クリニツク");
+        assert_eq!(n("くりにっく"), "クリニツク");
+        assert_eq!(n("ＡＣＰ"), "acp");
+        assert_eq!(n("ｶﾞｲﾄﾞ"), "ガイド");
+        assert_eq!(n("ケアマネージャー"), n("けあまねじゃ"));
+    }
+
+    #[test]
+    fn variants() {
+        assert_eq!(n("髙橋"), "高橋");
+        assert_eq!(n("山﨑"), "山崎");
+        assert_eq!(n("渡邊"), n("渡辺"));
+        assert_eq!(n("齋藤"), n("斉藤"));
+        assert_eq!(n("濵田"), "浜田");
+        assert_eq!(n("德島"), "徳島");
+        assert_eq!(n("廣瀬"), "広瀬");
+        assert_eq!(n("澤田"), "沢田");
+    }
+
+    #[test]
+    fn ke_and_dashes() {
+        assert_eq!(n("霞ヶ関"), "霞ケ関");
+        assert_eq!(n("霞が関"), "霞ケ関");
+        assert_eq!(n("霞ケ関"), "霞ケ関");
+        assert_eq!(n("088ー600ー1100"), "088-600-1100");
+        assert_eq!(n("088−600–1100"), "088-600-1100");
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(n("山城西四丁目12番地"), "山城西4-12-");
+        assert_eq!(n("山城西4丁目12番地"), "山城西4-12-");
+        assert_eq!(n("山城西4-12"), "山城西4-12");
+        assert_eq!(n("幸町三丁目"), "幸町3-");
+        assert_eq!(n("南昭和町二十三番五号"), "南昭和町23-5");
+        assert_eq!(n("佐古一番町"), "佐古一番町");
+        assert_eq!(n("三木"), "三木");
+    }
+
+    #[test]
+    fn boundaries_and_sources() {
+        let text = "ケアプラン すずえ・かつら";
+        let normalized = normalize(text);
+        assert_eq!(normalized.text(), "ケアプランスズエ カツラ");
+        let chars: Vec<char> = text.chars().collect();
+        let k = normalized.chars.iter().position(|&c| c == 'カ').unwrap();
+        assert_eq!(chars[normalized.source[k]], 'か');
+    }
+}

@@ -1,0 +1,684 @@
+//! `zaitaku serve`: a local preview. The site is built into the server's own folder (a
+//! temporary one unless `--out` says otherwise, so `public/` is never touched unless asked),
+//! rebuilt whenever something under `content/` or `themes/` changes, and every open page
+//! reloads itself through server-sent events. When the content has an error, every page shows
+//! a Japanese error page naming the file, line, field and how to fix it, until it is fixed.
+//!
+//! The reload script is added to HTML responses as they are served; the files on disk stay
+//! exactly what `zaitaku build` would write.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use jiff::civil::Date;
+use notify::Watcher;
+use tokio::sync::broadcast;
+
+use crate::build;
+use crate::diagnostics::Diagnostic;
+use crate::error::{Error, Result};
+use crate::output::Staging;
+use crate::render::Theme;
+
+/// `zaitaku serve`
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// 待ち受けるポート番号（0 なら空いている番号を使う）
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// 待ち受けるアドレス。ほかのパソコンから見せるときだけ 0.0.0.0 にする
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub interface: IpAddr,
+    /// プレビュー用にサイトを作るフォルダ（省略すると一時フォルダ。public/ を指定したときだけ public/ に書く）
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::sheet::parse_cli_date)]
+    pub today: Option<Date>,
+}
+
+/// The path of the reload script and the event stream.
+const LIVE_JS: &str = "/__zaitaku/live.js";
+const EVENTS: &str = "/__zaitaku/events";
+
+/// Where the pages being served are.
+#[derive(Clone)]
+pub enum Served {
+    /// A folder the user asked for (`--out`), replaced as a whole on each build.
+    Folder(PathBuf),
+    /// A build folder of our own; the previous one is deleted in the background, so a rebuild
+    /// never waits for hundreds of files to be removed.
+    Staged(Arc<Staging>),
+}
+
+impl Served {
+    pub fn path(&self) -> &Path {
+        match self {
+            Served::Folder(path) => path,
+            Served::Staged(staging) => staging.path(),
+        }
+    }
+}
+
+/// Server-side state: the build generation, what is served, and the error page while the
+/// content has errors.
+#[derive(Default)]
+struct Status {
+    generation: u64,
+    served: Option<Served>,
+    error_page: Option<String>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    status: Arc<RwLock<Status>>,
+    reload: broadcast::Sender<u64>,
+}
+
+/// Builds the site again and again.
+pub struct Rebuilder {
+    pub root: PathBuf,
+    pub today: Date,
+    pub base_url: String,
+    /// `--out`, or `None` for builds in `scratch`.
+    pub out: Option<PathBuf>,
+    /// Where our own build folders go (RAM-backed `/dev/shm` when there is one).
+    scratch: PathBuf,
+    theme: Option<Theme>,
+}
+
+/// What one rebuild did.
+pub enum Outcome {
+    Built {
+        resources: usize,
+        pages: usize,
+        warnings: usize,
+        elapsed: Duration,
+    },
+    /// The content or theme has errors; the HTML page that says which.
+    Failed { page: String, text: String },
+}
+
+impl Rebuilder {
+    pub fn new(
+        root: &Path,
+        out: Option<PathBuf>,
+        scratch: &Path,
+        today: Date,
+        base_url: String,
+    ) -> Rebuilder {
+        Rebuilder {
+            root: root.to_path_buf(),
+            today,
+            base_url,
+            out,
+            scratch: scratch.to_path_buf(),
+            theme: None,
+        }
+    }
+
+    /// Rebuilds; `theme_changed` reloads the templates too. On success, also what to serve.
+    pub fn rebuild(&mut self, theme_changed: bool) -> (Outcome, Option<Served>) {
+        let started = Instant::now();
+        if theme_changed {
+            self.theme = None;
+        }
+        match self.try_rebuild() {
+            Ok((resources, pages, warnings, served)) => (
+                Outcome::Built {
+                    resources,
+                    pages,
+                    warnings,
+                    elapsed: started.elapsed(),
+                },
+                Some(served),
+            ),
+            Err(error) => {
+                let diagnostics = match &error {
+                    Error::Content { diagnostics, .. } => diagnostics.clone(),
+                    _ => Vec::new(),
+                };
+                (
+                    Outcome::Failed {
+                        page: error_page(&error, &diagnostics),
+                        text: error_text(&error, &diagnostics),
+                    },
+                    None,
+                )
+            }
+        }
+    }
+
+    fn try_rebuild(&mut self) -> Result<(usize, usize, usize, Served)> {
+        let (mut content, diagnostics) = build::load_valid(&self.root, self.today)?;
+        content.site.base_url = self.base_url.clone();
+        if self.theme.is_none() {
+            self.theme = Some(Theme::load(&self.root)?);
+        }
+        let theme = self.theme.as_ref().expect("loaded above");
+        let target = self
+            .out
+            .clone()
+            .unwrap_or_else(|| self.scratch.join("site"));
+        let staging = Staging::new(&target)?;
+        build::render_site(&content, theme, self.today, &staging)?;
+        let served = match &self.out {
+            Some(out) => {
+                staging.commit()?;
+                Served::Folder(out.clone())
+            }
+            None => Served::Staged(Arc::new(staging)),
+        };
+        Ok((
+            content.resources.len(),
+            content.pages.len(),
+            diagnostics.len(),
+            served,
+        ))
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn error_text(error: &Error, diagnostics: &[Diagnostic]) -> String {
+    if diagnostics.is_empty() {
+        return format!("エラー: {error}");
+    }
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The page shown instead of the site while it cannot be built.
+pub fn error_page(error: &Error, diagnostics: &[Diagnostic]) -> String {
+    let mut items = String::new();
+    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    if errors.is_empty() {
+        items.push_str(&format!(
+            "<li><pre>{}</pre></li>\n",
+            escape(&format!("エラー: {error}"))
+        ));
+    }
+    for diagnostic in &errors {
+        items.push_str(&format!(
+            "<li><pre>{}</pre></li>\n",
+            escape(&diagnostic.to_string())
+        ));
+    }
+    let warnings = diagnostics.len() - errors.len();
+    let count = if errors.is_empty() {
+        "サイトを作る途中でエラーが起きました。".to_owned()
+    } else {
+        format!(
+            "エラーが {} 件あります（警告 {warnings} 件は zaitaku check で見られます）。",
+            errors.len()
+        )
+    };
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>プレビュー: サイトを作れませんでした</title>
+<style>
+body {{ font-family: sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; line-height: 1.7; color: #222; }}
+h1 {{ color: #a40000; font-size: 1.6rem; }}
+ol {{ padding-left: 1.5rem; }}
+li {{ margin-bottom: 1rem; }}
+pre {{ white-space: pre-wrap; background: #fff4f4; border-left: 6px solid #a40000; padding: 0.8rem 1rem; font-size: 1.05rem; margin: 0; }}
+.note {{ background: #f3f3f3; padding: 0.8rem 1rem; }}
+</style>
+<script src="{LIVE_JS}" defer></script>
+</head>
+<body>
+<h1>サイトを作れませんでした</h1>
+<p>{count}下の場所を直して保存してください。</p>
+<ol>
+{items}</ol>
+<p class="note">直して保存すると、このページは自動で元のページに戻ります。保存しても変わらないときは、ほかのエラーが残っていないか確かめてください。</p>
+</body>
+</html>
+"#
+    )
+}
+
+/// The reload script: reloads when a newer build than the page's is announced.
+fn live_js(generation: u64) -> String {
+    format!(
+        r#"(function () {{
+  var shown = {generation};
+  function connect() {{
+    var source = new EventSource("{EVENTS}");
+    source.onmessage = function (event) {{
+      if (Number(event.data) !== shown) {{ location.reload(); }}
+    }};
+    source.onerror = function () {{ source.close(); setTimeout(connect, 1000); }};
+  }}
+  connect();
+}})();
+"#
+    )
+}
+
+/// Adds the reload script to an HTML page (before `</head>`, else at the end).
+pub fn inject(html: &[u8]) -> Vec<u8> {
+    let tag = format!("<script src=\"{LIVE_JS}\" defer></script>");
+    let text = String::from_utf8_lossy(html);
+    match text.find("</head>") {
+        Some(index) => {
+            let mut out = String::with_capacity(text.len() + tag.len());
+            out.push_str(&text[..index]);
+            out.push_str(&tag);
+            out.push_str(&text[index..]);
+            out.into_bytes()
+        }
+        None => format!("{text}{tag}").into_bytes(),
+    }
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "ics" => "text/calendar; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file a request path refers to, never outside `out`.
+fn resolve(out: &Path, uri_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(uri_path)?;
+    let mut path = out.to_path_buf();
+    for component in Path::new(decoded.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    Some(path)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' && index + 2 < bytes.len() + 1 {
+            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn html_response(status: StatusCode, body: Vec<u8>) -> Response {
+    no_store(
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            Body::from(body),
+        )
+            .into_response(),
+    )
+}
+
+async fn serve_file(State(state): State<AppState>, uri: Uri) -> Response {
+    let path = uri.path();
+    if path == LIVE_JS {
+        let generation = state.status.read().map(|s| s.generation).unwrap_or(0);
+        return no_store(
+            (
+                [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                live_js(generation),
+            )
+                .into_response(),
+        );
+    }
+    let served = state.status.read().ok().and_then(|s| s.served.clone());
+    let Some(served) = served else {
+        let page = state.status.read().ok().and_then(|s| s.error_page.clone());
+        return html_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            page.unwrap_or_else(|| "サイトを作っています…".to_owned())
+                .into_bytes(),
+        );
+    };
+    let Some(file) = resolve(served.path(), path) else {
+        return (StatusCode::BAD_REQUEST, "bad path").into_response();
+    };
+    let is_page = file.extension().is_none_or(|e| e == "html");
+    if is_page {
+        let error_page = state.status.read().ok().and_then(|s| s.error_page.clone());
+        if let Some(page) = error_page {
+            return html_response(StatusCode::INTERNAL_SERVER_ERROR, page.into_bytes());
+        }
+    }
+    // Small local files: reading them directly is simpler than a blocking-task hop.
+    match std::fs::read(&file) {
+        Ok(bytes) => {
+            let kind = content_type(&file);
+            if kind.starts_with("text/html") {
+                html_response(StatusCode::OK, inject(&bytes))
+            } else {
+                no_store(([(header::CONTENT_TYPE, kind)], Body::from(bytes)).into_response())
+            }
+        }
+        Err(_) => {
+            let missing = served.path().join("404.html");
+            let body = std::fs::read(&missing).unwrap_or_else(|_| {
+                "<!DOCTYPE html><title>404</title><p>ページがありません。</p>".into()
+            });
+            html_response(StatusCode::NOT_FOUND, inject(&body))
+        }
+    }
+}
+
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let receiver = state.reload.subscribe();
+    let current = state.status.read().map(|s| s.generation).unwrap_or(0);
+    // First the current generation (a page built before a rebuild it missed reloads at once),
+    // then every new one.
+    let first = stream::once(async move { Ok(Event::default().data(current.to_string())) });
+    let updates = stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(generation) => {
+                    return Some((Ok(Event::default().data(generation.to_string())), receiver));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(futures_util::StreamExt::chain(first, updates)).keep_alive(KeepAlive::default())
+}
+
+/// Whether a changed path is worth a rebuild (editors' swap and backup files are not).
+fn relevant(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    !(name.starts_with('.')
+        || name.starts_with("~$")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913")
+}
+
+fn report(outcome: &Outcome, waited: Option<Duration>) {
+    let now = jiff::Zoned::now().strftime("%H:%M:%S").to_string();
+    match outcome {
+        Outcome::Built {
+            resources,
+            pages,
+            warnings,
+            elapsed,
+        } => {
+            let since = waited
+                .map(|w| format!("、保存から {} ミリ秒", w.as_millis()))
+                .unwrap_or_default();
+            println!(
+                "{now} 更新しました: 事業所 {resources} 件、ページ {pages} 件、警告 {warnings} 件（作成 {} ミリ秒{since}）",
+                elapsed.as_millis()
+            );
+        }
+        Outcome::Failed { text, .. } => {
+            println!(
+                "{now} サイトを作れませんでした。ブラウザにもエラーを表示しています。\n{text}\n"
+            );
+        }
+    }
+}
+
+fn apply(
+    outcome: &Outcome,
+    served: Option<Served>,
+    status: &RwLock<Status>,
+    reload: &broadcast::Sender<u64>,
+) {
+    let (generation, previous) = {
+        let mut status = status.write().expect("status lock");
+        status.generation += 1;
+        let previous = match (outcome, served) {
+            (Outcome::Built { .. }, Some(served)) => {
+                status.error_page = None;
+                status.served.replace(served)
+            }
+            (Outcome::Failed { page, .. }, _) => {
+                status.error_page = Some(page.clone());
+                None
+            }
+            _ => None,
+        };
+        (status.generation, previous)
+    };
+    let _ = reload.send(generation);
+    // Deleting the previous build folder takes a while; do it after the pages reload.
+    if let Some(Served::Staged(previous)) = previous {
+        std::thread::spawn(move || drop(previous));
+    }
+}
+
+/// Watches `content/` and `themes/` and rebuilds after each burst of changes.
+fn watch(
+    mut rebuilder: Rebuilder,
+    status: Arc<RwLock<Status>>,
+    reload: broadcast::Sender<u64>,
+) -> Result<notify::RecommendedWatcher> {
+    let root = rebuilder.root.clone();
+    let (sender, receiver) = mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher = notify::recommended_watcher(sender)
+        .map_err(|e| Error::Setup(format!("フォルダの変更を見張れません: {e}")))?;
+    let themes = root.join("themes");
+    for dir in [root.join("content"), themes.clone()] {
+        if dir.is_dir() {
+            watcher
+                .watch(&dir, notify::RecursiveMode::Recursive)
+                .map_err(|e| {
+                    Error::Setup(format!("{} の変更を見張れません: {e}", dir.display()))
+                })?;
+        }
+    }
+    std::thread::spawn(move || {
+        let interesting = |event: &notify::Event| {
+            !matches!(event.kind, notify::EventKind::Access(_))
+                && event.paths.iter().any(|p| relevant(p))
+        };
+        while let Ok(first) = receiver.recv() {
+            let Ok(first) = first else { continue };
+            if !interesting(&first) {
+                continue;
+            }
+            let started = Instant::now();
+            let mut theme_changed = first.paths.iter().any(|p| p.starts_with(&themes));
+            // Editors save in several steps; wait until the changes stop for a moment.
+            while let Ok(next) = receiver.recv_timeout(Duration::from_millis(25)) {
+                if let Ok(next) = next {
+                    theme_changed |= next.paths.iter().any(|p| p.starts_with(&themes));
+                }
+            }
+            let (outcome, served) = rebuilder.rebuild(theme_changed);
+            apply(&outcome, served, &status, &reload);
+            report(&outcome, Some(started.elapsed()));
+        }
+    });
+    Ok(watcher)
+}
+
+/// Runs the preview server until Ctrl+C.
+pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
+    if !root.join("content").is_dir() {
+        return Err(Error::Setup(format!(
+            "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
+            root.join("content").display()
+        )));
+    }
+    let today = args.today.unwrap_or_else(build::today_in_tokyo);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("サーバーを起動できません: {e}")))?;
+    let address = SocketAddr::new(args.interface, args.port);
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .map_err(|e| {
+            Error::Setup(format!(
+                "{address} で待ち受けできません（{e}）。ほかのプログラムが使っているなら --port 1112 のように別の番号を指定してください。"
+            ))
+        })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Setup(format!("サーバーを起動できません: {e}")))?;
+    // Our own build folders live in a temporary folder, in RAM when the system has /dev/shm.
+    let shm = Path::new("/dev/shm");
+    let mut scratch_builder = tempfile::Builder::new();
+    scratch_builder.prefix("zaitaku-serve-");
+    let scratch = if args.out.is_none() && shm.is_dir() {
+        scratch_builder
+            .tempdir_in(shm)
+            .or_else(|_| scratch_builder.tempdir())
+    } else {
+        scratch_builder.tempdir()
+    }
+    .map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))?;
+    let host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        local.ip().to_string()
+    };
+    let base_url = format!("http://{host}:{}/", local.port());
+    let mut rebuilder = Rebuilder::new(
+        root,
+        args.out.clone(),
+        scratch.path(),
+        today,
+        base_url.clone(),
+    );
+    let status = Arc::new(RwLock::new(Status::default()));
+    let (reload, _) = broadcast::channel(16);
+    let (outcome, served) = rebuilder.rebuild(true);
+    apply(&outcome, served, &status, &reload);
+    report(&outcome, None);
+    let _watcher = watch(rebuilder, status.clone(), reload.clone())?;
+    let state = AppState {
+        status: status.clone(),
+        reload,
+    };
+    let app = axum::Router::new()
+        .route(EVENTS, axum::routing::get(events))
+        .fallback(axum::routing::get(serve_file))
+        .with_state(state);
+    let shown_out = match &args.out {
+        Some(out) => out.display().to_string(),
+        None => format!("一時フォルダ {}", scratch.path().display()),
+    };
+    println!(
+        "プレビュー: {base_url}\n（サイトは {shown_out} に作ります。content/ と themes/ を保存するたびに作り直して、開いているページを更新します。止めるには Ctrl+C）"
+    );
+    runtime.block_on(async move {
+        tokio::select! {
+            result = axum::serve(listener, app) => {
+                if let Err(error) = result {
+                    eprintln!("エラー: サーバーが止まりました: {error}");
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                println!("プレビューを終わります。");
+            }
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    // Remove the served build folder before the scratch folder goes.
+    if let Ok(mut status) = status.write() {
+        status.served = None;
+    }
+    drop(scratch);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_site() {
+        let out = Path::new("/site");
+        assert_eq!(
+            resolve(out, "/a/b.css"),
+            Some(PathBuf::from("/site/a/b.css"))
+        );
+        assert_eq!(resolve(out, "/../etc/passwd"), None);
+        assert_eq!(resolve(out, "/%2e%2e/etc/passwd"), None);
+        assert_eq!(
+            resolve(out, "/%E7%9B%B8%E8%AB%87.html"),
+            Some(PathBuf::from("/site/相談.html"))
+        );
+    }
+
+    #[test]
+    fn injects_the_reload_script() {
+        let page = inject(b"<html><head><title>x</title></head><body></body></html>");
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains("<script src=\"/__zaitaku/live.js\" defer></script></head>"));
+        assert!(!relevant(Path::new("content/.a.yaml.swp")));
+        assert!(relevant(Path::new("content/resources/a.yaml")));
+    }
+}

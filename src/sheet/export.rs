@@ -1,0 +1,332 @@
+//! `zaitaku export`: the whole directory as one sheet, in the layout `zaitaku import` reads,
+//! so that exporting and importing back changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
+
+use super::columns::{Column, LAYOUT};
+use super::import::{Existing, load_existing, load_site};
+use super::record::Record;
+use super::values;
+use crate::content::site::SiteConfig;
+use crate::error::{Error, Result};
+use crate::japanese;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Excel ブック（.xlsx）
+    Xlsx,
+    /// CSV（UTF-8、BOM 付き。Excel でそのまま開けます）
+    Csv,
+}
+
+/// `zaitaku export`
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// 書き出す形式
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: ExportFormat,
+    /// 書き出すファイル（省略すると現在のフォルダの 事業所一覧.xlsx / 事業所一覧.csv）
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// One cell of the export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    Date(jiff::civil::Date),
+}
+
+impl Value {
+    fn text(&self) -> String {
+        match self {
+            Value::Text(text) => text.clone(),
+            Value::Number(number) => format!("{number}"),
+            Value::Date(date) => date.to_string(),
+        }
+    }
+}
+
+fn lines<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
+    let all: Vec<String> = items.iter().map(f).collect();
+    if all.iter().all(|l| l.is_empty()) {
+        String::new()
+    } else {
+        all.join("\n")
+    }
+}
+
+/// The cell for `column` of `record` (with id `id`).
+pub fn cell(site: &SiteConfig, id: &str, record: &Record, column: Column) -> Value {
+    let text = |v: &Option<String>| Value::Text(v.as_deref().unwrap_or("").trim().to_owned());
+    match column {
+        Column::Id => Value::Text(id.to_owned()),
+        Column::Category => Value::Text(
+            site.category(record.category.trim())
+                .map(|t| t.label.clone())
+                .unwrap_or_else(|| record.category.trim().to_owned()),
+        ),
+        Column::Name => Value::Text(record.name.trim().to_owned()),
+        Column::Kana => Value::Text(record.kana.trim().to_owned()),
+        Column::Corporation => text(&record.corporation),
+        Column::Area => Value::Text(
+            record
+                .area
+                .as_deref()
+                .map(|a| {
+                    site.area(a.trim())
+                        .map(|t| t.label.clone())
+                        .unwrap_or_else(|| a.trim().to_owned())
+                })
+                .unwrap_or_default(),
+        ),
+        Column::PostalCode => text(&record.postal_code),
+        Column::Address => Value::Text(record.address.trim().to_owned()),
+        Column::Phone => text(&record.phone),
+        Column::Fax => text(&record.fax),
+        Column::Email => text(&record.email),
+        Column::Url => text(&record.url),
+        Column::Lat => record
+            .location
+            .map(|l| Value::Number(l.lat))
+            .unwrap_or(Value::Text(String::new())),
+        Column::Lng => record
+            .location
+            .map(|l| Value::Number(l.lng))
+            .unwrap_or(Value::Text(String::new())),
+        Column::Specialties => Value::Text(
+            record
+                .specialties
+                .iter()
+                .map(|s| s.trim())
+                .collect::<Vec<_>>()
+                .join(values::LIST_SEPARATOR),
+        ),
+        Column::Services => Value::Text(
+            record
+                .services
+                .iter()
+                .map(|s| {
+                    site.service(s.trim())
+                        .map(|t| t.label.clone())
+                        .unwrap_or_else(|| s.trim().to_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(values::LIST_SEPARATOR),
+        ),
+        Column::Hours => Value::Text(values::format_hours(&record.hours)),
+        Column::Closed => text(&record.closed),
+        Column::CaremaneDays => Value::Text(lines(&record.caremane_time, |w| {
+            values::format_days(&w.days)
+        })),
+        Column::CaremaneTime => Value::Text(lines(&record.caremane_time, |w| {
+            format!("{}〜{}", w.from.trim(), w.to.trim())
+        })),
+        Column::CaremaneMethods => Value::Text(lines(&record.caremane_time, |w| {
+            values::format_methods(&w.methods)
+        })),
+        Column::CaremaneContact => Value::Text(lines(&record.caremane_time, |w| {
+            w.contact.as_deref().unwrap_or("").trim().replace('\n', " ")
+        })),
+        Column::CaremaneAppointment => Value::Text(lines(&record.caremane_time, |w| {
+            if w.appointment {
+                values::APPOINTMENT_TEXT.to_owned()
+            } else {
+                String::new()
+            }
+        })),
+        Column::CaremaneNote => Value::Text(lines(&record.caremane_time, |w| {
+            w.note.as_deref().unwrap_or("").trim().replace('\n', " ")
+        })),
+        Column::Jigyosho => Value::Text(record.jigyosho().unwrap_or("").to_owned()),
+        Column::Navii => Value::Text(record.navii().unwrap_or("").to_owned()),
+        Column::Note => Value::Text(
+            record
+                .note
+                .as_deref()
+                .unwrap_or("")
+                .replace("\r\n", "\n")
+                .trim_end()
+                .to_owned(),
+        ),
+        Column::Verified => {
+            let verified = record.verified.trim();
+            match verified.parse::<jiff::civil::Date>() {
+                Ok(date) if verified.len() == 10 => Value::Date(date),
+                _ => Value::Text(verified.to_owned()),
+            }
+        }
+        Column::Ignore => Value::Text(String::new()),
+    }
+}
+
+/// The records in the order of the directory: by category as in site.yaml, then 五十音順.
+pub fn sorted_records(site: &SiteConfig, existing: &[Existing]) -> Result<Vec<(String, Record)>> {
+    let unreadable: Vec<&str> = existing
+        .iter()
+        .filter(|e| e.record.is_none())
+        .map(|e| e.file.as_str())
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(Error::Setup(format!(
+            "次のファイルが読めないため、書き出しませんでした（全部の事業所を書き出すためです）:\n  {}\n  zaitaku check で誤りを確かめて直してください。",
+            unreadable.join("\n  ")
+        )));
+    }
+    let mut records: Vec<(String, Record)> = existing
+        .iter()
+        .map(|e| (e.id.clone(), e.record.clone().expect("checked")))
+        .collect();
+    let category_order = |key: &str| {
+        site.categories
+            .iter()
+            .position(|t| t.key == key.trim())
+            .unwrap_or(usize::MAX)
+    };
+    records.sort_by(|(a_id, a), (b_id, b)| {
+        (
+            category_order(&a.category),
+            japanese::gojuon_sort_key(&a.kana),
+            a_id,
+        )
+            .cmp(&(
+                category_order(&b.category),
+                japanese::gojuon_sort_key(&b.kana),
+                b_id,
+            ))
+    });
+    Ok(records)
+}
+
+/// The sheet as rows of values, header first.
+pub fn rows(site: &SiteConfig, records: &[(String, Record)]) -> Vec<Vec<Value>> {
+    let mut out = vec![
+        LAYOUT
+            .iter()
+            .map(|(header, _)| Value::Text((*header).to_owned()))
+            .collect(),
+    ];
+    for (id, record) in records {
+        out.push(
+            LAYOUT
+                .iter()
+                .map(|(_, column)| cell(site, id, record, *column))
+                .collect(),
+        );
+    }
+    out
+}
+
+fn xlsx_error(path: &Path, error: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Setup(format!(
+        "{} を書き出せませんでした: {error}。Excel でこのファイルを開いている場合は閉じてから、もう一度実行してください。",
+        path.display()
+    ))
+}
+
+fn write_xlsx(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("事業所").map_err(|e| xlsx_error(path, e))?;
+    let header = CellFormat::new().set_bold();
+    let wrap = CellFormat::new().set_text_wrap();
+    let date = CellFormat::new().set_num_format("yyyy-mm-dd");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            let (r, c16) = (r as u32, c as u16);
+            let result = match value {
+                _ if r == 0 => sheet
+                    .write_string_with_format(r, c16, value.text(), &header)
+                    .map(|_| ()),
+                Value::Text(text) if text.is_empty() => Ok(()),
+                Value::Text(text) if text.contains('\n') => sheet
+                    .write_string_with_format(r, c16, text, &wrap)
+                    .map(|_| ()),
+                Value::Text(text) => sheet.write_string(r, c16, text).map(|_| ()),
+                Value::Number(number) => sheet.write_number(r, c16, *number).map(|_| ()),
+                Value::Date(d) => {
+                    let excel =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                            .map_err(|e| xlsx_error(path, e))?;
+                    sheet
+                        .write_datetime_with_format(r, c16, &excel, &date)
+                        .map(|_| ())
+                }
+            };
+            result.map_err(|e| xlsx_error(path, e))?;
+        }
+    }
+    for (c, (_, column)) in LAYOUT.iter().enumerate() {
+        let width = match column {
+            Column::Name | Column::Address | Column::Hours | Column::Note => 30.0,
+            Column::Kana | Column::Corporation | Column::Services | Column::Closed => 20.0,
+            Column::Phone | Column::Fax | Column::Verified | Column::Jigyosho | Column::Navii => {
+                14.0
+            }
+            _ => 12.0,
+        };
+        sheet
+            .set_column_width(c as u16, width)
+            .map_err(|e| xlsx_error(path, e))?;
+    }
+    sheet
+        .set_freeze_panes(1, 3)
+        .map_err(|e| xlsx_error(path, e))?;
+    let last_row = rows.len().saturating_sub(1) as u32;
+    sheet
+        .autofilter(0, 0, last_row, (LAYOUT.len() - 1) as u16)
+        .map_err(|e| xlsx_error(path, e))?;
+    workbook.save(path).map_err(|e| xlsx_error(path, e))
+}
+
+fn write_csv(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut bytes);
+        for row in rows {
+            writer
+                .write_record(row.iter().map(Value::text))
+                .map_err(|e| Error::Setup(format!("CSV を作れませんでした: {e}")))?;
+        }
+        writer.flush().map_err(|e| Error::io(path, "書き込み", e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, "書き込み", e))
+}
+
+/// Writes the export; returns the file and the number of records.
+pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
+    let site = load_site(root)?;
+    let existing = load_existing(root);
+    let records = sorted_records(&site, &existing)?;
+    let rows = rows(&site, &records);
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(match args.format {
+            ExportFormat::Xlsx => "事業所一覧.xlsx",
+            ExportFormat::Csv => "事業所一覧.csv",
+        })
+    });
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+    }
+    match args.format {
+        ExportFormat::Xlsx => write_xlsx(&out, &rows)?,
+        ExportFormat::Csv => write_csv(&out, &rows)?,
+    }
+    Ok((out, records.len()))
+}
+
+pub fn command(root: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    let (out, count) = run(root, args)?;
+    println!(
+        "書き出しました: 事業所 {count} 件 → {}\n表を直したら zaitaku import {} で取り込めます（まず --write なしで、変わる内容を確かめてください）。",
+        out.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

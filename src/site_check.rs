@@ -1,0 +1,1131 @@
+//! `zaitaku check`, beyond validation: the built site's internal links, anchors and images; the
+//! records whose 最終確認日 is over a year old, listed by whom to ask; probable duplicates;
+//! facilities with no way to contact them; categories and areas with no facilities; and, with
+//! `--external`, the links to other sites (each with a timeout).
+//!
+//! Output is grouped Japanese for people, or one JSON document with `--json` for scripts. The
+//! last line is the same summary as before, and the exit code still says 0 (no errors, warnings
+//! allowed), 1 (errors: content errors or broken internal links) or 2 (setup problems).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::build;
+use crate::content::Content;
+use crate::content::resource::Resource;
+use crate::diagnostics::Diagnostic;
+use crate::error::{Error, Result};
+use crate::output::Staging;
+use crate::render::Theme;
+use crate::sheet::record::loose_text;
+
+/// The options `zaitaku check` adds to `--today`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CheckArgs {
+    /// 結果を JSON で標準出力に出す（スクリプト用）
+    #[arg(long)]
+    pub json: bool,
+    /// ほかのサイトへのリンクも、実際につないで確かめる
+    #[arg(long)]
+    pub external: bool,
+    /// 外部リンク 1 件を待つ秒数（--external のとき）
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub timeout: u64,
+}
+
+/// A link in the built site that leads nowhere.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BrokenLink {
+    /// The page's URL path, e.g. `/resources/x/`.
+    pub page: String,
+    /// The content file the page comes from, when there is one.
+    pub source: Option<String>,
+    /// `link`, `anchor` or `image`.
+    pub kind: &'static str,
+    /// As written in the page.
+    pub href: String,
+    /// What is wrong, in Japanese.
+    pub message: String,
+}
+
+/// A record to confirm with the facility.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleRecord {
+    pub id: String,
+    pub name: String,
+    pub file: String,
+    pub verified: String,
+    /// Days since `verified`.
+    pub days: i32,
+}
+
+/// Stale records sharing one contact (usually one phone number).
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleGroup {
+    /// 電話 088-… / FAX 088-… / 連絡先なし
+    pub contact: String,
+    pub records: Vec<StaleRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRef {
+    pub id: String,
+    pub name: String,
+    pub file: String,
+}
+
+impl RecordRef {
+    fn of(resource: &Resource) -> RecordRef {
+        RecordRef {
+            id: resource.id.clone(),
+            name: resource.name.clone(),
+            file: resource.file.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub first: RecordRef,
+    pub second: RecordRef,
+    /// Why they look like the same facility.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoContact {
+    pub record: RecordRef,
+    /// What there is instead (a web site), if anything.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EmptyTerm {
+    /// `category` or `area`
+    pub vocabulary: &'static str,
+    pub key: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalResult {
+    pub url: String,
+    pub pages: Vec<String>,
+    /// HTTP status, if the server answered.
+    pub status: Option<u16>,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Everything the site check found.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SiteReport {
+    pub pages_checked: usize,
+    pub links_checked: usize,
+    pub broken_links: Vec<BrokenLink>,
+    pub stale: Vec<StaleGroup>,
+    pub duplicates: Vec<Duplicate>,
+    pub no_contact: Vec<NoContact>,
+    pub empty: Vec<EmptyTerm>,
+    /// External links found in the site (checked only with `--external`).
+    pub external_links: usize,
+    pub external: Option<Vec<ExternalResult>>,
+}
+
+/// The whole `--json` document.
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    ok: bool,
+    today: String,
+    resources: usize,
+    pages: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diagnostic],
+    site: Option<&'a SiteReport>,
+    /// Set when the site could not be built (theme errors).
+    build_error: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML scanning
+
+/// The attributes of every start tag: (tag name, [(attribute, value)]).
+fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut index = 0;
+    while let Some(offset) = html[index..].find('<') {
+        let start = index + offset + 1;
+        if html[start..].starts_with("!--") {
+            index = html[start..]
+                .find("-->")
+                .map(|e| start + e + 3)
+                .unwrap_or(html.len());
+            continue;
+        }
+        let name_end = html[start..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map(|e| start + e)
+            .unwrap_or(html.len());
+        let name = html[start..name_end].to_ascii_lowercase();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            index = start;
+            continue;
+        }
+        let mut attributes = Vec::new();
+        let mut position = name_end;
+        loop {
+            while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
+                position += 1;
+            }
+            if position >= bytes.len() || bytes[position] == b'>' {
+                position += 1;
+                break;
+            }
+            if bytes[position] == b'/' {
+                position += 1;
+                continue;
+            }
+            let attribute_start = position;
+            while position < bytes.len()
+                && !matches!(bytes[position], b'=' | b'>' | b'/')
+                && !(bytes[position] as char).is_ascii_whitespace()
+            {
+                position += 1;
+            }
+            let attribute = html[attribute_start..position].to_ascii_lowercase();
+            while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
+                position += 1;
+            }
+            let mut value = String::new();
+            if position < bytes.len() && bytes[position] == b'=' {
+                position += 1;
+                while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
+                    position += 1;
+                }
+                if position < bytes.len() && matches!(bytes[position], b'"' | b'\'') {
+                    let quote = bytes[position];
+                    let value_start = position + 1;
+                    let value_end = bytes[value_start..]
+                        .iter()
+                        .position(|b| *b == quote)
+                        .map(|e| value_start + e)
+                        .unwrap_or(bytes.len());
+                    value = html[value_start..value_end].to_owned();
+                    position = (value_end + 1).min(bytes.len());
+                } else {
+                    let value_start = position;
+                    while position < bytes.len()
+                        && bytes[position] != b'>'
+                        && !(bytes[position] as char).is_ascii_whitespace()
+                    {
+                        position += 1;
+                    }
+                    value = html[value_start..position].to_owned();
+                }
+            }
+            if !attribute.is_empty() {
+                attributes.push((attribute, unescape(&value)));
+            }
+        }
+        out.push((name.clone(), attributes));
+        // Skip the contents of script and style elements.
+        if name == "script" || name == "style" {
+            let close = format!("</{name}");
+            position = html[position.min(html.len())..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map(|e| position + e)
+                .unwrap_or(html.len());
+        }
+        index = position.min(html.len());
+    }
+    out
+}
+
+fn unescape(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_owned();
+    }
+    value
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            if let Some(value) = bytes
+                .get(index + 1..index + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(value);
+                index += 3;
+                continue;
+            }
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Page {
+    /// Site-relative file, e.g. `resources/x/index.html`.
+    file: String,
+    ids: BTreeSet<String>,
+    /// (kind, href)
+    links: Vec<(&'static str, String)>,
+}
+
+fn scan_page(file: String, html: &str) -> Page {
+    let mut ids = BTreeSet::new();
+    let mut links = Vec::new();
+    for (tag, attributes) in tags(html) {
+        for (name, value) in &attributes {
+            match name.as_str() {
+                "id" => {
+                    ids.insert(value.clone());
+                }
+                "name" if tag == "a" => {
+                    ids.insert(value.clone());
+                }
+                "href" if matches!(tag.as_str(), "a" | "area" | "link") => {
+                    let rel = attributes
+                        .iter()
+                        .find(|(n, _)| n == "rel")
+                        .map(|(_, v)| v.as_str())
+                        .unwrap_or("");
+                    // Hints to the browser, not links a reader follows.
+                    if !matches!(rel, "preconnect" | "dns-prefetch") {
+                        links.push(("link", value.clone()));
+                    }
+                }
+                "src"
+                    if matches!(
+                        tag.as_str(),
+                        "img" | "source" | "script" | "iframe" | "video" | "audio" | "embed"
+                    ) =>
+                {
+                    let kind = if tag == "img" || tag == "source" {
+                        "image"
+                    } else {
+                        "link"
+                    };
+                    links.push((kind, value.clone()));
+                }
+                "srcset" => {
+                    for candidate in value.split(',') {
+                        if let Some(url) = candidate.split_whitespace().next() {
+                            links.push(("image", url.to_owned()));
+                        }
+                    }
+                }
+                "poster" => links.push(("image", value.clone())),
+                _ => {}
+            }
+        }
+    }
+    Page { file, ids, links }
+}
+
+/// The URL path of a site file: `a/index.html` → `/a/`.
+fn page_url(file: &str) -> String {
+    match file.strip_suffix("index.html") {
+        Some(dir) => format!("/{dir}"),
+        None => format!("/{file}"),
+    }
+}
+
+/// Resolves `href` (without fragment) on the page `from` (a site URL path) to a site path.
+fn resolve(from: &str, href: &str) -> String {
+    let base: Vec<&str> = if href.starts_with('/') {
+        Vec::new()
+    } else {
+        let dir = &from[..from.rfind('/').map(|i| i + 1).unwrap_or(0)];
+        dir.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    let mut parts: Vec<String> = base.iter().map(|s| (*s).to_owned()).collect();
+    let trailing = href.ends_with('/')
+        || href.is_empty()
+        || href.ends_with("/.")
+        || href.ends_with("/..")
+        || href == "."
+        || href == "..";
+    for segment in href.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other.to_owned()),
+        }
+    }
+    let mut path = format!("/{}", parts.join("/"));
+    if trailing && !path.ends_with('/') {
+        path.push('/');
+    }
+    path
+}
+
+enum Target {
+    Skip,
+    External(String),
+    Internal {
+        path: String,
+        fragment: Option<String>,
+    },
+}
+
+fn classify(href: &str, page: &str, base_url: &str) -> Target {
+    let href = href.trim();
+    if href.is_empty() {
+        return Target::Skip;
+    }
+    let lower = href.to_ascii_lowercase();
+    if let Some(rest) = href.strip_prefix(base_url).filter(|_| !base_url.is_empty()) {
+        return classify(&format!("/{rest}"), page, "");
+    }
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//") {
+        return Target::External(href.to_owned());
+    }
+    if let Some(colon) = href.find(':') {
+        let scheme = &href[..colon];
+        if scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && !href[..colon].contains('/')
+        {
+            // mailto:, tel:, data:, javascript: …
+            return Target::Skip;
+        }
+    }
+    let (without_fragment, fragment) = match href.split_once('#') {
+        Some((path, fragment)) => (path, Some(percent_decode(fragment))),
+        None => (href, None),
+    };
+    let without_query = without_fragment.split('?').next().unwrap_or("");
+    let path = if without_query.is_empty() {
+        page.to_owned()
+    } else {
+        resolve(page, &percent_decode(without_query))
+    };
+    Target::Internal { path, fragment }
+}
+
+/// The site file a URL path is served from, if it exists.
+fn target_file(site: &Path, path: &str) -> Option<String> {
+    let relative = path.trim_start_matches('/');
+    let candidates = if relative.is_empty() || relative.ends_with('/') {
+        vec![format!("{relative}index.html")]
+    } else {
+        vec![relative.to_owned(), format!("{relative}/index.html")]
+    };
+    candidates
+        .into_iter()
+        .find(|candidate| site.join(candidate).is_file())
+}
+
+/// Checks every link in the site built at `site`. Returns the broken ones, the external URLs
+/// with the pages that use them, and how many pages and links were checked.
+fn check_links(
+    site: &Path,
+    base_url: &str,
+    sources: &HashMap<String, String>,
+) -> (Vec<BrokenLink>, BTreeMap<String, Vec<String>>, usize, usize) {
+    let mut pages: BTreeMap<String, Page> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(site).sort_by_file_name() {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let file = crate::diagnostics::display_path(site, entry.path());
+        let Ok(html) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        pages.insert(file.clone(), scan_page(file, &html));
+    }
+    let mut broken = Vec::new();
+    let mut external: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut links = 0;
+    for page in pages.values() {
+        // The 404 page is served at any depth; its links are written for that.
+        if page.file == "404.html" {
+            continue;
+        }
+        let url = page_url(&page.file);
+        let source = sources.get(&page.file).cloned();
+        for (kind, href) in &page.links {
+            links += 1;
+            match classify(href, &url, base_url) {
+                Target::Skip => {}
+                Target::External(target) => {
+                    let users = external.entry(target).or_default();
+                    if !users.contains(&url) {
+                        users.push(url.clone());
+                    }
+                }
+                Target::Internal { path, fragment } => {
+                    let Some(file) = target_file(site, &path) else {
+                        let what = if *kind == "image" {
+                            "画像"
+                        } else {
+                            "ページやファイル"
+                        };
+                        broken.push(BrokenLink {
+                            page: url.clone(),
+                            source: source.clone(),
+                            kind,
+                            href: href.clone(),
+                            message: format!("行き先の{what} {path} がありません。"),
+                        });
+                        continue;
+                    };
+                    if let Some(fragment) = fragment.filter(|f| !f.is_empty() && f != "top") {
+                        let Some(target) = pages.get(&file) else {
+                            continue;
+                        };
+                        if !target.ids.contains(&fragment) {
+                            broken.push(BrokenLink {
+                                page: url.clone(),
+                                source: source.clone(),
+                                kind: "anchor",
+                                href: href.clone(),
+                                message: format!(
+                                    "ページ {} に見出し（id）「{fragment}」がありません。",
+                                    page_url(&file)
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    broken.sort();
+    broken.dedup();
+    (broken, external, pages.len(), links)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data checks
+
+fn contact_of(resource: &Resource) -> String {
+    if let Some(phone) = &resource.phone {
+        format!("電話 {phone}")
+    } else if let Some(fax) = &resource.fax {
+        format!("FAX {fax}")
+    } else if let Some(email) = &resource.email {
+        format!("メール {email}")
+    } else {
+        "連絡先なし".to_owned()
+    }
+}
+
+fn stale(content: &Content, today: Date) -> Vec<StaleGroup> {
+    let Ok(year_ago) = today.checked_sub(jiff::Span::new().years(1)) else {
+        return Vec::new();
+    };
+    let mut groups: BTreeMap<String, Vec<StaleRecord>> = BTreeMap::new();
+    for resource in &content.resources {
+        if resource.verified < year_ago {
+            let days = (today - resource.verified).get_days();
+            groups
+                .entry(contact_of(resource))
+                .or_default()
+                .push(StaleRecord {
+                    id: resource.id.clone(),
+                    name: resource.name.clone(),
+                    file: resource.file.clone(),
+                    verified: resource.verified.to_string(),
+                    days,
+                });
+        }
+    }
+    let mut out: Vec<StaleGroup> = groups
+        .into_iter()
+        .map(|(contact, mut records)| {
+            records.sort_by(|a, b| (&a.verified, &a.id).cmp(&(&b.verified, &b.id)));
+            StaleGroup { contact, records }
+        })
+        .collect();
+    // The longest unconfirmed first.
+    out.sort_by(|a, b| {
+        (&a.records[0].verified, &a.contact).cmp(&(&b.records[0].verified, &b.contact))
+    });
+    out
+}
+
+/// Legal-entity words and punctuation removed, for comparing names.
+fn name_key(name: &str) -> String {
+    let mut key = loose_text(name);
+    for form in [
+        "医療法人社団",
+        "医療法人財団",
+        "社会医療法人",
+        "医療法人",
+        "社会福祉法人",
+        "株式会社",
+        "有限会社",
+        "合同会社",
+        "一般社団法人",
+        "特定非営利活動法人",
+        "(医)",
+        "(株)",
+        "(有)",
+        "(福)",
+    ] {
+        key = key.replace(form, "");
+    }
+    key.chars()
+        .filter(|c| !matches!(c, '(' | ')' | '「' | '」' | '-' | '・'))
+        .collect()
+}
+
+fn distance_m(a: &crate::content::resource::LatLng, b: &crate::content::resource::LatLng) -> f64 {
+    let lat = (a.lat - b.lat) * 111_000.0;
+    let lng = (a.lng - b.lng) * 111_000.0 * a.lat.to_radians().cos();
+    (lat * lat + lng * lng).sqrt()
+}
+
+fn duplicates(content: &Content) -> Vec<Duplicate> {
+    let resources = &content.resources;
+    let keys: Vec<String> = resources.iter().map(|r| name_key(&r.name)).collect();
+    let phones: Vec<Option<String>> = resources
+        .iter()
+        .map(|r| {
+            r.phone
+                .as_ref()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect())
+        })
+        .collect();
+    let addresses: Vec<String> = resources.iter().map(|r| loose_text(&r.address)).collect();
+    let mut out = Vec::new();
+    for i in 0..resources.len() {
+        for j in i + 1..resources.len() {
+            let (a, b) = (&resources[i], &resources[j]);
+            let same_category = a.category.key == b.category.key;
+            let mut reasons = Vec::new();
+            if let (Some(x), Some(y)) = (&a.source_ids.jigyosho, &b.source_ids.jigyosho) {
+                if x == y && same_category {
+                    reasons.push(format!("事業所番号 {x} が同じ"));
+                }
+            }
+            if let (Some(x), Some(y)) = (&a.source_ids.navii, &b.source_ids.navii) {
+                if x == y {
+                    reasons.push(format!("ナビイ ID {x} が同じ"));
+                }
+            }
+            if same_category && !keys[i].is_empty() && keys[i] == keys[j] {
+                reasons.push("名称が同じ（異体字・空白・法人格の違いを除く）".to_owned());
+            }
+            if phones[i].is_some() && phones[i] == phones[j] {
+                reasons.push(format!(
+                    "電話番号 {} が同じ",
+                    a.phone.as_deref().unwrap_or("")
+                ));
+            }
+            if same_category && addresses[i] == addresses[j] && !addresses[i].is_empty() {
+                reasons.push("住所が同じ".to_owned());
+            }
+            if reasons.is_empty() && same_category {
+                if let (Some(x), Some(y)) = (&a.location, &b.location) {
+                    let similar = strsim::normalized_levenshtein(&keys[i], &keys[j]) >= 0.6;
+                    if similar && distance_m(x, y) < 50.0 {
+                        reasons.push("場所が 50 m 以内で、名称が似ている".to_owned());
+                    }
+                }
+            }
+            // Only a shared phone or address is common for facilities of one organisation; it
+            // takes a second reason, or the same category, to call them probable duplicates.
+            let weak = reasons.len() == 1
+                && !same_category
+                && (reasons[0].starts_with("電話番号") || reasons[0] == "住所が同じ");
+            if !reasons.is_empty() && !weak {
+                let (first, second) = if a.file <= b.file { (a, b) } else { (b, a) };
+                out.push(Duplicate {
+                    first: RecordRef::of(first),
+                    second: RecordRef::of(second),
+                    reasons,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.first.file, &a.second.file).cmp(&(&b.first.file, &b.second.file)));
+    out
+}
+
+fn no_contact(content: &Content) -> Vec<NoContact> {
+    content
+        .resources
+        .iter()
+        .filter(|r| r.phone.is_none() && r.fax.is_none() && r.email.is_none())
+        .map(|r| NoContact {
+            record: RecordRef::of(r),
+            note: r
+                .url
+                .as_ref()
+                .map(|u| format!("ホームページ {u} だけがあります")),
+        })
+        .collect()
+}
+
+fn empty_terms(content: &Content) -> Vec<EmptyTerm> {
+    let mut out = Vec::new();
+    for term in &content.site.categories {
+        if !content.resources.iter().any(|r| r.category.key == term.key) {
+            out.push(EmptyTerm {
+                vocabulary: "category",
+                key: term.key.clone(),
+                label: term.label.clone(),
+            });
+        }
+    }
+    for term in &content.site.areas {
+        if !content
+            .resources
+            .iter()
+            .any(|r| r.area.as_ref().is_some_and(|a| a.key == term.key))
+        {
+            out.push(EmptyTerm {
+                vocabulary: "area",
+                key: term.key.clone(),
+                label: term.label.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Checks external URLs, a few at a time, each within `timeout`.
+pub fn check_external(
+    urls: &BTreeMap<String, Vec<String>>,
+    timeout: Duration,
+) -> Vec<ExternalResult> {
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(5)
+        .user_agent("zaitaku-check (link checker)")
+        .build();
+    let agent: ureq::Agent = config.into();
+    let list: Vec<(&String, &Vec<String>)> = urls.iter().collect();
+    let mut results: Vec<ExternalResult> = Vec::with_capacity(list.len());
+    for chunk in list.chunks(8) {
+        let chunk_results: Vec<ExternalResult> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(url, pages)| {
+                    let agent = agent.clone();
+                    scope.spawn(move || {
+                        let target = if url.starts_with("//") {
+                            format!("https:{url}")
+                        } else {
+                            (*url).clone()
+                        };
+                        let mut answer = agent.head(&target).call();
+                        // Some servers refuse HEAD; ask again with GET.
+                        if let Ok(response) = &answer {
+                            if matches!(response.status().as_u16(), 405 | 403 | 501) {
+                                answer = agent.get(&target).call();
+                            }
+                        }
+                        let (status, ok, message) = match answer {
+                            Ok(response) => {
+                                let code = response.status().as_u16();
+                                let ok = code < 400;
+                                let message = if ok {
+                                    "つながりました。".to_owned()
+                                } else {
+                                    format!("ページがありません（HTTP {code}）。")
+                                };
+                                (Some(code), ok, message)
+                            }
+                            Err(ureq::Error::Timeout(_)) => (
+                                None,
+                                false,
+                                format!("{} 秒待っても応答がありません。", timeout.as_secs()),
+                            ),
+                            Err(error) => (None, false, format!("つながりません（{error}）。")),
+                        };
+                        ExternalResult {
+                            url: (*url).clone(),
+                            pages: (*pages).clone(),
+                            status,
+                            ok,
+                            message,
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("link check thread"))
+                .collect()
+        });
+        results.extend(chunk_results);
+    }
+    results
+}
+
+/// Builds the site into a temporary folder and runs every check on it.
+pub fn check_site(
+    root: &Path,
+    content: &Content,
+    today: Date,
+    args: &CheckArgs,
+) -> Result<SiteReport> {
+    let theme = Theme::load(root)?;
+    let scratch = tempfile::Builder::new()
+        .prefix("zaitaku-check-")
+        .tempdir()
+        .map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))?;
+    let staging = Staging::new(&scratch.path().join("site"))?;
+    build::render_site(content, &theme, today, &staging)?;
+    let mut sources: HashMap<String, String> = HashMap::new();
+    for resource in &content.resources {
+        sources.insert(
+            format!("resources/{}/index.html", resource.id),
+            resource.file.clone(),
+        );
+    }
+    for page in &content.pages {
+        let path = page.path.trim_start_matches('/');
+        sources.insert(format!("{path}index.html"), page.file.clone());
+    }
+    let (broken_links, external, pages_checked, links_checked) =
+        check_links(staging.path(), &content.site.base_url, &sources);
+    drop(staging);
+    let external_results = args
+        .external
+        .then(|| check_external(&external, Duration::from_secs(args.timeout.max(1))));
+    Ok(SiteReport {
+        pages_checked,
+        links_checked,
+        broken_links,
+        stale: stale(content, today),
+        duplicates: duplicates(content),
+        no_contact: no_contact(content),
+        empty: empty_terms(content),
+        external_links: external.len(),
+        external: external_results,
+    })
+}
+
+impl SiteReport {
+    /// Broken internal links are errors: the built site would have them.
+    pub fn errors(&self) -> usize {
+        self.broken_links.len()
+    }
+
+    /// The grouped Japanese report.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let mut section = |title: String, lines: Vec<String>| {
+            out.push_str(&format!("■ {title}\n"));
+            for line in lines {
+                out.push_str(&format!("  {line}\n"));
+            }
+            out.push('\n');
+        };
+        if self.broken_links.is_empty() {
+            section(
+                format!(
+                    "リンク: ページ {} 件のリンク {} 件を確かめ、切れているものはありません。",
+                    self.pages_checked, self.links_checked
+                ),
+                Vec::new(),
+            );
+        } else {
+            let mut by_page: BTreeMap<(&str, Option<&String>), Vec<&BrokenLink>> = BTreeMap::new();
+            for link in &self.broken_links {
+                by_page
+                    .entry((link.page.as_str(), link.source.as_ref()))
+                    .or_default()
+                    .push(link);
+            }
+            let mut lines = Vec::new();
+            for ((page, source), links) in by_page {
+                let from = match source {
+                    Some(source) => format!("{page}（元のファイル {source}）"),
+                    None => format!("{page}（テーマが作るページ）"),
+                };
+                lines.push(from);
+                for link in links {
+                    lines.push(format!("  エラー: 「{}」→ {}", link.href, link.message));
+                }
+            }
+            lines.push("直し方: 元のファイルのリンク先（Markdown の (...) の中）を、あるページのアドレスに直してください。".to_owned());
+            section(
+                format!("リンク切れ {} 件（エラー）", self.broken_links.len()),
+                lines,
+            );
+        }
+        if let Some(external) = &self.external {
+            let failed: Vec<&ExternalResult> = external.iter().filter(|e| !e.ok).collect();
+            let mut lines = Vec::new();
+            for result in &failed {
+                lines.push(format!("{} — {}", result.url, result.message));
+                lines.push(format!("    使っているページ: {}", result.pages.join("、")));
+            }
+            section(
+                format!(
+                    "外部リンク: {} 件を確かめ、つながらないもの {} 件（警告）",
+                    external.len(),
+                    failed.len()
+                ),
+                lines,
+            );
+        } else if self.external_links > 0 {
+            section(
+                format!(
+                    "外部リンク {} 件は確かめていません（確かめるには --external を付けます）。",
+                    self.external_links
+                ),
+                Vec::new(),
+            );
+        }
+        if !self.stale.is_empty() {
+            let count: usize = self.stale.iter().map(|g| g.records.len()).sum();
+            let mut lines = Vec::new();
+            for group in &self.stale {
+                lines.push(group.contact.clone());
+                for record in &group.records {
+                    lines.push(format!(
+                        "  {}（最終確認 {}、{} 日前）{}",
+                        record.name, record.verified, record.days, record.file
+                    ));
+                }
+            }
+            lines.push(
+                "確認できたら、そのファイルの verified を確認した日付に直してください。".to_owned(),
+            );
+            section(
+                format!("最終確認日が 1 年以上前の事業所 {count} 件（連絡先ごと。警告）"),
+                lines,
+            );
+        }
+        if !self.duplicates.is_empty() {
+            let mut lines = Vec::new();
+            for duplicate in &self.duplicates {
+                lines.push(format!(
+                    "{}（{}）と {}（{}）: {}",
+                    duplicate.first.name,
+                    duplicate.first.file,
+                    duplicate.second.name,
+                    duplicate.second.file,
+                    duplicate.reasons.join("、")
+                ));
+            }
+            lines.push(
+                "同じ事業所なら片方のファイルを削除し、別の事業所なら内容を確かめてください。"
+                    .to_owned(),
+            );
+            section(
+                format!("重複のおそれ {} 組（警告）", self.duplicates.len()),
+                lines,
+            );
+        }
+        if !self.no_contact.is_empty() {
+            let mut lines = Vec::new();
+            for item in &self.no_contact {
+                let note = item
+                    .note
+                    .as_ref()
+                    .map(|n| format!("（{n}）"))
+                    .unwrap_or_default();
+                lines.push(format!("{}{note} {}", item.record.name, item.record.file));
+            }
+            lines.push("電話・FAX・メールのどれかを書いてください。".to_owned());
+            section(
+                format!(
+                    "電話・FAX・メールのどれもない事業所 {} 件（警告）",
+                    self.no_contact.len()
+                ),
+                lines,
+            );
+        }
+        if !self.empty.is_empty() {
+            let lines: Vec<String> = self
+                .empty
+                .iter()
+                .map(|term| {
+                    let vocabulary = if term.vocabulary == "category" {
+                        "種別"
+                    } else {
+                        "圏域"
+                    };
+                    format!("{vocabulary}「{}」（{}）", term.label, term.key)
+                })
+                .chain([
+                    "事業所を追加するか、使わないなら site.yaml から外してください。".to_owned(),
+                ])
+                .collect();
+            section(
+                format!(
+                    "事業所が 1 件もない種別・圏域 {} 件（警告）",
+                    self.empty.len()
+                ),
+                lines,
+            );
+        }
+        out
+    }
+
+    /// Warnings the site check adds (not counted in the summary's 警告, which is validation's).
+    pub fn warnings(&self) -> usize {
+        let stale: usize = self.stale.iter().map(|g| g.records.len()).sum();
+        let external = self
+            .external
+            .as_ref()
+            .map(|e| e.iter().filter(|r| !r.ok).count())
+            .unwrap_or(0);
+        stale + self.duplicates.len() + self.no_contact.len() + self.empty.len() + external
+    }
+}
+
+fn summary_line(
+    resources: usize,
+    pages: usize,
+    errors: usize,
+    warnings: usize,
+    seconds: f64,
+) -> String {
+    if errors > 0 {
+        format!(
+            "検査結果: エラー {errors} 件、警告 {warnings} 件（{seconds:.2} 秒）。エラーを直してから build してください。"
+        )
+    } else {
+        format!(
+            "検査結果: 事業所 {resources} 件、ページ {pages} 件、エラー 0 件、警告 {warnings} 件（{seconds:.2} 秒）"
+        )
+    }
+}
+
+/// `zaitaku check`: validation, then (when the content is valid) the site checks.
+pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> Result<ExitCode> {
+    let (content, diagnostics) = build::check(root, today)?;
+    let validation_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - validation_errors;
+    let (resources, pages) = content
+        .as_ref()
+        .map(|c| (c.resources.len(), c.pages.len()))
+        .unwrap_or((0, 0));
+    let mut build_error = None;
+    let site = match &content {
+        Some(content) if validation_errors == 0 => match check_site(root, content, today, args) {
+            Ok(report) => Some(report),
+            Err(error) => {
+                build_error = Some(error.to_string());
+                None
+            }
+        },
+        _ => None,
+    };
+    let errors = validation_errors
+        + site.as_ref().map(SiteReport::errors).unwrap_or(0)
+        + usize::from(build_error.is_some());
+    let mut stderr = std::io::stderr().lock();
+    if args.json {
+        let report = JsonReport {
+            ok: errors == 0,
+            today: today.to_string(),
+            resources,
+            pages,
+            errors,
+            warnings,
+            diagnostics: &diagnostics,
+            site: site.as_ref(),
+            build_error: build_error.clone(),
+        };
+        let json = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::Setup(format!("JSON を作れません: {e}")))?;
+        println!("{json}");
+    } else {
+        for diagnostic in &diagnostics {
+            let _ = writeln!(stderr, "{diagnostic}\n");
+        }
+        if let Some(error) = &build_error {
+            let _ = writeln!(
+                stderr,
+                "エラー: サイトを作って確かめることができませんでした: {error}\n"
+            );
+        }
+        if let Some(site) = &site {
+            let _ = write!(stderr, "{}", site.human());
+        }
+    }
+    let _ = writeln!(
+        stderr,
+        "{}",
+        summary_line(
+            resources,
+            pages,
+            errors,
+            warnings,
+            started.elapsed().as_secs_f64()
+        )
+    );
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_attributes() {
+        let found = tags(
+            r#"<a href="../x/#a" class=b>t</a><!-- <a href="no"> --><img src='i.svg' alt="x"><script>var a = "<a href='no'>";</script><p id="top">"#,
+        );
+        let names: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(names, ["a", "img", "script", "p"]);
+        assert_eq!(found[0].1[0], ("href".to_owned(), "../x/#a".to_owned()));
+        assert_eq!(found[1].1[0], ("src".to_owned(), "i.svg".to_owned()));
+    }
+
+    #[test]
+    fn resolves_relative_links() {
+        assert_eq!(resolve("/resources/a/", "../b/"), "/resources/b/");
+        assert_eq!(resolve("/resources/a/", "../../"), "/");
+        assert_eq!(resolve("/", "assets/site.css"), "/assets/site.css");
+        assert_eq!(resolve("/news/x/", "/about/"), "/about/");
+        assert!(matches!(
+            classify("https://example.jp/", "/", "https://zaitaku.example.jp/"),
+            Target::External(_)
+        ));
+        assert!(matches!(
+            classify(
+                "https://zaitaku.example.jp/about/",
+                "/",
+                "https://zaitaku.example.jp/"
+            ),
+            Target::Internal { .. }
+        ));
+        assert!(matches!(classify("tel:088", "/", ""), Target::Skip));
+    }
+
+    #[test]
+    fn names_compare_without_forms() {
+        assert_eq!(name_key("医療法人 髙橋内科"), name_key("高橋内科"));
+    }
+}

@@ -1,0 +1,696 @@
+/*
+ * zaitaku search engine for the browser: a line-by-line port of src/search/normalize.rs,
+ * src/search/engine.rs and src/search/format.rs. It reads the prebuilt index in
+ * search-index/ (gzip JSON files written by `zaitaku build`), fetching only the term chunks a
+ * query needs, and ranks exactly as `zaitaku search` does. No framework, nothing from another
+ * host. Keep it in step with the Rust: tests/browser/search-parity.mjs compares both on every
+ * query of tests/search/queries.tsv.
+ */
+(function (global) {
+  'use strict';
+
+  // ---- Characters (normalize.rs) -------------------------------------------------------
+
+  function cp(c) { return c.codePointAt(0); }
+
+  function isHiragana(c) { const x = cp(c); return (x >= 0x3041 && x <= 0x3096) || x === 0x309d || x === 0x309e; }
+  function isKatakana(c) { const x = cp(c); return (x >= 0x30a1 && x <= 0x30fa) || x === 0x30fd || x === 0x30fe; }
+  function isKanji(c) {
+    const x = cp(c);
+    return (x >= 0x3005 && x <= 0x3007) || (x >= 0x3400 && x <= 0x4dbf) || (x >= 0x4e00 && x <= 0x9fff) ||
+      (x >= 0xf900 && x <= 0xfaff) || (x >= 0x20000 && x <= 0x3ffff);
+  }
+  function isAsciiDigit(c) { return c.length === 1 && c >= '0' && c <= '9'; }
+  function isAsciiAlnum(c) { return c.length === 1 && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')); }
+  function isSpace(c) {
+    const x = cp(c);
+    return x === 0x20 || x === 0x09 || x === 0x0a || x === 0x0d || x === 0x0b || x === 0x0c || x === 0xa0 ||
+      x === 0x1680 || (x >= 0x2000 && x <= 0x200b) || x === 0x2028 || x === 0x2029 || x === 0x202f ||
+      x === 0x205f || x === 0x3000 || x === 0xfeff;
+  }
+  function isBoundary(c) {
+    const x = cp(c);
+    if (x < 0x80) return !isAsciiAlnum(c);
+    return (x >= 0x80 && x <= 0xbf) || x === 0xd7 || x === 0xf7 || (x >= 0x2000 && x <= 0x206f) ||
+      (x >= 0x2190 && x <= 0x2bff) || (x >= 0x3000 && x <= 0x3004) || (x >= 0x3008 && x <= 0x303f) ||
+      x === 0x30fb || (x >= 0xfe10 && x <= 0xfe6f) || (x >= 0xff00 && x <= 0xff65) ||
+      (x >= 0xfff0 && x <= 0xffff) || (x >= 0x1f000 && x <= 0x1ffff);
+  }
+  function isDash(c) {
+    const x = cp(c);
+    return x === 0x2d || (x >= 0x2010 && x <= 0x2015) || x === 0x2043 || x === 0x2212 || x === 0x2500 ||
+      x === 0x2501 || x === 0x30fc || x === 0xfe63 || x === 0xff0d || x === 0xff70;
+  }
+  function isVoicingMark(c) {
+    const x = cp(c);
+    return (x >= 0x300 && x <= 0x36f) || x === 0x3099 || x === 0x309a || x === 0xff9e || x === 0xff9f;
+  }
+  const KANJI_DIGITS = { '〇': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9 };
+  function isKanjiNumeral(c) { return c in KANJI_DIGITS || c === '十' || c === '百' || c === '千'; }
+  function kanjiNumber(run) {
+    if (run.some((c) => c === '十' || c === '百' || c === '千')) {
+      let total = 0;
+      let current = 0;
+      for (const c of run) {
+        const unit = c === '十' ? 10 : c === '百' ? 100 : c === '千' ? 1000 : 0;
+        if (!unit) { current = current * 10 + (KANJI_DIGITS[c] || 0); continue; }
+        total += Math.max(current, 1) * unit;
+        current = 0;
+      }
+      return String(total + current);
+    }
+    return run.map((c) => String(KANJI_DIGITS[c] || 0)).join('');
+  }
+  const SMALL = {
+    'ァ': 'ア', 'ィ': 'イ', 'ゥ': 'ウ', 'ェ': 'エ', 'ォ': 'オ', 'ッ': 'ツ', 'ャ': 'ヤ', 'ュ': 'ユ', 'ョ': 'ヨ',
+    'ヮ': 'ワ', 'ヵ': 'カ', 'ヶ': 'ケ', 'ㇰ': 'ク', 'ㇱ': 'シ', 'ㇲ': 'ス', 'ㇳ': 'ト', 'ㇴ': 'ヌ', 'ㇵ': 'ハ',
+    'ㇶ': 'ヒ', 'ㇷ': 'フ', 'ㇸ': 'ヘ', 'ㇹ': 'ホ', 'ㇺ': 'ム', 'ㇻ': 'ラ', 'ㇼ': 'リ', 'ㇽ': 'ル', 'ㇾ': 'レ', 'ㇿ': 'ロ',
+  };
+  function foldKana(c) {
+    const x = cp(c);
+    if (x >= 0x3041 && x <= 0x3096) c = String.fromCodePoint(x + 0x60);
+    else if (x === 0x309d) c = '\u30fd';
+    else if (x === 0x309e) c = '\u30fe';
+    return SMALL[c] || c;
+  }
+
+  /** Compares strings by code point (as Rust does). */
+  function compare(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const x = a.charCodeAt(i);
+      const y = b.charCodeAt(i);
+      if (x === y) continue;
+      const xs = x >= 0xd800 && x <= 0xdfff;
+      const ys = y >= 0xd800 && y <= 0xdfff;
+      if (xs !== ys) return xs ? 1 : -1; // a surrogate (astral) sorts after every BMP unit
+      return x < y ? -1 : 1;
+    }
+    return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  }
+  function compareArrays(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (a[i] !== b[i]) return cp(a[i]) < cp(b[i]) ? -1 : 1;
+    }
+    return a.length - b.length;
+  }
+
+  class Rules {
+    constructor(json) {
+      this.variants = new Map(Object.entries(json.variants));
+      const byLength = (list) => list.map((w) => this.prepChars(w))
+        .sort((a, b) => (b.length - a.length) || compareArrays(a, b));
+      this.legalPrefixes = byLength(json.legal_prefixes);
+      this.particles = byLength(json.particles);
+      this.noise = byLength(json.noise);
+      this.stop = new Set();
+      for (const w of json.particles.concat(json.noise)) this.stop.add(this.normalize(w).chars.join(''));
+    }
+
+    units(text, emit) {
+      const chars = Array.from(text);
+      let i = 0;
+      while (i < chars.length) {
+        const start = i;
+        let unit = chars[i];
+        i += 1;
+        while (i < chars.length && isVoicingMark(chars[i])) { unit += chars[i]; i += 1; }
+        for (let c of Array.from(unit.normalize('NFKC'))) {
+          if (c.length === 1 && c >= 'A' && c <= 'Z') c = c.toLowerCase();
+          c = this.variants.get(c) || c;
+          emit(c, start);
+        }
+      }
+    }
+
+    prepChars(text) {
+      const out = [];
+      this.units(text, (c) => out.push(c));
+      return out;
+    }
+
+    prep(text) { return this.prepChars(text).join(''); }
+
+    normalize(text) {
+      const folded = { chars: [], source: [] };
+      this.units(text, (c, s) => { folded.chars.push(foldKana(c)); folded.source.push(s); });
+      const second = { chars: [], source: [] };
+      const last = (o) => (o.chars.length ? o.chars[o.chars.length - 1] : null);
+      const n = folded.chars.length;
+      for (let i = 0; i < n; i++) {
+        const c = folded.chars[i];
+        const s = folded.source[i];
+        if (isDash(c)) {
+          const p = last(second);
+          if (p === null || p === ' ' || p === '-' || isKatakana(p)) continue;
+          second.chars.push('-'); second.source.push(s);
+          continue;
+        }
+        if ((c === 'ケ' || c === 'ガ' || c === 'カ')) {
+          const p = last(second);
+          if (p !== null && (isKanji(p) || isAsciiDigit(p)) && i + 1 < n && isKanji(folded.chars[i + 1])) {
+            second.chars.push('ケ'); second.source.push(s);
+            continue;
+          }
+        }
+        if (isSpace(c)) continue;
+        if (isBoundary(c)) {
+          const p = last(second);
+          if (p !== null && p !== ' ') { second.chars.push(' '); second.source.push(s); }
+          continue;
+        }
+        second.chars.push(c); second.source.push(s);
+      }
+      while (last(second) === ' ') { second.chars.pop(); second.source.pop(); }
+
+      const chars = second.chars;
+      const m = chars.length;
+      const out = { chars: [], source: [] };
+      const push = (c, s) => { out.chars.push(c); out.source.push(s); };
+      let i = 0;
+      while (i < m) {
+        const c = chars[i];
+        const kanji = isKanjiNumeral(c);
+        if (kanji || isAsciiDigit(c)) {
+          let j = i;
+          while (j < m && (kanji ? isKanjiNumeral(chars[j]) : isAsciiDigit(chars[j]))) j += 1;
+          const counter = counterAt(chars, j);
+          if (counter > 0) {
+            if (kanji) {
+              for (const d of kanjiNumber(chars.slice(i, j))) push(d, second.source[i]);
+            } else {
+              for (let k = i; k < j; k++) push(chars[k], second.source[k]);
+            }
+            if (chars[j] !== '号' && last(out) !== '-') push('-', second.source[j]);
+            i = j + counter;
+            continue;
+          }
+          for (let k = i; k < j; k++) push(chars[k], second.source[k]);
+          i = j;
+          continue;
+        }
+        if (c === '-' && last(out) === '-') { i += 1; continue; }
+        push(c, second.source[i]);
+        i += 1;
+      }
+      return out;
+    }
+
+    fold(text) { return this.normalize(text).chars.filter((c) => c !== ' ').join(''); }
+  }
+
+  function counterAt(chars, at) {
+    const next = (k) => (at + k < chars.length ? chars[at + k] : null);
+    const c = next(0);
+    if (c === '丁' && next(1) === '目') return 2;
+    if (c === '番' && next(1) === '地') return 2;
+    if (c === '番') {
+      const d = next(1);
+      if (d === null || d === ' ' || d === '-' || isAsciiDigit(d) || isKanjiNumeral(d)) return 1;
+      return 0;
+    }
+    if (c === '号') return 1;
+    return 0;
+  }
+
+  // ---- Files (format.rs) ---------------------------------------------------------------
+
+  async function inflate(buffer) {
+    const bytes = new Uint8Array(buffer);
+    if (bytes.length > 1 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    }
+    return bytes;
+  }
+
+  function base64Bytes(text) {
+    const binary = atob(text);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+
+  /** [[impact, docs], …] → [[doc, impact], …] sorted by doc. */
+  function decodePostings(value) {
+    const out = [];
+    if (!Array.isArray(value)) return out;
+    for (const group of value) {
+      const impact = group[0];
+      const docs = group[1];
+      if (typeof docs === 'string') {
+        const bytes = base64Bytes(docs);
+        for (let b = 0; b < bytes.length; b++) {
+          const byte = bytes[b];
+          if (!byte) continue;
+          for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) out.push([b * 8 + bit, impact]);
+        }
+      } else if (Array.isArray(docs)) {
+        let doc = 0;
+        for (let i = 0; i < docs.length; i++) {
+          doc = i === 0 ? docs[i] : doc + docs[i];
+          out.push([doc, impact]);
+        }
+      }
+    }
+    out.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+    return out;
+  }
+
+  // ---- Engine (engine.rs) --------------------------------------------------------------
+
+  const MAX_QUERY_CHARS = 100;
+
+  function splitWords(chars) {
+    const out = [];
+    let current = [];
+    for (const c of chars) {
+      if (isSpace(c) || (isBoundary(c) && !isDash(c))) {
+        if (current.length) { out.push(current); current = []; }
+      } else {
+        current.push(c);
+      }
+    }
+    if (current.length) out.push(current);
+    return out;
+  }
+
+  function startsWith(chars, at, prefix) {
+    if (at + prefix.length > chars.length) return false;
+    for (let k = 0; k < prefix.length; k++) if (chars[at + k] !== prefix[k]) return false;
+    return true;
+  }
+
+  function particlesOnly(run, particles) {
+    const n = run.length;
+    const ok = new Array(n + 1).fill(false);
+    ok[n] = true;
+    for (let i = n - 1; i >= 0; i--) ok[i] = particles.some((p) => startsWith(run, i, p) && ok[i + p.length]);
+    return ok[0];
+  }
+
+  function splitParticles(part, particles) {
+    const out = [];
+    let start = 0;
+    let i = 0;
+    while (i < part.length) {
+      if (isHiragana(part[i]) && i > 0) {
+        let j = i;
+        while (j < part.length && isHiragana(part[j])) j += 1;
+        if (particlesOnly(part.slice(i, j), particles)) {
+          if (i > start) out.push(part.slice(start, i));
+          start = j;
+        }
+        i = j;
+        continue;
+      }
+      i += 1;
+    }
+    if (start < part.length) out.push(part.slice(start));
+    return out;
+  }
+
+  function cutNoise(word, noise) {
+    const out = [];
+    let current = [];
+    let i = 0;
+    while (i < word.length) {
+      const found = noise.find((n) => startsWith(word, i, n));
+      if (found) {
+        if (current.length) { out.push(current); current = []; }
+        i += found.length;
+        continue;
+      }
+      current.push(word[i]);
+      i += 1;
+    }
+    if (current.length) out.push(current);
+    return out;
+  }
+
+  function intersect(a, b) {
+    let i = 0;
+    let j = 0;
+    const out = [];
+    while (i < a.length && j < b.length) {
+      if (a[i] < b[j]) i += 1;
+      else if (a[i] > b[j]) j += 1;
+      else { out.push(a[i]); i += 1; j += 1; }
+    }
+    return out;
+  }
+
+  function clauseGrams(chars) {
+    if (chars.length <= 2) return [chars.join('')];
+    const out = [];
+    for (let i = 0; i + 3 <= chars.length; i++) out.push(chars.slice(i, i + 3).join(''));
+    return out;
+  }
+
+  class Engine {
+    /** `base`: URL of the search-index/ folder; `fetchBytes(url)` → ArrayBuffer (optional). */
+    constructor(base, fetchBytes) {
+      this.base = base.endsWith('/') ? base : base + '/';
+      this.fetchBytes = fetchBytes || (async (url, options) => {
+        const response = await fetch(url, options);
+        if (!response.ok) throw new Error(`${url}: ${response.status}`);
+        return response.arrayBuffer();
+      });
+      this.meta = null;
+      this.rules = null;
+      this.chunks = new Map(); // number → Map(term → entry)
+      this.pending = new Map();
+      this.fragments = new Map();
+      this.decoded = new Map();
+    }
+
+    async json(path, options) {
+      const bytes = await inflate(await this.fetchBytes(this.base + path, options));
+      return JSON.parse(new TextDecoder().decode(bytes));
+    }
+
+    async init() {
+      if (this.meta) return this;
+      if (!this.initializing) {
+        this.initializing = (async () => {
+          const meta = await this.json('meta.bin', { cache: 'no-cache' });
+          if (meta.format !== 1) throw new Error('search index format ' + meta.format);
+          this.meta = meta;
+          this.rules = new Rules(meta.rules);
+        })();
+      }
+      await this.initializing;
+      return this;
+    }
+
+    /** The chunk that holds `term` if it exists. */
+    chunkOf(term) {
+      const firsts = this.meta.chunks;
+      let lo = 0;
+      let hi = firsts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compare(firsts[mid], term) <= 0) lo = mid + 1; else hi = mid;
+      }
+      return lo - 1;
+    }
+
+    /** Chunks holding every term that starts with `prefix`. */
+    chunksWithPrefix(prefix) {
+      const firsts = this.meta.chunks;
+      const out = [];
+      let k = this.chunkOf(prefix);
+      if (k < 0) k = 0;
+      out.push(k);
+      for (let j = k + 1; j < firsts.length && firsts[j].startsWith(prefix); j++) out.push(j);
+      return out;
+    }
+
+    async loadChunk(number) {
+      if (number < 0 || this.chunks.has(number)) return;
+      if (!this.pending.has(number)) {
+        this.pending.set(number, (async () => {
+          const entries = await this.json(`t/${number}.bin?v=${this.meta.version}`);
+          const map = new Map();
+          for (const e of entries) map.set(e[0], e);
+          this.chunks.set(number, map);
+        })());
+      }
+      await this.pending.get(number);
+    }
+
+    /** Loads every chunk the analysis of `query` may look into. */
+    async prefetch(query) {
+      const wanted = new Set();
+      for (const s of this.lookups(query)) {
+        const chars = Array.from(s);
+        for (let k = 0; k < chars.length; k++) {
+          wanted.add(this.chunkOf(chars[k]));
+          if (k + 2 <= chars.length) for (const c of this.chunksWithPrefix(chars[k] + chars[k + 1])) wanted.add(c);
+        }
+      }
+      await Promise.all(Array.from(wanted).filter((n) => n >= 0).map((n) => this.loadChunk(n)));
+    }
+
+    /** The entry of a term: {grams, words} postings, or null. */
+    entry(term) {
+      const number = this.chunkOf(term);
+      if (number < 0) return null;
+      const chunk = this.chunks.get(number);
+      if (!chunk) throw new Error(`search: chunk ${number} for 「${term}」 was not loaded`);
+      const raw = chunk.get(term);
+      if (!raw) return null;
+      let decoded = this.decoded.get(term);
+      if (!decoded) {
+        decoded = { grams: decodePostings(raw[1]), words: decodePostings(raw[2]) };
+        this.decoded.set(term, decoded);
+      }
+      return decoded;
+    }
+
+    queryWords(query) {
+      const rules = this.rules;
+      let prepped = rules.prepChars(query).slice(0, MAX_QUERY_CHARS);
+      for (const prefix of rules.legalPrefixes.filter((p) => p.some((c) => isBoundary(c)))) {
+        let i = 0;
+        while (i + prefix.length <= prepped.length) {
+          if (startsWith(prepped, i, prefix) && prepped.length > prefix.length) {
+            prepped.splice(i, prefix.length, ' ');
+          }
+          i += 1;
+        }
+      }
+      const kept = [];
+      const legalOnly = [];
+      for (let word of splitWords(prepped)) {
+        let whole = false;
+        for (const prefix of rules.legalPrefixes) {
+          if (startsWith(word, 0, prefix)) {
+            if (word.length > prefix.length) word = word.slice(prefix.length); else whole = true;
+            break;
+          }
+        }
+        (whole ? legalOnly : kept).push(word);
+      }
+      return kept.length ? kept : legalOnly;
+    }
+
+    lookups(query) {
+      const rules = this.rules;
+      const out = [];
+      for (const word of this.queryWords(query)) {
+        out.push(rules.fold(word.join('')));
+        for (const part of cutNoise(word, rules.noise)) {
+          for (const sub of splitParticles(part, rules.particles)) out.push(rules.fold(sub.join('')));
+        }
+      }
+      return out.filter((s) => s.length > 0);
+    }
+
+    gramDocs(s) {
+      let docs = null;
+      for (const gram of clauseGrams(s)) {
+        const entry = this.entry(gram);
+        if (!entry) return [];
+        const these = entry.grams.map((p) => p[0]);
+        docs = docs === null ? these : intersect(docs, these);
+        if (docs.length === 0) return [];
+      }
+      return docs || [];
+    }
+
+    present(s, cache) {
+      if (s.length === 0) return false;
+      const key = s.join('');
+      if (cache.has(key)) return cache.get(key);
+      const entry = this.entry(key);
+      const found = (entry !== null && entry.words.length > 0) || this.gramDocs(s).length > 0;
+      cache.set(key, found);
+      return found;
+    }
+
+    segment(piece, cache) {
+      const UNKNOWN = 1000;
+      const stop = this.rules.stop;
+      const n = piece.length;
+      const best = new Array(n + 1);
+      best[n] = [0, 0, false];
+      // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
+      const alnumDash = (c) => isAsciiAlnum(c) || c === '-';
+      const glued = (k) => k > 0 && k < n && alnumDash(piece[k - 1]) && alnumDash(piece[k]);
+      for (let i = n - 1; i >= 0; i--) {
+        let choice = null;
+        for (let length = n - i; length >= 1; length--) {
+          if (glued(i) || glued(i + length)) continue;
+          const s = piece.slice(i, i + length);
+          let cost;
+          let searched;
+          if (stop.has(s.join(''))) { cost = length === 1 ? 9 : 6; searched = false; }
+          else if (this.present(s, cache)) { cost = 10; searched = true; }
+          else continue;
+          const total = cost + best[i + length][0];
+          if (choice === null || total < choice[0]) choice = [total, length, searched];
+        }
+        best[i] = choice || [UNKNOWN + best[i + 1][0], 1, true];
+      }
+      const out = [];
+      let i = 0;
+      while (i < n) {
+        const [, length, searched] = best[i];
+        const s = piece.slice(i, i + length);
+        if (searched) {
+          if (!this.present(s, cache)) return null;
+          out.push(s.join(''));
+        }
+        i += length;
+      }
+      return out;
+    }
+
+    /** {clauses, impossible}: what the query means to the index (chunks must be loaded). */
+    analyze(query) {
+      const rules = this.rules;
+      const cache = new Map();
+      const clauses = [];
+      const push = (clause) => { if (!clauses.includes(clause)) clauses.push(clause); };
+      for (const word of this.queryWords(query)) {
+        const folded = Array.from(rules.fold(word.join('')));
+        if (folded.length === 0) continue;
+        if (this.present(folded, cache)) { push(folded.join('')); continue; }
+        for (const part of cutNoise(word, rules.noise)) {
+          for (const sub of splitParticles(part, rules.particles)) {
+            const f = Array.from(rules.fold(sub.join('')));
+            if (f.length === 0 || rules.stop.has(f.join(''))) continue;
+            if (this.present(f, cache)) { push(f.join('')); continue; }
+            const pieces = this.segment(f, cache);
+            if (pieces === null) return { clauses, impossible: true };
+            for (const p of pieces) push(p);
+          }
+        }
+      }
+      return { clauses, impossible: false };
+    }
+
+    clauseScores(clause) {
+      const chars = Array.from(clause);
+      const entry = this.entry(clause);
+      const words = entry ? entry.words : [];
+      let grams = null;
+      for (const gram of clauseGrams(chars)) {
+        const e = this.entry(gram);
+        const these = e ? e.grams : [];
+        if (grams === null) { grams = these; continue; }
+        let i = 0;
+        let j = 0;
+        const out = [];
+        while (i < grams.length && j < these.length) {
+          if (grams[i][0] < these[j][0]) i += 1;
+          else if (grams[i][0] > these[j][0]) j += 1;
+          else { out.push([grams[i][0], Math.min(grams[i][1], these[j][1])]); i += 1; j += 1; }
+        }
+        grams = out;
+      }
+      grams = grams || [];
+      let i = 0;
+      let j = 0;
+      const out = [];
+      while (i < words.length || j < grams.length) {
+        const takeWord = j >= grams.length || (i < words.length && words[i][0] < grams[j][0]);
+        const takeGram = i >= words.length || (j < grams.length && grams[j][0] < words[i][0]);
+        if (takeWord) { out.push(words[i]); i += 1; }
+        else if (takeGram) { out.push(grams[j]); j += 1; }
+        else { out.push([words[i][0], Math.max(words[i][1], grams[j][1])]); i += 1; j += 1; }
+      }
+      return out;
+    }
+
+    /** Every matching document, best first: [{doc, score}]. */
+    rank(analysis) {
+      if (analysis.impossible || analysis.clauses.length === 0) return [];
+      let total = null;
+      for (const clause of analysis.clauses) {
+        const scores = this.clauseScores(clause);
+        if (total === null) total = scores;
+        else {
+          let i = 0;
+          let j = 0;
+          const out = [];
+          while (i < total.length && j < scores.length) {
+            if (total[i][0] < scores[j][0]) i += 1;
+            else if (total[i][0] > scores[j][0]) j += 1;
+            else { out.push([total[i][0], total[i][1] + scores[j][1]]); i += 1; j += 1; }
+          }
+          total = out;
+        }
+        if (total.length === 0) break;
+      }
+      const tlen = this.meta.docs.tlen;
+      const hits = (total || [])
+        .filter(([doc, score]) => score > 0 && doc < this.meta.count)
+        .map(([doc, score]) => ({ doc, score }));
+      hits.sort((a, b) => (b.score - a.score) || (tlen[a.doc] - tlen[b.doc]) || (a.doc - b.doc));
+      return hits;
+    }
+
+    /** Whether a document passes {category, area, service} (indices or null). */
+    passes(doc, filters) {
+      const d = this.meta.docs;
+      if (filters.category != null && d.cat[doc] !== filters.category) return false;
+      if (filters.area != null && d.area[doc] !== filters.area) return false;
+      if (filters.service != null && Math.floor(d.svc[doc] / 2 ** filters.service) % 2 !== 1) return false;
+      return true;
+    }
+
+    /** Analyses and ranks a query, loading what it needs. */
+    async search(query) {
+      await this.init();
+      await this.prefetch(query);
+      const analysis = this.analyze(query);
+      return { analysis, hits: this.rank(analysis) };
+    }
+
+    async fragment(doc) {
+      if (!this.fragments.has(doc)) {
+        this.fragments.set(doc, this.json(`f/${doc}.bin?v=${this.meta.version}`));
+      }
+      return this.fragments.get(doc);
+    }
+
+    /** {text, highlights: [[start, end], …]} in code points (engine.rs `snippet`). */
+    snippet(text, clauses, width) {
+      const original = Array.from(text);
+      const normalized = this.rules.normalize(text);
+      const found = [];
+      const ordered = clauses.map((c) => Array.from(c)).sort((a, b) => (b.length - a.length) || compareArrays(a, b));
+      const nc = normalized.chars;
+      for (const clause of ordered) {
+        if (clause.length === 0 || clause.length > nc.length) continue;
+        for (let p = 0; p + clause.length <= nc.length; p++) {
+          let same = true;
+          for (let k = 0; k < clause.length; k++) if (nc[p + k] !== clause[k]) { same = false; break; }
+          if (!same) continue;
+          const start = normalized.source[p];
+          let end = normalized.source[p + clause.length - 1] + 1;
+          while (end < original.length && isVoicingMark(original[end])) end += 1;
+          if (!found.some(([s, e]) => start < e && s < end)) found.push([start, end]);
+        }
+      }
+      found.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+      const first = found.length ? found[0][0] : 0;
+      const start = Math.max(0, first - Math.floor(width / 4));
+      const end = Math.min(start + width, original.length);
+      let out = '';
+      let offset = 0;
+      if (start > 0) { out += '…'; offset = 1; }
+      out += original.slice(start, end).join('');
+      if (end < original.length) out += '…';
+      const highlights = found
+        .filter(([s, e]) => s >= start && e <= end)
+        .map(([s, e]) => [s - start + offset, e - start + offset]);
+      return { text: out, highlights };
+    }
+  }
+
+  global.ZaitakuSearch = { Engine, Rules, compare, decodePostings, inflate };
+})(typeof window !== 'undefined' ? window : globalThis);
