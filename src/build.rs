@@ -71,7 +71,8 @@ pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)
 /// Builds the site. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let (mut content, diagnostics) = load_valid(&options.root, options.today)?;
+    let (mut content, mut diagnostics) = load_valid(&options.root, options.today)?;
+    diagnostics.extend(crate::holidays::staleness(options.today));
     if let Some(base_url) = &options.base_url {
         let mut base_url = base_url.trim().to_owned();
         if url::Url::parse(&base_url).is_err() {
@@ -109,6 +110,27 @@ pub fn render_site(
     theme: &Theme,
     today: Date,
     staging: &Staging,
+) -> Result<usize> {
+    render_site_with(content, theme, today, staging, true)
+}
+
+/// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
+/// the pages first and writes the index (`crate::search::write_index`) right after.
+pub fn render_site_without_search(
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    staging: &Staging,
+) -> Result<usize> {
+    render_site_with(content, theme, today, staging, false)
+}
+
+fn render_site_with(
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    staging: &Staging,
+    search_index: bool,
 ) -> Result<usize> {
     let views = Views::new(content, today);
     let write = |output: Output| -> Result<()> {
@@ -186,6 +208,9 @@ pub fn render_site(
         staging.copy(&asset.source, &asset.output)?;
     }
     files += content.assets.len();
-    files += crate::search::write_index(content, &views, staging)?;
+    if search_index {
+        files += crate::search::write_index(content, &views, staging)?;
+    }
+    files += crate::print::write_site_data(content, staging)?;
     Ok(files)
 }

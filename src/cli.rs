@@ -47,6 +47,8 @@ pub enum Command {
     Export(zaitaku::sheet::export::ExportArgs),
     /// 作成済みのサイト（public/）を検索する
     Search(zaitaku::search::SearchArgs),
+    /// 印刷用の資源ガイド（全体版・圏域版・種別編・ケアマネタイム一覧）を PDF にする（Chromium を使う）
+    Pdf(zaitaku::print::PdfArgs),
 }
 
 fn parse_date(value: &str) -> Result<jiff::civil::Date, String> {

@@ -92,5 +92,6 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         Command::Serve(args) => zaitaku::serve::command(root, args),
         Command::Import(args) => zaitaku::sheet::import::command(root, args),
         Command::Export(args) => zaitaku::sheet::export::command(root, args),
+        Command::Pdf(args) => zaitaku::print::pdf::command(root, args),
     }
 }

@@ -65,7 +65,19 @@ pub fn render_at(source: &str, id_prefix: &str, heading_shift: u8, root: Option<
     let mut events: Vec<Event> = Vec::new();
     let mut in_heading: Option<(u8, String, String)> = None;
     let mut counter = 0;
+    // pulldown-cmark escapes all text, so only raw HTML and link targets can carry script;
+    // the (slow) sanitiser runs only when one of them is present.
+    let mut needs_sanitizing = false;
     for event in Parser::new_ext(source, options()) {
+        match &event {
+            Event::Html(_) | Event::InlineHtml(_) => needs_sanitizing = true,
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !is_plain_url(dest_url) =>
+            {
+                needs_sanitizing = true
+            }
+            _ => {}
+        }
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -161,9 +173,27 @@ pub fn render_at(source: &str, id_prefix: &str, heading_shift: u8, root: Option<
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Rendered {
-        html: SANITIZER.clean(&html).to_string(),
+        html: if needs_sanitizing {
+            SANITIZER.clean(&html).to_string()
+        } else {
+            html
+        },
         headings,
         text: collapse_whitespace(&text),
+    }
+}
+
+/// A link target with a scheme that cannot run script: http(s), mail, phone, or a relative
+/// path or fragment.
+fn is_plain_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    match lower.find(':') {
+        None => true,
+        Some(colon) => {
+            // A colon after a path or query starts is not a scheme.
+            lower[..colon].contains(['/', '?', '#'])
+                || ["http", "https", "mailto", "tel"].contains(&&lower[..colon])
+        }
     }
 }
 
@@ -205,6 +235,29 @@ mod tests {
         assert!(!out.html.contains("javascript:"));
         assert!(!out.html.contains("onclick"));
         assert!(!out.html.contains("onerror"));
+    }
+
+    #[test]
+    fn script_urls_are_removed_even_without_raw_html() {
+        let out = render(
+            "[x](javascript:alert(1)) [y](JavaScript:alert(1)) [z](vbscript:x) ![i](data:text/html,x)",
+            "h",
+            0,
+        );
+        assert!(
+            !out.html.to_ascii_lowercase().contains("javascript:"),
+            "{}",
+            out.html
+        );
+        assert!(!out.html.contains("vbscript:"), "{}", out.html);
+        assert!(!out.html.contains("data:text/html"), "{}", out.html);
+        let plain = render(
+            "[a](https://example.jp/) [b](tel:088-600-1234) [c](../x/#y) [d](mailto:a@example.jp)",
+            "h",
+            0,
+        );
+        assert!(plain.html.contains("href=\"tel:088-600-1234\""));
+        assert!(plain.html.contains("href=\"../x/#y\""));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct BrokenLink {
     pub source: Option<String>,
     /// `link`, `anchor` or `image`.
     pub kind: &'static str,
+    /// `content` when the link is written in the source file, `theme` when a template makes it.
+    pub origin: &'static str,
     /// As written in the page.
     pub href: String,
     /// What is wrong, in Japanese.
@@ -116,6 +118,7 @@ pub struct EmptyTerm {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExternalResult {
     pub url: String,
+    /// The content files the link is written in.
     pub pages: Vec<String>,
     /// HTTP status, if the server answered.
     pub status: Option<u16>,
@@ -268,16 +271,15 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
     while index < bytes.len() {
-        if bytes[index] == b'%' {
-            if let Some(value) = bytes
+        if bytes[index] == b'%'
+            && let Some(value) = bytes
                 .get(index + 1..index + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(value);
-                index += 3;
-                continue;
-            }
+        {
+            out.push(value);
+            index += 3;
+            continue;
         }
         out.push(bytes[index]);
         index += 1;
@@ -385,7 +387,7 @@ fn resolve(from: &str, href: &str) -> String {
 
 enum Target {
     Skip,
-    External(String),
+    External,
     Internal {
         path: String,
         fragment: Option<String>,
@@ -402,7 +404,7 @@ fn classify(href: &str, page: &str, base_url: &str) -> Target {
         return classify(&format!("/{rest}"), page, "");
     }
     if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//") {
-        return Target::External(href.to_owned());
+        return Target::External;
     }
     if let Some(colon) = href.find(':') {
         let scheme = &href[..colon];
@@ -441,13 +443,13 @@ fn target_file(site: &Path, path: &str) -> Option<String> {
         .find(|candidate| site.join(candidate).is_file())
 }
 
-/// Checks every link in the site built at `site`. Returns the broken ones, the external URLs
-/// with the pages that use them, and how many pages and links were checked.
+/// Checks every link in the site built at `site`. Returns the broken ones and how many pages
+/// and links were checked.
 fn check_links(
     site: &Path,
     base_url: &str,
     sources: &HashMap<String, String>,
-) -> (Vec<BrokenLink>, BTreeMap<String, Vec<String>>, usize, usize) {
+) -> (Vec<BrokenLink>, usize, usize) {
     let mut pages: BTreeMap<String, Page> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(site).sort_by_file_name() {
         let Ok(entry) = entry else { continue };
@@ -461,7 +463,6 @@ fn check_links(
         pages.insert(file.clone(), scan_page(file, &html));
     }
     let mut broken = Vec::new();
-    let mut external: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut links = 0;
     for page in pages.values() {
         // The 404 page is served at any depth; its links are written for that.
@@ -473,13 +474,7 @@ fn check_links(
         for (kind, href) in &page.links {
             links += 1;
             match classify(href, &url, base_url) {
-                Target::Skip => {}
-                Target::External(target) => {
-                    let users = external.entry(target).or_default();
-                    if !users.contains(&url) {
-                        users.push(url.clone());
-                    }
-                }
+                Target::Skip | Target::External => {}
                 Target::Internal { path, fragment } => {
                     let Some(file) = target_file(site, &path) else {
                         let what = if *kind == "image" {
@@ -491,6 +486,7 @@ fn check_links(
                             page: url.clone(),
                             source: source.clone(),
                             kind,
+                            origin: "theme",
                             href: href.clone(),
                             message: format!("行き先の{what} {path} がありません。"),
                         });
@@ -505,6 +501,7 @@ fn check_links(
                                 page: url.clone(),
                                 source: source.clone(),
                                 kind: "anchor",
+                                origin: "theme",
                                 href: href.clone(),
                                 message: format!(
                                     "ページ {} に見出し（id）「{fragment}」がありません。",
@@ -519,7 +516,7 @@ fn check_links(
     }
     broken.sort();
     broken.dedup();
-    (broken, external, pages.len(), links)
+    (broken, pages.len(), links)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,15 +618,16 @@ fn duplicates(content: &Content) -> Vec<Duplicate> {
             let (a, b) = (&resources[i], &resources[j]);
             let same_category = a.category.key == b.category.key;
             let mut reasons = Vec::new();
-            if let (Some(x), Some(y)) = (&a.source_ids.jigyosho, &b.source_ids.jigyosho) {
-                if x == y && same_category {
-                    reasons.push(format!("事業所番号 {x} が同じ"));
-                }
+            if let (Some(x), Some(y)) = (&a.source_ids.jigyosho, &b.source_ids.jigyosho)
+                && x == y
+                && same_category
+            {
+                reasons.push(format!("事業所番号 {x} が同じ"));
             }
-            if let (Some(x), Some(y)) = (&a.source_ids.navii, &b.source_ids.navii) {
-                if x == y {
-                    reasons.push(format!("ナビイ ID {x} が同じ"));
-                }
+            if let (Some(x), Some(y)) = (&a.source_ids.navii, &b.source_ids.navii)
+                && x == y
+            {
+                reasons.push(format!("ナビイ ID {x} が同じ"));
             }
             if same_category && !keys[i].is_empty() && keys[i] == keys[j] {
                 reasons.push("名称が同じ（異体字・空白・法人格の違いを除く）".to_owned());
@@ -643,12 +641,13 @@ fn duplicates(content: &Content) -> Vec<Duplicate> {
             if same_category && addresses[i] == addresses[j] && !addresses[i].is_empty() {
                 reasons.push("住所が同じ".to_owned());
             }
-            if reasons.is_empty() && same_category {
-                if let (Some(x), Some(y)) = (&a.location, &b.location) {
-                    let similar = strsim::normalized_levenshtein(&keys[i], &keys[j]) >= 0.6;
-                    if similar && distance_m(x, y) < 50.0 {
-                        reasons.push("場所が 50 m 以内で、名称が似ている".to_owned());
-                    }
+            if reasons.is_empty()
+                && same_category
+                && let (Some(x), Some(y)) = (&a.location, &b.location)
+            {
+                let similar = strsim::normalized_levenshtein(&keys[i], &keys[j]) >= 0.6;
+                if similar && distance_m(x, y) < 50.0 {
+                    reasons.push("場所が 50 m 以内で、名称が似ている".to_owned());
                 }
             }
             // Only a shared phone or address is common for facilities of one organisation; it
@@ -712,6 +711,49 @@ fn empty_terms(content: &Content) -> Vec<EmptyTerm> {
     out
 }
 
+/// The links to other sites that editors wrote: records' `url` and the links in Markdown (page
+/// bodies and records' notes), each with the files it is in. Links the theme makes (map
+/// searches for every address, for example) are not checked: editors cannot change them, and
+/// checking them would send a request per facility to someone else's service.
+pub fn content_links(content: &Content) -> BTreeMap<String, Vec<String>> {
+    fn add(links: &mut BTreeMap<String, Vec<String>>, base: &str, url: &str, file: &str) {
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.starts_with(base)
+        {
+            return;
+        }
+        let files = links.entry(url.to_owned()).or_default();
+        if !files.iter().any(|f| f == file) {
+            files.push(file.to_owned());
+        }
+    }
+    let base = content.site.base_url.as_str();
+    let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let markdown = |links: &mut BTreeMap<String, Vec<String>>, text: &str, file: &str| {
+        for event in pulldown_cmark::Parser::new(text) {
+            if let pulldown_cmark::Event::Start(
+                pulldown_cmark::Tag::Link { dest_url, .. }
+                | pulldown_cmark::Tag::Image { dest_url, .. },
+            ) = event
+            {
+                add(links, base, &dest_url, file);
+            }
+        }
+    };
+    for page in &content.pages {
+        markdown(&mut links, &page.body, &page.file);
+    }
+    for resource in &content.resources {
+        if let Some(url) = &resource.url {
+            add(&mut links, base, url, &resource.file);
+        }
+        if let Some(note) = &resource.note {
+            markdown(&mut links, note, &resource.file);
+        }
+    }
+    links
+}
+
 /// Checks external URLs, a few at a time, each within `timeout`.
 pub fn check_external(
     urls: &BTreeMap<String, Vec<String>>,
@@ -740,10 +782,10 @@ pub fn check_external(
                         };
                         let mut answer = agent.head(&target).call();
                         // Some servers refuse HEAD; ask again with GET.
-                        if let Ok(response) = &answer {
-                            if matches!(response.status().as_u16(), 405 | 403 | 501) {
-                                answer = agent.get(&target).call();
-                            }
+                        if let Ok(response) = &answer
+                            && matches!(response.status().as_u16(), 405 | 403 | 501)
+                        {
+                            answer = agent.get(&target).call();
                         }
                         let (status, ok, message) = match answer {
                             Ok(response) => {
@@ -791,10 +833,7 @@ pub fn check_site(
     args: &CheckArgs,
 ) -> Result<SiteReport> {
     let theme = Theme::load(root)?;
-    let scratch = tempfile::Builder::new()
-        .prefix("zaitaku-check-")
-        .tempdir()
-        .map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))?;
+    let scratch = crate::serve::scratch_dir("zaitaku-check-")?;
     let staging = Staging::new(&scratch.path().join("site"))?;
     build::render_site(content, &theme, today, &staging)?;
     let mut sources: HashMap<String, String> = HashMap::new();
@@ -808,9 +847,22 @@ pub fn check_site(
         let path = page.path.trim_start_matches('/');
         sources.insert(format!("{path}index.html"), page.file.clone());
     }
-    let (broken_links, external, pages_checked, links_checked) =
+    let (mut broken_links, pages_checked, links_checked) =
         check_links(staging.path(), &content.site.base_url, &sources);
+    // A link written in the source file is the editors' to fix; any other comes from the theme.
+    let mut texts: HashMap<String, String> = HashMap::new();
+    for link in &mut broken_links {
+        if let Some(source) = &link.source {
+            let text = texts
+                .entry(source.clone())
+                .or_insert_with(|| std::fs::read_to_string(root.join(source)).unwrap_or_default());
+            if text.contains(&link.href) || text.contains(&unescape(&link.href)) {
+                link.origin = "content";
+            }
+        }
+    }
     drop(staging);
+    let external = content_links(content);
     let external_results = args
         .external
         .then(|| check_external(&external, Duration::from_secs(args.timeout.max(1))));
@@ -852,25 +904,35 @@ impl SiteReport {
                 Vec::new(),
             );
         } else {
-            let mut by_page: BTreeMap<(&str, Option<&String>), Vec<&BrokenLink>> = BTreeMap::new();
-            for link in &self.broken_links {
-                by_page
-                    .entry((link.page.as_str(), link.source.as_ref()))
-                    .or_default()
-                    .push(link);
-            }
             let mut lines = Vec::new();
-            for ((page, source), links) in by_page {
-                let from = match source {
-                    Some(source) => format!("{page}（元のファイル {source}）"),
-                    None => format!("{page}（テーマが作るページ）"),
-                };
-                lines.push(from);
-                for link in links {
-                    lines.push(format!("  エラー: 「{}」→ {}", link.href, link.message));
+            for origin in ["content", "theme"] {
+                let mut by_page: BTreeMap<(&str, Option<&String>), Vec<&BrokenLink>> =
+                    BTreeMap::new();
+                for link in self.broken_links.iter().filter(|l| l.origin == origin) {
+                    by_page
+                        .entry((link.page.as_str(), link.source.as_ref()))
+                        .or_default()
+                        .push(link);
                 }
+                if by_page.is_empty() {
+                    continue;
+                }
+                for ((page, source), links) in by_page {
+                    let from = match (origin, source) {
+                        ("content", Some(source)) => format!("{source}（ページ {page}）"),
+                        _ => format!("ページ {page}（テーマのテンプレートが作るリンク）"),
+                    };
+                    lines.push(from);
+                    for link in links {
+                        lines.push(format!("  エラー: 「{}」→ {}", link.href, link.message));
+                    }
+                }
+                lines.push(if origin == "content" {
+                    "直し方: このファイルのリンク先（Markdown の (...) の中）を、あるページのアドレスか見出しの id に直してください。".to_owned()
+                } else {
+                    "直し方: テーマ（themes/default/templates）の誤りです。テーマの担当者に知らせてください。".to_owned()
+                });
             }
-            lines.push("直し方: 元のファイルのリンク先（Markdown の (...) の中）を、あるページのアドレスに直してください。".to_owned());
             section(
                 format!("リンク切れ {} 件（エラー）", self.broken_links.len()),
                 lines,
@@ -881,11 +943,14 @@ impl SiteReport {
             let mut lines = Vec::new();
             for result in &failed {
                 lines.push(format!("{} — {}", result.url, result.message));
-                lines.push(format!("    使っているページ: {}", result.pages.join("、")));
+                lines.push(format!(
+                    "    書いてあるファイル: {}",
+                    result.pages.join("、")
+                ));
             }
             section(
                 format!(
-                    "外部リンク: {} 件を確かめ、つながらないもの {} 件（警告）",
+                    "外部リンク（content に書かれたもの）: {} 件を確かめ、つながらないもの {} 件（警告）",
                     external.len(),
                     failed.len()
                 ),
@@ -894,7 +959,7 @@ impl SiteReport {
         } else if self.external_links > 0 {
             section(
                 format!(
-                    "外部リンク {} 件は確かめていません（確かめるには --external を付けます）。",
+                    "外部リンク（content に書かれたもの）{} 件は確かめていません（確かめるには --external を付けます）。",
                     self.external_links
                 ),
                 Vec::new(),
@@ -1111,7 +1176,7 @@ mod tests {
         assert_eq!(resolve("/news/x/", "/about/"), "/about/");
         assert!(matches!(
             classify("https://example.jp/", "/", "https://zaitaku.example.jp/"),
-            Target::External(_)
+            Target::External
         ));
         assert!(matches!(
             classify(

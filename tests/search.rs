@@ -168,6 +168,7 @@ fn browser_transfers_stay_within_budget() {
     let mut worst_first = (0, String::new());
     let mut worst_later = (0, String::new());
     let mut firsts = Vec::new();
+    let mut laters = Vec::new();
     for q in queries() {
         let chunks: u64 = index
             .chunks_for(&q.query)
@@ -184,6 +185,7 @@ fn browser_transfers_stay_within_budget() {
         let later = chunks + fragments;
         let first = scripts + meta + later;
         firsts.push(first);
+        laters.push((later, q.query.clone()));
         if first > worst_first.0 {
             worst_first = (first, q.query.clone());
         }
@@ -192,6 +194,11 @@ fn browser_transfers_stay_within_budget() {
         }
     }
     firsts.sort_unstable();
+    laters.sort();
+    say(&format!(
+        "  largest later queries: {:?}",
+        &laters[laters.len().saturating_sub(5)..]
+    ));
     say(&format!(
         "search transfer (sample site, compressed): scripts {scripts} B, meta {meta} B; first query median {} B, worst {} B (「{}」); later query worst {} B (「{}」)",
         firsts[firsts.len() / 2],
@@ -330,5 +337,88 @@ fn missing_dictionary_says_what_to_install() {
     assert!(
         !out.path().join("public").exists(),
         "a failed build writes nothing"
+    );
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Every query through the search page in headless Chromium and through `zaitaku search`:
+/// the same top 10 in the same order; transfer budgets, latency, and the page's accessibility.
+/// Needs the README's setup (`npm ci`, Debian's chromium and a JRE); without it this test
+/// FAILS unless `ZAITAKU_SKIP_BROWSER=1` is set.
+#[test]
+fn browser_matches_command_line() {
+    if std::env::var("ZAITAKU_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        say(
+            "SKIPPED browser_matches_command_line: ZAITAKU_SKIP_BROWSER=1, so browser search was NOT compared with the command line.",
+        );
+        return;
+    }
+    let root = repo();
+    let mut missing = Vec::new();
+    if !runs("node", "--version") {
+        missing.push("`node` (Node.js 20 or later) is not on PATH".to_owned());
+    }
+    for package in ["playwright-core", "axe-core", "vnu-jar"] {
+        if !root
+            .join("node_modules")
+            .join(package)
+            .join("package.json")
+            .is_file()
+        {
+            missing.push(format!("node_modules/{package} is missing: run `npm ci`"));
+        }
+    }
+    let chromium = std::env::var_os("CHROMIUM_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !chromium.is_file() {
+        missing.push(format!(
+            "{} is missing: apt-get install chromium fonts-noto-cjk",
+            chromium.display()
+        ));
+    }
+    if !runs("java", "-version") {
+        missing.push(
+            "`java` is missing (Nu HTML Checker): apt-get install default-jre-headless".to_owned(),
+        );
+    }
+    assert!(
+        missing.is_empty(),
+        "\nThe browser search test cannot run; do the setup in README.md (or `bash .ci/run`):\n  - {}\nTo skip it on purpose, set ZAITAKU_SKIP_BROWSER=1.\n",
+        missing.join("\n  - ")
+    );
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new("node")
+        .arg(root.join("tests/browser/search-parity.mjs"))
+        .arg(site())
+        .arg("--zaitaku")
+        .arg(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--queries")
+        .arg(root.join("tests/search/queries.tsv"))
+        .arg("--json")
+        .arg(report.path())
+        .current_dir(&root)
+        .output()
+        .expect("run node tests/browser/search-parity.mjs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in stdout.lines() {
+        say(&format!("  {line}"));
+    }
+    assert!(
+        output.status.success()
+            && stdout
+                .lines()
+                .any(|l| l.starts_with("search-parity: ") && l.ends_with(" 0 failed")),
+        "the browser search test failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -186,6 +186,8 @@ pub enum Job {
     KanaRow(usize),
     CaremaneAll,
     CaremaneDay(usize),
+    /// A booklet of the printed directory (`crate::print::Booklet::all`).
+    Booklet(usize),
 }
 
 /// One page of the site to render.
@@ -258,7 +260,7 @@ impl<'a> Views<'a> {
     }
 
     /// Context shared by every page: site, navigation, breadcrumbs, links' root.
-    fn common(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
+    pub fn common(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
         let mut context = Context::new();
         let site = &self.content.site;
         context.insert_value("site", self.site_value.clone());
@@ -271,6 +273,7 @@ impl<'a> Views<'a> {
         context.insert("today", &self.today.to_string());
         context.insert("today_label", &japanese::seireki(self.today));
         context.insert("description", &site.description);
+        context.insert("holidays_valid_until", &crate::holidays::valid_until());
         context
     }
 
@@ -376,6 +379,7 @@ impl<'a> Views<'a> {
         out.extend(self.news());
         out.extend(self.plain_pages());
         out.push(self.search_page());
+        out.push(crate::print::index_output(self));
         out.push(self.not_found());
         out
     }
@@ -397,6 +401,7 @@ impl<'a> Views<'a> {
         jobs.extend((0..ROW_SLUGS.len()).map(Job::KanaRow));
         jobs.push(Job::CaremaneAll);
         jobs.extend((0..CAREMANE_DAYS.len()).map(Job::CaremaneDay));
+        jobs.extend((0..crate::print::Booklet::all(site).len()).map(Job::Booklet));
         jobs
     }
 
@@ -422,6 +427,7 @@ impl<'a> Views<'a> {
             Job::KanaRow(index) => format!("resources/kana/{}/index.html", ROW_SLUGS[index].1),
             Job::CaremaneAll => "caremane-time/index.html".to_owned(),
             Job::CaremaneDay(index) => format!("caremane-time/{}/index.html", CAREMANE_DAYS[index]),
+            Job::Booklet(index) => crate::print::booklet_file(site, index),
         }
     }
 
@@ -433,6 +439,7 @@ impl<'a> Views<'a> {
             Job::KanaRow(index) => self.kana_row(index),
             Job::CaremaneAll => self.caremane_all(),
             Job::CaremaneDay(index) => self.caremane_day(index),
+            Job::Booklet(index) => crate::print::booklet_job(self, index),
         }
     }
 
@@ -679,6 +686,10 @@ impl<'a> Views<'a> {
         );
         context.insert("day", day);
         context.insert("day_label", japanese::day_long_label(day));
+        context.insert(
+            "upcoming_holidays",
+            &crate::holidays::upcoming(self.today, day, 5),
+        );
         context.insert("rows", &rows);
         context.insert("days", &Self::caremane_days());
         Output {

@@ -87,28 +87,13 @@ impl SearchIndex {
             .checked_sub(1)
     }
 
-    /// The term chunks the browser fetches for a query (`prefetch` in search-engine.js): for
-    /// every character of every string the analysis may look up, the chunk of the character
-    /// and the chunks of all terms starting with it and the next character.
+    /// The term chunks the browser fetches for a query ([`fetch_plan`]).
     pub fn chunks_for(&self, query: &str) -> std::collections::BTreeSet<usize> {
-        let mut wanted = std::collections::BTreeSet::new();
-        for s in lookups(query) {
-            let chars = chars_of(&s);
-            for k in 0..chars.len() {
-                wanted.extend(self.chunk_of(&chars[k].to_string()));
-                if k + 2 <= chars.len() {
-                    let prefix = string_of(&chars[k..k + 2]);
-                    let first = self.chunk_of(&prefix).unwrap_or(0);
-                    wanted.insert(first);
-                    let mut j = first + 1;
-                    while j < self.meta.chunks.len() && self.meta.chunks[j].starts_with(&prefix) {
-                        wanted.insert(j);
-                        j += 1;
-                    }
-                }
-            }
-        }
-        wanted
+        fetch_plan(query, self)
+            .iter()
+            .flatten()
+            .filter_map(|term| self.chunk_of(term))
+            .collect()
     }
 
     /// The folder of the index files.
@@ -356,22 +341,63 @@ fn segment<T: Terms>(
     Some(out)
 }
 
-/// The folded strings whose characters' term ranges a query may look up (for the browser's
-/// prefetching; Rust loads chunks as it goes).
-pub fn lookups(query: &str) -> Vec<String> {
+/// The terms a string's presence and score are looked up by: itself, its whole-name term and
+/// its n-grams.
+fn terms_of(folded: &str) -> Vec<String> {
+    let mut out = vec![folded.to_owned(), format!("{}{folded}", format::EXACT_MARK)];
+    out.extend(clause_grams(&chars_of(folded)));
+    out
+}
+
+/// What the browser fetches for a query, in rounds (`search` in search-engine.js), each
+/// decided by what the previous ones found: (1) the query's words; (2) the parts of words
+/// not in the index, after noise words and particles are cut out; (3) every substring of
+/// parts still not in the index, for segmenting them; (4) the whole-name terms of the clauses
+/// segmentation made. Every term the analysis and ranking look up is in one of the rounds, so
+/// the chunks they fall in are all a query transfers.
+pub fn fetch_plan<T: Terms>(query: &str, terms: &T) -> Vec<Vec<String>> {
     let rules = normalize::rules();
-    let mut out = Vec::new();
-    for word in query_words(query) {
-        out.push(normalize::fold(&string_of(&word)));
-        for part in cut_noise(&word, &rules.noise) {
+    let lookup = Lookup {
+        terms,
+        present: RefCell::new(HashMap::new()),
+    };
+    let words = query_words(query);
+    let mut rounds: Vec<Vec<String>> = vec![Vec::new(); 4];
+    let mut subs: Vec<String> = Vec::new();
+    for word in &words {
+        let folded = normalize::fold(&string_of(word));
+        if folded.is_empty() {
+            continue;
+        }
+        rounds[0].extend(terms_of(&folded));
+        if lookup.present(&chars_of(&folded)) {
+            continue;
+        }
+        for part in cut_noise(word, &rules.noise) {
             for sub in split_particles(&part, &rules.particles) {
-                out.push(normalize::fold(&string_of(&sub)));
+                let folded = normalize::fold(&string_of(&sub));
+                if !folded.is_empty() && !rules.stop.contains(&folded) {
+                    rounds[1].extend(terms_of(&folded));
+                    subs.push(folded);
+                }
             }
         }
     }
-    out.retain(|s| !s.is_empty());
-    out.dedup();
-    out
+    for sub in &subs {
+        let chars = chars_of(sub);
+        if lookup.present(&chars) {
+            continue;
+        }
+        for i in 0..chars.len() {
+            for j in i + 1..=chars.len() {
+                rounds[2].push(string_of(&chars[i..j]));
+            }
+        }
+    }
+    for clause in analyze(query, terms).clauses {
+        rounds[3].push(format!("{}{clause}", format::EXACT_MARK));
+    }
+    rounds
 }
 
 /// The query's words after legal-entity prefixes are dropped.
@@ -472,13 +498,38 @@ pub fn analyze<T: Terms>(query: &str, terms: &T) -> Analysis {
     }
 }
 
+/// Union of two postings lists, adding the impacts of documents in both.
+fn add_postings(a: &Postings, b: &Postings) -> Postings {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            out.push(a[i]);
+            i += 1;
+        } else if i >= a.len() || b[j].0 < a[i].0 {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push((a[i].0, a[i].1 + b[j].1));
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
 /// Per-document scores of one clause, sorted by document.
 fn clause_scores<T: Terms>(clause: &str, terms: &T) -> Postings {
     let chars = chars_of(clause);
-    let words = terms
+    let plain = terms
         .entry(clause)
         .map(|e| e.words.clone())
         .unwrap_or_default();
+    let exact = terms
+        .entry(&format!("{}{clause}", format::EXACT_MARK))
+        .map(|e| e.words.clone())
+        .unwrap_or_default();
+    let words = add_postings(&plain, &exact);
     // Substring: the smallest impact among the clause's n-grams, in documents that have all.
     let mut grams: Option<Postings> = None;
     for gram in clause_grams(&chars) {

@@ -88,6 +88,11 @@ pub struct Fragment {
     pub text: String,
 }
 
+/// Whole-name terms start with this character, so they sort together at the start of the
+/// term list instead of crowding the chunks every query of the same first characters fetches;
+/// a query fetches the one chunk of `EXACT_MARK + clause` after analysis.
+pub const EXACT_MARK: char = '\u{1}';
+
 /// Postings: `(document, impact)` sorted by document.
 pub type Postings = Vec<(u32, u32)>;
 

@@ -85,7 +85,7 @@ const READING_GRAMS_IN_TEXT: bool = false;
 const EXACT_IMPACT: u32 = 100;
 
 /// Target size of one term chunk before compression.
-const CHUNK_BYTES: usize = 6000;
+const CHUNK_BYTES: usize = 3500;
 
 /// Part-of-speech tags lindera drops before indexing words (particles, auxiliaries, symbols).
 const STOP_TAGS: [&str; 24] = [
@@ -154,12 +154,21 @@ fn token(text: String, position: usize) -> Token {
 #[derive(Clone)]
 struct FoldTokenizer {
     inner: LinderaTokenizer,
+    cache: HashMap<String, Vec<Token>>,
 }
 
 impl Tokenizer for FoldTokenizer {
     type TokenStream<'a> = VecStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        // Labels (categories, services, areas) repeat in every record: analyse each once.
+        let short = text.len() <= CACHED_TEXT_BYTES;
+        if short && let Some(tokens) = self.cache.get(text) {
+            return VecStream {
+                tokens: tokens.clone(),
+                index: 0,
+            };
+        }
         let inner = &mut self.inner;
         // Lindera reads prepped text (NFKC and the 異体字 table: 髙橋 is 高橋 to IPADIC).
         let prepped = normalize::prep(text);
@@ -177,14 +186,27 @@ impl Tokenizer for FoldTokenizer {
         let mut tokens = Vec::new();
         for text in texts {
             let folded = normalize::fold(&text);
-            if folded.is_empty() || folded.chars().all(|c| c == '-') || stop.contains(&folded) {
+            if folded.is_empty()
+                || folded.chars().all(|c| c == '-' || c.is_ascii_digit())
+                || stop.contains(&folded)
+            {
                 continue;
             }
             tokens.push(token(folded, tokens.len()));
         }
+        if short {
+            if self.cache.len() >= CACHE_ENTRIES {
+                self.cache.clear();
+            }
+            self.cache.insert(text.to_owned(), tokens.clone());
+        }
         VecStream { tokens, index: 0 }
     }
 }
+
+/// Texts up to this long are analysed once per indexing thread and then reused.
+const CACHED_TEXT_BYTES: usize = 64;
+const CACHE_ENTRIES: usize = 50_000;
 
 /// The n-grams of normalised text: kanji unigrams, bigrams and trigrams within words.
 pub fn grams(text: &str) -> Vec<String> {
@@ -221,7 +243,7 @@ impl Tokenizer for GramTokenizer {
     }
 }
 
-/// The whole value as one normalised term.
+/// The whole value as one normalised term, marked with [`format::EXACT_MARK`].
 #[derive(Clone)]
 struct ExactTokenizer;
 
@@ -233,7 +255,7 @@ impl Tokenizer for ExactTokenizer {
         let tokens = if folded.is_empty() {
             Vec::new()
         } else {
-            vec![token(folded, 0)]
+            vec![token(format!("{}{folded}", format::EXACT_MARK), 0)]
         };
         VecStream { tokens, index: 0 }
     }
@@ -481,6 +503,8 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
 /// Lindera with IPADIC and the site's words.
 pub struct Analyzer {
     segmenter: Segmenter,
+    /// Readings of short texts (labels repeat in every record).
+    readings: std::sync::Mutex<HashMap<String, String>>,
 }
 
 impl Analyzer {
@@ -490,11 +514,19 @@ impl Analyzer {
         let user = super::dictionary::user(&dictionary, words)?;
         Ok(Analyzer {
             segmenter: Segmenter::new(Mode::Normal, dictionary, user),
+            readings: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
     /// The katakana reading of a text (words without one keep their spelling).
     pub fn reading(&self, text: &str) -> String {
+        let short = text.len() <= CACHED_TEXT_BYTES;
+        if short {
+            let cache = self.readings.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(reading) = cache.get(text) {
+                return reading.clone();
+            }
+        }
         let prepped = normalize::prep(text);
         let mut out = String::new();
         match self.segmenter.segment(Cow::Borrowed(prepped.as_str())) {
@@ -510,6 +542,13 @@ impl Analyzer {
                 }
             }
             Err(_) => out.push_str(&prepped),
+        }
+        if short {
+            let mut cache = self.readings.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(text.to_owned(), out.clone());
         }
         out
     }
@@ -532,7 +571,10 @@ impl Analyzer {
         if readings {
             inner.append_token_filter(JapaneseReadingFormTokenFilter::new().into());
         }
-        FoldTokenizer { inner }
+        FoldTokenizer {
+            inner,
+            cache: HashMap::new(),
+        }
     }
 }
 
@@ -608,38 +650,33 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
     tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
 
-    // Documents, with readings worked out in parallel.
-    let tantivy_docs: Vec<TantivyDocument> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(number, doc)| {
-            let mut document = TantivyDocument::default();
-            document.add_u64(doc_field, number as u64);
-            for (logical, values) in doc.fields.iter().enumerate() {
-                for value in values {
-                    for kind in [Kind::Word, Kind::Reading, Kind::Gram] {
-                        document.add_text(by_name[&(logical, kind as u8)], value);
-                    }
+    let make_document = |number: usize, doc: &SourceDoc| {
+        let mut document = TantivyDocument::default();
+        document.add_u64(doc_field, number as u64);
+        for (logical, values) in doc.fields.iter().enumerate() {
+            for value in values {
+                for kind in [Kind::Word, Kind::Reading, Kind::Gram] {
+                    document.add_text(by_name[&(logical, kind as u8)], value);
                 }
-                if logical != TEXT || READING_GRAMS_IN_TEXT {
-                    let field = by_name[&(logical, Kind::ReadingGram as u8)];
-                    if logical == NAME && !doc.name_reading.is_empty() {
-                        for reading in &doc.name_reading {
-                            document.add_text(field, reading);
-                        }
-                    } else {
-                        for value in values {
-                            document.add_text(field, analyzer.reading(value));
-                        }
+            }
+            if logical != TEXT || READING_GRAMS_IN_TEXT {
+                let field = by_name[&(logical, Kind::ReadingGram as u8)];
+                if logical == NAME && !doc.name_reading.is_empty() {
+                    for reading in &doc.name_reading {
+                        document.add_text(field, reading);
+                    }
+                } else {
+                    for value in values {
+                        document.add_text(field, analyzer.reading(value));
                     }
                 }
             }
-            for value in &doc.exact {
-                document.add_text(exact, value);
-            }
-            document
-        })
-        .collect();
+        }
+        for value in &doc.exact {
+            document.add_text(exact, value);
+        }
+        document
+    };
 
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -648,8 +685,18 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer_with_num_threads(threads, 40_000_000 * threads)
         .map_err(tantivy_error)?;
-    for document in tantivy_docs {
-        writer.add_document(document).map_err(tantivy_error)?;
+    // One explicit merge into a single segment at the end, none in the background.
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    // Documents in batches (readings worked out in parallel), so only a batch is in memory.
+    for (batch_number, batch) in docs.chunks(2000).enumerate() {
+        let documents: Vec<TantivyDocument> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(i, doc)| make_document(batch_number * 2000 + i, doc))
+            .collect();
+        for document in documents {
+            writer.add_document(document).map_err(tantivy_error)?;
+        }
     }
     writer.commit().map_err(tantivy_error)?;
     let segments = index.searchable_segment_ids().map_err(tantivy_error)?;
@@ -661,6 +708,11 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     let reader = index.reader().map_err(tantivy_error)?;
     let searcher = reader.searcher();
     let doc_count = docs.len();
+    if doc_count >= 1 << 20 {
+        return Err(Error::Setup(format!(
+            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
+        )));
+    }
     let mut chunks: Vec<(String, String)> = Vec::new(); // (first term, JSON)
     let mut current = String::from("[");
     let mut current_first: Option<String> = None;
@@ -783,9 +835,12 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         table.cat.push(doc.cat);
         table.area.push(doc.area);
         table.svc.push(doc.svc);
-        table
-            .tlen
-            .push(normalize::fold(&doc.fragment.title).chars().count() as u32);
+        // At most 2^18 - 1: the browser packs score, title length and document into one number.
+        let tlen = normalize::fold(&doc.fragment.title)
+            .chars()
+            .count()
+            .min((1 << 18) - 1);
+        table.tlen.push(tlen as u32);
         let json = serde_json::to_vec(&doc.fragment).expect("fragments serialise");
         files.push((
             format!("{}/f/{number}.bin", format::DIR),

@@ -27,10 +27,23 @@ use crate::render::views::Views;
 use engine::{Filters, SearchIndex};
 
 /// Writes the search index into the site being built (`search-index/`).
+/// With `ZAITAKU_SEARCH_STATS=1`, prints how long the index took and how big it is (benchmarks).
 pub fn write_index(content: &Content, views: &Views<'_>, staging: &Staging) -> Result<usize> {
+    let started = std::time::Instant::now();
     let files = indexer::build_files(content, views)?;
     for (relative, bytes) in &files {
         staging.write(relative, bytes)?;
+    }
+    if std::env::var("ZAITAKU_SEARCH_STATS").is_ok_and(|v| v == "1") {
+        let summary = indexer::summary(&files);
+        eprintln!(
+            "search index: {} documents, {} files, {} bytes ({} term chunks) in {:.2} s",
+            content.resources.len() + content.pages.len(),
+            summary["files"],
+            summary["bytes"],
+            summary["chunks"],
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(files.len())
 }

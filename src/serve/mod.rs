@@ -7,11 +7,12 @@
 //! The reload script is added to HTML responses as they are served; the files on disk stay
 //! exactly what `zaitaku build` would write.
 
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock, mpsc};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -25,10 +26,12 @@ use notify::Watcher;
 use tokio::sync::broadcast;
 
 use crate::build;
+use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::output::Staging;
 use crate::render::Theme;
+use crate::render::views::Views;
 
 /// `zaitaku serve`
 #[derive(Debug, Clone, clap::Args)]
@@ -95,6 +98,16 @@ pub struct Rebuilder {
     /// Where our own build folders go (RAM-backed `/dev/shm` when there is one).
     scratch: PathBuf,
     theme: Option<Theme>,
+    /// The build being served, whose search index the next build starts from.
+    last: Option<Served>,
+    /// Top-level entries the search index writes (learnt from the first index written).
+    index_entries: Arc<Mutex<BTreeSet<String>>>,
+}
+
+/// The search index still to write into a build that is already served.
+pub struct PendingIndex {
+    content: Content,
+    staging: Arc<Staging>,
 }
 
 /// What one rebuild did.
@@ -124,25 +137,35 @@ impl Rebuilder {
             out,
             scratch: scratch.to_path_buf(),
             theme: None,
+            last: None,
+            index_entries: Arc::new(Mutex::new(BTreeSet::new())),
         }
     }
 
-    /// Rebuilds; `theme_changed` reloads the templates too. On success, also what to serve.
-    pub fn rebuild(&mut self, theme_changed: bool) -> (Outcome, Option<Served>) {
+    /// Rebuilds; `theme_changed` reloads the templates too. On success, also what to serve and
+    /// the search index to write once the pages have reloaded.
+    pub fn rebuild(
+        &mut self,
+        theme_changed: bool,
+    ) -> (Outcome, Option<Served>, Option<PendingIndex>) {
         let started = Instant::now();
         if theme_changed {
             self.theme = None;
         }
         match self.try_rebuild() {
-            Ok((resources, pages, warnings, served)) => (
-                Outcome::Built {
-                    resources,
-                    pages,
-                    warnings,
-                    elapsed: started.elapsed(),
-                },
-                Some(served),
-            ),
+            Ok((resources, pages, warnings, served, pending)) => {
+                self.last = Some(served.clone());
+                (
+                    Outcome::Built {
+                        resources,
+                        pages,
+                        warnings,
+                        elapsed: started.elapsed(),
+                    },
+                    Some(served),
+                    pending,
+                )
+            }
             Err(error) => {
                 let diagnostics = match &error {
                     Error::Content { diagnostics, .. } => diagnostics.clone(),
@@ -154,37 +177,126 @@ impl Rebuilder {
                         text: error_text(&error, &diagnostics),
                     },
                     None,
+                    None,
                 )
             }
         }
     }
 
-    fn try_rebuild(&mut self) -> Result<(usize, usize, usize, Served)> {
+    #[allow(clippy::type_complexity)]
+    fn try_rebuild(&mut self) -> Result<(usize, usize, usize, Served, Option<PendingIndex>)> {
         let (mut content, diagnostics) = build::load_valid(&self.root, self.today)?;
         content.site.base_url = self.base_url.clone();
         if self.theme.is_none() {
             self.theme = Some(Theme::load(&self.root)?);
         }
         let theme = self.theme.as_ref().expect("loaded above");
-        let target = self
-            .out
-            .clone()
-            .unwrap_or_else(|| self.scratch.join("site"));
-        let staging = Staging::new(&target)?;
-        build::render_site(&content, theme, self.today, &staging)?;
-        let served = match &self.out {
-            Some(out) => {
-                staging.commit()?;
-                Served::Folder(out.clone())
-            }
-            None => Served::Staged(Arc::new(staging)),
-        };
-        Ok((
+        let counts = (
             content.resources.len(),
             content.pages.len(),
             diagnostics.len(),
-            served,
+        );
+        if let Some(out) = &self.out {
+            // A folder the user asked for gets the complete site, as `zaitaku build` writes it.
+            let staging = Staging::new(out)?;
+            build::render_site(&content, theme, self.today, &staging)?;
+            staging.commit()?;
+            return Ok((
+                counts.0,
+                counts.1,
+                counts.2,
+                Served::Folder(out.clone()),
+                None,
+            ));
+        }
+        let staging = Staging::new(&self.scratch.join("site"))?;
+        build::render_site_without_search(&content, theme, self.today, &staging)?;
+        // Until the new index is written, the previous one answers searches.
+        if let Some(last) = &self.last {
+            let entries = self
+                .index_entries
+                .lock()
+                .map(|e| e.clone())
+                .unwrap_or_default();
+            for entry in &entries {
+                copy_tree(&last.path().join(entry), &staging.path().join(entry));
+            }
+        }
+        let staging = Arc::new(staging);
+        let pending = PendingIndex {
+            content,
+            staging: staging.clone(),
+        };
+        Ok((
+            counts.0,
+            counts.1,
+            counts.2,
+            Served::Staged(staging),
+            Some(pending),
         ))
+    }
+
+    /// A thread that writes the search index into builds already served, one at a time and
+    /// only the newest, once saves pause for 0.3 s: a save is never kept waiting for an index,
+    /// and an index for a build already replaced is not written at all.
+    pub fn index_worker(&self) -> mpsc::Sender<PendingIndex> {
+        let (sender, receiver) = mpsc::channel::<PendingIndex>();
+        let entries = self.index_entries.clone();
+        let today = self.today;
+        std::thread::spawn(move || {
+            while let Ok(mut pending) = receiver.recv() {
+                // Wait for a quiet moment: saves in quick succession rebuild the pages without
+                // sharing the processor with an index that is about to be replaced.
+                while let Ok(newer) = receiver.recv_timeout(Duration::from_millis(300)) {
+                    pending = newer;
+                }
+                report_index(write_index(&pending, today, &entries));
+            }
+        });
+        sender
+    }
+}
+
+/// Writes the search index into a build that is being served.
+fn write_index(
+    pending: &PendingIndex,
+    today: Date,
+    entries: &Mutex<BTreeSet<String>>,
+) -> Result<Duration> {
+    let started = Instant::now();
+    let before = top_level(pending.staging.path());
+    let views = Views::new(&pending.content, today);
+    crate::search::write_index(&pending.content, &views, &pending.staging)?;
+    let after = top_level(pending.staging.path());
+    if let Ok(mut entries) = entries.lock() {
+        entries.extend(after.difference(&before).cloned());
+    }
+    Ok(started.elapsed())
+}
+
+fn top_level(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Copies a file or folder (missing ones are skipped: this is only a head start).
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let Ok(relative) = entry.path().strip_prefix(from) else {
+            continue;
+        };
+        let target = to.join(relative);
+        if entry.file_type().is_dir() {
+            let _ = std::fs::create_dir_all(&target);
+        } else if !target.exists() {
+            let _ = std::fs::copy(entry.path(), &target);
+        }
     }
 }
 
@@ -487,6 +599,16 @@ fn report(outcome: &Outcome, waited: Option<Duration>) {
     }
 }
 
+fn report_index(result: Result<Duration>) {
+    match result {
+        Ok(elapsed) => println!(
+            "    検索の索引も更新しました（{} ミリ秒）",
+            elapsed.as_millis()
+        ),
+        Err(error) => println!("    検索の索引を作れませんでした: {error}"),
+    }
+}
+
 fn apply(
     outcome: &Outcome,
     served: Option<Served>,
@@ -519,6 +641,7 @@ fn apply(
 /// Watches `content/` and `themes/` and rebuilds after each burst of changes.
 fn watch(
     mut rebuilder: Rebuilder,
+    index: mpsc::Sender<PendingIndex>,
     status: Arc<RwLock<Status>>,
     reload: broadcast::Sender<u64>,
 ) -> Result<notify::RecommendedWatcher> {
@@ -554,12 +677,29 @@ fn watch(
                     theme_changed |= next.paths.iter().any(|p| p.starts_with(&themes));
                 }
             }
-            let (outcome, served) = rebuilder.rebuild(theme_changed);
+            let (outcome, served, pending) = rebuilder.rebuild(theme_changed);
             apply(&outcome, served, &status, &reload);
             report(&outcome, Some(started.elapsed()));
+            if let Some(pending) = pending {
+                let _ = index.send(pending);
+            }
         }
     });
     Ok(watcher)
+}
+
+/// A temporary folder for throw-away builds: in RAM (`/dev/shm`) when the system has it, as
+/// writing and deleting hundreds of small files there is much faster than on disk.
+pub fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        builder.tempdir_in(shm).or_else(|_| builder.tempdir())
+    } else {
+        builder.tempdir()
+    };
+    dir.map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))
 }
 
 /// Runs the preview server until Ctrl+C.
@@ -588,17 +728,7 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         .local_addr()
         .map_err(|e| Error::Setup(format!("サーバーを起動できません: {e}")))?;
     // Our own build folders live in a temporary folder, in RAM when the system has /dev/shm.
-    let shm = Path::new("/dev/shm");
-    let mut scratch_builder = tempfile::Builder::new();
-    scratch_builder.prefix("zaitaku-serve-");
-    let scratch = if args.out.is_none() && shm.is_dir() {
-        scratch_builder
-            .tempdir_in(shm)
-            .or_else(|_| scratch_builder.tempdir())
-    } else {
-        scratch_builder.tempdir()
-    }
-    .map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))?;
+    let scratch = scratch_dir("zaitaku-serve-")?;
     let host = if local.ip().is_unspecified() {
         "127.0.0.1".to_owned()
     } else {
@@ -614,10 +744,14 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     );
     let status = Arc::new(RwLock::new(Status::default()));
     let (reload, _) = broadcast::channel(16);
-    let (outcome, served) = rebuilder.rebuild(true);
+    let index = rebuilder.index_worker();
+    let (outcome, served, pending) = rebuilder.rebuild(true);
     apply(&outcome, served, &status, &reload);
     report(&outcome, None);
-    let _watcher = watch(rebuilder, status.clone(), reload.clone())?;
+    if let Some(pending) = pending {
+        let _ = index.send(pending);
+    }
+    let _watcher = watch(rebuilder, index, status.clone(), reload.clone())?;
     let state = AppState {
         status: status.clone(),
         reload,

@@ -216,18 +216,18 @@ pub fn load_existing(root: &Path) -> Vec<Existing> {
 pub fn run(root: &Path, args: &ImportArgs) -> Result<ImportReport> {
     let site = load_site(root)?;
     let today = args.today.unwrap_or_else(crate::build::today_in_tokyo);
-    if let Some(category) = &args.category {
-        if site.category(category).is_none() {
-            let keys: Vec<String> = site
-                .categories
-                .iter()
-                .map(|t| format!("{}（{}）", t.key, t.label))
-                .collect();
-            return Err(Error::Setup(format!(
-                "--category「{category}」は site.yaml の categories にありません。次から選んでください: {}",
-                keys.join("、")
-            )));
-        }
+    if let Some(category) = &args.category
+        && site.category(category).is_none()
+    {
+        let keys: Vec<String> = site
+            .categories
+            .iter()
+            .map(|t| format!("{}（{}）", t.key, t.label))
+            .collect();
+        return Err(Error::Setup(format!(
+            "--category「{category}」は site.yaml の categories にありません。次から選んでください: {}",
+            keys.join("、")
+        )));
     }
     let table = table::read(&args.file, args.sheet.as_deref())?;
     let detected = opendata::detect(&table);
@@ -361,6 +361,12 @@ pub fn run(root: &Path, args: &ImportArgs) -> Result<ImportReport> {
         &mut report,
     );
     if args.write {
+        if !report.unreadable_files.is_empty() {
+            return Err(Error::Setup(format!(
+                "次のファイルが読めないため、同じ事業所を 2 重に登録しないよう、書き込みを止めました:\n  {}\n  zaitaku check でこれらのファイルの誤りを直してから、もう一度取り込んでください。",
+                report.unreadable_files.join("\n  ")
+            )));
+        }
         write(root, &existing, &report)?;
         report.written = true;
     }
@@ -387,20 +393,19 @@ fn find_match(
     let category_ok = |record: &Record| {
         !incoming.present.contains(&Key::Category) || record.category.trim() == new.category
     };
-    if let Some(number) = new.jigyosho() {
-        if let Some((index, _)) = candidates().find(|(_, e)| {
+    if let Some(number) = new.jigyosho()
+        && let Some((index, _)) = candidates().find(|(_, e)| {
             let record = e.record.as_ref().expect("filtered");
             record.jigyosho() == Some(number) && category_ok(record)
-        }) {
-            return Some(index);
-        }
+        })
+    {
+        return Some(index);
     }
-    if let Some(id) = new.navii() {
-        if let Some((index, _)) =
+    if let Some(id) = new.navii()
+        && let Some((index, _)) =
             candidates().find(|(_, e)| e.record.as_ref().expect("filtered").navii() == Some(id))
-        {
-            return Some(index);
-        }
+    {
+        return Some(index);
     }
     // By name: the same facility unless its own national id says otherwise.
     let name = record::loose_text(&new.name);
@@ -489,10 +494,10 @@ fn merge(
         }
     }
     if existing.is_none() {
-        if merged.category.trim().is_empty() {
-            if let Some(category) = context_category {
-                merged.category = category.to_owned();
-            }
+        if merged.category.trim().is_empty()
+            && let Some(category) = context_category
+        {
+            merged.category = category.to_owned();
         }
         if merged.verified.trim().is_empty() {
             merged.verified = today.to_string();
@@ -697,6 +702,7 @@ fn plan(
     let mut taken: BTreeSet<usize> = BTreeSet::new();
     let mut matched_rows: BTreeMap<usize, usize> = BTreeMap::new();
     let mut ids: BTreeSet<String> = existing.iter().map(|e| e.id.clone()).collect();
+    let mut new_rows: BTreeMap<(String, String), usize> = BTreeMap::new();
     let loose = open_data.is_some();
     for row in incoming {
         let name = row.label().to_owned();
@@ -787,20 +793,20 @@ fn plan(
                 rewritten,
             });
         } else {
-            if let Some(id) = &row.id {
-                if ids.contains(id) {
-                    report.problems.push(Problem {
-                        row: row.row,
-                        name,
-                        column: Some("ID".to_owned()),
-                        message: format!("ID「{id}」はほかの事業所が使っています。"),
-                        hint: Some(
-                            "別の ID にするか、ID の欄を空にしてください（空なら自動で付けます）。"
-                                .to_owned(),
-                        ),
-                    });
-                    continue;
-                }
+            if let Some(id) = &row.id
+                && ids.contains(id)
+            {
+                report.problems.push(Problem {
+                    row: row.row,
+                    name,
+                    column: Some("ID".to_owned()),
+                    message: format!("ID「{id}」はほかの事業所が使っています。"),
+                    hint: Some(
+                        "別の ID にするか、ID の欄を空にしてください（空なら自動で付けます）。"
+                            .to_owned(),
+                    ),
+                });
+                continue;
             }
             let merged = merge(None, &row, category, today);
             if merged.category.trim().is_empty() {
@@ -852,6 +858,22 @@ fn plan(
                 report.problems.extend(problems);
                 continue;
             }
+            // The same new facility twice in the sheet.
+            let key = (
+                record::loose_text(&merged.name),
+                merged.category.trim().to_owned(),
+            );
+            if let Some(first) = new_rows.get(&key) {
+                report.problems.push(Problem {
+                    row: row.row,
+                    name,
+                    column: Some("名称".to_owned()),
+                    message: format!("{first} 行目と同じ新しい事業所です。"),
+                    hint: Some("どちらかの行を消してください。".to_owned()),
+                });
+                continue;
+            }
+            new_rows.insert(key, row.row);
             ids.insert(id.clone());
             report.new.push(NewRecord {
                 row: row.row,
@@ -863,23 +885,22 @@ fn plan(
         }
     }
     // Records the sheet does not have.
-    let (scope, note): (Box<dyn Fn(&Record) -> bool>, String) = match open_data {
-        Some(Kind::Kaigo) => (
-            Box::new(|r: &Record| {
-                r.jigyosho().is_some() && category.is_none_or(|c| r.category.trim() == c)
-            }),
-            "事業所番号があるのに今回のデータにない事業所です。廃止・休止したか、市区町村や種別が変わった可能性があります。ファイルは消していません。".to_owned(),
-        ),
-        Some(_) => (
-            Box::new(|r: &Record| {
-                r.navii().is_some() && category.is_none_or(|c| r.category.trim() == c)
-            }),
-            "ナビイ ID があるのに今回のデータにない事業所です。廃止・休止した可能性があります。ファイルは消していません。".to_owned(),
-        ),
-        None => (
-            Box::new(|r: &Record| category.is_none_or(|c| r.category.trim() == c)),
-            "表にない事業所です。ファイルは消していません。閉鎖などで不要なら、ファイルを削除してください。".to_owned(),
-        ),
+    let in_category = |r: &Record| category.is_none_or(|c| r.category.trim() == c);
+    let scope = |r: &Record| match open_data {
+        Some(Kind::Kaigo) => r.jigyosho().is_some() && in_category(r),
+        Some(_) => r.navii().is_some() && in_category(r),
+        None => in_category(r),
+    };
+    let note = match open_data {
+        Some(Kind::Kaigo) => {
+            "事業所番号があるのに今回のデータにない事業所です。廃止・休止したか、市区町村や種別が変わった可能性があります。ファイルは消していません。"
+        }
+        Some(_) => {
+            "ナビイ ID があるのに今回のデータにない事業所です。廃止・休止した可能性があります。ファイルは消していません。"
+        }
+        None => {
+            "表にない事業所です。ファイルは消していません。閉鎖などで不要なら、ファイルを削除してください。"
+        }
     };
     let covered_categories: BTreeSet<String> = if open_data.is_some() {
         report
@@ -919,7 +940,7 @@ fn plan(
             file: entry.file.clone(),
         });
     }
-    report.missing_note = note;
+    report.missing_note = note.to_owned();
     report.problems.sort_by_key(|p| p.row);
     report.notices.sort_by_key(|n| n.row);
 }

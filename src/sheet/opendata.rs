@@ -335,12 +335,12 @@ fn finish(
         ));
         return;
     }
-    if let Some(category) = context.category {
-        if incoming.record.category != category {
-            rows.skipped
-                .push((row, format!("種別が --category {category} と違うため")));
-            return;
-        }
+    if let Some(category) = context.category
+        && incoming.record.category != category
+    {
+        rows.skipped
+            .push((row, format!("種別が --category {category} と違うため")));
+        return;
     }
     rows.incoming.push(incoming);
 }
@@ -355,14 +355,14 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
         }
         let get = |names: &[&str]| headers.get(row, names);
         let address = get(&["住所"]);
-        if let Some(city) = context.city {
-            if !in_city(city, &get(&["市区町村名"]), &address) {
-                rows.skipped.push((row.number, format!("{city}以外のため")));
-                continue;
-            }
+        if let Some(city) = context.city
+            && !in_city(city, &get(&["市区町村名"]), &address)
+        {
+            rows.skipped.push((row.number, format!("{city}以外のため")));
+            continue;
         }
         let mut incoming = Incoming::new(row.number);
-        let name = crate::content::resource::normalize_halfwidth_kana(&get(&["事業所名"]));
+        let name = super::record::tidy(&get(&["事業所名"]));
         incoming.record.name = name.clone();
         incoming.present.insert(Key::Name);
         let mut notices = Vec::new();
@@ -402,7 +402,7 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
             incoming.record.fax = Some(value);
             incoming.present.insert(Key::Fax);
         }
-        let corporation = get(&["法人の名称"]);
+        let corporation = super::record::tidy(&get(&["法人の名称"]));
         if !corporation.is_empty() {
             incoming.record.corporation = Some(corporation);
             incoming.present.insert(Key::Corporation);
@@ -600,6 +600,7 @@ pub fn read_navii(
             notices: &mut notices,
         };
         if let Some((corporation, facility)) = names::split_corporation(&name) {
+            ctx.name = super::record::tidy(&facility);
             ctx.notice(
                 "正式名称",
                 format!("名称「{name}」の先頭の法人名「{corporation}」を法人名に分けました。"),
@@ -617,7 +618,7 @@ pub fn read_navii(
             incoming.present.insert(Key::Corporation);
             name = facility;
         }
-        let name = crate::content::resource::normalize_halfwidth_kana(&name);
+        let name = super::record::tidy(&name);
         ctx.name = name.clone();
         incoming.record.name = name;
         incoming.present.insert(Key::Name);
@@ -669,12 +670,31 @@ pub fn read_navii(
                     incoming.present.insert(Key::Specialties);
                 }
             }
+            // One notice per specialty and value, listing the days.
+            let mut dropped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
             for (_, specialty, day, text) in hours.dropped.iter().filter(|d| d.0 == id) {
+                let days = dropped.entry((specialty, text)).or_default();
+                if !days.contains(&japanese::day_label(day)) {
+                    days.push(japanese::day_label(day));
+                }
+            }
+            for ((specialty, text), mut days) in dropped {
+                days.sort_by_key(|label| {
+                    japanese::DAY_KEYS
+                        .iter()
+                        .position(|key| japanese::day_label(key) == *label)
+                });
+                let placeholder = text.starts_with("00:00-00:00") || text == "00:00-00:00";
+                let why = if placeholder {
+                    "は仮の値（時間が登録されていない印）"
+                } else {
+                    "は読めないか、終わりが始まりより前"
+                };
                 ctx.notice(
                     "診療時間",
                     format!(
-                        "{specialty}の{}曜の診療時間「{text}」は仮の値（または終わりが始まりより前）のため、取り込みませんでした。",
-                        japanese::day_label(day)
+                        "{specialty}の {} の診療時間「{text}」{why}のため、その曜日の時間は取り込みませんでした。",
+                        days.join("・")
                     ),
                 );
             }

@@ -446,19 +446,23 @@ pub fn canonical_days(days: &[String]) -> Vec<String> {
     out
 }
 
-fn canonical_hours(hours: &[Band]) -> Vec<(Vec<String>, String, String)> {
-    let mut out: Vec<_> = hours
-        .iter()
-        .map(|b| {
-            (
-                canonical_days(&b.days),
-                b.open.trim().to_owned(),
-                b.close.trim().to_owned(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+/// The hours as a weekly table (each day's sorted times), so that the same week written with
+/// bands grouped differently compares equal.
+fn canonical_hours(hours: &[Band]) -> std::collections::BTreeMap<String, Vec<(String, String)>> {
+    let mut table: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for band in hours {
+        for day in canonical_days(&band.days) {
+            let times = table.entry(day).or_default();
+            let time = (band.open.trim().to_owned(), band.close.trim().to_owned());
+            if !times.contains(&time) {
+                times.push(time);
+            }
+        }
+    }
+    for times in table.values_mut() {
+        times.sort();
+    }
+    table
 }
 
 type WindowKey = (
@@ -512,11 +516,18 @@ mod tests {
             name: "デイサービス はればれ".into(),
             kana: "でいさーびす はればれ".into(),
             phone: Some("0886001234".into()),
-            hours: vec![Band {
-                days: vec!["mon".into(), "wed".into()],
-                open: "09:00".into(),
-                close: "12:00".into(),
-            }],
+            hours: vec![
+                Band {
+                    days: vec!["mon".into()],
+                    open: "09:00".into(),
+                    close: "12:00".into(),
+                },
+                Band {
+                    days: vec!["wed".into()],
+                    open: "09:00".into(),
+                    close: "12:00".into(),
+                },
+            ],
             ..Record::default()
         };
         assert!(a.differences(&b, false).is_empty());

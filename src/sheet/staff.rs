@@ -136,15 +136,15 @@ fn read_row(row: &Row, columns: &[(usize, Column, String)], context: &Context, r
         let cell = row.cell(*index);
         let text = cell.text().trim().to_owned();
         let record = &mut incoming.record;
-        if let Some(key) = column.key() {
-            if !matches!(
+        if let Some(key) = column.key()
+            && !matches!(
                 column,
                 Column::Category | Column::Verified | Column::Lat | Column::Lng
-            ) && key != Key::CaremaneTime
-                && key != Key::SourceIds
-            {
-                incoming.present.insert(key);
-            }
+            )
+            && key != Key::CaremaneTime
+            && key != Key::SourceIds
+        {
+            incoming.present.insert(key);
         }
         match column {
             Column::Ignore => {}
@@ -370,14 +370,15 @@ fn read_row(row: &Row, columns: &[(usize, Column, String)], context: &Context, r
         rows.ignored_columns
             .push("ケアマネタイムの列（曜日の列と時間の列がないため）".to_owned());
     }
-    if let Some(category) = context.category {
-        if incoming.present.contains(&Key::Category) && incoming.record.category != category {
-            rows.skipped.push((
-                row.number,
-                format!("種別が --category {category} と違うため"),
-            ));
-            return;
-        }
+    if let Some(category) = context.category
+        && incoming.present.contains(&Key::Category)
+        && incoming.record.category != category
+    {
+        rows.skipped.push((
+            row.number,
+            format!("種別が --category {category} と違うため"),
+        ));
+        return;
     }
     rows.notices.append(&mut reader.notices);
     if reader.problems.is_empty() {

@@ -72,16 +72,17 @@ pub fn parse_days(text: &str) -> Result<Vec<String>, Unreadable> {
         let c = chars[index];
         if let Some(start) = day_index(c) {
             // 月〜金: a range (only within the week, not to 祝).
-            if index + 2 < chars.len() && is_range_mark(chars[index + 1]) {
-                if let Some(end) = day_index(chars[index + 2]) {
-                    if end >= start && end < 7 {
-                        for day in &DAY_CHARS[start..=end] {
-                            days.push(day.1.to_owned());
-                        }
-                        index += 3;
-                        continue;
-                    }
+            if index + 2 < chars.len()
+                && is_range_mark(chars[index + 1])
+                && let Some(end) = day_index(chars[index + 2])
+                && end >= start
+                && end < 7
+            {
+                for day in &DAY_CHARS[start..=end] {
+                    days.push(day.1.to_owned());
                 }
+                index += 3;
+                continue;
             }
             days.push(DAY_CHARS[start].1.to_owned());
         } else if !(matches!(c, '・' | '、' | ',' | '/' | '／' | '.' | '，') || c.is_whitespace())
@@ -148,7 +149,7 @@ pub fn parse_range(text: &str) -> Result<(String, String), Unreadable> {
     let hint = "9:00〜12:30 のように、始まりと終わりの時刻を「〜」でつないで書いてください。";
     let normalized = japanese::nfkc(original);
     let parts: Vec<&str> = normalized
-        .split(|c: char| matches!(c, '〜' | '~' | '～' | '-' | '－' | '–' | '—' | '―'))
+        .split(['〜', '~', '～', '-', '－', '–', '—', '―'])
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();

@@ -277,10 +277,10 @@ pub fn update(text: &str, record: &Record, keys: &[Key]) -> String {
     let bom = text.starts_with('\u{FEFF}');
     let body = text.trim_start_matches('\u{FEFF}').replace("\r\n", "\n");
     let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_owned).collect();
-    if let Some(last) = lines.last_mut() {
-        if !last.ends_with('\n') {
-            last.push('\n');
-        }
+    if let Some(last) = lines.last_mut()
+        && !last.ends_with('\n')
+    {
+        last.push('\n');
     }
     for key in keys {
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -291,11 +291,12 @@ pub fn update(text: &str, record: &Record, keys: &[Key]) -> String {
         if let Some((_, start, end)) = blocks.iter().find(|(name, _, _)| name == key.yaml()) {
             let mut new_block = new_block;
             // A one-line field keeps the comment at the end of its line.
-            if end - start == 1 && new_block.len() == 1 {
-                if let Some(comment) = trailing_comment(&lines[*start]) {
-                    let line = new_block[0].trim_end_matches('\n').to_owned();
-                    new_block[0] = format!("{line}  {comment}\n");
-                }
+            if end - start == 1
+                && new_block.len() == 1
+                && let Some(comment) = trailing_comment(&lines[*start])
+            {
+                let line = new_block[0].trim_end_matches('\n').to_owned();
+                new_block[0] = format!("{line}  {comment}\n");
             }
             lines.splice(*start..*end, new_block);
             continue;

@@ -232,29 +232,60 @@
     return out;
   }
 
-  /** [[impact, docs], …] → [[doc, impact], …] sorted by doc. */
-  function decodePostings(value) {
-    const out = [];
-    if (!Array.isArray(value)) return out;
+  /** Postings: documents in order and their impacts, as typed arrays. */
+  const EMPTY = { docs: new Int32Array(0), imps: new Int32Array(0) };
+
+  /** [[impact, docs], …] (format.rs) → postings sorted by document. `count`: documents. */
+  function decodePostings(value, count) {
+    if (!Array.isArray(value) || value.length === 0) return EMPTY;
+    let total = 0;
+    let dense = false;
     for (const group of value) {
-      const impact = group[0];
-      const docs = group[1];
-      if (typeof docs === 'string') {
-        const bytes = base64Bytes(docs);
-        for (let b = 0; b < bytes.length; b++) {
-          const byte = bytes[b];
-          if (!byte) continue;
-          for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) out.push([b * 8 + bit, impact]);
-        }
-      } else if (Array.isArray(docs)) {
-        let doc = 0;
-        for (let i = 0; i < docs.length; i++) {
-          doc = i === 0 ? docs[i] : doc + docs[i];
-          out.push([doc, impact]);
+      if (typeof group[1] === 'string') dense = true;
+      else if (Array.isArray(group[1])) total += group[1].length;
+    }
+    if (dense || total > count / 8) {
+      // Impacts are at least 1, so 0 marks an absent document.
+      const imp = new Int32Array(count);
+      let n = 0;
+      for (const [impact, docs] of value) {
+        if (typeof docs === 'string') {
+          const bytes = base64Bytes(docs);
+          for (let b = 0; b < bytes.length; b++) {
+            const byte = bytes[b];
+            if (!byte) continue;
+            for (let bit = 0; bit < 8; bit++) {
+              if (byte & (1 << bit)) { const d = b * 8 + bit; if (d < count) { if (!imp[d]) n += 1; imp[d] = impact; } }
+            }
+          }
+        } else if (Array.isArray(docs)) {
+          let d = 0;
+          for (let i = 0; i < docs.length; i++) {
+            d = i === 0 ? docs[i] : d + docs[i];
+            if (d < count) { if (!imp[d]) n += 1; imp[d] = impact; }
+          }
         }
       }
+      const out = { docs: new Int32Array(n), imps: new Int32Array(n) };
+      for (let d = 0, k = 0; d < count; d++) if (imp[d]) { out.docs[k] = d; out.imps[k] = imp[d]; k += 1; }
+      return out;
     }
-    out.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+    const keys = new Float64Array(total);
+    let k = 0;
+    for (const [impact, docs] of value) {
+      if (!Array.isArray(docs)) continue;
+      let d = 0;
+      for (let i = 0; i < docs.length; i++) {
+        d = i === 0 ? docs[i] : d + docs[i];
+        keys[k++] = d * 65536 + impact;
+      }
+    }
+    if (value.length > 1) keys.sort();
+    const out = { docs: new Int32Array(total), imps: new Int32Array(total) };
+    for (let i = 0; i < total; i++) {
+      out.docs[i] = Math.floor(keys[i] / 65536);
+      out.imps[i] = keys[i] - out.docs[i] * 65536;
+    }
     return out;
   }
 
@@ -329,17 +360,61 @@
     return out;
   }
 
+  /** Documents in both sorted lists. */
   function intersect(a, b) {
+    const out = new Int32Array(Math.min(a.length, b.length));
     let i = 0;
     let j = 0;
-    const out = [];
+    let k = 0;
     while (i < a.length && j < b.length) {
       if (a[i] < b[j]) i += 1;
       else if (a[i] > b[j]) j += 1;
-      else { out.push(a[i]); i += 1; j += 1; }
+      else { out[k++] = a[i]; i += 1; j += 1; }
     }
-    return out;
+    return out.subarray(0, k);
   }
+
+  /** Postings of documents in both, combining impacts with `f`. */
+  function joinPostings(a, b, f) {
+    const n = Math.min(a.docs.length, b.docs.length);
+    const docs = new Int32Array(n);
+    const imps = new Int32Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < a.docs.length && j < b.docs.length) {
+      const x = a.docs[i];
+      const y = b.docs[j];
+      if (x < y) i += 1;
+      else if (x > y) j += 1;
+      else { docs[k] = x; imps[k] = f(a.imps[i], b.imps[j]); k += 1; i += 1; j += 1; }
+    }
+    return { docs: docs.subarray(0, k), imps: imps.subarray(0, k) };
+  }
+
+  /** Postings of documents in either, combining impacts of those in both with `f`. */
+  function unionPostings(a, b, f) {
+    const n = a.docs.length + b.docs.length;
+    const docs = new Int32Array(n);
+    const imps = new Int32Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < a.docs.length || j < b.docs.length) {
+      if (j >= b.docs.length || (i < a.docs.length && a.docs[i] < b.docs[j])) { docs[k] = a.docs[i]; imps[k] = a.imps[i]; i += 1; }
+      else if (i >= a.docs.length || b.docs[j] < a.docs[i]) { docs[k] = b.docs[j]; imps[k] = b.imps[j]; j += 1; }
+      else { docs[k] = a.docs[i]; imps[k] = f(a.imps[i], b.imps[j]); i += 1; j += 1; }
+      k += 1;
+    }
+    return { docs: docs.subarray(0, k), imps: imps.subarray(0, k) };
+  }
+
+  const add = (x, y) => x + y;
+  const min = (x, y) => (x < y ? x : y);
+  const max = (x, y) => (x > y ? x : y);
+
+  /** Whole-name terms start with this (format.rs EXACT_MARK). */
+  const EXACT_MARK = '\u0001';
 
   function clauseGrams(chars) {
     if (chars.length <= 2) return [chars.join('')];
@@ -396,17 +471,6 @@
       return lo - 1;
     }
 
-    /** Chunks holding every term that starts with `prefix`. */
-    chunksWithPrefix(prefix) {
-      const firsts = this.meta.chunks;
-      const out = [];
-      let k = this.chunkOf(prefix);
-      if (k < 0) k = 0;
-      out.push(k);
-      for (let j = k + 1; j < firsts.length && firsts[j].startsWith(prefix); j++) out.push(j);
-      return out;
-    }
-
     async loadChunk(number) {
       if (number < 0 || this.chunks.has(number)) return;
       if (!this.pending.has(number)) {
@@ -420,16 +484,9 @@
       await this.pending.get(number);
     }
 
-    /** Loads every chunk the analysis of `query` may look into. */
-    async prefetch(query) {
-      const wanted = new Set();
-      for (const s of this.lookups(query)) {
-        const chars = Array.from(s);
-        for (let k = 0; k < chars.length; k++) {
-          wanted.add(this.chunkOf(chars[k]));
-          if (k + 2 <= chars.length) for (const c of this.chunksWithPrefix(chars[k] + chars[k + 1])) wanted.add(c);
-        }
-      }
+    /** Loads the chunks where `terms` are (or would be). */
+    async load(terms) {
+      const wanted = new Set(terms.map((t) => this.chunkOf(t)));
       await Promise.all(Array.from(wanted).filter((n) => n >= 0).map((n) => this.loadChunk(n)));
     }
 
@@ -443,7 +500,8 @@
       if (!raw) return null;
       let decoded = this.decoded.get(term);
       if (!decoded) {
-        decoded = { grams: decodePostings(raw[1]), words: decodePostings(raw[2]) };
+        const count = this.meta.count;
+        decoded = { grams: decodePostings(raw[1], count), words: decodePostings(raw[2], count) };
         this.decoded.set(term, decoded);
       }
       return decoded;
@@ -476,16 +534,38 @@
       return kept.length ? kept : legalOnly;
     }
 
-    lookups(query) {
+    /** Fetches what a query needs in rounds, each decided by what the previous found
+     *  (engine.rs `fetch_plan`), then analyses it. */
+    async prepare(query) {
       const rules = this.rules;
-      const out = [];
-      for (const word of this.queryWords(query)) {
-        out.push(rules.fold(word.join('')));
+      const cache = new Map();
+      const termsOf = (f) => [f, EXACT_MARK + f].concat(clauseGrams(Array.from(f)));
+      const words = this.queryWords(query);
+      await this.load(words.map((w) => rules.fold(w.join(''))).filter((f) => f.length).flatMap(termsOf));
+      const subs = [];
+      for (const word of words) {
+        const folded = rules.fold(word.join(''));
+        if (!folded.length || this.present(Array.from(folded), cache)) continue;
         for (const part of cutNoise(word, rules.noise)) {
-          for (const sub of splitParticles(part, rules.particles)) out.push(rules.fold(sub.join('')));
+          for (const sub of splitParticles(part, rules.particles)) {
+            const f = rules.fold(sub.join(''));
+            if (f.length && !rules.stop.has(f)) subs.push(f);
+          }
         }
       }
-      return out.filter((s) => s.length > 0);
+      await this.load(subs.flatMap(termsOf));
+      const substrings = [];
+      for (const sub of subs) {
+        const chars = Array.from(sub);
+        if (this.present(chars, cache)) continue;
+        for (let i = 0; i < chars.length; i++) {
+          for (let j = i + 1; j <= chars.length; j++) substrings.push(chars.slice(i, j).join(''));
+        }
+      }
+      await this.load(substrings);
+      const analysis = this.analyze(query);
+      await this.load(analysis.clauses.map((c) => EXACT_MARK + c));
+      return analysis;
     }
 
     gramDocs(s) {
@@ -493,11 +573,11 @@
       for (const gram of clauseGrams(s)) {
         const entry = this.entry(gram);
         if (!entry) return [];
-        const these = entry.grams.map((p) => p[0]);
+        const these = entry.grams.docs;
         docs = docs === null ? these : intersect(docs, these);
         if (docs.length === 0) return [];
       }
-      return docs || [];
+      return docs || EMPTY.docs;
     }
 
     present(s, cache) {
@@ -505,7 +585,7 @@
       const key = s.join('');
       if (cache.has(key)) return cache.get(key);
       const entry = this.entry(key);
-      const found = (entry !== null && entry.words.length > 0) || this.gramDocs(s).length > 0;
+      const found = (entry !== null && entry.words.docs.length > 0) || this.gramDocs(s).length > 0;
       cache.set(key, found);
       return found;
     }
@@ -575,61 +655,45 @@
     clauseScores(clause) {
       const chars = Array.from(clause);
       const entry = this.entry(clause);
-      const words = entry ? entry.words : [];
+      const exact = this.entry(EXACT_MARK + clause);
+      const words = unionPostings(entry ? entry.words : EMPTY, exact ? exact.words : EMPTY, add);
+      // Substring: the smallest impact among the clause's n-grams, in documents that have all.
       let grams = null;
       for (const gram of clauseGrams(chars)) {
         const e = this.entry(gram);
-        const these = e ? e.grams : [];
-        if (grams === null) { grams = these; continue; }
-        let i = 0;
-        let j = 0;
-        const out = [];
-        while (i < grams.length && j < these.length) {
-          if (grams[i][0] < these[j][0]) i += 1;
-          else if (grams[i][0] > these[j][0]) j += 1;
-          else { out.push([grams[i][0], Math.min(grams[i][1], these[j][1])]); i += 1; j += 1; }
-        }
-        grams = out;
+        const these = e ? e.grams : EMPTY;
+        grams = grams === null ? these : joinPostings(grams, these, min);
       }
-      grams = grams || [];
-      let i = 0;
-      let j = 0;
-      const out = [];
-      while (i < words.length || j < grams.length) {
-        const takeWord = j >= grams.length || (i < words.length && words[i][0] < grams[j][0]);
-        const takeGram = i >= words.length || (j < grams.length && grams[j][0] < words[i][0]);
-        if (takeWord) { out.push(words[i]); i += 1; }
-        else if (takeGram) { out.push(grams[j]); j += 1; }
-        else { out.push([words[i][0], Math.max(words[i][1], grams[j][1])]); i += 1; j += 1; }
-      }
-      return out;
+      return unionPostings(words, grams || EMPTY, max);
     }
 
-    /** Every matching document, best first: [{doc, score}]. */
+    /** Every matching document, best first: [{doc, score}]. Ties go to the shorter title, then
+     *  to the document order; the three are packed into one number for a fast numeric sort. */
     rank(analysis) {
       if (analysis.impossible || analysis.clauses.length === 0) return [];
       let total = null;
       for (const clause of analysis.clauses) {
         const scores = this.clauseScores(clause);
-        if (total === null) total = scores;
-        else {
-          let i = 0;
-          let j = 0;
-          const out = [];
-          while (i < total.length && j < scores.length) {
-            if (total[i][0] < scores[j][0]) i += 1;
-            else if (total[i][0] > scores[j][0]) j += 1;
-            else { out.push([total[i][0], total[i][1] + scores[j][1]]); i += 1; j += 1; }
-          }
-          total = out;
-        }
-        if (total.length === 0) break;
+        total = total === null ? scores : joinPostings(total, scores, add);
+        if (total.docs.length === 0) break;
       }
       const tlen = this.meta.docs.tlen;
-      const hits = (total || [])
-        .filter(([doc, score]) => score > 0 && doc < this.meta.count)
-        .map(([doc, score]) => ({ doc, score }));
-      hits.sort((a, b) => (b.score - a.score) || (tlen[a.doc] - tlen[b.doc]) || (a.doc - b.doc));
+      const count = this.meta.count;
+      const keys = new Float64Array(total.docs.length);
+      let n = 0;
+      for (let i = 0; i < total.docs.length; i++) {
+        const doc = total.docs[i];
+        const score = total.imps[i];
+        if (score <= 0 || doc >= count) continue;
+        keys[n++] = (32767 - Math.min(score, 32767)) * 2 ** 38 + Math.min(tlen[doc], 262143) * 2 ** 20 + doc;
+      }
+      const sorted = keys.subarray(0, n).sort();
+      const hits = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const key = sorted[i];
+        const doc = key % 2 ** 20;
+        hits[i] = { doc, score: 32767 - Math.floor(key / 2 ** 38) };
+      }
       return hits;
     }
 
@@ -645,8 +709,7 @@
     /** Analyses and ranks a query, loading what it needs. */
     async search(query) {
       await this.init();
-      await this.prefetch(query);
-      const analysis = this.analyze(query);
+      const analysis = await this.prepare(query);
       return { analysis, hits: this.rank(analysis) };
     }
 

@@ -8,7 +8,7 @@
 (function () {
   'use strict';
   const script = document.currentScript;
-  const PAGE = 20;
+  const PAGE = 10;
 
   function el(tag, attrs, children) {
     const node = document.createElement(tag);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Search benchmarks (not tests): index build time and peak RSS for generated sites of 1,000 /
+# 10,000 / 100,000 records, `zaitaku search` latency on 10,000 records, browser search on the
+# sample site and on 10,000 records, and Pagefind over the same built sample site.
+#
+#   bash benches/search/run.sh [OUT_DIR]        (default target/search-bench; SIZES="1000 10000" to skip 100k)
+#
+# Needs what the tests need (mecab-ipadic, npm ci, chromium) plus network access to the npm
+# registry once: Pagefind is installed into OUT_DIR/pagefind-npm, not into the project.
+# Results: OUT_DIR/*.json and a summary on stdout; docs/benchmarks.md records a run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+OUT=${1:-target/search-bench}
+SIZES=${SIZES:-"1000 10000 100000"}
+TODAY=2026-11-22
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+echo "== machine"
+echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+rustc --version
+node --version
+
+cargo build --release --bin zaitaku --example gen-site
+BIN=$PWD/target/release/zaitaku
+GEN=$PWD/target/release/examples/gen-site
+
+echo "== index build time and peak RSS (zaitaku build; the index part as reported by ZAITAKU_SEARCH_STATS=1)"
+for n in $SIZES; do
+  site=$OUT/site-$n
+  [ -d "$site/content" ] || "$GEN" --records "$n" --out "$site" >/dev/null
+  rm -rf "$site/public"
+  /usr/bin/time -f "%e %M" -o "$OUT/time-$n.txt" env ZAITAKU_SEARCH_STATS=1 "$BIN" --root "$site" build --today "$TODAY" 2>"$OUT/build-$n.log" >/dev/null
+  read -r seconds kib <"$OUT/time-$n.txt"
+  index=$(grep '^search index:' "$OUT/build-$n.log" || true)
+  size=$(du -sb "$site/public/search-index" | cut -f1)
+  files=$(find "$site/public/search-index" -type f | wc -l)
+  printf '%7s records: build %6.1f s, peak RSS %5d MiB; %s; search-index/ %d files, %.1f MiB\n' \
+    "$n" "$seconds" $((kib / 1024)) "$index" "$files" "$(echo "$size / 1048576" | bc -l)"
+done
+
+echo "== zaitaku search latency (whole process, 10 runs of each benchmark query)"
+if [ -d "$OUT/site-10000/public" ]; then
+  python3 - "$BIN" "$OUT/site-10000/public" benches/search/gen-queries.tsv <<'PY'
+import subprocess, sys, time
+bin_, site, tsv = sys.argv[1:]
+queries = [l.split('\t')[0] for l in open(tsv, encoding='utf-8') if l.strip() and not l.startswith(('#', 'query\t'))]
+times = []
+for q in queries:
+    for _ in range(10):
+        t = time.perf_counter()
+        subprocess.run([bin_, 'search', '--json', '--site', site, '--', q], check=True, stdout=subprocess.DEVNULL)
+        times.append((time.perf_counter() - t) * 1000)
+times.sort()
+p = lambda x: times[min(len(times) - 1, int(len(times) * x / 100))]
+print(f"10,000 records: {len(queries)} queries x 10: p50 {p(50):.1f} ms, p95 {p(95):.1f} ms, max {times[-1]:.1f} ms")
+PY
+fi
+
+echo "== browser search on 10,000 records (parity with the CLI, transfer, latency)"
+if [ -d "$OUT/site-10000/public" ]; then
+  node tests/browser/search-parity.mjs "$OUT/site-10000/public" --zaitaku "$BIN" \
+    --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-10000.json" || true
+fi
+
+echo "== Pagefind and zaitaku over the sample site"
+sample=$OUT/sample
+rm -rf "$sample"
+/usr/bin/time -f "%e" -o "$OUT/time-sample.txt" env ZAITAKU_SEARCH_STATS=1 "$BIN" build --out "$sample" --today "$TODAY" 2>"$OUT/build-sample.log" >/dev/null
+grep '^search index:' "$OUT/build-sample.log"
+if [ ! -x "$OUT/pagefind-npm/node_modules/.bin/pagefind" ]; then
+  mkdir -p "$OUT/pagefind-npm"
+  (cd "$OUT/pagefind-npm" && npm init -y >/dev/null && npm install --no-audit --no-fund pagefind@1.6.0 >/dev/null)
+fi
+PAGEFIND=$OUT/pagefind-npm/node_modules/.bin/pagefind
+"$PAGEFIND" --version
+start=$(date +%s.%N)
+"$PAGEFIND" --site "$sample" >"$OUT/pagefind.log" 2>&1
+end=$(date +%s.%N)
+echo "pagefind index build: $(echo "$end - $start" | bc -l | cut -c1-5) s, pagefind/ $(find "$sample/pagefind" -type f | wc -l) files, $(du -sb "$sample/pagefind" | cut -f1) bytes"
+echo "zaitaku search-index/: $(find "$sample/search-index" -type f | wc -l) files, $(du -sb "$sample/search-index" | cut -f1) bytes (file sizes: $(find "$sample/search-index" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') bytes)"
+node benches/search/compare.mjs "$sample" --json "$OUT/compare-sample.json"

@@ -1,0 +1,649 @@
+//! The printed directory (医療・介護資源ガイド) and the data of the ケアマネタイム lookup.
+//!
+//! * `/print/` lists the booklets; each booklet is one HTML page laid out for A4 with CSS paged
+//!   media (`assets/print-directory.css`): the whole directory, one per area, one per category,
+//!   and the A4-landscape table of every ケアマネタイム window. They are [`Job`]s of the build
+//!   like the other big pages, built and dropped one at a time.
+//! * [`pdf`]: `zaitaku pdf` prints a booklet with headless Chromium. Chromium cannot fill in
+//!   page numbers (no `target-counter()` in print), so the table of contents and the kana index
+//!   are numbered in two passes: print once, read on which page each section and facility
+//!   landed (the PDF's named destinations, which Chromium writes for every `#id` a link points
+//!   to), render again with those numbers, and check the second print put everything on the
+//!   same pages.
+//! * [`lookup`]: `caremane-time/data.js`, what the "whom can I contact now" lookup filters.
+//!
+//! [`Job`]: crate::render::views::Job
+
+pub mod lookup;
+pub mod pdf;
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use tera::Context;
+
+use crate::content::Content;
+use crate::content::resource::Resource;
+use crate::content::site::{SiteConfig, Term};
+use crate::error::{Error, Result};
+use crate::japanese;
+use crate::output::Staging;
+use crate::render::views::{Output, Views, root_prefix};
+
+pub use pdf::PdfArgs;
+
+/// The title printed on every booklet's cover and running header.
+pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
+
+/// One printable booklet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booklet {
+    /// Every facility, by category then area.
+    Whole,
+    /// The A4-landscape table of every ケアマネタイム window.
+    Caremane,
+    /// One area (index into `site.areas`), by category.
+    Area(usize),
+    /// One category (index into `site.categories`), by area.
+    Category(usize),
+}
+
+impl Booklet {
+    /// Every booklet of a site, in the order `/print/` lists them.
+    pub fn all(site: &SiteConfig) -> Vec<Booklet> {
+        let mut all = vec![Booklet::Whole, Booklet::Caremane];
+        all.extend((0..site.areas.len()).map(Booklet::Area));
+        all.extend((0..site.categories.len()).map(Booklet::Category));
+        all
+    }
+
+    /// Site-relative URL, e.g. `print/area/north/`.
+    pub fn url(self, site: &SiteConfig) -> String {
+        match self {
+            Booklet::Whole => "print/whole/".to_owned(),
+            Booklet::Caremane => "print/caremane/".to_owned(),
+            Booklet::Area(i) => format!("print/area/{}/", site.areas[i].key),
+            Booklet::Category(i) => format!("print/category/{}/", site.categories[i].key),
+        }
+    }
+
+    /// What `--booklet` takes: `whole`, `caremane`, `area:KEY`, `category:KEY`.
+    pub fn key(self, site: &SiteConfig) -> String {
+        match self {
+            Booklet::Whole => "whole".to_owned(),
+            Booklet::Caremane => "caremane".to_owned(),
+            Booklet::Area(i) => format!("area:{}", site.areas[i].key),
+            Booklet::Category(i) => format!("category:{}", site.categories[i].key),
+        }
+    }
+
+    /// The edition's name: 全体版, 北部版, 病院編, ケアマネタイム一覧.
+    pub fn edition(self, site: &SiteConfig) -> String {
+        match self {
+            Booklet::Whole => "全体版".to_owned(),
+            Booklet::Caremane => "ケアマネタイム一覧".to_owned(),
+            Booklet::Area(i) => format!("{}版", site.areas[i].label),
+            Booklet::Category(i) => format!("{}編", site.categories[i].label),
+        }
+    }
+
+    /// The page title.
+    pub fn title(self, site: &SiteConfig) -> String {
+        match self {
+            Booklet::Caremane => "ケアマネタイム一覧（印刷用・A4横）".to_owned(),
+            _ => format!("{DIRECTORY_TITLE}（{}・印刷用）", self.edition(site)),
+        }
+    }
+
+    /// Parses `--booklet`; the error lists every valid value.
+    pub fn parse(value: &str, site: &SiteConfig) -> Result<Booklet> {
+        let value = value.trim();
+        let found = Booklet::all(site)
+            .into_iter()
+            .find(|b| b.key(site) == value);
+        found.ok_or_else(|| {
+            let valid: Vec<String> = Booklet::all(site).iter().map(|b| b.key(site)).collect();
+            Error::Setup(format!(
+                "--booklet「{value}」はありません。次から選んでください: {}",
+                valid.join("、")
+            ))
+        })
+    }
+
+    fn includes(self, resource: &Resource, site: &SiteConfig) -> bool {
+        match self {
+            Booklet::Whole => true,
+            Booklet::Caremane => !resource.caremane_time.is_empty(),
+            Booklet::Area(i) => resource
+                .area
+                .as_ref()
+                .is_some_and(|a| a.key == site.areas[i].key),
+            Booklet::Category(i) => resource.category.key == site.categories[i].key,
+        }
+    }
+}
+
+/// How the table of contents and the index show page numbers.
+#[derive(Debug, Clone, Copy)]
+pub enum Numbering<'a> {
+    /// On the web: no numbers (a browser's own pagination cannot be known in advance).
+    None,
+    /// First PDF pass: a stand-in of the same width, so the layout does not change.
+    Placeholder,
+    /// Second pass: anchor → page number read from the first.
+    Pages(&'a HashMap<String, u32>),
+}
+
+impl Numbering<'_> {
+    fn page(&self, anchor: &str) -> Option<String> {
+        match self {
+            Numbering::None => None,
+            Numbering::Placeholder => Some("0".to_owned()),
+            Numbering::Pages(pages) => Some(
+                pages
+                    .get(anchor)
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "?".to_owned()),
+            ),
+        }
+    }
+}
+
+/// A service with its mark (①②…) for the legend.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mark {
+    pub key: String,
+    pub mark: String,
+    pub label: String,
+}
+
+/// ① … ⑳, ㉑ … ㉟, then (36).
+pub fn circled(number: usize) -> String {
+    match number {
+        1..=20 => char::from_u32(0x2460 + number as u32 - 1).map(String::from),
+        21..=35 => char::from_u32(0x3251 + number as u32 - 21).map(String::from),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("({number})"))
+}
+
+fn marks(site: &SiteConfig) -> Vec<Mark> {
+    site.services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Mark {
+            key: s.key.clone(),
+            mark: circled(i + 1),
+            label: s.label.clone(),
+        })
+        .collect()
+}
+
+/// A ケアマネタイム window as the directory prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowLine {
+    pub days: String,
+    pub time: String,
+    pub methods: String,
+    pub contact: Option<String>,
+    pub appointment: bool,
+    pub note: Option<String>,
+}
+
+/// One facility's entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub id: String,
+    pub anchor: String,
+    pub name: String,
+    pub kana: String,
+    pub corporation: Option<String>,
+    pub category: String,
+    pub area: Option<String>,
+    pub postal_code: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    /// 「月・火・水・金 9:00〜12:30、15:00〜18:00」, one line per set of days with the same hours.
+    pub hours: Vec<String>,
+    pub closed: Option<String>,
+    pub services: Vec<Mark>,
+    pub specialties: String,
+    pub caremane: Vec<WindowLine>,
+    pub verified: String,
+}
+
+/// Weekdays with the same hours on one line.
+pub fn hours_lines(resource: &Resource) -> Vec<String> {
+    let mut lines: Vec<(String, Vec<&str>)> = Vec::new();
+    for day in &resource.hours_table {
+        if day.bands.is_empty() {
+            continue;
+        }
+        let bands = day.bands.join("、");
+        match lines.iter_mut().find(|(b, _)| *b == bands) {
+            Some((_, days)) => days.push(day.label.as_str()),
+            None => lines.push((bands, vec![day.label.as_str()])),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(bands, days)| format!("{}　{bands}", days.join("・")))
+        .collect()
+}
+
+fn methods_label(methods: &[Term]) -> String {
+    methods
+        .iter()
+        .map(|m| m.label.as_str())
+        .collect::<Vec<_>>()
+        .join("・")
+}
+
+impl Entry {
+    pub fn of(resource: &Resource, marks: &[Mark]) -> Entry {
+        Entry {
+            id: resource.id.clone(),
+            anchor: format!("f-{}", resource.id),
+            name: resource.name.clone(),
+            kana: resource.kana.clone(),
+            corporation: resource.corporation.clone(),
+            category: resource.category.label.clone(),
+            area: resource.area.as_ref().map(|a| a.label.clone()),
+            postal_code: resource.postal_code.clone(),
+            address: resource.address.clone(),
+            phone: resource.phone.clone(),
+            fax: resource.fax.clone(),
+            email: resource.email.clone(),
+            url: resource.url.clone(),
+            hours: hours_lines(resource),
+            closed: resource.closed.clone(),
+            services: resource
+                .services
+                .iter()
+                .filter_map(|s| marks.iter().find(|m| m.key == s.key).cloned())
+                .collect(),
+            specialties: resource.specialties.join("・"),
+            caremane: resource
+                .caremane_time
+                .iter()
+                .map(|w| WindowLine {
+                    days: w.days_label.clone(),
+                    time: format!("{}〜{}", w.from, w.to),
+                    methods: methods_label(&w.methods),
+                    contact: w.contact.clone(),
+                    appointment: w.appointment,
+                    note: w.note.clone(),
+                })
+                .collect(),
+            verified: japanese::seireki(resource.verified),
+        }
+    }
+}
+
+/// Facilities under a heading inside a section (an area inside a category).
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub anchor: String,
+    /// The heading (北部（病院）); None when the section has only this group and no heading.
+    pub title: Option<String>,
+    /// The contents' line (北部).
+    pub label: Option<String>,
+    pub page: Option<String>,
+    pub entries: Vec<Entry>,
+}
+
+/// A section that starts on a new page (a category, or an area in a category booklet).
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub anchor: String,
+    pub title: String,
+    pub page: Option<String>,
+    pub count: usize,
+    pub groups: Vec<Group>,
+}
+
+/// One line of the kana index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEntry {
+    pub name: String,
+    pub kana: String,
+    pub category: String,
+    pub anchor: String,
+    pub page: Option<String>,
+}
+
+/// A 五十音 row of the kana index.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexRow {
+    pub row: String,
+    pub anchor: String,
+    pub entries: Vec<IndexEntry>,
+}
+
+fn by_area(resource: &Resource) -> Option<&str> {
+    resource.area.as_ref().map(|a| a.key.as_str())
+}
+
+fn by_category(resource: &Resource) -> Option<&str> {
+    Some(resource.category.key.as_str())
+}
+
+/// Groups `members` by `terms` (in their order), with a last group for members without a term.
+fn split_by<'r>(
+    members: &[&'r Resource],
+    terms: &[Term],
+    key_of: fn(&Resource) -> Option<&str>,
+    none: &str,
+) -> Vec<(String, String, Vec<&'r Resource>)> {
+    let mut out: Vec<(String, String, Vec<&Resource>)> = terms
+        .iter()
+        .map(|t| (t.key.clone(), t.label.clone(), Vec::new()))
+        .collect();
+    let mut rest = Vec::new();
+    for resource in members {
+        match key_of(resource).and_then(|k| out.iter_mut().find(|(key, _, _)| key == k)) {
+            Some((_, _, list)) => list.push(*resource),
+            None => rest.push(*resource),
+        }
+    }
+    if !rest.is_empty() {
+        out.push(("none".to_owned(), none.to_owned(), rest));
+    }
+    out.retain(|(_, _, list)| !list.is_empty());
+    out
+}
+
+/// The sections of a directory booklet (not the ケアマネタイム table).
+pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -> Vec<Section> {
+    let site = &content.site;
+    let marks = marks(site);
+    let members: Vec<&Resource> = content
+        .resources
+        .iter()
+        .filter(|r| booklet.includes(r, site))
+        .collect();
+    let entries =
+        |list: &[&Resource]| -> Vec<Entry> { list.iter().map(|r| Entry::of(r, &marks)).collect() };
+    match booklet {
+        Booklet::Whole => split_by(&members, &site.categories, by_category, "その他")
+            .into_iter()
+            .map(|(key, label, list)| {
+                let anchor = format!("s-{key}");
+                let groups = split_by(&list, &site.areas, by_area, "圏域未設定")
+                    .into_iter()
+                    .map(|(area_key, area_label, sub)| {
+                        let anchor = format!("s-{key}-{area_key}");
+                        Group {
+                            page: numbering.page(&anchor),
+                            anchor,
+                            title: Some(format!("{area_label}（{label}）")),
+                            label: Some(area_label),
+                            entries: entries(&sub),
+                        }
+                    })
+                    .collect();
+                Section {
+                    page: numbering.page(&anchor),
+                    anchor,
+                    title: label,
+                    count: list.len(),
+                    groups,
+                }
+            })
+            .collect(),
+        Booklet::Area(_) | Booklet::Category(_) => {
+            let split = if matches!(booklet, Booklet::Area(_)) {
+                split_by(&members, &site.categories, by_category, "その他")
+            } else {
+                split_by(&members, &site.areas, by_area, "圏域未設定")
+            };
+            split
+                .into_iter()
+                .map(|(key, label, list)| {
+                    let anchor = format!("s-{key}");
+                    Section {
+                        page: numbering.page(&anchor),
+                        anchor: anchor.clone(),
+                        title: label,
+                        count: list.len(),
+                        groups: vec![Group {
+                            page: None,
+                            anchor: format!("{anchor}-list"),
+                            title: None,
+                            label: None,
+                            entries: entries(&list),
+                        }],
+                    }
+                })
+                .collect()
+        }
+        Booklet::Caremane => Vec::new(),
+    }
+}
+
+fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
+    let mut all: Vec<&Entry> = sections
+        .iter()
+        .flat_map(|s| s.groups.iter().flat_map(|g| g.entries.iter()))
+        .collect();
+    all.sort_by_cached_key(|e| (japanese::gojuon_sort_key(&e.kana), e.id.clone()));
+    crate::render::views::ROW_SLUGS
+        .iter()
+        .map(|(row, slug)| IndexRow {
+            row: (*row).to_owned(),
+            anchor: format!("k-{slug}"),
+            entries: all
+                .iter()
+                .filter(|e| japanese::gojuon_row(&e.kana) == *row)
+                .map(|e| IndexEntry {
+                    name: e.name.clone(),
+                    kana: e.kana.clone(),
+                    category: e.category.clone(),
+                    anchor: e.anchor.clone(),
+                    page: numbering.page(&e.anchor),
+                })
+                .collect(),
+        })
+        .filter(|row| !row.entries.is_empty())
+        .collect()
+}
+
+/// The cover's dates.
+fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) {
+    (
+        today.to_string(),
+        format!("{}／{}", japanese::seireki(today), japanese::wareki(today)),
+        latest.map(japanese::seireki),
+    )
+}
+
+/// Context every booklet shares.
+fn booklet_context(views: &Views<'_>, booklet: Booklet, url: &str) -> Context {
+    let site = &views.content.site;
+    let mut context = Context::new();
+    context.insert("site", site);
+    context.insert("root", &root_prefix(url));
+    context.insert("url", url);
+    context.insert("canonical", &format!("{}{url}", site.base_url));
+    context.insert("title", &booklet.title(site));
+    context.insert("directory_title", DIRECTORY_TITLE);
+    context.insert("edition", &booklet.edition(site));
+    context.insert("booklet_key", &booklet.key(site));
+    context.insert("holidays_valid_until", &crate::holidays::valid_until());
+    context.insert(
+        "running_title_css",
+        &css_string(&format!(
+            "{}　{DIRECTORY_TITLE}（{}）",
+            site.title,
+            booklet.edition(site)
+        )),
+    );
+    context
+}
+
+/// A CSS string literal (with its quotes) that is also safe inside `<style>`.
+pub fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
+                out.push_str(&format!("\\{:x} ", c as u32))
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Builds one booklet's page. `numbering` decides what the contents and index show as page
+/// numbers.
+pub fn booklet_output(views: &Views<'_>, booklet: Booklet, numbering: Numbering<'_>) -> Output {
+    let content = views.content;
+    let site = &content.site;
+    let url = booklet.url(site);
+    let mut context = booklet_context(views, booklet, &url);
+    let members = content
+        .resources
+        .iter()
+        .filter(|r| booklet.includes(r, site));
+    let latest = members.clone().map(|r| r.verified).max();
+    let (issued, issued_label, latest_label) = dates(views.today, latest);
+    context.insert("issued", &issued);
+    context.insert("issued_label", &issued_label);
+    context.insert("latest_label", &latest_label);
+    context.insert("numbered", &!matches!(numbering, Numbering::None));
+    let template = if booklet == Booklet::Caremane {
+        let rows: Vec<Entry> = members.map(|r| Entry::of(r, &[])).collect();
+        context.insert("count", &rows.len());
+        context.insert(
+            "window_count",
+            &rows.iter().map(|e| e.caremane.len()).sum::<usize>(),
+        );
+        context.insert("entries", &rows);
+        "print_caremane.html"
+    } else {
+        let sections = sections(content, booklet, numbering);
+        let count: usize = sections.iter().map(|s| s.count).sum();
+        context.insert("count", &count);
+        context.insert("index", &kana_index(&sections, numbering));
+        context.insert("index_page", &numbering.page("kana-index"));
+        context.insert("legend_page", &numbering.page("legend"));
+        context.insert("sections", &sections);
+        context.insert("marks", &marks(site));
+        context.insert(
+            "single_level",
+            &matches!(booklet, Booklet::Area(_) | Booklet::Category(_)),
+        );
+        "print_booklet.html"
+    };
+    Output {
+        file: format!("{url}index.html"),
+        template,
+        context,
+    }
+}
+
+/// One booklet of `/print/` as a build job.
+pub fn booklet_job(views: &Views<'_>, index: usize) -> Output {
+    let booklet = Booklet::all(&views.content.site)[index];
+    booklet_output(views, booklet, Numbering::None)
+}
+
+/// The file a booklet job writes.
+pub fn booklet_file(site: &SiteConfig, index: usize) -> String {
+    format!("{}index.html", Booklet::all(site)[index].url(site))
+}
+
+/// A booklet as `/print/` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BookletLink {
+    pub key: String,
+    pub title: String,
+    pub edition: String,
+    pub url: String,
+    pub count: usize,
+}
+
+/// `/print/`: the list of booklets, in the site's layout.
+pub fn index_output(views: &Views<'_>) -> Output {
+    let content = views.content;
+    let site = &content.site;
+    let links = |filter: &dyn Fn(&Booklet) -> bool| -> Vec<BookletLink> {
+        Booklet::all(site)
+            .into_iter()
+            .filter(|b| filter(b))
+            .map(|b| BookletLink {
+                key: b.key(site),
+                title: b.title(site),
+                edition: b.edition(site),
+                url: b.url(site),
+                count: content
+                    .resources
+                    .iter()
+                    .filter(|r| b.includes(r, site))
+                    .count(),
+            })
+            .collect()
+    };
+    let mut context = views.common(
+        "print/",
+        "印刷用の資源ガイド",
+        vec![crate::render::views::Link {
+            title: "ホーム".to_owned(),
+            url: String::new(),
+        }],
+    );
+    context.insert("directory_title", DIRECTORY_TITLE);
+    context.insert(
+        "main_booklets",
+        &links(&|b| matches!(b, Booklet::Whole | Booklet::Caremane)),
+    );
+    context.insert("area_booklets", &links(&|b| matches!(b, Booklet::Area(_))));
+    context.insert(
+        "category_booklets",
+        &links(&|b| matches!(b, Booklet::Category(_))),
+    );
+    Output {
+        file: "print/index.html".to_owned(),
+        template: "print_index.html",
+        context,
+    }
+}
+
+/// Writes the generated scripts the ケアマネタイム pages load: `assets/holidays.js` and
+/// `caremane-time/data.js`. Returns the number of files.
+pub fn write_site_data(content: &Content, staging: &Staging) -> Result<usize> {
+    staging.write(
+        "assets/holidays.js",
+        crate::holidays::table().script().as_bytes(),
+    )?;
+    staging.write(
+        "caremane-time/data.js",
+        lookup::data_script(content).as_bytes(),
+    )?;
+    Ok(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_strings_are_escaped() {
+        assert_eq!(css_string("a\"b</style>"), "\"a\\22 b\\3c /style\\3e \"");
+    }
+
+    #[test]
+    fn circled_numbers() {
+        assert_eq!(circled(1), "①");
+        assert_eq!(circled(20), "⑳");
+        assert_eq!(circled(21), "㉑");
+        assert_eq!(circled(35), "㉟");
+        assert_eq!(circled(36), "(36)");
+    }
+}

@@ -1,0 +1,368 @@
+//! `zaitaku pdf`: prints a booklet of the directory to PDF with headless Chromium.
+//!
+//! The booklet page is rendered with the theme into a temporary folder (beside the theme's
+//! static files) and printed with `chromium --headless --print-to-pdf`; Chromium embeds the
+//! fonts it used (Debian `fonts-noto-cjk`). Page numbers of the contents and the kana index
+//! come from a first print: Chromium writes a named destination for every element a link
+//! points to, so the PDF itself says on which page each section and facility landed. The page
+//! is rendered again with those numbers and printed a second time; the numbers take the same
+//! room as the first print's stand-ins, and the second print is checked to have put every
+//! destination on the same page.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use jiff::civil::Date;
+use lopdf::{Document, Object, ObjectId};
+
+use super::{Booklet, Numbering, booklet_output};
+use crate::build;
+use crate::error::{Error, Result};
+use crate::render::Theme;
+use crate::render::views::Views;
+
+/// `zaitaku pdf`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PdfArgs {
+    /// 書き出す PDF ファイル（省略すると <root>/directory-<冊子>.pdf、例: directory-whole.pdf）
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// どの冊子を作るか: whole（全体版）、caremane（ケアマネタイム一覧・A4 横）、
+    /// area:KEY（圏域版、例: area:north）、category:KEY（種別編、例: category:clinic）
+    #[arg(long, value_name = "冊子", default_value = "whole")]
+    pub booklet: String,
+    /// Chromium の実行ファイル（省略すると環境変数 ZAITAKU_CHROMIUM、なければ PATH の
+    /// chromium / chromium-browser / google-chrome）
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+    /// 表紙の発行日にする「今日」（YYYY-MM-DD）。省略すると日本時間の今日
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub today: Option<Date>,
+}
+
+fn parse_date(value: &str) -> std::result::Result<Date, String> {
+    value
+        .parse::<Date>()
+        .map_err(|_| format!("日付「{value}」は YYYY-MM-DD の形で書いてください（例: 2026-11-22）"))
+}
+
+/// Flags for headless Chromium: no sandbox (containers, root), nothing fetched from anywhere.
+pub const CHROMIUM_ARGS: [&str; 12] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--no-pdf-header-footer",
+];
+
+const NOT_FOUND: &str = "Chromium が見つかりません。PDF を作るには Chromium と日本語フォントが必要です。Debian・Ubuntu では `sudo apt-get install chromium fonts-noto-cjk` で入れてください（パッケージ名 chromium）。別の場所にある場合は --chromium PATH か環境変数 ZAITAKU_CHROMIUM で指定してください。";
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The Chromium to use: the flag, then `ZAITAKU_CHROMIUM`, then the usual names on `PATH`.
+pub fn find_chromium(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = flag {
+        return if is_executable(path) {
+            Ok(path.to_path_buf())
+        } else {
+            Err(Error::Setup(format!(
+                "--chromium に指定した {} は実行できるファイルではありません。{NOT_FOUND}",
+                path.display()
+            )))
+        };
+    }
+    if let Some(path) = std::env::var_os("ZAITAKU_CHROMIUM").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        return if is_executable(&path) {
+            Ok(path)
+        } else {
+            Err(Error::Setup(format!(
+                "環境変数 ZAITAKU_CHROMIUM の {} は実行できるファイルではありません。{NOT_FOUND}",
+                path.display()
+            )))
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
+    for name in [
+        "chromium",
+        "chromium-browser",
+        "google-chrome-stable",
+        "google-chrome",
+    ] {
+        for dir in std::env::split_paths(&path) {
+            let candidate = dir.join(name);
+            if is_executable(&candidate) {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(Error::Setup(NOT_FOUND.to_owned()))
+}
+
+/// Fails when fontconfig knows no Japanese font (Chromium would print empty boxes).
+fn check_japanese_font() -> Result<()> {
+    let Ok(output) = Command::new("fc-list")
+        .args([":lang=ja", "family"])
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return Ok(()); // no fontconfig tools: let Chromium try
+    };
+    if output.status.success() && output.stdout.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Setup(
+            "日本語のフォントが見つかりません。`sudo apt-get install fonts-noto-cjk` で入れてください（PDF にはこのフォントが埋め込まれます）。".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Prints `html` to `pdf` with Chromium.
+pub fn print_to_pdf(chromium: &Path, html: &Path, pdf: &Path, profile: &Path) -> Result<()> {
+    let url = url::Url::from_file_path(html)
+        .map_err(|_| Error::Setup(format!("{} を URL にできません。", html.display())))?;
+    let mut print_arg = OsString::from("--print-to-pdf=");
+    print_arg.push(pdf.as_os_str());
+    let mut profile_arg = OsString::from("--user-data-dir=");
+    profile_arg.push(profile.as_os_str());
+    let _ = std::fs::remove_file(pdf);
+    let output = Command::new(chromium)
+        .args(CHROMIUM_ARGS)
+        .arg("--generate-pdf-document-outline")
+        .arg(profile_arg)
+        .arg(print_arg)
+        .arg(url.as_str())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io(chromium, "起動", e))?;
+    if !output.status.success() || !pdf.is_file() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+        return Err(Error::Setup(format!(
+            "Chromium（{}）が PDF を書き出せませんでした（{}）。\n{}",
+            chromium.display(),
+            output.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )));
+    }
+    Ok(())
+}
+
+fn resolve<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Object> {
+    doc.dereference(object).ok().map(|(_, o)| o)
+}
+
+/// The page object a destination (`[page /XYZ …]` or `<< /D [...] >>`) points to.
+fn dest_page(doc: &Document, dest: &Object) -> Option<ObjectId> {
+    match resolve(doc, dest)? {
+        Object::Array(items) => match items.first()? {
+            Object::Reference(id) => Some(*id),
+            _ => None,
+        },
+        Object::Dictionary(dict) => dest_page(doc, dict.get(b"D").ok()?),
+        _ => None,
+    }
+}
+
+fn name_tree(doc: &Document, node: &Object, depth: usize, out: &mut Vec<(String, ObjectId)>) {
+    let Some(Object::Dictionary(node)) = resolve(doc, node) else {
+        return;
+    };
+    if depth > 32 {
+        return;
+    }
+    if let Ok(Object::Array(names)) = node.get(b"Names") {
+        for pair in names.chunks(2) {
+            if let [key, value] = pair {
+                let key = match resolve(doc, key) {
+                    Some(Object::String(bytes, _)) | Some(Object::Name(bytes)) => {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    }
+                    _ => continue,
+                };
+                if let Some(page) = dest_page(doc, value) {
+                    out.push((key, page));
+                }
+            }
+        }
+    }
+    if let Ok(Object::Array(kids)) = node.get(b"Kids") {
+        for kid in kids {
+            name_tree(doc, kid, depth + 1, out);
+        }
+    }
+}
+
+/// What a printed PDF says about itself: its page count and the page (1-based) of every named
+/// destination.
+#[derive(Debug, Clone)]
+pub struct Printed {
+    pub pages: u32,
+    pub destinations: HashMap<String, u32>,
+}
+
+/// Reads the page count and named destinations of a PDF (both the PDF 1.1 `/Dests` dictionary
+/// and the `/Names` tree).
+pub fn read_pdf(path: &Path) -> Result<Printed> {
+    let doc = Document::load(path)
+        .map_err(|e| Error::Setup(format!("{} を PDF として読めません: {e}", path.display())))?;
+    let pages = doc.get_pages();
+    let page_of: HashMap<ObjectId, u32> = pages.iter().map(|(n, id)| (*id, *n)).collect();
+    let mut named: Vec<(String, ObjectId)> = Vec::new();
+    if let Ok(catalog) = doc.catalog() {
+        if let Some(Object::Dictionary(dests)) =
+            catalog.get(b"Dests").ok().and_then(|d| resolve(&doc, d))
+        {
+            for (key, value) in dests.iter() {
+                if let Some(page) = dest_page(&doc, value) {
+                    named.push((String::from_utf8_lossy(key).into_owned(), page));
+                }
+            }
+        }
+        if let Some(Object::Dictionary(names)) =
+            catalog.get(b"Names").ok().and_then(|d| resolve(&doc, d))
+        {
+            if let Ok(tree) = names.get(b"Dests") {
+                name_tree(&doc, tree, 0, &mut named);
+            }
+        }
+    }
+    let destinations = named
+        .into_iter()
+        .filter_map(|(name, id)| page_of.get(&id).map(|page| (name, *page)))
+        .collect();
+    Ok(Printed {
+        pages: pages.len() as u32,
+        destinations,
+    })
+}
+
+/// What `zaitaku pdf` made.
+#[derive(Debug, Clone)]
+pub struct PdfReport {
+    pub out: PathBuf,
+    pub pages: u32,
+    pub facilities: usize,
+    pub passes: usize,
+    /// anchor → page, as printed in the contents and index.
+    pub numbers: HashMap<String, u32>,
+}
+
+/// Renders `booklet` and prints it to `out`.
+pub fn make_pdf(
+    root: &Path,
+    booklet_key: &str,
+    out: &Path,
+    chromium: &Path,
+    today: Date,
+) -> Result<PdfReport> {
+    let (content, _warnings) = build::load_valid(root, today)?;
+    let booklet = Booklet::parse(booklet_key, &content.site)?;
+    check_japanese_font()?;
+    let theme = Theme::load(root)?;
+    let work = tempfile::Builder::new()
+        .prefix("zaitaku-pdf-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), "作業用フォルダを作成", e))?;
+    for (relative, bytes) in &theme.static_files {
+        crate::output::write_under(work.path(), relative, bytes)?;
+    }
+    let views = Views::new(&content, today);
+    let facilities = content
+        .resources
+        .iter()
+        .filter(|r| booklet.includes(r, &content.site))
+        .count();
+    let pdf = work.path().join("booklet.pdf");
+    let profile = work.path().join("chromium-profile");
+    let mut numbers: Option<HashMap<String, u32>> = None;
+    let mut passes = 0;
+    let printed = loop {
+        passes += 1;
+        let numbering = match &numbers {
+            None => Numbering::Placeholder,
+            Some(pages) => Numbering::Pages(pages),
+        };
+        let output = booklet_output(&views, booklet, numbering);
+        let html = theme.render(output.template, &output.context)?;
+        crate::output::write_under(work.path(), &output.file, html.as_bytes())?;
+        print_to_pdf(chromium, &work.path().join(&output.file), &pdf, &profile)?;
+        let printed = read_pdf(&pdf)?;
+        if booklet == Booklet::Caremane || numbers.as_ref() == Some(&printed.destinations) {
+            break printed;
+        }
+        if passes >= 4 {
+            return Err(Error::Setup(
+                "目次と索引のページ番号が定まりませんでした（4 回印刷しても毎回ずれました）。テーマの print-directory.css を確認してください。".to_owned(),
+            ));
+        }
+        numbers = Some(printed.destinations);
+    };
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+    }
+    std::fs::copy(&pdf, out).map_err(|e| Error::io(out, "書き込み", e))?;
+    Ok(PdfReport {
+        out: out.to_path_buf(),
+        pages: printed.pages,
+        facilities,
+        passes,
+        numbers: numbers.unwrap_or_default(),
+    })
+}
+
+/// The default output file for a booklet: `directory-whole.pdf`, `directory-area-north.pdf`.
+pub fn default_file_name(booklet_key: &str) -> String {
+    format!("directory-{}.pdf", booklet_key.trim().replace(':', "-"))
+}
+
+/// `zaitaku pdf`.
+pub fn command(root: &Path, args: &PdfArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let today = args.today.unwrap_or_else(build::today_in_tokyo);
+    let chromium = find_chromium(args.chromium.as_deref())?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| root.join(default_file_name(&args.booklet)));
+    let report = make_pdf(root, &args.booklet, &out, &chromium, today)?;
+    eprintln!(
+        "完了: PDF {} ページ（事業所 {} 件、印刷 {} 回、{:.1} 秒）→ {}",
+        report.pages,
+        report.facilities,
+        report.passes,
+        started.elapsed().as_secs_f64(),
+        report.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names() {
+        assert_eq!(default_file_name("whole"), "directory-whole.pdf");
+        assert_eq!(default_file_name("area:north"), "directory-area-north.pdf");
+    }
+
+    #[test]
+    fn a_missing_chromium_names_the_package() {
+        let error = find_chromium(Some(Path::new("/nonexistent/chromium"))).unwrap_err();
+        assert!(error.to_string().contains("apt-get install chromium"));
+    }
+}

@@ -1,0 +1,248 @@
+//! `zaitaku serve`: serves from its own folder, reloads open pages after each change, shows a
+//! Japanese error page while the content has an error and the site again once it is fixed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(root: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(root)
+        .args(["serve", "--port", "0", "--today", "2026-11-22"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("serve prints its address").unwrap();
+        if let Some(rest) = line.strip_prefix("プレビュー: http://127.0.0.1:") {
+            break rest.trim_end_matches('/').parse().unwrap();
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port }
+}
+
+/// A GET request: (status, body).
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// The server-sent event stream, read like a browser's EventSource.
+struct Events {
+    stream: TcpStream,
+    buffer: String,
+}
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "GET /__zaitaku/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        Events {
+            stream,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `data:` value.
+    fn next(&mut self) -> u64 {
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Some(start) = self.buffer.find("data:")
+                && let Some(end) = self.buffer[start..].find('\n')
+            {
+                let value = self.buffer[start + 5..start + end].trim().parse().unwrap();
+                self.buffer.drain(..start + end);
+                return value;
+            }
+            let n = self.stream.read(&mut chunk).expect("an event within 20 s");
+            assert!(n > 0, "event stream closed");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    }
+}
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(
+        &repo.join("tests/fixtures/sheets/site/content"),
+        &dir.path().join("content"),
+    );
+    dir
+}
+
+#[test]
+fn serves_reloads_and_shows_errors_until_fixed() {
+    let site = site();
+    let server = start(site.path(), &[]);
+    let (status, home) = get(server.port, "/");
+    assert_eq!(status, 200);
+    assert!(home.contains("<script src=\"/__zaitaku/live.js\" defer></script>"));
+    let (status, page) = get(server.port, "/resources/takahashi-naika/");
+    assert_eq!(status, 200);
+    assert!(page.contains("088-608-4633"));
+    let (status, script) = get(server.port, "/__zaitaku/live.js");
+    assert_eq!(status, 200);
+    assert!(script.contains("EventSource"));
+    let (status, _) = get(server.port, "/no/such/page/");
+    assert_eq!(status, 404);
+    let (status, _) = get(server.port, "/../../etc/passwd");
+    assert_ne!(status, 200);
+
+    let mut events = Events::open(server.port);
+    let first = events.next();
+    let record = site
+        .path()
+        .join("content/resources/clinic/takahashi-naika.yaml");
+    let original = std::fs::read_to_string(&record).unwrap();
+
+    // An edit: the page shows it after the reload event.
+    let started = Instant::now();
+    std::fs::write(&record, original.replace("088-608-4633", "088-608-4699")).unwrap();
+    let second = events.next();
+    assert!(second > first);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let (_, page) = get(server.port, "/resources/takahashi-naika/");
+    assert!(page.contains("088-608-4699"));
+
+    // A mistake: every page shows where and how to fix it.
+    std::fs::write(
+        &record,
+        original.replace("phone: 088-608-4633", "phone: 088-608"),
+    )
+    .unwrap();
+    let third = events.next();
+    assert!(third > second);
+    let (status, error) = get(server.port, "/resources/takahashi-naika/");
+    assert_eq!(status, 500);
+    assert!(error.contains("サイトを作れませんでした"), "{error}");
+    assert!(
+        error.contains("content/resources/clinic/takahashi-naika.yaml:9:8 項目「phone」"),
+        "{error}"
+    );
+    assert!(error.contains("直し方:"), "{error}");
+    assert!(
+        error.contains("/__zaitaku/live.js"),
+        "the error page reloads too"
+    );
+    let (status, _) = get(server.port, "/");
+    assert_eq!(status, 500);
+
+    // Fixed: the site is back.
+    std::fs::write(&record, &original).unwrap();
+    let fourth = events.next();
+    assert!(fourth > third);
+    let (status, page) = get(server.port, "/resources/takahashi-naika/");
+    assert_eq!(status, 200);
+    assert!(page.contains("088-608-4633"));
+    assert!(
+        !site.path().join("public").exists(),
+        "public/ is never written"
+    );
+}
+
+#[test]
+fn out_folder_gets_the_plain_site_without_the_reload_script() {
+    let site = site();
+    let out = site.path().join("preview");
+    let server = start(site.path(), &["--out", out.to_str().unwrap()]);
+    let (status, home) = get(server.port, "/");
+    assert_eq!(status, 200);
+    assert!(home.contains("/__zaitaku/live.js"));
+    let on_disk = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        !on_disk.contains("__zaitaku"),
+        "the files stay as zaitaku build writes them"
+    );
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
+fn a_port_in_use_is_explained() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let site = site();
+    let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(site.path())
+        .args(["serve", "--port", &port.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("待ち受けできません"), "{stderr}");
+    assert!(stderr.contains("--port"), "{stderr}");
+}
+
+#[test]
+fn theme_edits_reload_too() {
+    let site = site();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&repo.join("themes"), &site.path().join("themes"));
+    let server = start(site.path(), &[]);
+    let mut events = Events::open(server.port);
+    let first = events.next();
+    let base = site.path().join("themes/default/templates/base.html");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(
+        &base,
+        text.replacen("</body>", "<p>テーマを変えました</p></body>", 1),
+    )
+    .unwrap();
+    assert!(events.next() > first);
+    let (status, home) = get(server.port, "/");
+    assert_eq!(status, 200);
+    assert!(home.contains("テーマを変えました"));
+}
