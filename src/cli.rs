@@ -30,8 +30,7 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
         today: Option<jiff::civil::Date>,
     },
-    /// content/ を検査し、すべてのエラーと警告を表示する（何も書き出さない）。リンク切れ、
-    /// 確認が 1 年以上前の事業所、重複のおそれ、連絡先のない事業所なども調べる
+    /// content/ とできあがるサイトを検査する（何も書き出さない）。誤り、リンク切れ、確認が古い事業所、重複のおそれなど
     Check {
         /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]

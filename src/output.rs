@@ -55,8 +55,7 @@ impl Staging {
     pub fn commit(self) -> Result<()> {
         let staged = self.dir.keep();
         let target = &self.target;
-        let permissions =
-            std::fs::Permissions::from(std::os::unix::fs::PermissionsExt::from_mode(0o755));
+        let permissions = std::os::unix::fs::PermissionsExt::from_mode(0o755);
         std::fs::set_permissions(&staged, permissions)
             .map_err(|e| Error::io(&staged, "権限を設定", e))?;
         if target.exists() {

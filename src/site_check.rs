@@ -1146,7 +1146,10 @@ pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> 
             started.elapsed().as_secs_f64()
         )
     );
-    Ok(if errors > 0 {
+    // A theme that cannot render is a setup problem, as for `zaitaku build`.
+    Ok(if build_error.is_some() && validation_errors == 0 {
+        ExitCode::from(2)
+    } else if errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -212,10 +212,10 @@ pub fn field_path_at(text: &str, line: usize, column: usize) -> Option<String> {
             // In flow style (`location: { lat: 1 }`) the key before the brace is the parent.
             if let Some(brace) = before.rfind('{') {
                 let brace = before[..brace].chars().count();
-                if let Some((_, parent)) = keys.iter().rev().find(|(start, _)| *start < brace) {
-                    if parent != key {
-                        path.push(parent.clone());
-                    }
+                if let Some((_, parent)) = keys.iter().rev().find(|(start, _)| *start < brace)
+                    && parent != key
+                {
+                    path.push(parent.clone());
                 }
             }
         }

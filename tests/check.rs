@@ -332,3 +332,27 @@ fn broken_links_made_by_the_theme_are_told_apart() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_theme_that_cannot_render_is_a_setup_error() {
+    let site = site();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&repo.join("themes"), &site.path().join("themes"));
+    let base = site.path().join("themes/default/templates/base.html");
+    let text = std::fs::read_to_string(&base).unwrap();
+    std::fs::write(&base, format!("{text}{{% if %}}")).unwrap();
+    let (code, _, stderr) = check(site.path(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("サイトを作って確かめることができませんでした"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("検査結果: エラー 1 件"),
+        "{stderr}"
+    );
+}

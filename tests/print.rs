@@ -364,8 +364,7 @@ fn check_directory(pdf: &Path, content: &Content, members: &[&Resource], edition
         let text = text_in(pdf, page, rect, height);
         let printed: usize = text
             .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty())
-            .last()
+            .rfind(|s| !s.is_empty())
             .unwrap_or_else(|| {
                 panic!("the line to #{dest} on page {page} has no page number: {text:?}")
             })
@@ -459,7 +458,7 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
     // would come between their lines.
     let mut names = String::new();
     for page in 1..=page_count(&table) {
-        names.push_str(&text_in(&table, page, [0.0, 0.0, 215.0, 594.96], 594.96));
+        names.push_str(&text_in(&table, page, [0.0, 0.0, 190.0, 594.96], 594.96));
     }
     let names = squeeze(&names);
     let with_windows: Vec<&Resource> = content

@@ -291,7 +291,7 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         None => Vec::new(),
     };
 
-    let content = (!diagnostics.has_errors()).then(|| Content {
+    let content = (!diagnostics.has_errors()).then_some(Content {
         site,
         resources,
         pages,

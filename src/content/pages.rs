@@ -342,8 +342,8 @@ pub fn load(
             if let (Ok(start), Ok(end)) = (
                 fields::time_of_day(&front.start.value),
                 fields::time_of_day(&front.end.value),
-            ) {
-                if end <= start {
+            )
+                && end <= start {
                     error(
                         front.end.referenced,
                         "end",
@@ -351,7 +351,6 @@ pub fn load(
                         "終了は開始より後の時刻にしてください。",
                     );
                 }
-            }
             let date = date.unwrap_or_default();
             (
                 front.title.value,

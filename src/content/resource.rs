@@ -488,10 +488,9 @@ pub fn validate(
             &format!("services[{index}]"),
             "services",
             &site.services,
-        ) {
-            if !services.contains(&term) {
-                services.push(term);
-            }
+        ) && !services.contains(&term)
+        {
+            services.push(term);
         }
     }
     services.sort_by_key(|t| site.services.iter().position(|s| s.key == t.key));
@@ -599,15 +598,15 @@ pub fn validate(
             ),
             "実際に確認した日付を書いてください。".to_owned(),
         );
-    } else if let Ok(year_ago) = context.today.checked_sub(jiff::Span::new().years(1)) {
-        if verified < year_ago {
-            checker.warning(
-                raw.verified.referenced,
-                "verified",
-                format!("最終確認日が {verified} で、1 年以上前です。"),
-                "事業所に内容を確認し、verified を確認した日付に更新してください。".to_owned(),
-            );
-        }
+    } else if let Ok(year_ago) = context.today.checked_sub(jiff::Span::new().years(1))
+        && verified < year_ago
+    {
+        checker.warning(
+            raw.verified.referenced,
+            "verified",
+            format!("最終確認日が {verified} で、1 年以上前です。"),
+            "事業所に内容を確認し、verified を確認した日付に更新してください。".to_owned(),
+        );
     }
 
     let name_position = Position::from(raw.name.referenced);

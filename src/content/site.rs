@@ -186,23 +186,23 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
     if let Some(fax) = &desk.fax {
         check_phone(file, "desk.fax", "FAX番号", fax, diagnostics);
     }
-    if let Some(email) = &desk.email {
-        if let Err(invalid) = fields::email(&email.value) {
-            diagnostics.push(
-                Diagnostic::error(file, at(email.referenced), invalid.message)
-                    .field("desk.email")
-                    .hint(invalid.hint),
-            );
-        }
+    if let Some(email) = &desk.email
+        && let Err(invalid) = fields::email(&email.value)
+    {
+        diagnostics.push(
+            Diagnostic::error(file, at(email.referenced), invalid.message)
+                .field("desk.email")
+                .hint(invalid.hint),
+        );
     }
-    if let Some(postal) = &desk.postal_code {
-        if let Err(invalid) = fields::postal_code(&postal.value) {
-            diagnostics.push(
-                Diagnostic::error(file, at(postal.referenced), invalid.message)
-                    .field("desk.postal_code")
-                    .hint(invalid.hint),
-            );
-        }
+    if let Some(postal) = &desk.postal_code
+        && let Err(invalid) = fields::postal_code(&postal.value)
+    {
+        diagnostics.push(
+            Diagnostic::error(file, at(postal.referenced), invalid.message)
+                .field("desk.postal_code")
+                .hint(invalid.hint),
+        );
     }
     SiteConfig {
         description: raw.description.unwrap_or_default(),

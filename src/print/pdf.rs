@@ -32,7 +32,7 @@ pub struct PdfArgs {
     pub out: Option<PathBuf>,
     /// どの冊子を作るか: whole（全体版）、caremane（ケアマネタイム一覧・A4 横）、
     /// area:KEY（圏域版、例: area:north）、category:KEY（種別編、例: category:clinic）
-    #[arg(long, value_name = "冊子", default_value = "whole")]
+    #[arg(long, value_name = "BOOKLET", default_value = "whole")]
     pub booklet: String,
     /// Chromium の実行ファイル（省略すると環境変数 ZAITAKU_CHROMIUM、なければ PATH の
     /// chromium / chromium-browser / google-chrome）
@@ -234,10 +234,9 @@ pub fn read_pdf(path: &Path) -> Result<Printed> {
         }
         if let Some(Object::Dictionary(names)) =
             catalog.get(b"Names").ok().and_then(|d| resolve(&doc, d))
+            && let Ok(tree) = names.get(b"Dests")
         {
-            if let Ok(tree) = names.get(b"Dests") {
-                name_tree(&doc, tree, 0, &mut named);
-            }
+            name_tree(&doc, tree, 0, &mut named);
         }
     }
     let destinations = named

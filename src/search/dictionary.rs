@@ -96,12 +96,10 @@ fn is_source(dir: &Path) -> bool {
 fn cache_root() -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = repo.join("target");
-    if target.is_dir() && repo.join("Cargo.toml").is_file() {
-        if let Ok(exe) = std::env::current_exe() {
-            if exe.starts_with(&target) || std::env::var_os("CARGO").is_some() {
-                return target.join("zaitaku-ipadic");
-            }
-        }
+    let from_source_tree = std::env::current_exe()
+        .is_ok_and(|exe| exe.starts_with(&target) || std::env::var_os("CARGO").is_some());
+    if target.is_dir() && repo.join("Cargo.toml").is_file() && from_source_tree {
+        return target.join("zaitaku-ipadic");
     }
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("zaitaku");

@@ -732,6 +732,6 @@ mod tests {
         assert_eq!(text, "徳島市南昭和町一丁目");
         assert_eq!(highlights, vec![(4, 7)]);
         let (_, highlights) = snippet("ｸﾘﾆｯｸです", &["クリニツク".to_owned()], 40);
-        assert_eq!(highlights, vec![(0, 6)]);
+        assert_eq!(highlights, vec![(0, 5)]);
     }
 }

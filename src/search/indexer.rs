@@ -84,8 +84,12 @@ const READING_GRAMS_IN_TEXT: bool = false;
 /// Worth of an exact whole-name term.
 const EXACT_IMPACT: u32 = 100;
 
+/// How much text a result's fragment keeps for snippets (a later query fetches ten fragments).
+const FACILITY_SNIPPET_CHARS: usize = 300;
+const PAGE_SNIPPET_CHARS: usize = 600;
+
 /// Target size of one term chunk before compression.
-const CHUNK_BYTES: usize = 3500;
+const CHUNK_BYTES: usize = 2000;
 
 /// Part-of-speech tags lindera drops before indexing words (particles, auxiliaries, symbols).
 const STOP_TAGS: [&str; 24] = [
@@ -343,10 +347,10 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
             ..Default::default()
         };
         for service in &resource.services {
-            if let Some(i) = site.services.iter().position(|t| t.key == service.key) {
-                if i < 52 {
-                    doc.svc |= 1 << i;
-                }
+            if let Some(i) = site.services.iter().position(|t| t.key == service.key)
+                && i < 52
+            {
+                doc.svc |= 1 << i;
             }
         }
         doc.fields[NAME].push(resource.name.clone());
@@ -425,7 +429,7 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
                 .unwrap_or_default(),
             phone: resource.phone.clone().unwrap_or_default(),
             caremane,
-            text: truncate(&snippet.join("　"), 600),
+            text: truncate(&snippet.join("　"), FACILITY_SNIPPET_CHARS),
         };
         docs.push(doc);
     }
@@ -492,7 +496,7 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
             title: page.title.clone(),
             url: page.path.clone(),
             label: labels[kind as usize].1.clone(),
-            text: truncate(&snippet.join("　"), 1200),
+            text: truncate(&snippet.join("　"), PAGE_SNIPPET_CHARS),
             ..Default::default()
         };
         docs.push(doc);
@@ -683,7 +687,10 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         .unwrap_or(1)
         .clamp(1, 4);
     let mut writer: IndexWriter<TantivyDocument> = index
-        .writer_with_num_threads(threads, 40_000_000 * threads)
+        .writer_with_num_threads(
+            threads,
+            threads * (20_000_000 + 3_000 * docs.len()).min(100_000_000),
+        )
         .map_err(tantivy_error)?;
     // One explicit merge into a single segment at the end, none in the background.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));

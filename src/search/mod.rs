@@ -30,6 +30,7 @@ use engine::{Filters, SearchIndex};
 /// With `ZAITAKU_SEARCH_STATS=1`, prints how long the index took and how big it is (benchmarks).
 pub fn write_index(content: &Content, views: &Views<'_>, staging: &Staging) -> Result<usize> {
     let started = std::time::Instant::now();
+    let peak_before = peak_rss_mib();
     let files = indexer::build_files(content, views)?;
     for (relative, bytes) in &files {
         staging.write(relative, bytes)?;
@@ -37,15 +38,30 @@ pub fn write_index(content: &Content, views: &Views<'_>, staging: &Staging) -> R
     if std::env::var("ZAITAKU_SEARCH_STATS").is_ok_and(|v| v == "1") {
         let summary = indexer::summary(&files);
         eprintln!(
-            "search index: {} documents, {} files, {} bytes ({} term chunks) in {:.2} s",
+            "search index: {} documents, {} files, {} bytes ({} term chunks) in {:.2} s; process peak RSS {} MiB before, {} MiB after",
             content.resources.len() + content.pages.len(),
             summary["files"],
             summary["bytes"],
             summary["chunks"],
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            peak_before,
+            peak_rss_mib()
         );
     }
     Ok(files.len())
+}
+
+/// The process's peak resident memory so far (Linux `VmHWM`), for the benchmark line.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
 }
 
 /// `zaitaku search`: searches a built site from the command line.

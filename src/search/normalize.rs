@@ -392,8 +392,8 @@ fn normalize_with(text: &str, rules: &Rules) -> Normalized {
                         out.push(digit, second.source[i]);
                     }
                 } else {
-                    for k in i..j {
-                        out.push(chars[k], second.source[k]);
+                    for (&c, &source) in chars[i..j].iter().zip(&second.source[i..j]) {
+                        out.push(c, source);
                     }
                 }
                 if chars[j] != '号' && out.last() != Some('-') {
@@ -402,8 +402,8 @@ fn normalize_with(text: &str, rules: &Rules) -> Normalized {
                 i = j + counter;
                 continue;
             }
-            for k in i..j {
-                out.push(chars[k], second.source[k]);
+            for (&c, &source) in chars[i..j].iter().zip(&second.source[i..j]) {
+                out.push(c, source);
             }
             i = j;
             continue;

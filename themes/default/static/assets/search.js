@@ -58,11 +58,16 @@
       region = el('div', { class: 'search-results', 'data-search-results': true });
       status.after(region);
     }
-    const facetsBox = el('div', { class: 'search-facets', hidden: true });
+    // Facets in a disclosure: open beside the results on wide screens, closed above them on
+    // phones so the results stay at a glance.
+    const facetsBox = el('div', { class: 'search-facet-groups' });
+    const facetsSummary = el('summary', { text: '絞り込み（種類・地域・できること）' });
+    const facets = el('details', { class: 'search-facets', hidden: true }, [facetsSummary, facetsBox]);
+    if (window.matchMedia && window.matchMedia('(min-width: 56em)').matches) facets.open = true;
     const list = el('ol', { class: 'search-result-list' });
     const more = el('button', { type: 'button', class: 'search-more', hidden: true, text: 'さらに表示' });
     const empty = el('div', { class: 'search-empty', hidden: true });
-    region.replaceChildren(facetsBox, el('div', { class: 'search-result-column' }, [list, more, empty]));
+    region.replaceChildren(facets, el('div', { class: 'search-result-column' }, [list, more, empty]));
 
     const FACETS = [
       { param: 'category', legend: '種類', labels: () => engine.meta.labels.categories },
@@ -94,7 +99,7 @@
         out[f.param] = null;
         if (!key || f.param === skip) continue;
         const i = f.labels().findIndex(([k]) => k === key);
-        out[f.param] = i < 0 ? -2 : i;
+        out[f.param] = i < 0 ? null : i; // an unknown key in the URL is ignored
       }
       return out;
     }
@@ -142,7 +147,7 @@
         }
         facetsBox.append(fieldset);
       }
-      facetsBox.hidden = !any;
+      facets.hidden = !any;
     }
 
     async function resultItem(hit) {
