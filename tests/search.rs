@@ -159,8 +159,8 @@ fn browser_transfers_stay_within_budget() {
     let index = SearchIndex::open(public).unwrap();
     let dir = public.join(format::DIR);
     let assets = public.join("assets");
-    // Scripts as a static host sends them (gzip); the index files are gzip already.
-    let scripts: u64 = ["search-engine.js", "search.js"]
+    // Scripts and style as a static host sends them (gzip); the index files are gzip already.
+    let scripts: u64 = ["search-engine.js", "search.js", "search.css"]
         .iter()
         .map(|f| gzip_size(&assets.join(f)))
         .sum();

@@ -66,7 +66,7 @@ const idOf = (url) => {
 
 const ENGINES = {
   zaitaku: {
-    files: (u) => /\/search-index\/|\/assets\/search[^/]*\.js/.test(u),
+    files: (u) => /\/search-index\/|\/assets\/search[^/]*\.(js|css)/.test(u),
     // Loads the engine like the search page does.
     async setup(page, base) {
       await page.goto(`${base}search/`, { waitUntil: 'load' });

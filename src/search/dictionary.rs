@@ -151,6 +151,9 @@ fn cache_key(source: &Path) -> String {
 
 /// Compiles `source` into the cache unless it is there already; returns the compiled folder.
 fn compiled_from_source(source: &Path) -> Result<PathBuf> {
+    // One compilation at a time in this process (parallel test builds share it).
+    static COMPILING: Mutex<()> = Mutex::new(());
+    let _guard = COMPILING.lock().unwrap_or_else(|e| e.into_inner());
     let root = cache_root();
     let compiled = root.join(cache_key(source));
     if is_compiled(&compiled) {

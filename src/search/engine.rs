@@ -7,11 +7,13 @@
 //! as a substring) is searched for as it is. Otherwise noise words (電話番号, 教えて …) are
 //! cut out, runs of particles after a kanji or katakana word split it (在宅酸素|ができる|診療所),
 //! and what is still not in the index is segmented against the index's own vocabulary and
-//! n-grams, cheapest first (each searched piece costs 10, a dropped particle 9 or 6; a
-//! character found nowhere makes the query find nothing).
+//! n-grams, cheapest first (each searched piece costs 10, a dropped particle 9 or 6; numbers
+//! and Latin words are never cut; a character found nowhere makes the query find nothing).
+//! The browser fetches what this needs in rounds ([`fetch_plan`]).
 //!
-//! **Ranking.** A clause's score in a document is the larger of its word impact and its
-//! substring impact (the smallest impact among its n-grams). Documents must match every
+//! **Ranking.** A clause's score in a document is the larger of its word impact (plus the
+//! whole-name term's, when the clause is a whole name) and its substring impact (the smallest
+//! impact among its n-grams). Documents must match every
 //! clause; their score is the sum. Ties go to the shorter title, then to the document order
 //! (facilities in 五十音順, then pages). Everything is integer arithmetic.
 

@@ -224,7 +224,7 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
     let written = if args.json {
         let json = serde_json::to_string_pretty(&results.results).expect("results serialise");
         writeln!(stdout, "{json}")
-    } else if results.results.is_empty() {
+    } else if results.total == 0 {
         writeln!(stdout, "「{query}」に一致するものは見つかりませんでした。")
     } else {
         let mut text = format!(

@@ -85,7 +85,7 @@ function transferSize(url) {
   sizeCache.set(file, size);
   return size;
 }
-const isSearchFile = (url) => /\/search-index\/|\/assets\/search[^/]*\.js/.test(url);
+const isSearchFile = (url) => /\/search-index\/|\/assets\/search[^/]*\.(js|css)/.test(url);
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);

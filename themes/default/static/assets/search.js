@@ -213,8 +213,10 @@
       }
     }
 
+    let searches = 0;
     async function run(query, filters, push) {
       const started = performance.now();
+      const search = ++searches;
       state.q = query.trim();
       state.filters = filters;
       input.value = query;
@@ -229,6 +231,7 @@
       status.textContent = '検索しています…';
       try {
         const result = await engine.search(state.q);
+        if (search !== searches) return; // a newer query was typed meanwhile
         state.hits = result.hits;
         state.analysis = result.analysis;
         await render(true);
