@@ -7,7 +7,10 @@
 // Transfer sizes are compressed sizes: files already gzip on disk count as they are, other
 // files gzip-compressed as a static host sends them.
 //
-//   node benches/search/compare.mjs SITE_DIR [--queries FILE] [--engines zaitaku,pagefind] [--json OUT]
+//   node benches/search/compare.mjs SITE_DIR [--queries FILE] [--engines zaitaku,pagefind] [--json OUT] [--base URL]
+//
+// --base URL: a static server that already serves SITE_DIR (run.sh starts nginx) instead of
+// the test harness's Node server.
 //
 // Pagefind must already have indexed SITE_DIR into SITE_DIR/pagefind (benches/search/run.sh
 // does that with `npx pagefind --site SITE_DIR`).
@@ -20,11 +23,12 @@ import { startServer } from '../../tests/browser/server.mjs';
 import { CHROMIUM_ARGS, chromiumPath } from '../../tests/browser/browser-checks.mjs';
 
 const args = process.argv.slice(2);
-const opts = { site: null, queries: 'tests/search/queries.tsv', engines: ['zaitaku', 'pagefind'], json: null };
+const opts = { site: null, queries: 'tests/search/queries.tsv', engines: ['zaitaku', 'pagefind'], json: null, base: null };
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--queries') opts.queries = args[++i];
   else if (args[i] === '--engines') opts.engines = args[++i].split(',');
   else if (args[i] === '--json') opts.json = args[++i];
+  else if (args[i] === '--base') opts.base = args[++i].replace(/\/?$/, '/');
   else opts.site = args[i];
 }
 if (!opts.site) {
@@ -98,8 +102,8 @@ const ENGINES = {
   },
 };
 
-const server = await startServer(site);
-const base = `http://127.0.0.1:${server.port}/`;
+const server = opts.base ? { close() {} } : await startServer(site);
+const base = opts.base || `http://127.0.0.1:${server.port}/`;
 const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
 const out = {};
 try {
@@ -114,6 +118,7 @@ try {
     await engine.setup(page, base);
     const latencies = [];
     const later = [];
+    const laterRequests = [];
     let first = 0;
     let found = 0;
     let wanted = 0;
@@ -126,7 +131,12 @@ try {
       const before = requests.length;
       const r = await engine.run(page, q.query);
       const bytes = requests.slice(i === 0 ? 0 : before).filter(engine.files).reduce((n, u) => n + transferSize(u), 0);
-      if (i === 0) first = bytes; else { later.push(bytes); latencies.push(r.ms); }
+      if (i === 0) first = bytes;
+      else {
+        later.push(bytes);
+        laterRequests.push(requests.slice(before).filter(engine.files).length);
+        latencies.push(r.ms);
+      }
       const ids = r.urls.map(idOf);
       if (!q.judged) continue;
       if (q.expected.length === 0) {
@@ -147,12 +157,14 @@ try {
       firstQueryBytes: first,
       laterQueryBytesMedian: percentile(later, 50),
       laterQueryBytesMax: Math.max(...later),
+      laterQueryRequestsMedian: percentile(laterRequests, 50),
+      laterQueryRequestsMax: Math.max(...laterRequests),
       latencyMsP50: +percentile(latencies, 50).toFixed(1),
       latencyMsP95: +percentile(latencies, 95).toFixed(1),
       errors,
       misses,
     };
-    console.log(`${name}: recall@5 ${out[name].recallAt5}, MRR ${out[name].mrr}, must-find-nothing ${out[name].emptyCorrect}, first query ${first} B, later median ${out[name].laterQueryBytesMedian} B max ${out[name].laterQueryBytesMax} B, latency p50 ${out[name].latencyMsP50} ms p95 ${out[name].latencyMsP95} ms`);
+    console.log(`${name}: recall@5 ${out[name].recallAt5}, MRR ${out[name].mrr}, must-find-nothing ${out[name].emptyCorrect}, first query ${first} B, later median ${out[name].laterQueryBytesMedian} B max ${out[name].laterQueryBytesMax} B (requests median ${out[name].laterQueryRequestsMedian} max ${out[name].laterQueryRequestsMax}), latency p50 ${out[name].latencyMsP50} ms p95 ${out[name].latencyMsP95} ms`);
     await context.close();
   }
 } finally {

@@ -6,7 +6,8 @@
 #   bash benches/search/run.sh [OUT_DIR]        (default target/search-bench; SIZES="1000 10000" to skip 100k)
 #
 # Needs what the tests need (mecab-ipadic, npm ci, chromium) plus network access to the npm
-# registry once: Pagefind is installed into OUT_DIR/pagefind-npm, not into the project.
+# registry once: Pagefind is installed into OUT_DIR/pagefind-npm, not into the project. With
+# Debian's nginx-light installed, the browser measurements run once more behind nginx.
 # Results: OUT_DIR/*.json and a summary on stdout; docs/benchmarks.md records a run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -57,11 +58,46 @@ print(f"10,000 records: {len(queries)} queries x 10: p50 {p(50):.1f} ms, p95 {p(
 PY
 fi
 
-echo "== browser search on 10,000 records (parity with the CLI, transfer, latency)"
-if [ -d "$OUT/site-10000/public" ]; then
-  node tests/browser/search-parity.mjs "$OUT/site-10000/public" --zaitaku "$BIN" \
-    --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-10000.json" || true
-fi
+# nginx (Debian's nginx-light) as a real static host, beside the test harness's Node server.
+NGINX_PID=
+start_nginx() { # SITE_DIR PORT
+  command -v nginx >/dev/null || { echo "(nginx not installed: apt-get install nginx-light; skipped)"; return 1; }
+  mkdir -p "$OUT/nginx"
+  cat >"$OUT/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $OUT/nginx/nginx.pid;
+error_log $OUT/nginx/error.log;
+events { worker_connections 256; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  server {
+    listen 127.0.0.1:$2;
+    root $1;
+    location / { try_files \$uri \$uri/ =404; }
+  }
+}
+CONF
+  nginx -c "$OUT/nginx/nginx.conf" & NGINX_PID=$!
+  sleep 0.5
+}
+stop_nginx() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=; }
+trap stop_nginx EXIT
+
+for n in 10000 1000; do
+  [ -d "$OUT/site-$n/public" ] || continue
+  echo "== browser search on $n records behind the Node test server (parity with the CLI, transfer, latency)"
+  node tests/browser/search-parity.mjs "$OUT/site-$n/public" --zaitaku "$BIN" \
+    --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-$n.json" || true
+  if start_nginx "$OUT/site-$n/public" 18090; then
+    echo "== the same behind nginx"
+    node tests/browser/search-parity.mjs "$OUT/site-$n/public" --zaitaku "$BIN" --base http://127.0.0.1:18090/ \
+      --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-$n-nginx.json" || true
+    stop_nginx
+  fi
+done
 
 echo "== Pagefind and zaitaku over the sample site"
 sample=$OUT/sample
@@ -80,3 +116,8 @@ end=$(date +%s.%N)
 echo "pagefind index build: $(echo "$end - $start" | bc -l | cut -c1-5) s, pagefind/ $(find "$sample/pagefind" -type f | wc -l) files, $(du -sb "$sample/pagefind" | cut -f1) bytes"
 echo "zaitaku search-index/: $(find "$sample/search-index" -type f | wc -l) files, $(du -sb "$sample/search-index" | cut -f1) bytes (file sizes: $(find "$sample/search-index" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') bytes)"
 node benches/search/compare.mjs "$sample" --json "$OUT/compare-sample.json"
+if start_nginx "$sample" 18091; then
+  echo "== the same behind nginx"
+  node benches/search/compare.mjs "$sample" --base http://127.0.0.1:18091/ --json "$OUT/compare-sample-nginx.json"
+  stop_nginx
+fi

@@ -11,8 +11,9 @@
 //! and Latin words are never cut; a character found nowhere makes the query find nothing).
 //! The browser fetches what this needs in rounds ([`fetch_plan`]).
 //!
-//! **Ranking.** A clause's score in a document is the larger of its word impact (plus the
-//! whole-name term's, when the clause is a whole name) and its substring impact (the smallest
+//! **Ranking.** A clause's score in a document is the larger of its word impact (which
+//! includes the whole-name bonus when the clause is a document's whole name or kana) and its
+//! substring impact (the smallest
 //! impact among its n-grams). Documents must match every
 //! clause; their score is the sum. Ties go to the shorter title, then to the document order
 //! (facilities in 五十音順, then pages). Everything is integer arithmetic.
@@ -39,6 +40,7 @@ pub struct SearchIndex {
     dir: PathBuf,
     pub meta: Meta,
     chunks: RefCell<HashMap<usize, Rc<Vec<Rc<TermEntry>>>>>,
+    fragments: RefCell<HashMap<usize, Rc<Vec<Fragment>>>>,
 }
 
 impl SearchIndex {
@@ -63,6 +65,7 @@ impl SearchIndex {
             dir,
             meta,
             chunks: RefCell::new(HashMap::new()),
+            fragments: RefCell::new(HashMap::new()),
         })
     }
 
@@ -103,8 +106,29 @@ impl SearchIndex {
         &self.dir
     }
 
+    /// What results show of document `doc` (its pack of fragments is read once).
     pub fn fragment(&self, doc: u32) -> Result<Fragment> {
-        format::read_json(&self.dir.join("f").join(format!("{doc}.bin")))
+        let pack_number = doc as usize / format::FRAGMENT_PACK;
+        let cached = self.fragments.borrow().get(&pack_number).cloned();
+        let pack = match cached {
+            Some(pack) => pack,
+            None => {
+                let path = self.dir.join("f").join(format!("{pack_number}.bin"));
+                let pack: Rc<Vec<Fragment>> = Rc::new(format::read_json(&path)?);
+                self.fragments
+                    .borrow_mut()
+                    .insert(pack_number, pack.clone());
+                pack
+            }
+        };
+        pack.get(doc as usize % format::FRAGMENT_PACK)
+            .cloned()
+            .ok_or_else(|| {
+                Error::Setup(format!(
+                    "検索インデックス {} に文書 {doc} がありません。zaitaku build で作り直してください。",
+                    self.dir.display()
+                ))
+            })
     }
 }
 
@@ -343,63 +367,74 @@ fn segment<T: Terms>(
     Some(out)
 }
 
-/// The terms a string's presence and score are looked up by: itself, its whole-name term and
-/// its n-grams.
+/// The terms a string's presence and score are looked up by: itself and its n-grams.
 fn terms_of(folded: &str) -> Vec<String> {
-    let mut out = vec![folded.to_owned(), format!("{}{folded}", format::EXACT_MARK)];
+    let mut out = vec![folded.to_owned()];
     out.extend(clause_grams(&chars_of(folded)));
     out
 }
 
-/// What the browser fetches for a query, in rounds (`search` in search-engine.js), each
-/// decided by what the previous ones found: (1) the query's words; (2) the parts of words
-/// not in the index, after noise words and particles are cut out; (3) every substring of
-/// parts still not in the index, for segmenting them; (4) the whole-name terms of the clauses
-/// segmentation made. Every term the analysis and ranking look up is in one of the rounds, so
-/// the chunks they fall in are all a query transfers.
+/// What the browser fetches for a query, in rounds (`prepare` in search-engine.js): (1) the
+/// query's words and, where noise words or particles split a word, its parts — fetched
+/// together, so most queries need one round; (2) every substring of the parts of words that
+/// are not in the index, for segmenting them, when there are such parts. Every term the
+/// analysis and ranking look up is in one of the rounds, so the chunks they fall in are all
+/// a query transfers.
 pub fn fetch_plan<T: Terms>(query: &str, terms: &T) -> Vec<Vec<String>> {
-    let rules = normalize::rules();
     let lookup = Lookup {
         terms,
         present: RefCell::new(HashMap::new()),
     };
-    let words = query_words(query);
-    let mut rounds: Vec<Vec<String>> = vec![Vec::new(); 4];
-    let mut subs: Vec<String> = Vec::new();
-    for word in &words {
-        let folded = normalize::fold(&string_of(word));
-        if folded.is_empty() {
-            continue;
-        }
+    let mut rounds: Vec<Vec<String>> = vec![Vec::new(); 2];
+    let mut parts: Vec<(String, Vec<String>)> = Vec::new();
+    for (folded, subs) in word_parts(query) {
         rounds[0].extend(terms_of(&folded));
-        if lookup.present(&chars_of(&folded)) {
+        for sub in &subs {
+            rounds[0].extend(terms_of(sub));
+        }
+        parts.push((folded, subs));
+    }
+    for (folded, subs) in &parts {
+        if lookup.present(&chars_of(folded)) {
             continue;
         }
-        for part in cut_noise(word, &rules.noise) {
-            for sub in split_particles(&part, &rules.particles) {
-                let folded = normalize::fold(&string_of(&sub));
-                if !folded.is_empty() && !rules.stop.contains(&folded) {
-                    rounds[1].extend(terms_of(&folded));
-                    subs.push(folded);
+        for sub in subs {
+            let chars = chars_of(sub);
+            if lookup.present(&chars) {
+                continue;
+            }
+            for i in 0..chars.len() {
+                for j in i + 1..=chars.len() {
+                    rounds[1].push(string_of(&chars[i..j]));
                 }
             }
         }
     }
-    for sub in &subs {
-        let chars = chars_of(sub);
-        if lookup.present(&chars) {
+    rounds
+}
+
+/// Each query word, folded, with its parts after noise words and particles are cut out (the
+/// parts that are not stop words; empty words are left out).
+fn word_parts(query: &str) -> Vec<(String, Vec<String>)> {
+    let rules = normalize::rules();
+    let mut out = Vec::new();
+    for word in query_words(query) {
+        let folded = normalize::fold(&string_of(&word));
+        if folded.is_empty() {
             continue;
         }
-        for i in 0..chars.len() {
-            for j in i + 1..=chars.len() {
-                rounds[2].push(string_of(&chars[i..j]));
+        let mut subs = Vec::new();
+        for part in cut_noise(&word, &rules.noise) {
+            for sub in split_particles(&part, &rules.particles) {
+                let sub = normalize::fold(&string_of(&sub));
+                if !sub.is_empty() && !rules.stop.contains(&sub) {
+                    subs.push(sub);
+                }
             }
         }
+        out.push((folded, subs));
     }
-    for clause in analyze(query, terms).clauses {
-        rounds[3].push(format!("{}{clause}", format::EXACT_MARK));
-    }
-    rounds
+    out
 }
 
 /// The query's words after legal-entity prefixes are dropped.
@@ -459,37 +494,28 @@ pub fn analyze<T: Terms>(query: &str, terms: &T) -> Analysis {
             clauses.push(clause);
         }
     };
-    for word in query_words(query) {
-        let folded = chars_of(&normalize::fold(&string_of(&word)));
-        if folded.is_empty() {
+    for (word, subs) in word_parts(query) {
+        if lookup.present(&chars_of(&word)) {
+            push(word, &mut clauses);
             continue;
         }
-        if lookup.present(&folded) {
-            push(string_of(&folded), &mut clauses);
-            continue;
-        }
-        for part in cut_noise(&word, &rules.noise) {
-            for sub in split_particles(&part, &rules.particles) {
-                let folded = chars_of(&normalize::fold(&string_of(&sub)));
-                if folded.is_empty() || rules.stop.contains(&string_of(&folded)) {
-                    continue;
-                }
-                if lookup.present(&folded) {
-                    push(string_of(&folded), &mut clauses);
-                    continue;
-                }
-                match segment(&folded, &lookup, &rules.stop) {
-                    Some(pieces) => {
-                        for piece in pieces {
-                            push(piece, &mut clauses);
-                        }
+        for sub in subs {
+            let folded = chars_of(&sub);
+            if lookup.present(&folded) {
+                push(sub, &mut clauses);
+                continue;
+            }
+            match segment(&folded, &lookup, &rules.stop) {
+                Some(pieces) => {
+                    for piece in pieces {
+                        push(piece, &mut clauses);
                     }
-                    None => {
-                        return Analysis {
-                            clauses,
-                            impossible: true,
-                        };
-                    }
+                }
+                None => {
+                    return Analysis {
+                        clauses,
+                        impossible: true,
+                    };
                 }
             }
         }
@@ -500,38 +526,13 @@ pub fn analyze<T: Terms>(query: &str, terms: &T) -> Analysis {
     }
 }
 
-/// Union of two postings lists, adding the impacts of documents in both.
-fn add_postings(a: &Postings, b: &Postings) -> Postings {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(a.len().max(b.len()));
-    while i < a.len() || j < b.len() {
-        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
-            out.push(a[i]);
-            i += 1;
-        } else if i >= a.len() || b[j].0 < a[i].0 {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push((a[i].0, a[i].1 + b[j].1));
-            i += 1;
-            j += 1;
-        }
-    }
-    out
-}
-
 /// Per-document scores of one clause, sorted by document.
 fn clause_scores<T: Terms>(clause: &str, terms: &T) -> Postings {
     let chars = chars_of(clause);
-    let plain = terms
+    let words = terms
         .entry(clause)
         .map(|e| e.words.clone())
         .unwrap_or_default();
-    let exact = terms
-        .entry(&format!("{}{clause}", format::EXACT_MARK))
-        .map(|e| e.words.clone())
-        .unwrap_or_default();
-    let words = add_postings(&plain, &exact);
     // Substring: the smallest impact among the clause's n-grams, in documents that have all.
     let mut grams: Option<Postings> = None;
     for gram in clause_grams(&chars) {

@@ -8,9 +8,11 @@
 //!   facet labels. Fetched by the first query.
 //! * `t/<n>.bin`: term chunk *n*: `[[term, grams, words], …]` in code point order, where
 //!   `grams` / `words` are 0 or postings `[[impact, docs], …]` and `docs` is either a list of
-//!   gaps between document numbers or a base64 bitmap (whichever is shorter).
-//! * `f/<n>.bin`: what a result shows of document *n* (title, URL, category, area, phone,
-//!   ケアマネタイム, the text snippets are cut from).
+//!   gaps between document numbers or a base64 bitmap (whichever is shorter). A whole name
+//!   (or kana) adds its bonus to the `words` of the term with the same string.
+//! * `f/<n>.bin`: what results show of documents `n × FRAGMENT_PACK …` up to the next pack,
+//!   an array of fragments (title, URL, category, area, phone, ケアマネタイム, the text
+//!   snippets are cut from).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -20,7 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Bumped when the files change shape; `zaitaku search` refuses other versions.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
+
+/// Fragments per `f/` file: a result list of ten needs fewer requests when neighbours in the
+/// document order (五十音) come together, and a file stays around 1–2 KB compressed.
+pub const FRAGMENT_PACK: usize = 8;
 
 /// The folder in the site.
 pub const DIR: &str = "search-index";
@@ -87,11 +93,6 @@ pub struct Fragment {
     /// The text snippets are cut from.
     pub text: String,
 }
-
-/// Whole-name terms start with this character, so they sort together at the start of the
-/// term list instead of crowding the chunks every query of the same first characters fetches;
-/// a query fetches the one chunk of `EXACT_MARK + clause` after analysis.
-pub const EXACT_MARK: char = '\u{1}';
 
 /// Postings: `(document, impact)` sorted by document.
 pub type Postings = Vec<(u32, u32)>;

@@ -247,7 +247,8 @@ impl Tokenizer for GramTokenizer {
     }
 }
 
-/// The whole value as one normalised term, marked with [`format::EXACT_MARK`].
+/// The whole value as one normalised term. It shares its key with the word term of the same
+/// string, so the whole-name bonus arrives in the chunk a query fetches anyway.
 #[derive(Clone)]
 struct ExactTokenizer;
 
@@ -259,7 +260,7 @@ impl Tokenizer for ExactTokenizer {
         let tokens = if folded.is_empty() {
             Vec::new()
         } else {
-            vec![token(format!("{}{folded}", format::EXACT_MARK), 0)]
+            vec![token(folded, 0)]
         };
         VecStream { tokens, index: 0 }
     }
@@ -837,7 +838,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     };
     let mut table = DocTable::default();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for (number, doc) in docs.iter().enumerate() {
+    for doc in &docs {
         table.kind.push(doc.kind);
         table.cat.push(doc.cat);
         table.area.push(doc.area);
@@ -848,7 +849,10 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
             .count()
             .min((1 << 18) - 1);
         table.tlen.push(tlen as u32);
-        let json = serde_json::to_vec(&doc.fragment).expect("fragments serialise");
+    }
+    for (number, pack) in docs.chunks(format::FRAGMENT_PACK).enumerate() {
+        let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
+        let json = serde_json::to_vec(&fragments).expect("fragments serialise");
         files.push((
             format!("{}/f/{number}.bin", format::DIR),
             format::gzip(&json),

@@ -8,7 +8,10 @@
 // with results: axe-core WCAG 2.1 A/AA, no horizontal scrolling at 320 px, Nu HTML Checker on
 // the rendered page, keyboard use, the URL, and the page without JavaScript.
 //
-//   node tests/browser/search-parity.mjs SITE_DIR --zaitaku BIN [--queries FILE] [--json FILE] [--first-budget BYTES]
+//   node tests/browser/search-parity.mjs SITE_DIR --zaitaku BIN [--queries FILE] [--json FILE] [--first-budget BYTES] [--base URL]
+//
+// --base URL: use a static server that already serves SITE_DIR at URL (benches/search/run.sh
+// measures behind nginx too) instead of the built-in Node server.
 //
 // Prints PASS/FAIL lines and ends with `search-parity: N passed, M failed`; exit 1 on failure.
 
@@ -29,13 +32,14 @@ function usage(message) {
 }
 
 const args = process.argv.slice(2);
-const opts = { site: null, zaitaku: null, queries: path.join('tests', 'search', 'queries.tsv'), json: null, firstBudget: 100_000 };
+const opts = { site: null, zaitaku: null, queries: path.join('tests', 'search', 'queries.tsv'), json: null, firstBudget: 100_000, base: null };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--zaitaku') opts.zaitaku = args[++i];
   else if (a === '--queries') opts.queries = args[++i];
   else if (a === '--json') opts.json = args[++i];
   else if (a === '--first-budget') opts.firstBudget = Number(args[++i]);
+  else if (a === '--base') opts.base = args[++i].replace(/\/?$/, '/');
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else opts.site = a;
 }
@@ -92,8 +96,8 @@ const percentile = (values, p) => {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
 };
 
-const server = await startServer(site);
-const base = `http://127.0.0.1:${server.port}/`;
+const server = opts.base ? { close() {} } : await startServer(site);
+const base = opts.base || `http://127.0.0.1:${server.port}/`;
 const exe = chromiumPath();
 let browser;
 const report = { queries: queries.length };
@@ -155,7 +159,7 @@ try {
       await page.waitForFunction((n) => window.__searchEvents.length > n, events);
       const detail = await page.evaluate(() => window.__searchEvents[window.__searchEvents.length - 1]);
       latencies.push(detail.ms);
-      laterBytes.push({ q, bytes: requests.slice(before).reduce((n, u) => n + transferSize(u), 0) });
+      laterBytes.push({ q, bytes: requests.slice(before).reduce((n, u) => n + transferSize(u), 0), requests: requests.length - before });
     }
     const browserTop = await topOf(q);
     const expected = cli.get(q);
@@ -175,6 +179,8 @@ try {
     p50Bytes: percentile(laterBytes.map((x) => x.bytes), 50),
     maxBytes: laterBytes[0]?.bytes ?? 0,
     maxQuery: laterBytes[0]?.q ?? '',
+    p50Requests: percentile(laterBytes.map((x) => x.requests), 50),
+    maxRequests: Math.max(0, ...laterBytes.map((x) => x.requests)),
   };
   report.latencyMs = {
     p50: +percentile(latencies, 50).toFixed(1),
@@ -182,7 +188,7 @@ try {
     max: +Math.max(...latencies).toFixed(1),
   };
   console.log(`  first query 「${first}」: ${firstSearch} B of search files (${firstAll} B with the page), ${requests.length ? report.first.requests : 0} requests`);
-  console.log(`  later queries: median ${report.later.p50Bytes} B, largest ${report.later.maxBytes} B (「${report.later.maxQuery}」)`);
+  console.log(`  later queries: median ${report.later.p50Bytes} B, largest ${report.later.maxBytes} B (「${report.later.maxQuery}」); requests: median ${report.later.p50Requests}, most ${report.later.maxRequests}`);
   console.log(`  query latency after the first: p50 ${report.latencyMs.p50} ms, p95 ${report.latencyMs.p95} ms, max ${report.latencyMs.max} ms`);
   check(`first query transfers at most ${opts.firstBudget / 1000} KB of search files`, firstSearch <= opts.firstBudget ? [] : [`${firstSearch} B`]);
   check('later queries transfer at most 30 KB', report.later.maxBytes <= 30_000 ? [] : [`「${report.later.maxQuery}」: ${report.later.maxBytes} B`]);

@@ -219,8 +219,12 @@
   async function inflate(buffer) {
     const bytes = new Uint8Array(buffer);
     if (bytes.length > 1 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-      return new Uint8Array(await new Response(stream).arrayBuffer());
+      // Written straight into the stream: a Blob would cost a round trip to the browser process.
+      const inflater = new DecompressionStream('gzip');
+      const writer = inflater.writable.getWriter();
+      writer.write(bytes).catch(() => {});
+      writer.close().catch(() => {});
+      return new Uint8Array(await new Response(inflater.readable).arrayBuffer());
     }
     return bytes;
   }
@@ -413,8 +417,8 @@
   const min = (x, y) => (x < y ? x : y);
   const max = (x, y) => (x > y ? x : y);
 
-  /** Whole-name terms start with this (format.rs EXACT_MARK). */
-  const EXACT_MARK = '\u0001';
+  /** Fragments per f/ file (format.rs FRAGMENT_PACK). */
+  const FRAGMENT_PACK = 8;
 
   function clauseGrams(chars) {
     if (chars.length <= 2) return [chars.join('')];
@@ -450,7 +454,7 @@
       if (!this.initializing) {
         this.initializing = (async () => {
           const meta = await this.json('meta.bin', { cache: 'no-cache' });
-          if (meta.format !== 1) throw new Error('search index format ' + meta.format);
+          if (meta.format !== 2) throw new Error('search index format ' + meta.format);
           this.meta = meta;
           this.rules = new Rules(meta.rules);
         })();
@@ -534,38 +538,46 @@
       return kept.length ? kept : legalOnly;
     }
 
-    /** Fetches what a query needs in rounds, each decided by what the previous found
-     *  (engine.rs `fetch_plan`), then analyses it. */
-    async prepare(query) {
+    /** Each query word, folded, with its parts after noise words and particles are cut out
+     *  (engine.rs `word_parts`): [[folded, [part, …]], …]. */
+    wordParts(query) {
       const rules = this.rules;
-      const cache = new Map();
-      const termsOf = (f) => [f, EXACT_MARK + f].concat(clauseGrams(Array.from(f)));
-      const words = this.queryWords(query);
-      await this.load(words.map((w) => rules.fold(w.join(''))).filter((f) => f.length).flatMap(termsOf));
-      const subs = [];
-      for (const word of words) {
+      const out = [];
+      for (const word of this.queryWords(query)) {
         const folded = rules.fold(word.join(''));
-        if (!folded.length || this.present(Array.from(folded), cache)) continue;
+        if (!folded.length) continue;
+        const subs = [];
         for (const part of cutNoise(word, rules.noise)) {
           for (const sub of splitParticles(part, rules.particles)) {
             const f = rules.fold(sub.join(''));
             if (f.length && !rules.stop.has(f)) subs.push(f);
           }
         }
+        out.push([folded, subs]);
       }
-      await this.load(subs.flatMap(termsOf));
+      return out;
+    }
+
+    /** Fetches what a query needs (engine.rs `fetch_plan`): the words and their parts in one
+     *  round, then, only for parts not in the index, their substrings; then analyses it. */
+    async prepare(query) {
+      const cache = new Map();
+      const termsOf = (f) => [f].concat(clauseGrams(Array.from(f)));
+      const parts = this.wordParts(query);
+      await this.load(parts.flatMap(([folded, subs]) => termsOf(folded).concat(subs.flatMap(termsOf))));
       const substrings = [];
-      for (const sub of subs) {
-        const chars = Array.from(sub);
-        if (this.present(chars, cache)) continue;
-        for (let i = 0; i < chars.length; i++) {
-          for (let j = i + 1; j <= chars.length; j++) substrings.push(chars.slice(i, j).join(''));
+      for (const [folded, subs] of parts) {
+        if (this.present(Array.from(folded), cache)) continue;
+        for (const sub of subs) {
+          const chars = Array.from(sub);
+          if (this.present(chars, cache)) continue;
+          for (let i = 0; i < chars.length; i++) {
+            for (let j = i + 1; j <= chars.length; j++) substrings.push(chars.slice(i, j).join(''));
+          }
         }
       }
       await this.load(substrings);
-      const analysis = this.analyze(query);
-      await this.load(analysis.clauses.map((c) => EXACT_MARK + c));
-      return analysis;
+      return this.analyze(query);
     }
 
     gramDocs(s) {
@@ -630,23 +642,17 @@
 
     /** {clauses, impossible}: what the query means to the index (chunks must be loaded). */
     analyze(query) {
-      const rules = this.rules;
       const cache = new Map();
       const clauses = [];
       const push = (clause) => { if (!clauses.includes(clause)) clauses.push(clause); };
-      for (const word of this.queryWords(query)) {
-        const folded = Array.from(rules.fold(word.join('')));
-        if (folded.length === 0) continue;
-        if (this.present(folded, cache)) { push(folded.join('')); continue; }
-        for (const part of cutNoise(word, rules.noise)) {
-          for (const sub of splitParticles(part, rules.particles)) {
-            const f = Array.from(rules.fold(sub.join('')));
-            if (f.length === 0 || rules.stop.has(f.join(''))) continue;
-            if (this.present(f, cache)) { push(f.join('')); continue; }
-            const pieces = this.segment(f, cache);
-            if (pieces === null) return { clauses, impossible: true };
-            for (const p of pieces) push(p);
-          }
+      for (const [word, subs] of this.wordParts(query)) {
+        if (this.present(Array.from(word), cache)) { push(word); continue; }
+        for (const sub of subs) {
+          const f = Array.from(sub);
+          if (this.present(f, cache)) { push(sub); continue; }
+          const pieces = this.segment(f, cache);
+          if (pieces === null) return { clauses, impossible: true };
+          for (const p of pieces) push(p);
         }
       }
       return { clauses, impossible: false };
@@ -655,8 +661,7 @@
     clauseScores(clause) {
       const chars = Array.from(clause);
       const entry = this.entry(clause);
-      const exact = this.entry(EXACT_MARK + clause);
-      const words = unionPostings(entry ? entry.words : EMPTY, exact ? exact.words : EMPTY, add);
+      const words = entry ? entry.words : EMPTY;
       // Substring: the smallest impact among the clause's n-grams, in documents that have all.
       let grams = null;
       for (const gram of clauseGrams(chars)) {
@@ -713,11 +718,16 @@
       return { analysis, hits: this.rank(analysis) };
     }
 
+    /** What results show of document `doc` (its pack of fragments is fetched once). */
     async fragment(doc) {
-      if (!this.fragments.has(doc)) {
-        this.fragments.set(doc, this.json(`f/${doc}.bin?v=${this.meta.version}`));
+      const number = Math.floor(doc / FRAGMENT_PACK);
+      if (!this.fragments.has(number)) {
+        this.fragments.set(number, this.json(`f/${number}.bin?v=${this.meta.version}`));
       }
-      return this.fragments.get(doc);
+      const pack = await this.fragments.get(number);
+      const fragment = pack[doc % FRAGMENT_PACK];
+      if (!fragment) throw new Error(`search: no document ${doc}`);
+      return fragment;
     }
 
     /** {text, highlights: [[start, end], …]} in code points (engine.rs `snippet`). */

@@ -249,6 +249,17 @@
       event.preventDefault();
       run(input.value, {}, true);
     });
+    // Warm the index while the reader types, so the term chunks are usually there by the time
+    // Enter is pressed. Not during IME composition: the text is not final yet.
+    let warming = 0;
+    const warm = () => {
+      clearTimeout(warming);
+      const text = input.value.trim();
+      if (!text) return;
+      warming = setTimeout(() => { engine.init().then(() => engine.prepare(text)).catch(() => {}); }, 250);
+    };
+    input.addEventListener('input', (event) => { if (!event.isComposing) warm(); });
+    input.addEventListener('compositionend', warm);
     more.addEventListener('click', () => showMore(true));
     window.addEventListener('popstate', () => {
       const { q, filters } = readUrl();
