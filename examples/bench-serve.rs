@@ -175,7 +175,10 @@ fn main() {
         );
     }
     std::fs::write(&record, original).unwrap();
-    let _ = child.kill();
+    // SIGTERM, not SIGKILL: the server then removes its scratch folder (a built site in RAM).
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
+        .status();
     let _ = child.wait();
     times.sort_by(f64::total_cmp);
     println!(

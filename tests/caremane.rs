@@ -8,22 +8,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
+use common::Need;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use zaitaku::content::resource::Resource;
 
-const TODAY: &str = "2026-11-22";
 /// 祝日 the cases use (勤労感謝の日), known independently of src/holidays.csv.
 const HOLIDAYS: [&str; 1] = ["2026-11-23"];
-
-fn say(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
-}
 
 fn resources() -> Vec<Resource> {
     let (content, _) = zaitaku::build::load_valid(&common::repo(), common::today()).unwrap();
@@ -305,15 +296,7 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
 fn the_lookup_data_lists_every_window() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let status = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(common::repo())
-        .args(["build", "--today", TODAY, "--out"])
-        .arg(&out)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::build_sample_site(&out);
     let script = std::fs::read_to_string(out.join("caremane-time/data.js")).unwrap();
     let json = script
         .split_once('=')
@@ -357,67 +340,21 @@ fn the_lookup_data_lists_every_window() {
     );
 }
 
-fn missing_prerequisites(root: &Path) -> Vec<String> {
-    let mut missing = Vec::new();
-    if !Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        missing.push("`node` is not on PATH".to_owned());
-    }
-    if !root
-        .join("node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push(format!(
-            "node_modules/playwright-core is missing: run `npm ci` in {}",
-            root.display()
-        ));
-    }
-    let chromium = std::env::var_os("CHROMIUM_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !chromium.is_file() {
-        missing.push(format!(
-            "{} is missing: apt-get install chromium fonts-noto-cjk",
-            chromium.display()
-        ));
-    }
-    missing
-}
-
 #[test]
 fn the_lookup_answers_with_tokyo_time_in_chromium() {
-    if std::env::var("ZAITAKU_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        say(
-            "SKIPPED tests/caremane.rs browser test: ZAITAKU_SKIP_BROWSER=1 is set, so the ケアマネタイム lookup was NOT checked in Chromium.",
-        );
+    let root = common::repo();
+    if common::skip_or_require_browser(
+        &root,
+        &[Need::Node, Need::NodePackage("playwright-core")],
+        "SKIPPED tests/caremane.rs browser test: ZAITAKU_SKIP_BROWSER=1 is set, so the ケアマネタイム lookup was NOT checked in Chromium.",
+        "The ケアマネタイム browser test cannot run (do the README setup, or `bash .ci/run`):",
+    ) {
         return;
     }
-    let root = common::repo();
-    let missing = missing_prerequisites(&root);
-    assert!(
-        missing.is_empty(),
-        "\nThe ケアマネタイム browser test cannot run (do the README setup, or `bash .ci/run`):\n  - {}\nSet ZAITAKU_SKIP_BROWSER=1 to skip it on purpose.\n",
-        missing.join("\n  - ")
-    );
     let resources = resources();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let build = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(&root)
-        .args(["build", "--today", TODAY, "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        build.status.success(),
-        "{}",
-        String::from_utf8_lossy(&build.stderr)
-    );
+    common::build_sample_site(&out);
     let cases_file = tmp.path().join("cases.json");
     std::fs::write(
         &cases_file,
@@ -425,29 +362,14 @@ fn the_lookup_answers_with_tokyo_time_in_chromium() {
     )
     .unwrap();
     let screenshots = root.join("target/screenshots/caremane");
-    let mut child = Command::new("node")
-        .arg(root.join("tests/browser/caremane-lookup.mjs"))
-        .arg(&out)
-        .arg(&cases_file)
-        .arg("--screenshots")
-        .arg(&screenshots)
-        .current_dir(&root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start node");
-    let mut lines = Vec::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        say(&format!("  {line}"));
-        lines.push(line);
-    }
-    let status = child.wait().unwrap();
-    let summary = lines.iter().find(|l| l.starts_with("caremane: "));
+    let run = common::run_harness(
+        "tests/browser/caremane-lookup.mjs",
+        &[&out, &cases_file, &"--screenshots", &screenshots],
+    );
     assert!(
-        status.success() && summary.is_some_and(|s| s.ends_with(" 0 failed")),
-        "the ケアマネタイム lookup failed in Chromium ({status}):\n{}",
-        lines.join("\n")
+        run.passed("caremane"),
+        "the ケアマネタイム lookup failed in Chromium ({}):\n{}",
+        run.status,
+        run.lines.join("\n")
     );
 }

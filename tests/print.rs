@@ -9,13 +9,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use common::{Need, TODAY};
 use lopdf::{Document, Object};
 use zaitaku::content::Content;
 use zaitaku::content::resource::Resource;
-
-const TODAY: &str = "2026-11-22";
 
 fn content() -> Content {
     zaitaku::build::load_valid(&common::repo(), common::today())
@@ -31,15 +30,7 @@ fn squeeze(text: &str) -> String {
 fn the_build_writes_every_booklet() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let status = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(common::repo())
-        .args(["build", "--today", TODAY, "--out"])
-        .arg(&out)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::build_sample_site(&out);
     let content = content();
     let index = std::fs::read_to_string(out.join("print/index.html")).unwrap();
     for booklet in zaitaku::print::Booklet::all(&content.site) {
@@ -68,46 +59,18 @@ fn the_build_writes_every_booklet() {
     );
 }
 
-fn tool(name: &str) -> bool {
-    Command::new(name)
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
-}
-
+/// `true` when the PDF test is skipped on purpose; panics when what it needs is missing.
 fn skip_or_require() -> bool {
-    if std::env::var("ZAITAKU_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!(
-            "SKIPPED tests/print.rs PDF test: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or checked."
-        );
-        return true;
-    }
-    let mut missing = Vec::new();
-    if !chromium().is_file() {
-        missing.push(format!(
-            "{} (apt-get install chromium fonts-noto-cjk)",
-            chromium().display()
-        ));
-    }
-    for name in ["pdfinfo", "pdftotext", "pdffonts"] {
-        if !tool(name) {
-            missing.push(format!("{name} (apt-get install poppler-utils)"));
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "the PDF test cannot run; missing: {}. Set ZAITAKU_SKIP_BROWSER=1 to skip it on purpose.",
-        missing.join(", ")
-    );
-    false
+    common::skip_or_require_browser(
+        &common::repo(),
+        &[
+            Need::Tool("pdfinfo", "poppler-utils"),
+            Need::Tool("pdftotext", "poppler-utils"),
+            Need::Tool("pdffonts", "poppler-utils"),
+        ],
+        "SKIPPED tests/print.rs PDF test: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or checked.",
+        "The PDF test cannot run; install what is missing (or run `bash .ci/run`):",
+    )
 }
 
 fn make_pdf(booklet: &str, dir: &Path) -> PathBuf {
@@ -116,7 +79,7 @@ fn make_pdf(booklet: &str, dir: &Path) -> PathBuf {
         .arg("--root")
         .arg(common::repo())
         .args(["pdf", "--today", TODAY, "--booklet", booklet, "--chromium"])
-        .arg(chromium())
+        .arg(common::chromium_path())
         .arg("--out")
         .arg(&out)
         .output()

@@ -1,11 +1,15 @@
 //! `zaitaku serve`: serves from its own folder, reloads open pages after each change, shows a
 //! Japanese error page while the content has an error and the site again once it is fixed.
+//! Stopped with SIGTERM, it removes its scratch folder; one left by a server that could not
+//! clean up (SIGKILL) is removed by the next server.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+use zaitaku::serve::OWNER_FILE;
 
 fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
@@ -22,11 +26,50 @@ fn copy_tree(from: &Path, to: &Path) {
 struct Server {
     child: Child,
     port: u16,
+    /// The scratch folder it builds in, as it says when it starts (`None` with `--out`).
+    scratch: Option<PathBuf>,
+    /// What it printed before its address.
+    greeting: Vec<String>,
+    /// What it prints after its address.
+    output: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Sends SIGTERM, as a service manager does, and waits up to `patience` for the server to
+    /// clean up and exit. Through the shell's built-in `kill`: no extra crate, no procps.
+    fn stop(&mut self, patience: Duration) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .status();
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Everything it printed after its address, once it has stopped.
+    fn said(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(line) = self.output.recv_timeout(Duration::from_secs(10)) {
+            lines.push(line);
+        }
+        lines
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM first, so the server removes its scratch folder; SIGKILL only if it hangs.
+        if self.stop(Duration::from_secs(10)).is_none() {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
@@ -42,15 +85,34 @@ fn start(root: &Path, extra: &[&str]) -> Server {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut greeting = Vec::new();
     let port = loop {
         let line = lines.next().expect("serve prints its address").unwrap();
         if let Some(rest) = line.strip_prefix("プレビュー: http://127.0.0.1:") {
             break rest.trim_end_matches('/').parse().unwrap();
         }
+        greeting.push(line);
     };
+    // （サイトは 一時フォルダ /dev/shm/zaitaku-serve-… に作ります。…
+    let where_line = lines.next().expect("serve says where it builds").unwrap();
+    let scratch = where_line
+        .split_once("一時フォルダ ")
+        .and_then(|(_, rest)| rest.split_once(" に作ります"))
+        .map(|(path, _)| PathBuf::from(path));
     // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, port }
+    let (sender, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    Server {
+        child,
+        port,
+        scratch,
+        greeting,
+        output,
+    }
 }
 
 /// A GET request: (status, body).
@@ -245,4 +307,93 @@ fn theme_edits_reload_too() {
     let (status, home) = get(server.port, "/");
     assert_eq!(status, 200);
     assert!(home.contains("テーマを変えました"));
+}
+
+/// A process id that cannot exist: above the kernel's largest.
+fn impossible_pid() -> u64 {
+    std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .unwrap_or(4_194_304)
+        + 1
+}
+
+#[test]
+fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones() {
+    let site = site();
+    let mut server = start(site.path(), &[]);
+    let scratch = server.scratch.clone().expect("a scratch folder");
+    assert!(scratch.is_dir());
+    let owner = std::fs::read_to_string(scratch.join(OWNER_FILE)).unwrap();
+    assert_eq!(
+        owner.split_whitespace().next(),
+        Some(server.child.id().to_string().as_str()),
+        "the owner file names the server"
+    );
+    let (status, _) = get(server.port, "/");
+    assert_eq!(status, 200);
+    let stopped = server.stop(Duration::from_secs(20));
+    assert!(
+        stopped.is_some_and(|s| s.success()),
+        "a clean stop within 20 s of SIGTERM: {stopped:?}"
+    );
+    assert!(!scratch.exists(), "{} is removed", scratch.display());
+    let said = server.said();
+    assert!(
+        said.iter().any(|l| l.contains("プレビューを終わります")),
+        "{said:?}"
+    );
+
+    // What a SIGKILLed server leaves: a folder whose owner is gone. Beside it, one whose owner
+    // still runs (this test) and one just made that has no owner file yet.
+    let parent = scratch.parent().unwrap();
+    let abandoned = tempfile::Builder::new()
+        .prefix("zaitaku-serve-")
+        .tempdir_in(parent)
+        .unwrap()
+        .keep();
+    std::fs::write(abandoned.join("index.html"), "<p>old site</p>").unwrap();
+    std::fs::write(
+        abandoned.join(OWNER_FILE),
+        format!("{}\n", impossible_pid()),
+    )
+    .unwrap();
+    let live = tempfile::Builder::new()
+        .prefix("zaitaku-serve-")
+        .tempdir_in(parent)
+        .unwrap();
+    std::fs::write(
+        live.path().join(OWNER_FILE),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let young = tempfile::Builder::new()
+        .prefix("zaitaku-serve-")
+        .tempdir_in(parent)
+        .unwrap();
+
+    let mut next = start(site.path(), &[]);
+    let removed = !abandoned.exists();
+    if !removed {
+        let _ = std::fs::remove_dir_all(&abandoned);
+    }
+    assert!(removed, "{} is removed on start", abandoned.display());
+    assert!(live.path().is_dir(), "a live owner's folder is kept");
+    assert!(
+        young.path().is_dir(),
+        "a new folder without an owner file is kept"
+    );
+    assert!(
+        next.greeting
+            .iter()
+            .any(|l| l.contains("一時フォルダを") && l.contains("個削除しました")),
+        "{:?}",
+        next.greeting
+    );
+    let next_scratch = next.scratch.clone().unwrap();
+    assert!(
+        next.stop(Duration::from_secs(20))
+            .is_some_and(|s| s.success())
+    );
+    assert!(!next_scratch.exists());
 }

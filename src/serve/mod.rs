@@ -33,6 +33,10 @@ use crate::output::Staging;
 use crate::render::Theme;
 use crate::render::views::Views;
 
+mod scratch;
+
+pub use scratch::{OWNER_FILE, scratch_dir};
+
 /// `zaitaku serve`
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -688,21 +692,7 @@ fn watch(
     Ok(watcher)
 }
 
-/// A temporary folder for throw-away builds: in RAM (`/dev/shm`) when the system has it, as
-/// writing and deleting hundreds of small files there is much faster than on disk.
-pub fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix);
-    let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
-        builder.tempdir_in(shm).or_else(|_| builder.tempdir())
-    } else {
-        builder.tempdir()
-    };
-    dir.map_err(|e| Error::Setup(format!("一時フォルダを作れません: {e}")))
-}
-
-/// Runs the preview server until Ctrl+C.
+/// Runs the preview server until Ctrl+C, SIGTERM or SIGHUP.
 pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     if !root.join("content").is_dir() {
         return Err(Error::Setup(format!(
@@ -716,6 +706,13 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("サーバーを起動できません: {e}")))?;
+    // Listening from the start: a signal during the first build then still ends in the
+    // clean-up below instead of the default action, which would leave the scratch folder.
+    let stop = {
+        let _context = runtime.enter();
+        stop_signal()
+            .map_err(|e| Error::Setup(format!("終了の合図を受け取る準備ができません: {e}")))?
+    };
     let address = SocketAddr::new(args.interface, args.port);
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(address))
@@ -728,7 +725,10 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         .local_addr()
         .map_err(|e| Error::Setup(format!("サーバーを起動できません: {e}")))?;
     // Our own build folders live in a temporary folder, in RAM when the system has /dev/shm.
-    let scratch = scratch_dir("zaitaku-serve-")?;
+    let (scratch, removed) = scratch::owned_scratch_dir("zaitaku-serve-")?;
+    if removed > 0 {
+        println!("前に止まったプレビューが残した一時フォルダを {removed} 個削除しました。");
+    }
     let host = if local.ip().is_unspecified() {
         "127.0.0.1".to_owned()
     } else {
@@ -751,7 +751,7 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     if let Some(pending) = pending {
         let _ = index.send(pending);
     }
-    let _watcher = watch(rebuilder, index, status.clone(), reload.clone())?;
+    let watcher = watch(rebuilder, index, status.clone(), reload.clone())?;
     let state = AppState {
         status: status.clone(),
         reload,
@@ -774,18 +774,41 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
                     eprintln!("エラー: サーバーが止まりました: {error}");
                 }
             }
-            _ = tokio::signal::ctrl_c() => {
-                println!("プレビューを終わります。");
+            () = stop => {
+                // After SIGHUP the terminal may be gone: a failed write must not stop the
+                // clean-up (println! would panic).
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "プレビューを終わります。");
             }
         }
     });
     runtime.shutdown_timeout(Duration::from_millis(200));
-    // Remove the served build folder before the scratch folder goes.
+    // No rebuild starts once the watcher is gone; one already running may still write, which
+    // `remove_scratch` waits out.
+    drop(watcher);
+    // The served build's own clean-up runs now, not alongside the removal of its parent.
     if let Ok(mut status) = status.write() {
         status.served = None;
     }
-    drop(scratch);
+    scratch::remove_scratch(scratch);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on the first Ctrl+C (SIGINT), SIGTERM (a service manager or test harness stopping
+/// the server) or SIGHUP (its terminal closed). Must be called inside the runtime; the
+/// handlers are in place from then on, whether or not the future is being awaited yet.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,14 +1,22 @@
-//! Helpers shared by the integration tests: fixture sites copied into temporary folders.
+//! Helpers shared by the integration tests: fixture sites copied into temporary folders, and
+//! what the browser tests share (finding Chromium, checking the README's setup, skipping with
+//! `ZAITAKU_SKIP_BROWSER=1`, building the sample site, running a node harness).
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 
 use jiff::civil::Date;
 use zaitaku::diagnostics::Diagnostic;
 
+/// The "today" every test builds for, as the command line takes it.
+pub const TODAY: &str = "2026-11-22";
+
 pub fn today() -> Date {
-    Date::new(2026, 11, 22).unwrap()
+    TODAY.parse().unwrap()
 }
 
 pub fn repo() -> PathBuf {
@@ -59,4 +67,203 @@ pub fn summary_line(diagnostic: &Diagnostic) -> String {
 
 pub fn check(root: &Path) -> Vec<Diagnostic> {
     zaitaku::build::check(root, today()).unwrap().1
+}
+
+/// Writes straight to the process's stderr, past the test harness's output capture, so the
+/// message shows in `cargo test` output even when the test passes.
+pub fn say(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(b"\n");
+    let _ = err.flush();
+}
+
+/// The Chromium the browser tests drive: `CHROMIUM_PATH` when set, else Debian's
+/// `/usr/bin/chromium`.
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// Whether `program arg` starts and exits successfully (`node --version`, `java -version`).
+pub fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Something a browser test needs besides Chromium (which every one needs).
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// `node` on PATH.
+    Node,
+    /// `node_modules/<name>`, installed by `npm ci`.
+    NodePackage(&'a str),
+    /// `java` on PATH, for the Nu HTML Checker.
+    Java,
+    /// A command on PATH and the Debian package that has it: `Tool("pdfinfo", "poppler-utils")`.
+    Tool(&'a str, &'a str),
+}
+
+/// What of the README's setup a browser test lacks: Chromium ([`chromium_path`]) and each of
+/// `extra`; one line per missing thing saying how to install it, empty when all is there.
+pub fn missing_browser_prerequisites(root: &Path, extra: &[Need<'_>]) -> Vec<String> {
+    let mut missing = Vec::new();
+    let chromium = chromium_path();
+    if !chromium.is_file() {
+        missing.push(format!(
+            "{} is missing: apt-get install chromium fonts-noto-cjk",
+            chromium.display()
+        ));
+    }
+    for need in extra {
+        match *need {
+            Need::Node => {
+                if !runs("node", "--version") {
+                    missing.push("`node` (Node.js 20 or later) is not on PATH".to_owned());
+                }
+            }
+            Need::NodePackage(package) => {
+                let manifest = root.join("node_modules").join(package).join("package.json");
+                if !manifest.is_file() {
+                    missing.push(format!(
+                        "node_modules/{package} is missing: run `npm ci` in {}",
+                        root.display()
+                    ));
+                }
+            }
+            Need::Java => {
+                if !runs("java", "-version") {
+                    missing.push(
+                        "`java` is not on PATH (the Nu HTML Checker needs it): apt-get install default-jre-headless"
+                            .to_owned(),
+                    );
+                }
+            }
+            Need::Tool(command, package) => {
+                // Started at all is enough: some tools exit non-zero for a version flag.
+                let found = Command::new(command)
+                    .arg("-v")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok();
+                if !found {
+                    missing.push(format!(
+                        "`{command}` is not on PATH: apt-get install {package}"
+                    ));
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// Whether browser tests are skipped on purpose (`ZAITAKU_SKIP_BROWSER=1`).
+pub fn browser_tests_skipped() -> bool {
+    std::env::var("ZAITAKU_SKIP_BROWSER").is_ok_and(|v| v == "1")
+}
+
+/// How every browser test starts. With `ZAITAKU_SKIP_BROWSER=1` it says `skip_note` (which
+/// names the test and what was NOT checked) and returns `true`: the test returns at once and
+/// passes. Otherwise it panics when [`missing_browser_prerequisites`] finds anything missing,
+/// with `cannot_run` (which names the test and the setup to do) above the list; `false` when
+/// the test can run. Prerequisites are not even looked at when skipping.
+#[track_caller]
+pub fn skip_or_require_browser(
+    root: &Path,
+    extra: &[Need<'_>],
+    skip_note: &str,
+    cannot_run: &str,
+) -> bool {
+    if browser_tests_skipped() {
+        say(skip_note);
+        return true;
+    }
+    let missing = missing_browser_prerequisites(root, extra);
+    assert!(
+        missing.is_empty(),
+        "\n{cannot_run}\n  - {}\n\
+         To skip this test on purpose, set ZAITAKU_SKIP_BROWSER=1.\n\
+         ブラウザ検査を実行できません。README の準備（npm ci と apt パッケージ）を行ってください。\n",
+        missing.join("\n  - ")
+    );
+    false
+}
+
+/// Builds the sample site (this repository's `content/`) with the real `zaitaku` binary into
+/// `out`, for [`TODAY`]; panics with the command and its output if that fails.
+#[track_caller]
+pub fn build_sample_site(out: &Path) {
+    let root = repo();
+    let build = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--today", TODAY, "--out"])
+        .arg(out)
+        .output()
+        .expect("run the zaitaku binary");
+    assert!(
+        build.status.success(),
+        "`zaitaku --root {} build --today {TODAY} --out {}` failed ({}):\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        root.display(),
+        out.display(),
+        build.status,
+        String::from_utf8_lossy(&build.stdout),
+        String::from_utf8_lossy(&build.stderr),
+    );
+    assert!(
+        out.join("index.html").is_file(),
+        "the build wrote no {}/index.html",
+        out.display()
+    );
+}
+
+/// How a node harness (`tests/browser/*.mjs`) ended, and everything it printed on stdout.
+pub struct HarnessRun {
+    pub status: ExitStatus,
+    pub lines: Vec<String>,
+}
+
+impl HarnessRun {
+    /// The harness's closing line, `<name>: N passed, M failed`.
+    pub fn summary(&self, name: &str) -> Option<&str> {
+        let prefix = format!("{name}: ");
+        self.lines
+            .iter()
+            .rfind(|l| l.starts_with(&prefix) && l.contains(" passed, "))
+            .map(String::as_str)
+    }
+
+    /// Whether node exited 0 and the closing line counts no failure.
+    pub fn passed(&self, name: &str) -> bool {
+        self.status.success() && self.summary(name).is_some_and(|s| s.ends_with(" 0 failed"))
+    }
+}
+
+/// Runs `node <script> <args…>` from the repository root (`script` relative to it), showing
+/// each line it prints, indented, as it comes (stderr passes straight through).
+pub fn run_harness(script: &str, args: &[&dyn AsRef<OsStr>]) -> HarnessRun {
+    let root = repo();
+    let mut child = Command::new("node")
+        .arg(root.join(script))
+        .args(args.iter().map(|a| a.as_ref()))
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start node {script}: {e}"));
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines() {
+        let line = line.expect("read the harness output");
+        say(&format!("  {line}"));
+        lines.push(line);
+    }
+    let status = child.wait().expect("wait for the harness");
+    HarnessRun { status, lines }
 }
