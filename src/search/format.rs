@@ -14,7 +14,7 @@
 //!   an array of fragments (title, URL, category, area, phone, ケアマネタイム, the text
 //!   snippets are cut from).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
