@@ -180,18 +180,39 @@ fn marks(site: &SiteConfig) -> Vec<Mark> {
         .collect()
 }
 
-/// One facility's entry: the facility as the content model has it (`resource.name`,
-/// `resource.caremane_time`, …: the directory prints the same record as the site's pages, not a
-/// copy of some of its fields) and only what the directory prints differently.
+/// A ケアマネタイム window as the directory prints it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry<'a> {
-    pub resource: &'a Resource,
+pub struct WindowLine {
+    pub days: String,
+    pub time: String,
+    pub methods: String,
+    pub contact: Option<String>,
+    pub appointment: bool,
+    pub note: Option<String>,
+}
+
+/// One facility's entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub id: String,
     pub anchor: String,
+    pub name: String,
+    pub kana: String,
+    pub corporation: Option<String>,
+    pub category: String,
+    pub area: Option<String>,
+    pub postal_code: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<String>,
+    pub url: Option<String>,
     /// 「月・火・水・金 9:00〜12:30、15:00〜18:00」, one line per set of days with the same hours.
     pub hours: Vec<String>,
-    /// The services as the legend's numbered marks.
+    pub closed: Option<String>,
     pub services: Vec<Mark>,
-    /// When the record was last checked, as printed: 2026年11月22日（日）.
+    pub specialties: String,
+    pub caremane: Vec<WindowLine>,
     pub verified: String,
 }
 
@@ -214,16 +235,49 @@ pub fn hours_lines(resource: &Resource) -> Vec<String> {
         .collect()
 }
 
-impl<'a> Entry<'a> {
-    pub fn of(resource: &'a Resource, marks: &[Mark]) -> Entry<'a> {
+fn methods_label(methods: &[Term]) -> String {
+    methods
+        .iter()
+        .map(|m| m.label.as_str())
+        .collect::<Vec<_>>()
+        .join("・")
+}
+
+impl Entry {
+    pub fn of(resource: &Resource, marks: &[Mark]) -> Entry {
         Entry {
-            resource,
+            id: resource.id.clone(),
             anchor: format!("f-{}", resource.id),
+            name: resource.name.clone(),
+            kana: resource.kana.clone(),
+            corporation: resource.corporation.clone(),
+            category: resource.category.label.clone(),
+            area: resource.area.as_ref().map(|a| a.label.clone()),
+            postal_code: resource.postal_code.clone(),
+            address: resource.address.clone(),
+            phone: resource.phone.clone(),
+            fax: resource.fax.clone(),
+            email: resource.email.clone(),
+            url: resource.url.clone(),
             hours: hours_lines(resource),
+            closed: resource.closed.clone(),
             services: resource
                 .services
                 .iter()
                 .filter_map(|s| marks.iter().find(|m| m.key == s.key).cloned())
+                .collect(),
+            specialties: resource.specialties.join("・"),
+            caremane: resource
+                .caremane_time
+                .iter()
+                .map(|w| WindowLine {
+                    days: w.days_label.clone(),
+                    time: format!("{}〜{}", w.from, w.to),
+                    methods: methods_label(&w.methods),
+                    contact: w.contact.clone(),
+                    appointment: w.appointment,
+                    note: w.note.clone(),
+                })
                 .collect(),
             verified: japanese::seireki(resource.verified),
         }
@@ -232,24 +286,24 @@ impl<'a> Entry<'a> {
 
 /// Facilities under a heading inside a section (an area inside a category).
 #[derive(Debug, Clone, Serialize)]
-pub struct Group<'a> {
+pub struct Group {
     pub anchor: String,
     /// The heading (北部（病院）); None when the section has only this group and no heading.
     pub title: Option<String>,
     /// The contents' line (北部).
     pub label: Option<String>,
     pub page: Option<String>,
-    pub entries: Vec<Entry<'a>>,
+    pub entries: Vec<Entry>,
 }
 
 /// A section that starts on a new page (a category, or an area in a category booklet).
 #[derive(Debug, Clone, Serialize)]
-pub struct Section<'a> {
+pub struct Section {
     pub anchor: String,
     pub title: String,
     pub page: Option<String>,
     pub count: usize,
-    pub groups: Vec<Group<'a>>,
+    pub groups: Vec<Group>,
 }
 
 /// One line of the kana index.
@@ -304,11 +358,7 @@ fn split_by<'r>(
 }
 
 /// The sections of a directory booklet (not the ケアマネタイム table).
-pub fn sections<'a>(
-    content: &'a Content,
-    booklet: Booklet,
-    numbering: Numbering<'_>,
-) -> Vec<Section<'a>> {
+pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -> Vec<Section> {
     let site = &content.site;
     let marks = marks(site);
     let members: Vec<&Resource> = content
@@ -316,9 +366,8 @@ pub fn sections<'a>(
         .iter()
         .filter(|r| booklet.includes(r, site))
         .collect();
-    let entries = |list: &[&'a Resource]| -> Vec<Entry<'a>> {
-        list.iter().map(|r| Entry::of(r, &marks)).collect()
-    };
+    let entries =
+        |list: &[&Resource]| -> Vec<Entry> { list.iter().map(|r| Entry::of(r, &marks)).collect() };
     match booklet {
         Booklet::Whole => split_by(&members, &site.categories, by_category, "その他")
             .into_iter()
@@ -376,17 +425,12 @@ pub fn sections<'a>(
     }
 }
 
-fn kana_index(sections: &[Section<'_>], numbering: Numbering<'_>) -> Vec<IndexRow> {
+fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
     let mut all: Vec<&Entry> = sections
         .iter()
         .flat_map(|s| s.groups.iter().flat_map(|g| g.entries.iter()))
         .collect();
-    all.sort_by_cached_key(|e| {
-        (
-            japanese::gojuon_sort_key(&e.resource.kana),
-            e.resource.id.clone(),
-        )
-    });
+    all.sort_by_cached_key(|e| (japanese::gojuon_sort_key(&e.kana), e.id.clone()));
     crate::render::views::ROW_SLUGS
         .iter()
         .map(|(row, slug)| IndexRow {
@@ -394,11 +438,11 @@ fn kana_index(sections: &[Section<'_>], numbering: Numbering<'_>) -> Vec<IndexRo
             anchor: format!("k-{slug}"),
             entries: all
                 .iter()
-                .filter(|e| japanese::gojuon_row(&e.resource.kana) == *row)
+                .filter(|e| japanese::gojuon_row(&e.kana) == *row)
                 .map(|e| IndexEntry {
-                    name: e.resource.name.clone(),
-                    kana: e.resource.kana.clone(),
-                    category: e.resource.category.label.clone(),
+                    name: e.name.clone(),
+                    kana: e.kana.clone(),
+                    category: e.category.clone(),
                     anchor: e.anchor.clone(),
                     page: numbering.page(&e.anchor),
                 })
@@ -478,10 +522,7 @@ pub fn booklet_output(views: &Views<'_>, booklet: Booklet, numbering: Numbering<
         context.insert("count", &rows.len());
         context.insert(
             "window_count",
-            &rows
-                .iter()
-                .map(|e| e.resource.caremane_time.len())
-                .sum::<usize>(),
+            &rows.iter().map(|e| e.caremane.len()).sum::<usize>(),
         );
         context.insert("entries", &rows);
         "print_caremane.html"
