@@ -5,24 +5,17 @@
 //! The sample site is built once per test binary; the IPADIC dictionary comes from Debian's
 //! `mecab-ipadic` (compiled into `target/zaitaku-ipadic/` the first time).
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::{Need, repo, say};
+
 use zaitaku::build::{BuildOptions, build};
 use zaitaku::search::engine::SearchIndex;
 use zaitaku::search::{format, search_in};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Writes past the test harness's capture, so the numbers show in `cargo test` output.
-fn say(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
-}
 
 /// The sample site, built once: (temporary folder kept alive, path of public/).
 fn site() -> &'static Path {
@@ -38,7 +31,7 @@ fn site() -> &'static Path {
                 root: repo(),
                 out: public.clone(),
                 base_url: None,
-                today: jiff::civil::Date::new(2026, 11, 22).unwrap(),
+                today: common::today(),
             };
             build(&options).unwrap_or_else(|e| panic!("building the sample site failed: {e}"));
             (dir, public)
@@ -340,85 +333,43 @@ fn missing_dictionary_says_what_to_install() {
     );
 }
 
-fn runs(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Every query through the search page in headless Chromium and through `zaitaku search`:
 /// the same top 10 in the same order; transfer budgets, latency, and the page's accessibility.
 /// Needs the README's setup (`npm ci`, Debian's chromium and a JRE); without it this test
 /// FAILS unless `ZAITAKU_SKIP_BROWSER=1` is set.
 #[test]
 fn browser_matches_command_line() {
-    if std::env::var("ZAITAKU_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        say(
-            "SKIPPED browser_matches_command_line: ZAITAKU_SKIP_BROWSER=1, so browser search was NOT compared with the command line.",
-        );
+    let root = repo();
+    if common::skip_or_require_browser(
+        &root,
+        &[
+            Need::Node,
+            Need::NodePackage("playwright-core"),
+            Need::NodePackage("axe-core"),
+            Need::NodePackage("vnu-jar"),
+            Need::Java,
+        ],
+        "SKIPPED browser_matches_command_line: ZAITAKU_SKIP_BROWSER=1, so browser search was NOT compared with the command line.",
+        "The browser search test cannot run; do the setup in README.md (or `bash .ci/run`):",
+    ) {
         return;
     }
-    let root = repo();
-    let mut missing = Vec::new();
-    if !runs("node", "--version") {
-        missing.push("`node` (Node.js 20 or later) is not on PATH".to_owned());
-    }
-    for package in ["playwright-core", "axe-core", "vnu-jar"] {
-        if !root
-            .join("node_modules")
-            .join(package)
-            .join("package.json")
-            .is_file()
-        {
-            missing.push(format!("node_modules/{package} is missing: run `npm ci`"));
-        }
-    }
-    let chromium = std::env::var_os("CHROMIUM_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !chromium.is_file() {
-        missing.push(format!(
-            "{} is missing: apt-get install chromium fonts-noto-cjk",
-            chromium.display()
-        ));
-    }
-    if !runs("java", "-version") {
-        missing.push(
-            "`java` is missing (Nu HTML Checker): apt-get install default-jre-headless".to_owned(),
-        );
-    }
-    assert!(
-        missing.is_empty(),
-        "\nThe browser search test cannot run; do the setup in README.md (or `bash .ci/run`):\n  - {}\nTo skip it on purpose, set ZAITAKU_SKIP_BROWSER=1.\n",
-        missing.join("\n  - ")
-    );
     let report = tempfile::NamedTempFile::new().unwrap();
-    let output = Command::new("node")
-        .arg(root.join("tests/browser/search-parity.mjs"))
-        .arg(site())
-        .arg("--zaitaku")
-        .arg(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--queries")
-        .arg(root.join("tests/search/queries.tsv"))
-        .arg("--json")
-        .arg(report.path())
-        .current_dir(&root)
-        .output()
-        .expect("run node tests/browser/search-parity.mjs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    for line in stdout.lines() {
-        say(&format!("  {line}"));
-    }
+    let run = common::run_harness(
+        "tests/browser/search-parity.mjs",
+        &[
+            &site(),
+            &"--zaitaku",
+            &env!("CARGO_BIN_EXE_zaitaku"),
+            &"--queries",
+            &root.join("tests/search/queries.tsv"),
+            &"--json",
+            &report.path(),
+        ],
+    );
     assert!(
-        output.status.success()
-            && stdout
-                .lines()
-                .any(|l| l.starts_with("search-parity: ") && l.ends_with(" 0 failed")),
-        "the browser search test failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
+        run.status.success() && run.passed("search-parity"),
+        "the browser search test failed ({}); its output is above",
+        run.status
     );
 }
