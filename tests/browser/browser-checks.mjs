@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** The instant the site scan's pages see as now (Tuesday 08:50 in Tokyo). */
+export const SCAN_CLOCK = '2026-11-24T08:50:00+09:00';
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -184,6 +186,9 @@ export async function runBrowserChecks({ baseUrl, pages, report, screenshotsDir 
         if (req.isNavigationRequest() && req.frame() === page.mainFrame() && res.url() === fullUrl) return;
         if (res.status() >= 400) loadProblems.push(`HTTP ${res.status()} for ${res.url()}`);
       });
+      // A fixed clock, so pages that depend on the time (the ケアマネタイム lookup) look the
+      // same on every run: a weekday morning when several windows close within 15 minutes.
+      await page.clock.install({ time: new Date(SCAN_CLOCK) });
       await page.route('**/*', (route) => {
         const u = route.request().url();
         if (/^https?:/.test(u) && new URL(u).origin !== serverOrigin) {

@@ -129,7 +129,7 @@
   function soonMark(left) {
     return el("strong", { class: "cm-soon" }, [
       el("span", { class: "cm-soon-icon", "aria-hidden": "true", text: "!" }),
-      "まもなく終了（あと " + left + " 分）"
+      el("span", { class: "cm-soon-text", text: "まもなく終了（あと " + left + " 分）" })
     ]);
   }
   function holidayNote(now) {
