@@ -58,11 +58,20 @@ print(f"10,000 records: {len(queries)} queries x 10: p50 {p(50):.1f} ms, p95 {p(
 PY
 fi
 
-# nginx (Debian's nginx-light) as a real static host, beside the test harness's Node server.
+# nginx (Debian's nginx-light) as a real static host, beside the test harness's Node server:
+# plain HTTP/1.1, and HTTPS with HTTP/2 as public static hosts serve (a throw-away
+# self-signed certificate for 127.0.0.1; latency.mjs tells Chromium to accept it).
 NGINX_PID=
-start_nginx() { # SITE_DIR PORT
+start_nginx() { # SITE_DIR PORT [tls]
   command -v nginx >/dev/null || { echo "(nginx not installed: apt-get install nginx-light; skipped)"; return 1; }
   mkdir -p "$OUT/nginx"
+  local listen="listen 127.0.0.1:$2;" tls=""
+  if [ "${3:-}" = tls ]; then
+    [ -f "$OUT/nginx/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=127.0.0.1 \
+      -addext subjectAltName=IP:127.0.0.1 -keyout "$OUT/nginx/key.pem" -out "$OUT/nginx/cert.pem" 2>/dev/null
+    listen="listen 127.0.0.1:$2 ssl http2;"
+    tls="ssl_certificate $OUT/nginx/cert.pem; ssl_certificate_key $OUT/nginx/key.pem;"
+  fi
   cat >"$OUT/nginx/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
@@ -74,7 +83,8 @@ http {
   access_log off;
   sendfile on;
   server {
-    listen 127.0.0.1:$2;
+    $listen
+    $tls
     root $1;
     location / { try_files \$uri \$uri/ =404; }
   }
@@ -83,20 +93,36 @@ CONF
   nginx -c "$OUT/nginx/nginx.conf" & NGINX_PID=$!
   sleep 0.5
 }
-stop_nginx() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=; }
+stop_nginx() { if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; fi; NGINX_PID=; return 0; }
 trap stop_nginx EXIT
+
+# latency SITE_DIR QUERIES NAME: plain-Chromium latency, submitted at once and typed, behind
+# the Node server, nginx HTTP/1.1 and nginx HTTP/2.
+latency() {
+  local site=$1 queries=$2 name=$3
+  echo "== browser latency in plain Chromium ($name): Node test server"
+  node benches/search/latency.mjs "$site" --queries "$queries" --json "$OUT/latency-$name.json" || true
+  node benches/search/latency.mjs "$site" --queries "$queries" --typed --json "$OUT/latency-$name-typed.json" || true
+  if start_nginx "$site" 18090; then
+    echo "== the same behind nginx (HTTP/1.1)"
+    node benches/search/latency.mjs "$site" --base http://127.0.0.1:18090/ --queries "$queries" --json "$OUT/latency-$name-nginx.json" || true
+    node benches/search/latency.mjs "$site" --base http://127.0.0.1:18090/ --queries "$queries" --typed --json "$OUT/latency-$name-nginx-typed.json" || true
+    stop_nginx
+  fi
+  if start_nginx "$site" 18443 tls; then
+    echo "== the same behind nginx (HTTPS, HTTP/2)"
+    node benches/search/latency.mjs "$site" --base https://127.0.0.1:18443/ --queries "$queries" --json "$OUT/latency-$name-h2.json" || true
+    node benches/search/latency.mjs "$site" --base https://127.0.0.1:18443/ --queries "$queries" --typed --json "$OUT/latency-$name-h2-typed.json" || true
+    stop_nginx
+  fi
+}
 
 for n in 10000 1000; do
   [ -d "$OUT/site-$n/public" ] || continue
-  echo "== browser search on $n records behind the Node test server (parity with the CLI, transfer, latency)"
+  echo "== browser search on $n records (Playwright; parity with the CLI, transfer, latency)"
   node tests/browser/search-parity.mjs "$OUT/site-$n/public" --zaitaku "$BIN" \
     --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-$n.json" || true
-  if start_nginx "$OUT/site-$n/public" 18090; then
-    echo "== the same behind nginx"
-    node tests/browser/search-parity.mjs "$OUT/site-$n/public" --zaitaku "$BIN" --base http://127.0.0.1:18090/ \
-      --queries benches/search/gen-queries.tsv --first-budget 200000 --json "$OUT/parity-$n-nginx.json" || true
-    stop_nginx
-  fi
+  latency "$OUT/site-$n/public" benches/search/gen-queries.tsv "$n"
 done
 
 echo "== Pagefind and zaitaku over the sample site"
@@ -117,7 +143,8 @@ echo "pagefind index build: $(echo "$end - $start" | bc -l | cut -c1-5) s, pagef
 echo "zaitaku search-index/: $(find "$sample/search-index" -type f | wc -l) files, $(du -sb "$sample/search-index" | cut -f1) bytes (file sizes: $(find "$sample/search-index" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') bytes)"
 node benches/search/compare.mjs "$sample" --json "$OUT/compare-sample.json"
 if start_nginx "$sample" 18091; then
-  echo "== the same behind nginx"
+  echo "== the same behind nginx (HTTP/1.1)"
   node benches/search/compare.mjs "$sample" --base http://127.0.0.1:18091/ --json "$OUT/compare-sample-nginx.json"
   stop_nginx
 fi
+latency "$sample" tests/search/queries.tsv sample

@@ -245,21 +245,29 @@
       }));
     }
 
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      run(input.value, {}, true);
-    });
-    // Warm the index while the reader types, so the term chunks are usually there by the time
-    // Enter is pressed. Not during IME composition: the text is not final yet.
+    // Warm the index when the reader pauses while typing: the term chunks and the first
+    // results' fragments are usually there by the time Enter is pressed. Not during IME
+    // composition (the text is not final yet), and only after a pause, so a fast typist's
+    // every keystroke does not cost a download.
     let warming = 0;
     const warm = () => {
       clearTimeout(warming);
       const text = input.value.trim();
       if (!text) return;
-      warming = setTimeout(() => { engine.init().then(() => engine.prepare(text)).catch(() => {}); }, 250);
+      warming = setTimeout(async () => {
+        try {
+          const { hits } = await engine.search(text);
+          await Promise.all(hits.slice(0, PAGE).map((h) => engine.fragment(h.doc)));
+        } catch { /* the real search reports problems */ }
+      }, 250);
     };
     input.addEventListener('input', (event) => { if (!event.isComposing) warm(); });
     input.addEventListener('compositionend', warm);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      clearTimeout(warming);
+      run(input.value, {}, true);
+    });
     more.addEventListener('click', () => showMore(true));
     window.addEventListener('popstate', () => {
       const { q, filters } = readUrl();
