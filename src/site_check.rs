@@ -1084,7 +1084,9 @@ fn summary_line(
 
 /// `zaitaku check`: validation, then (when the content is valid) the site checks.
 pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> Result<ExitCode> {
-    let (content, diagnostics) = build::check(root, today)?;
+    let (content, mut diagnostics) = build::check(root, today)?;
+    // The same warning as `zaitaku build`: staff run check before publishing.
+    diagnostics.extend(crate::holidays::staleness(today));
     let validation_errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - validation_errors;
     let (resources, pages) = content

@@ -115,6 +115,25 @@ fn a_clean_site_passes_with_the_usual_summary() {
 }
 
 #[test]
+fn warns_when_next_years_holidays_are_missing() {
+    let site = site();
+    let valid_until = zaitaku::holidays::valid_until();
+    let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(site.path())
+        .args(["check", "--today", &format!("{valid_until}-06-01")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!("祝日のデータが {valid_until} 年までです。")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("src/holidays.csv"), "{stderr}");
+}
+
+#[test]
 fn finds_broken_links_stale_records_duplicates_and_missing_contacts() {
     let site = site_with_problems(None);
     let (code, _, stderr) = check(site.path(), &[]);
