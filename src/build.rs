@@ -141,8 +141,9 @@ fn render_site_with(
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     outputs.into_par_iter().try_for_each(write)?;
     // The many pages are built, rendered and dropped one by one, keeping memory flat.
-    let jobs = views.jobs();
+    let mut jobs = views.jobs();
     page_files.extend(jobs.iter().map(|job| views.file_of(*job)));
+    jobs.sort_by_key(|job| job.size_rank());
     jobs.par_iter()
         .try_for_each(|job| write(views.render_job(*job)))?;
     let mut files = page_files.len();

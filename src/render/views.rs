@@ -190,6 +190,19 @@ pub enum Job {
     Booklet(usize),
 }
 
+impl Job {
+    /// Larger jobs rank lower, so they can be started first: a booklet of the whole directory
+    /// started last keeps one core busy long after the other has run out of pages.
+    pub fn size_rank(self) -> u8 {
+        match self {
+            Job::Booklet(_) => 0,
+            Job::CaremaneAll | Job::CaremaneDay(_) => 1,
+            Job::Listing(..) | Job::KanaRow(_) => 2,
+            Job::Resource(_) => 3,
+        }
+    }
+}
+
 /// One page of the site to render.
 pub struct Output {
     /// Site-relative file path, e.g. `resources/x/index.html`.
