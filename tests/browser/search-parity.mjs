@@ -6,7 +6,8 @@
 // are gzip on disk, scripts and pages counted gzip-compressed as a static host sends them) for
 // the first and for each later query, the browser's query latency, and checks the search page
 // with results: axe-core WCAG 2.1 A/AA, no horizontal scrolling at 320 px, Nu HTML Checker on
-// the rendered page, keyboard use, the URL, and the page without JavaScript.
+// the rendered page, keyboard use, the URL, warming while typing (a pause after typing fetches
+// what Enter then needs), and the page without JavaScript.
 //
 //   node tests/browser/search-parity.mjs SITE_DIR --zaitaku BIN [--queries FILE] [--json FILE] [--first-budget BYTES] [--base URL]
 //
@@ -246,7 +247,32 @@ try {
   ui.push(...pageProblems);
   check('search page with results: URL, live region, facets by keyboard, axe, 320 px, HTML', ui);
 
-  // 5. Without JavaScript the page still leads to the directory.
+  // 5. Typing warms the index: after a pause, Enter needs no further index file.
+  {
+    const warm = [];
+    await page.goto(`${base}search/`, { waitUntil: 'load' });
+    await page.focus('#search-page-q');
+    const typed = requests.length;
+    await page.keyboard.type(queries[0], { delay: 60 });
+    // The pause: until the warming has fetched something and then no request has finished
+    // for 500 ms (at most 10 s), so a slow machine does not count its requests as Enter's.
+    const indexSince = (from) => requests.slice(from).filter((u) => /\/search-index\//.test(u)).length;
+    for (let quiet = 0, seen = requests.length, waited = 0; waited < 10_000; waited += 100) {
+      await page.waitForTimeout(100);
+      if (requests.length === seen) quiet += 100; else { quiet = 0; seen = requests.length; }
+      if (quiet >= 500 && indexSince(typed) > 0) break;
+    }
+    if (indexSince(typed) === 0) warm.push('nothing was fetched during the pause after typing');
+    const entered = requests.length;
+    const n = await page.evaluate(() => window.__searchEvents.length);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((k) => window.__searchEvents.length > k, n);
+    const afterEnter = requests.slice(entered).filter((u) => /\/search-index\//.test(u));
+    if (afterEnter.length) warm.push(`Enter still fetched ${afterEnter.length} index files: ${afterEnter.join(', ')}`);
+    check('typing warms the index: the pause fetches what Enter then needs', warm);
+  }
+
+  // 6. Without JavaScript the page still leads to the directory.
   const nojs = await browser.newContext({ javaScriptEnabled: false });
   const plain = await nojs.newPage();
   await plain.goto(`${base}search/?q=${encodeURIComponent('あおば')}`, { waitUntil: 'load' });
