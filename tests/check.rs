@@ -2,28 +2,18 @@
 //! records by whom to ask, probable duplicates, facilities with no contact, empty categories
 //! and areas, `--json`, and `--external` against a local server (this machine only).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(
+    common::copy_tree(
         &repo.join("tests/fixtures/sheets/site/content"),
         &dir.path().join("content"),
     );
@@ -31,10 +21,14 @@ fn site() -> tempfile::TempDir {
 }
 
 fn check(root: &Path, extra: &[&str]) -> (i32, String, String) {
+    check_on(root, common::TODAY, extra)
+}
+
+fn check_on(root: &Path, today: &str, extra: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
         .arg(root)
-        .args(["check", "--today", "2026-11-22"])
+        .args(["check", "--today", today])
         .args(extra)
         .output()
         .unwrap();
@@ -118,14 +112,8 @@ fn a_clean_site_passes_with_the_usual_summary() {
 fn warns_when_next_years_holidays_are_missing() {
     let site = site();
     let valid_until = zaitaku::holidays::valid_until();
-    let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(site.path())
-        .args(["check", "--today", &format!("{valid_until}-06-01")])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let (code, _, stderr) = check_on(site.path(), &format!("{valid_until}-06-01"), &[]);
+    assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains(&format!("祝日のデータが {valid_until} 年までです。")),
         "{stderr}"
@@ -325,7 +313,7 @@ fn broken_links_made_by_the_theme_are_told_apart() {
     let site = site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let themes = site.path().join("themes");
-    copy_tree(&repo.join("themes"), &themes);
+    common::copy_tree(&repo.join("themes"), &themes);
     let base = themes.join("default/templates/base.html");
     let text = std::fs::read_to_string(&base).unwrap();
     let marked = text.replacen(
@@ -356,7 +344,7 @@ fn broken_links_made_by_the_theme_are_told_apart() {
 fn a_theme_that_cannot_render_is_a_setup_error() {
     let site = site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(&repo.join("themes"), &site.path().join("themes"));
+    common::copy_tree(&repo.join("themes"), &site.path().join("themes"));
     let base = site.path().join("themes/default/templates/base.html");
     let text = std::fs::read_to_string(&base).unwrap();
     std::fs::write(&base, format!("{text}{{% if %}}")).unwrap();

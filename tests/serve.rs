@@ -3,6 +3,8 @@
 //! Stopped with SIGTERM, it removes its scratch folder; one left by a server that could not
 //! clean up (SIGKILL) is removed by the next server.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -10,18 +12,6 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use zaitaku::serve::OWNER_FILE;
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 struct Server {
     child: Child,
@@ -178,7 +168,7 @@ impl Events {
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(
+    common::copy_tree(
         &repo.join("tests/fixtures/sheets/site/content"),
         &dir.path().join("content"),
     );
@@ -292,7 +282,7 @@ fn a_port_in_use_is_explained() {
 fn theme_edits_reload_too() {
     let site = site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(&repo.join("themes"), &site.path().join("themes"));
+    common::copy_tree(&repo.join("themes"), &site.path().join("themes"));
     let server = start(site.path(), &[]);
     let mut events = Events::open(server.port);
     let first = events.next();
