@@ -10,16 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn site() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    common::copy_tree(
-        &repo.join("tests/fixtures/sheets/site/content"),
-        &dir.path().join("content"),
-    );
-    dir
-}
-
 fn check(root: &Path, extra: &[&str]) -> (i32, String, String) {
     check_on(root, common::TODAY, extra)
 }
@@ -47,7 +37,7 @@ fn write(root: &Path, relative: &str, text: &str) {
 
 /// The fixture site with one of each problem added.
 fn site_with_problems(external: Option<u16>) -> tempfile::TempDir {
-    let site = site();
+    let site = common::sheets_site();
     let root = site.path();
     let links = match external {
         Some(port) => format!(
@@ -93,7 +83,7 @@ fn site_with_problems(external: Option<u16>) -> tempfile::TempDir {
 
 #[test]
 fn a_clean_site_passes_with_the_usual_summary() {
-    let site = site();
+    let site = common::sheets_site();
     let (code, stdout, stderr) = check(site.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.is_empty());
@@ -110,7 +100,7 @@ fn a_clean_site_passes_with_the_usual_summary() {
 
 #[test]
 fn warns_when_next_years_holidays_are_missing() {
-    let site = site();
+    let site = common::sheets_site();
     let valid_until = zaitaku::holidays::valid_until();
     let (code, _, stderr) = check_on(site.path(), &format!("{valid_until}-06-01"), &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -310,7 +300,7 @@ fn external_links_only_when_asked_with_timeouts() {
 
 #[test]
 fn broken_links_made_by_the_theme_are_told_apart() {
-    let site = site();
+    let site = common::sheets_site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let themes = site.path().join("themes");
     common::copy_tree(&repo.join("themes"), &themes);
@@ -342,7 +332,7 @@ fn broken_links_made_by_the_theme_are_told_apart() {
 
 #[test]
 fn a_theme_that_cannot_render_is_a_setup_error() {
-    let site = site();
+    let site = common::sheets_site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     common::copy_tree(&repo.join("themes"), &site.path().join("themes"));
     let base = site.path().join("themes/default/templates/base.html");

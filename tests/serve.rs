@@ -165,19 +165,9 @@ impl Events {
     }
 }
 
-fn site() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    common::copy_tree(
-        &repo.join("tests/fixtures/sheets/site/content"),
-        &dir.path().join("content"),
-    );
-    dir
-}
-
 #[test]
 fn serves_reloads_and_shows_errors_until_fixed() {
-    let site = site();
+    let site = common::sheets_site();
     let server = start(site.path(), &[]);
     let (status, home) = get(server.port, "/");
     assert_eq!(status, 200);
@@ -247,7 +237,7 @@ fn serves_reloads_and_shows_errors_until_fixed() {
 
 #[test]
 fn out_folder_gets_the_plain_site_without_the_reload_script() {
-    let site = site();
+    let site = common::sheets_site();
     let out = site.path().join("preview");
     let server = start(site.path(), &["--out", out.to_str().unwrap()]);
     let (status, home) = get(server.port, "/");
@@ -265,7 +255,7 @@ fn out_folder_gets_the_plain_site_without_the_reload_script() {
 fn a_port_in_use_is_explained() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let site = site();
+    let site = common::sheets_site();
     let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
         .arg(site.path())
@@ -280,7 +270,7 @@ fn a_port_in_use_is_explained() {
 
 #[test]
 fn theme_edits_reload_too() {
-    let site = site();
+    let site = common::sheets_site();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     common::copy_tree(&repo.join("themes"), &site.path().join("themes"));
     let server = start(site.path(), &[]);
@@ -310,7 +300,7 @@ fn impossible_pid() -> u64 {
 
 #[test]
 fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones() {
-    let site = site();
+    let site = common::sheets_site();
     let mut server = start(site.path(), &[]);
     let scratch = server.scratch.clone().expect("a scratch folder");
     assert!(scratch.is_dir());

@@ -1,28 +1,14 @@
 //! `zaitaku import` / `zaitaku export`: the staff's sheet (CSV in every encoding, XLSX), the
 //! national open data, and the round trip that must change nothing.
 
+mod common;
+
+use common::repo;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use zaitaku::sheet::export::{self, ExportArgs, ExportFormat};
 use zaitaku::sheet::import::{self, Format, ImportArgs, ImportReport};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// Every file under `dir` with its bytes and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
@@ -56,7 +42,7 @@ fn import_args(file: &Path) -> ImportArgs {
 
 fn round_trip(format: ExportFormat, name: &str) {
     let site = tempfile::tempdir().unwrap();
-    copy_tree(&repo().join("content"), &site.path().join("content"));
+    common::copy_tree(&repo().join("content"), &site.path().join("content"));
     let before = snapshot(&site.path().join("content"));
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join(name);
@@ -106,15 +92,6 @@ fn today() -> jiff::civil::Date {
 }
 
 /// The fixture site in a temporary folder.
-fn fixture_site() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(
-        &repo().join(SHEETS).join("site").join("content"),
-        &dir.path().join("content"),
-    );
-    dir
-}
-
 /// Compares with `tests/fixtures/sheets/expected/<name>`; `ZAITAKU_BLESS=1` writes it instead.
 fn assert_expected(actual: &str, name: &str) {
     let path = repo().join(SHEETS).join("expected").join(name);
@@ -158,7 +135,7 @@ fn errors_after(site: &Path) -> Vec<String> {
 
 #[test]
 fn staff_sheet_in_shift_jis_shows_new_changed_missing_and_unreadable_rows() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let before = snapshot(&site.path().join("content"));
     let file = Path::new(SHEETS).join("staff-sjis.csv");
     let report = run(site.path(), &import_args(&file));
@@ -215,7 +192,7 @@ fn staff_sheet_in_shift_jis_shows_new_changed_missing_and_unreadable_rows() {
 
 #[test]
 fn utf8_with_bom_reads_the_same_as_shift_jis() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let bytes = std::fs::read(Path::new(SHEETS).join("staff-sjis.csv")).unwrap();
     let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&bytes);
     let dir = tempfile::tempdir().unwrap();
@@ -242,7 +219,7 @@ fn utf8_with_bom_reads_the_same_as_shift_jis() {
 
 #[test]
 fn an_edited_export_rewrites_only_the_edited_field() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("export.csv");
     export::run(
@@ -284,7 +261,7 @@ fn an_edited_export_rewrites_only_the_edited_field() {
 #[test]
 fn xlsx_staff_sheet_with_title_rows_numbers_and_dates() {
     use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
-    let site = fixture_site();
+    let site = common::sheets_site();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("訪問看護一覧.xlsx");
     let mut workbook = Workbook::new();
@@ -379,7 +356,7 @@ fn xlsx_staff_sheet_with_title_rows_numbers_and_dates() {
 
 #[test]
 fn the_column_mapping_can_be_configured() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("list.csv");
     std::fs::write(
@@ -413,7 +390,7 @@ fn the_column_mapping_can_be_configured() {
 
 #[test]
 fn kaigo_open_data_yearly_reimport_reports_changes_not_duplicates() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let mut args = import_args(&Path::new(SHEETS).join("kaigo-2025.csv"));
     let report = run(site.path(), &args);
     assert_expected(&report.to_string(), "kaigo-2025.txt");
@@ -446,7 +423,7 @@ fn kaigo_open_data_yearly_reimport_reports_changes_not_duplicates() {
 
 #[test]
 fn navii_open_data_with_hours() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let mut args = import_args(&Path::new(SHEETS).join("02-1_clinic_facility_info_20260601.csv"));
     args.hours = Some(Path::new(SHEETS).join("02-2_clinic_speciality_hours_20260601.csv"));
     let report = run(site.path(), &args);
@@ -477,7 +454,7 @@ fn navii_open_data_with_hours() {
 
 #[test]
 fn setup_errors_are_explained() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let error = import::run(site.path(), &import_args(Path::new("no-such-file.xlsx")))
         .unwrap_err()
         .to_string();
@@ -496,7 +473,7 @@ fn setup_errors_are_explained() {
 
 #[test]
 fn duplicate_rows_and_unreadable_files_never_make_duplicates() {
-    let site = fixture_site();
+    let site = common::sheets_site();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("list.csv");
     std::fs::write(

@@ -13,8 +13,7 @@
 //!
 //! **Ranking.** A clause's score in a document is the larger of its word impact (which
 //! includes the whole-name bonus when the clause is a document's whole name or kana) and its
-//! substring impact (the smallest
-//! impact among its n-grams). Documents must match every
+//! substring impact (the smallest impact among its n-grams). Documents must match every
 //! clause; their score is the sum. Ties go to the shorter title, then to the document order
 //! (facilities in 五十音順, then pages). Everything is integer arithmetic.
 

@@ -40,6 +40,17 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// The small site of the sheet tests (`tests/fixtures/sheets/site/content`, five facilities)
+/// in a temporary folder.
+pub fn sheets_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &fixtures().join("sheets").join("site").join("content"),
+        &dir.path().join("content"),
+    );
+    dir
+}
+
 /// The base fixture site in a temporary folder, with `overlay` (a fixture folder whose files
 /// are added or replace the base's) on top.
 pub fn site_with(overlay: Option<&Path>) -> tempfile::TempDir {
