@@ -2,7 +2,7 @@
 // Checks the ケアマネタイム lookup (assets/caremane.js) in headless Chromium with a fixed clock.
 // Usage: node tests/browser/caremane-lookup.mjs SITE_DIR CASES.json [--screenshots DIR]
 //
-// CASES.json (written by tests/caremane.rs, which computes every expectation itself from
+// CASES.json (written by tests/testsuite/caremane.rs, which computes every expectation itself from
 // content/ — not from the page's data or script):
 //   { "cases": [ { "name", "url", "instant" (ISO UTC), "timezone",
 //                  "expect_ids": [...]?            the exact set of facility cards shown

@@ -5,7 +5,7 @@
 //! The sample site is built once per test binary; the IPADIC dictionary comes from Debian's
 //! `mecab-ipadic` (compiled into `target/zaitaku-ipadic/` the first time).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -256,9 +256,21 @@ impl HarnessRun {
     }
 }
 
+/// Holds the browser for one harness (or a `zaitaku pdf` run) at a time.
+pub fn browser_turn() -> std::sync::MutexGuard<'static, ()> {
+    static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    BROWSER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs `node <script> <args…>` from the repository root (`script` relative to it), showing
 /// each line it prints, indented, as it comes (stderr passes straight through).
+///
+/// The test modules share one binary, so browser harnesses would otherwise start several
+/// Chromiums at once on a two-core machine; they take turns instead.
 pub fn run_harness(script: &str, args: &[&dyn AsRef<OsStr>]) -> HarnessRun {
+    let _turn = browser_turn();
     let root = repo();
     let mut child = Command::new("node")
         .arg(root.join(script))

@@ -2,7 +2,7 @@
 //! base fixture site, and its `expected.txt` lists every diagnostic that must come out — severity,
 //! file, line, column and field — and nothing else.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

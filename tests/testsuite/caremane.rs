@@ -6,7 +6,7 @@
 //! The browser part needs `npm ci` and Debian's chromium (`.ci/run` installs them); without
 //! them it FAILS, unless `ZAITAKU_SKIP_BROWSER=1` is set, in which case it says so and passes.
 
-mod common;
+use crate::common;
 
 use common::Need;
 use jiff::Timestamp;
@@ -346,7 +346,7 @@ fn the_lookup_answers_with_tokyo_time_in_chromium() {
     if common::skip_or_require_browser(
         &root,
         &[Need::Node, Need::NodePackage("playwright-core")],
-        "SKIPPED tests/caremane.rs browser test: ZAITAKU_SKIP_BROWSER=1 is set, so the ケアマネタイム lookup was NOT checked in Chromium.",
+        "SKIPPED tests/testsuite/caremane.rs browser test: ZAITAKU_SKIP_BROWSER=1 is set, so the ケアマネタイム lookup was NOT checked in Chromium.",
         "The ケアマネタイム browser test cannot run (do the README setup, or `bash .ci/run`):",
     ) {
         return;

@@ -2,7 +2,7 @@
 //! records by whom to ask, probable duplicates, facilities with no contact, empty categories
 //! and areas, `--json`, and `--external` against a local server (this machine only).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -3,7 +3,7 @@
 //! Stopped with SIGTERM, it removes its scratch folder; one left by a server that could not
 //! clean up (SIGKILL) is removed by the next server.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -6,7 +6,7 @@
 //! The PDF part needs Debian's chromium, fonts-noto-cjk and poppler-utils (`.ci/run` installs
 //! them); without them it FAILS, unless `ZAITAKU_SKIP_BROWSER=1` is set.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -68,13 +68,14 @@ fn skip_or_require() -> bool {
             Need::Tool("pdftotext", "poppler-utils"),
             Need::Tool("pdffonts", "poppler-utils"),
         ],
-        "SKIPPED tests/print.rs PDF test: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or checked.",
+        "SKIPPED tests/testsuite/print.rs PDF test: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or checked.",
         "The PDF test cannot run; install what is missing (or run `bash .ci/run`):",
     )
 }
 
 fn make_pdf(booklet: &str, dir: &Path) -> PathBuf {
     let out = dir.join(format!("{}.pdf", booklet.replace(':', "-")));
+    let _turn = common::browser_turn();
     let run = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
         .arg(common::repo())
@@ -385,7 +386,7 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
     // Cover, contents, legend, one or more pages per category, index.
     assert!(pages > 2 + content.site.categories.len(), "{pages} pages");
     eprintln!(
-        "tests/print.rs: whole directory: {pages} pages for {} facilities",
+        "tests/testsuite/print.rs: whole directory: {pages} pages for {} facilities",
         all.len()
     );
 

@@ -1,7 +1,7 @@
 //! `zaitaku import` / `zaitaku export`: the staff's sheet (CSV in every encoding, XLSX), the
 //! national open data, and the round trip that must change nothing.
 
-mod common;
+use crate::common;
 
 use common::repo;
 use std::collections::BTreeMap;

@@ -1,9 +1,9 @@
 //! Rendered output of every content kind, compared with the expected files in
 //! `tests/fixtures/expected/` (the `<main>` of each page, and the feeds whole). After an
-//! intended change to the theme, rewrite them with `ZAITAKU_BLESS=1 cargo test --test render`
+//! intended change to the theme, rewrite them with `ZAITAKU_BLESS=1 cargo test --test testsuite render::`
 //! and review the diff.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

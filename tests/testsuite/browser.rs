@@ -8,7 +8,7 @@
 //! default-jre-headless (`.ci/run` installs them). Without them this test FAILS, unless
 //! `ZAITAKU_SKIP_BROWSER=1` is set, in which case it says it skipped and passes.
 
-mod common;
+use crate::common;
 
 use common::Need;
 
@@ -25,7 +25,7 @@ fn sample_site_passes_browser_checks() {
             Need::NodePackage("parse5"),
             Need::Java,
         ],
-        "SKIPPED tests/browser.rs: ZAITAKU_SKIP_BROWSER=1 is set, so the sample site was NOT \
+        "SKIPPED tests/testsuite/browser.rs: ZAITAKU_SKIP_BROWSER=1 is set, so the sample site was NOT \
          checked in a browser (no Nu HTML Checker, link, axe-core, 320 px or screenshot checks ran).",
         "The browser test cannot run; do the setup in README.md first \
          (`npm ci`, and `apt-get install chromium fonts-noto-cjk default-jre-headless`, \
@@ -46,7 +46,7 @@ fn sample_site_passes_browser_checks() {
     // 2. Check it in the browser harness, showing its output as it goes.
     let screenshots = root.join("target").join("screenshots");
     common::say(&format!(
-        "tests/browser.rs: node tests/browser/check-site.mjs {} --screenshots {}",
+        "tests/testsuite/browser.rs: node tests/browser/check-site.mjs {} --screenshots {}",
         public.display(),
         screenshots.display()
     ));

@@ -1,7 +1,7 @@
 //! Site assembly: a failed build leaves the previous output exactly as it was, the same
 //! content gives byte-identical output, and the command's exit codes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

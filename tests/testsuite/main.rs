@@ -1,0 +1,15 @@
+//! zaitaku's integration tests: one test binary (as mdBook has it), a module per feature, and
+//! the fixture sites under `tests/fixtures/`. `common` holds what the modules share.
+
+mod common;
+
+mod browser;
+mod build;
+mod caremane;
+mod check;
+mod print;
+mod render;
+mod search;
+mod serve;
+mod sheet;
+mod validation;
