@@ -198,7 +198,7 @@ pub fn render_at(
                 // An explicit `{#id}` is pointed at where it is written.
                 let offset = id
                     .as_ref()
-                    .and_then(|id| source[range.clone()].find(&format!("#{id}")))
+                    .and_then(|id| source[range.clone()].find(&format!("{{#{id}")))
                     .map_or(range.start, |at| range.start + at);
                 let id = id
                     .map(|id| id.to_string())
@@ -862,7 +862,7 @@ mod tests {
             .collect();
         assert_eq!(
             places,
-            [("sec-1", 1, 1), ("next", 3, 7), ("sec-fn-1", 11, 1)]
+            [("sec-1", 1, 1), ("next", 3, 6), ("sec-fn-1", 11, 1)]
         );
         let raw = rendered("段落\n\n<div class=\"x\" id='main-content'>囲み</div>\n");
         assert_eq!(raw.ids[0].id, "main-content");

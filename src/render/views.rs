@@ -126,11 +126,21 @@ fn render_body(page: &Page, top: u8) -> Result<markdown::Rendered, Refusal> {
     )
 }
 
-/// The error for a document the renderer refused, at its line of `file`.
-fn refusal_error(file: &str, line: u64, field: &str, refusal: Refusal) -> Diagnostic {
-    Diagnostic::error(file, Position::new(line, 1), refusal.message)
+/// The error for a document the renderer refused, at `position` of `file`.
+fn refusal_error(file: &str, position: Position, field: &str, refusal: Refusal) -> Diagnostic {
+    Diagnostic::error(file, position, refusal.message)
         .field(field)
         .hint(refusal.hint)
+}
+
+/// Where a line and column of a facility's note are in its YAML file: the note's text starts
+/// at `note_position` (the line after `note: |` for a block), each line as far indented.
+fn in_note(resource: &Resource, line: u64, column: u64) -> Position {
+    let start = resource.note_position;
+    Position::new(
+        start.line + line.saturating_sub(1),
+        start.column.max(1) + column.saturating_sub(1),
+    )
 }
 
 /// Gives every id in a chapter's HTML, and the `#` links to them, the chapter's slug as a
@@ -160,7 +170,7 @@ impl PageView {
     pub fn of(page: &Page) -> Result<PageView, Diagnostic> {
         let refused = |refusal: Refusal| {
             let line = page.body_line + refusal.line.saturating_sub(1);
-            refusal_error(&page.file, line, BODY_FIELD, refusal)
+            refusal_error(&page.file, Position::new(line, 1), BODY_FIELD, refusal)
         };
         // Pages have their own h1, so the body's highest heading becomes an h2.
         let rendered = render_body(page, 2).map_err(refused)?;
@@ -211,15 +221,12 @@ impl NoteView {
                 text: rendered.text,
                 ids: rendered.ids,
             })),
-            Err(refusal) => {
-                let message = format!("備考の {} 行目: {}", refusal.line, refusal.message);
-                Err(refusal_error(
-                    &resource.file,
-                    resource.note_position.line,
-                    "note",
-                    Refusal { message, ..refusal },
-                ))
-            }
+            Err(refusal) => Err(refusal_error(
+                &resource.file,
+                in_note(resource, refusal.line, 1),
+                "note",
+                refusal,
+            )),
         }
     }
 }
@@ -398,8 +405,8 @@ impl<'a> Views<'a> {
                     problems.push(
                         Diagnostic::error(
                             &resource.file,
-                            resource.note_position,
-                            format!("備考の {} 行目: {message}", id.line),
+                            in_note(resource, id.line, id.column),
+                            message,
                         )
                         .field("note")
                         .hint(hint(id)),

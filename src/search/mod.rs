@@ -217,13 +217,13 @@ pub fn terminal_text(text: &str) -> String {
         .collect()
 }
 
-/// JSON for the terminal: serde_json escapes C0 controls; DEL, C1 controls and bidirectional
-/// controls are escaped here too (`\u202e`). They only occur inside strings, so the JSON
-/// means the same.
+/// JSON for the terminal: serde_json escapes C0 controls inside strings (the line breaks left
+/// are its own layout); DEL, C1 controls and bidirectional controls are escaped here too
+/// (`\u202e`). They only occur inside strings, so the JSON means the same.
 pub fn terminal_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if is_terminal_control(c) {
+        if is_terminal_control(c) && c > '\u{1f}' {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
