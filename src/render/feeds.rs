@@ -269,3 +269,46 @@ pub fn xml_chars(text: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ical_text_is_escaped_and_folded() {
+        let mut out = Ical(String::new());
+        out.text(
+            "DESCRIPTION",
+            "一行目\r\n二行目\r三行目\n四, 五; 六\\七\u{1b}[31m\u{7f}\u{85}終\u{2028}わり",
+        );
+        assert_eq!(
+            out.0.replace("\r\n ", ""),
+            "DESCRIPTION:一行目\\n二行目\\n三行目\\n四\\, 五\\; 六\\\\七[31m終\\nわり\r\n"
+        );
+        let mut long = Ical(String::new());
+        long.text("SUMMARY", &"在宅医療".repeat(40));
+        for line in long.0.split_terminator("\r\n") {
+            assert!(line.len() <= 75, "{line}");
+        }
+        assert_eq!(
+            long.0.replace("\r\n ", ""),
+            format!("SUMMARY:{}\r\n", "在宅医療".repeat(40))
+        );
+    }
+
+    #[test]
+    fn lectures_ending_at_midnight_end_the_next_day() {
+        let date: Date = "2026-12-31".parse().unwrap();
+        let (from, to) = lecture_span(date, "22:00", "24:00").unwrap();
+        assert_eq!(from.to_string(), "2026-12-31T22:00:00");
+        assert_eq!(to.to_string(), "2027-01-01T00:00:00");
+    }
+
+    #[test]
+    fn xml_keeps_only_what_xml_can_hold() {
+        assert_eq!(
+            xml_chars("a\u{1}b\u{b}c\td\ne\u{fffe}f\u{ffff}g"),
+            "abc\td\nefg"
+        );
+    }
+}
