@@ -153,6 +153,38 @@ pub fn web_url(value: &str) -> Result<(), Invalid> {
     }
 }
 
+/// The site's own address, as `site.yaml`'s `base_url` and `zaitaku build --base-url` take it
+/// (one rule for both): an absolute http(s) URL with a host, without a user name, password,
+/// query or fragment, since page paths are added to it. Returns it as the URL parser writes it
+/// (host in lower case and punycode, path percent-encoded), ending in `/`.
+pub fn base_url(value: &str) -> Result<String, Invalid> {
+    let value = value.trim();
+    let wrong = |why: &str| {
+        invalid(
+            format!("サイトのアドレス「{value}」が正しくありません（{why}）。"),
+            "https://zaitaku.example.jp/ のように、https:// か http:// から、サイトの先頭のアドレスを書いてください。",
+        )
+    };
+    let mut url = url::Url::parse(value).map_err(|_| wrong("URL の形ではありません"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(wrong("https:// か http:// で始まっていません"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(wrong("サーバーの名前がありません"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(wrong("ユーザー名やパスワードは書けません"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(wrong("「?」や「#」から後ろは書けません"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url.into())
+}
+
 /// An id for a URL: `[a-z0-9-]+`, neither starting nor ending with `-`.
 pub fn slug(value: &str) -> Result<(), Invalid> {
     let ok = !value.is_empty()
@@ -174,6 +206,31 @@ pub fn slug(value: &str) -> Result<(), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            base_url(" https://Zaitaku.Example.jp/center ").unwrap(),
+            "https://zaitaku.example.jp/center/"
+        );
+        assert_eq!(
+            base_url("https://example.jp/在宅/").unwrap(),
+            "https://example.jp/%E5%9C%A8%E5%AE%85/"
+        );
+        for bad in [
+            "zaitaku.example.jp",
+            "/public/",
+            "javascript:alert(1)",
+            "file:///etc/",
+            "ftp://example.jp/",
+            "https://user:pw@example.jp/",
+            "https://example.jp/?a=1",
+            "https://example.jp/#top",
+            "https://",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn phones() {

@@ -279,7 +279,7 @@ pub fn make_pdf(
     for (relative, bytes) in &theme.static_files {
         crate::output::write_under(work.path(), relative, bytes)?;
     }
-    let views = Views::new(&content, today);
+    let views = Views::new(&content, today)?;
     let facilities = content
         .resources
         .iter()

@@ -20,6 +20,59 @@ static BUILTIN_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/de
 pub struct Theme {
     tera: Tera,
     pub static_files: Vec<(String, Vec<u8>)>,
+    /// The ids the templates give elements; content may not use them.
+    pub ids: ReservedIds,
+}
+
+/// The `id`s a theme's templates write: fixed ones (`main-content`) and the fixed beginnings of
+/// made ones (`chapter-` of `id="chapter-{{ chapter.slug }}"`).
+#[derive(Debug, Clone, Default)]
+pub struct ReservedIds {
+    exact: std::collections::BTreeSet<String>,
+    prefixes: std::collections::BTreeSet<String>,
+}
+
+impl ReservedIds {
+    /// Collects the ids of the templates' `id="…"` (or `'…'`) attributes.
+    pub fn of_templates<'t>(templates: impl IntoIterator<Item = &'t str>) -> ReservedIds {
+        let mut ids = ReservedIds::default();
+        for template in templates {
+            let mut rest = template;
+            while let Some(at) = rest.find("id=") {
+                let before = rest[..at].chars().next_back();
+                rest = &rest[at + 3..];
+                if !before.is_some_and(char::is_whitespace) {
+                    continue;
+                }
+                let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+                    continue;
+                };
+                let Some(end) = rest[1..].find(quote) else {
+                    continue;
+                };
+                let value = &rest[1..1 + end];
+                match value.find("{{").or_else(|| value.find("{%")) {
+                    None if !value.is_empty() => {
+                        ids.exact.insert(value.to_owned());
+                    }
+                    Some(made) if made > 0 => {
+                        ids.prefixes.insert(value[..made].to_owned());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ids
+    }
+
+    /// Whether a template may give an element this id.
+    pub fn holds(&self, id: &str) -> bool {
+        self.exact.contains(id)
+            || self
+                .prefixes
+                .iter()
+                .any(|prefix| id.starts_with(prefix.as_str()))
+    }
 }
 
 impl Theme {
@@ -63,7 +116,12 @@ impl Theme {
                 template: "templates/".to_owned(),
                 message: error_chain(&e),
             })?;
-        Ok(Theme { tera, static_files })
+        let ids = ReservedIds::of_templates(templates.iter().map(|(_, t)| t.as_str()));
+        Ok(Theme {
+            tera,
+            static_files,
+            ids,
+        })
     }
 
     pub fn render(&self, template: &str, context: &Context) -> Result<String> {
@@ -105,4 +163,24 @@ fn tel_filter(value: &str, _: Kwargs, _: &State) -> String {
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '-' || *c == '+')
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_ids_are_collected() {
+        let ids = ReservedIds::of_templates([
+            "<main id=\"main-content\" class=\"wrap\"><h2 id='f-note'>備考</h2>",
+            "<section id=\"chapter-{{ chapter.slug }}\"><a href=\"#x\" data-id=\"no\">",
+            "<div id=\"{{ s.anchor }}\">",
+        ]);
+        assert!(ids.holds("main-content"));
+        assert!(ids.holds("f-note"));
+        assert!(ids.holds("chapter-intro"));
+        assert!(!ids.holds("no"));
+        assert!(!ids.holds("program"));
+        assert!(!ids.holds("main"));
+    }
 }

@@ -269,7 +269,7 @@ fn write_index(
 ) -> Result<Duration> {
     let started = Instant::now();
     let before = top_level(pending.staging.path());
-    let views = Views::new(&pending.content, today);
+    let views = Views::new(&pending.content, today)?;
     crate::search::write_index(&pending.content, &views, &pending.staging)?;
     let after = top_level(pending.staging.path());
     if let Ok(mut entries) = entries.lock() {
