@@ -1,6 +1,6 @@
 //! The `zaitaku` command: parses arguments, runs the library, and is the one place that
 //! reports errors to the user and chooses the exit code (0 ok, 1 content errors, 2 usage or
-//! environment).
+//! environment, 128 + the signal when interrupted).
 
 mod cli;
 
@@ -18,9 +18,20 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
+        Err(error) if cli::is_requested_output(&error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "エラー: {}",
+                cli::explain(&error, &args)
+            );
+            return ExitCode::from(2);
         }
     };
     let started = Instant::now();
