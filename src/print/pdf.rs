@@ -241,15 +241,23 @@ fn group_running(group: rustix::process::Pid) -> bool {
     })
 }
 
-/// Kills Chromium's whole process group and waits until it is gone (a few seconds at most),
-/// so that nothing writes into the work folder while it is removed.
-fn end_group(child: &mut Child) {
-    let group = rustix::process::Pid::from_child(child);
-    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-    let _ = child.wait();
-    let until = Instant::now() + Duration::from_secs(5);
-    while group_running(group) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
+/// The Chromium zaitaku started, leader of its own process group. Dropping it kills the whole
+/// group and waits until it is gone (a few seconds at most), so that nothing writes into the
+/// work folder while it is removed: after a print, a failure, a timeout, an interrupt or a
+/// panic alike.
+struct Browser {
+    child: Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let _ = self.child.wait();
+        let until = Instant::now() + Duration::from_secs(5);
+        while group_running(group) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -304,7 +312,7 @@ pub fn print_to_pdf(
     profile_arg.push(profile.as_os_str());
     let _ = std::fs::remove_file(pdf);
     watch.stop.check()?;
-    let mut child = Command::new(chromium)
+    let child = Command::new(chromium)
         .args(CHROMIUM_ARGS)
         .arg("--generate-pdf-document-outline")
         .arg(profile_arg)
@@ -317,9 +325,10 @@ pub fn print_to_pdf(
         .process_group(0)
         .spawn()
         .map_err(|e| Error::io(chromium, "起動", e))?;
+    let mut browser = Browser { child };
     let started = Instant::now();
     let finished = loop {
-        match child.try_wait() {
+        match browser.child.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
             Err(e) => break Err(Error::io(chromium, "終了を確認", e)),
@@ -336,7 +345,7 @@ pub fn print_to_pdf(
         std::thread::sleep(Duration::from_millis(50));
     };
     // Whatever happened, nothing of this Chromium outlives the print.
-    end_group(&mut child);
+    drop(browser);
     let status = finished?;
     if !status.success() || !pdf.is_file() {
         let tail = log_tail(&log_path);

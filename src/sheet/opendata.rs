@@ -608,7 +608,7 @@ pub fn read_navii_hours(table: &Table) -> Result<Option<NaviiHours>> {
 }
 
 fn navii_category(context: &Context, headers: &Headers, text: &str, file: &str) -> Option<String> {
-    let by_code = match japanese::nfkc(&text).trim() {
+    let by_code = match japanese::nfkc(text).trim() {
         "1" | "病院" => Some("hospital"),
         "2" | "診療所" | "一般診療所" => Some("clinic"),
         "3" | "歯科診療所" => Some("dental"),

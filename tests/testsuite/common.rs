@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use zaitaku::diagnostics::Diagnostic;
+use zaitaku::sheet::export::{ExportArgs, ExportFormat};
 use zaitaku::sheet::import::{Format, ImportArgs};
 
 /// The "today" every test builds for, as the command line takes it.
@@ -108,6 +109,22 @@ pub fn import_args(file: &Path) -> ImportArgs {
         format: Format::Auto,
         today: Some(today()),
     }
+}
+
+/// `zaitaku export --format FORMAT --out OUT` of the site at `site`: the file written and the
+/// number of records.
+pub fn export_to(
+    site: &Path,
+    format: ExportFormat,
+    out: &Path,
+) -> zaitaku::Result<(PathBuf, usize)> {
+    zaitaku::sheet::export::run(
+        site,
+        &ExportArgs {
+            format,
+            out: Some(out.to_path_buf()),
+        },
+    )
 }
 
 pub fn check(root: &Path) -> Vec<Diagnostic> {

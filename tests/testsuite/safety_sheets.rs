@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{TODAY, import_args, snapshot};
-use zaitaku::sheet::export::{self, ExportArgs, ExportFormat};
+use zaitaku::sheet::export::ExportFormat;
 use zaitaku::sheet::import::{self, ImportReport};
 
 // ---------------------------------------------------------------- helpers
@@ -228,7 +228,7 @@ fn workbook_parts(dimension: &str, sheet_data: &str, after: &str) -> Vec<(&'stat
     vec![
         (
             "[Content_Types].xml",
-            format!(
+            String::from(
                 r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#
             )
             .into_bytes(),
@@ -383,14 +383,7 @@ fn csv_export_neutralises_formula_starts_and_import_takes_exactly_that_quote_awa
     let site = site_with_formula_like_values();
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("一覧.csv");
-    export::run(
-        site.path(),
-        &ExportArgs {
-            format: ExportFormat::Csv,
-            out: Some(file.clone()),
-        },
-    )
-    .unwrap();
+    common::export_to(site.path(), ExportFormat::Csv, &file).unwrap();
     let bytes = std::fs::read(&file).unwrap();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -426,14 +419,7 @@ fn xlsx_export_writes_typed_strings_never_formulas() {
     let site = site_with_formula_like_values();
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("一覧.xlsx");
-    export::run(
-        site.path(),
-        &ExportArgs {
-            format: ExportFormat::Xlsx,
-            out: Some(file.clone()),
-        },
-    )
-    .unwrap();
+    common::export_to(site.path(), ExportFormat::Xlsx, &file).unwrap();
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&file).unwrap()).unwrap();
     let mut part = |name: &str| {
         let mut text = String::new();
@@ -889,15 +875,9 @@ fn a_value_over_excels_limit_is_not_exported_and_the_message_names_it() {
     let out = tempfile::tempdir().unwrap();
     for (format, name) in [(ExportFormat::Xlsx, "a.xlsx"), (ExportFormat::Csv, "a.csv")] {
         let file = out.path().join(name);
-        let error = export::run(
-            site.path(),
-            &ExportArgs {
-                format,
-                out: Some(file.clone()),
-            },
-        )
-        .unwrap_err()
-        .to_string();
+        let error = common::export_to(site.path(), format, &file)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains(
                 "content/resources/pharmacy/minami-yakkyoku.yaml の「備考」が 40,000 文字あり"
@@ -1168,18 +1148,35 @@ fn command_line_mistakes_are_told_in_japanese_with_the_value_typed() {
 
 #[test]
 fn today_is_read_by_one_rule_in_every_command() {
+    let commands: [&[&str]; 5] = [
+        &["build"],
+        &["check"],
+        &["serve"],
+        &["import", "a.csv"],
+        &["pdf"],
+    ];
     let mut messages = Vec::new();
-    for args in [
-        &["build", "--today", "2026-02-30"][..],
-        &["check", "--today", "2026-02-30"],
-        &["serve", "--today", "2026-02-30"],
-        &["import", "a.csv", "--today", "2026-02-30"],
-        &["pdf", "--today", "2026-02-30"],
-    ] {
-        let output = zaitaku(args, &[]);
+    for command in commands {
+        // A day that does not exist: the same Japanese message everywhere.
+        let mut args = command.to_vec();
+        args.extend(["--today", "2026-02-30"]);
+        let output = zaitaku(&args, &[]);
         assert_eq!(output.status.code(), Some(2));
         let text = stderr(&output);
+        assert!(
+            text.contains("2026 年 2 月は 28 日まで"),
+            "{args:?}: {text}"
+        );
         messages.push(text.lines().next().unwrap_or("").to_owned());
+        // Full-width digits, as an IME types them, are a date everywhere (the error is then
+        // about the option after it).
+        let mut args = command.to_vec();
+        args.extend(["--today", "２０２６／１１／２２", "--bogus"]);
+        let text = stderr(&zaitaku(&args, &[]));
+        assert!(
+            text.contains("「--bogus」") && !text.contains("--today"),
+            "{args:?}: {text}"
+        );
     }
     messages.dedup();
     assert_eq!(messages.len(), 1, "{messages:#?}");
@@ -1230,7 +1227,8 @@ fn replace_line(file: &Path, number: usize, with: &str) {
 
 #[test]
 fn theme_errors_name_the_template_file_and_line_in_japanese() {
-    let cases: Vec<(Box<dyn FnOnce(&Path)>, &[&str])> = vec![
+    type Edit = Box<dyn FnOnce(&Path)>;
+    let cases: Vec<(Edit, &[&str])> = vec![
         (
             Box::new(|t: &Path| replace_line(&t.join("page.html"), 5, "<h1>{{ title | }}</h1>")),
             &[

@@ -6,7 +6,7 @@ use crate::common;
 use common::{import_args, repo, snapshot};
 use std::path::Path;
 
-use zaitaku::sheet::export::{self, ExportArgs, ExportFormat};
+use zaitaku::sheet::export::ExportFormat;
 use zaitaku::sheet::import::{self, ImportArgs, ImportReport};
 
 fn round_trip(format: ExportFormat, name: &str) {
@@ -15,14 +15,7 @@ fn round_trip(format: ExportFormat, name: &str) {
     let before = snapshot(&site.path().join("content"));
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join(name);
-    let (written, count) = export::run(
-        site.path(),
-        &ExportArgs {
-            format,
-            out: Some(file.clone()),
-        },
-    )
-    .unwrap();
+    let (written, count) = common::export_to(site.path(), format, &file).unwrap();
     assert_eq!(written, file);
     let records = before
         .keys()
@@ -191,14 +184,7 @@ fn an_edited_export_rewrites_only_the_edited_field() {
     let site = common::sheets_site();
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("export.csv");
-    export::run(
-        site.path(),
-        &ExportArgs {
-            format: ExportFormat::Csv,
-            out: Some(file.clone()),
-        },
-    )
-    .unwrap();
+    common::export_to(site.path(), ExportFormat::Csv, &file).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("\u{FEFF}ID,種別,名称,ふりがな,"), "{text}");
     let edited = text.replace("088-652-4411", "088-652-4499");
