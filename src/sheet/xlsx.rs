@@ -196,7 +196,15 @@ fn check_container(file: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn workbook_error(file: &str, sheet: &str, error: XlsxError) -> Error {
+/// Where in the workbook reading stopped: the sheet, and the last cell read before it.
+#[derive(Default)]
+struct Place<'a> {
+    sheet: &'a str,
+    after: Option<(usize, usize)>,
+}
+
+fn workbook_error(file: &str, place: &Place<'_>, error: XlsxError) -> Error {
+    let sheet = place.sheet;
     let what = match error {
         XlsxError::Io(io) => IoReason::of(&io).what.into_owned(),
         XlsxError::Zip(zip) => return zip_error(file, zip),
@@ -215,7 +223,19 @@ fn workbook_error(file: &str, sheet: &str, error: XlsxError) -> Error {
         XlsxError::Encoding(_) => "中の文字コードが読めません".to_owned(),
         _ => "中の XML の形が正しくありません".to_owned(),
     };
-    corrupt(file, &what)
+    let mut located = file.to_owned();
+    if !sheet.is_empty() {
+        located.push_str(&format!("（シート「{sheet}」"));
+        if let Some((row, column)) = place.after {
+            located.push_str(&format!(
+                "、{}{} のセルより後",
+                column_letter(column),
+                row + 1
+            ));
+        }
+        located.push('）');
+    }
+    corrupt(&located, &what)
 }
 
 /// A cell's value in zaitaku's terms; `None` for an empty cell.
@@ -283,19 +303,24 @@ fn pick_sheet(
 pub fn read(file: &str, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Table> {
     check_container(file, &bytes)?;
     let mut workbook: Xlsx<Cursor<Vec<u8>>> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| workbook_error(file, "", e))?;
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| workbook_error(file, &Place::default(), e))?;
     let name = pick_sheet(file, &workbook, sheet)?;
     let mut builder = RowsBuilder::new(file);
     let mut rows: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
+    let mut place = Place {
+        sheet: &name,
+        after: None,
+    };
     {
         let mut reader = workbook
             .worksheet_cells_reader(&name)
-            .map_err(|e| workbook_error(file, &name, e))?;
+            .map_err(|e| workbook_error(file, &place, e))?;
         while let Some(cell) = reader
             .next_cell_with_formula_metadata()
-            .map_err(|e| workbook_error(file, &name, e))?
+            .map_err(|e| workbook_error(file, &place, e))?
         {
             let (row, column) = (cell.pos.0 as usize, cell.pos.1 as usize);
+            place.after = Some((row, column));
             builder.check_row(row + 1)?;
             builder.check_column(
                 row + 1,
@@ -314,9 +339,10 @@ pub fn read(file: &str, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Table> {
         }
     }
     let mut notes = Vec::new();
+    place.after = None;
     let merged = workbook
         .merge_cells_by_sheet_name(&name)
-        .map_err(|e| workbook_error(file, &name, e))?;
+        .map_err(|e| workbook_error(file, &place, e))?;
     let widest = rows.values().map(Vec::len).max().unwrap_or(0);
     let mut filled = Vec::new();
     for region in merged {

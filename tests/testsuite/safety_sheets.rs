@@ -809,6 +809,22 @@ fn files_that_are_not_workbooks_get_advice_instead_of_a_library_error() {
         assert!(error.contains(expected), "{name}: {error}");
         assert_japanese(&error, &[&file.display().to_string()]);
     }
+    // A worksheet cut off in the middle: named by sheet and the last cell read.
+    let mut parts = workbook_parts("A1:B1", "", "");
+    let last = parts.len() - 1;
+    parts[last].1 = format!(
+        r#"<?xml version="1.0"?><worksheet xmlns="{MAIN_NS}"><sheetData>{}<row r="2"><c r="A2" t="inlineStr"><is><t>すだ"#,
+        row(1, &[text_cell("A1", "名称"), text_cell("B1", "住所")])
+    )
+    .into_bytes();
+    let file = dir.path().join("cut.xlsx");
+    std::fs::write(&file, zip_of(&parts)).unwrap();
+    let error = import_error(site.path(), &file);
+    assert!(
+        error.contains("（シート「一覧」、B1 のセルより後）は Excel ブックとして壊れています"),
+        "{error}"
+    );
+    assert_japanese(&error, &[&file.display().to_string()]);
     // A folder, and a FIFO that would block a reader forever.
     let error = import_error(site.path(), dir.path());
     assert!(error.contains("はフォルダです"), "{error}");
