@@ -821,7 +821,7 @@ fn files_that_are_not_workbooks_get_advice_instead_of_a_library_error() {
     std::fs::write(&file, zip_of(&parts)).unwrap();
     let error = import_error(site.path(), &file);
     assert!(
-        error.contains("（シート「一覧」、B1 のセルより後）は Excel ブックとして壊れています"),
+        error.contains("（シート「一覧」、B1 のセルより後） は Excel ブックとして壊れています"),
         "{error}"
     );
     assert_japanese(&error, &[&file.display().to_string()]);
