@@ -12,6 +12,7 @@ use clap::Parser;
 use zaitaku::Error;
 use zaitaku::build::{self, BuildOptions};
 use zaitaku::diagnostics::Diagnostic;
+use zaitaku::error::printable;
 
 use cli::{Cli, Command};
 
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
             let _ = writeln!(
                 std::io::stderr().lock(),
                 "エラー: {}",
-                cli::explain(&error, &args)
+                printable(&cli::explain(&error, &args))
             );
             return ExitCode::from(2);
         }
@@ -50,16 +51,17 @@ fn main() -> ExitCode {
                     started.elapsed().as_secs_f64()
                 );
             } else {
-                let _ = writeln!(stderr, "エラー: {error}");
+                let _ = writeln!(stderr, "エラー: {}", printable(&error.to_string()));
             }
             ExitCode::from(error.exit_code() as u8)
         }
     }
 }
 
+/// Diagnostics quote the content, which may hold control characters: shown, never run.
 fn print_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
-        let _ = writeln!(out, "{diagnostic}\n");
+        let _ = writeln!(out, "{}\n", printable(&diagnostic.to_string()));
     }
 }
 

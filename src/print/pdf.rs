@@ -284,7 +284,7 @@ fn log_tail(log: &Path) -> String {
     let lines: Vec<String> = tail
         .into_iter()
         .rev()
-        .map(|line| format!("    {}", crate::sheet::table::printable(line)))
+        .map(|line| format!("    {}", crate::error::printable(line)))
         .collect();
     lines.join("\n")
 }

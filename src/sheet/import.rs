@@ -1152,7 +1152,7 @@ pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
     let report = run(root, args)?;
     // The report quotes the sheet's cells: nothing in them may reach the terminal as a
     // control sequence.
-    println!("{}", table::printable(&report.to_string()));
+    println!("{}", crate::error::printable(&report.to_string()));
     Ok(if report.problems.is_empty() {
         ExitCode::SUCCESS
     } else {

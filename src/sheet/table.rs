@@ -202,35 +202,13 @@ impl Cell {
     }
 }
 
-/// Characters no imported text may hold: C0 controls (tab and line feed only in multi-line
-/// columns), DEL, C1 controls, the Unicode line and paragraph separators, and bidirectional
-/// embeddings, overrides and isolates.
+/// Characters no imported text may hold: tabs and line feeds only in multi-line columns, and
+/// never the invisible controls of [`crate::error::is_hidden_control`].
 fn forbidden(c: char, multiline: bool) -> bool {
     match c {
         '\n' | '\t' => !multiline,
-        '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => true,
-        '\u{2028}' | '\u{2029}' => true,
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
-        _ => false,
+        c => crate::error::is_hidden_control(c),
     }
-}
-
-/// Text safe to print on a terminal: control characters (but line feeds and tabs) and
-/// bidirectional controls shown as `<U+001B>`, so that a cell cannot move the cursor, clear the
-/// screen or reverse what follows.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| forbidden(c, true)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if forbidden(c, true) {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 pub fn number_text(value: f64) -> String {
