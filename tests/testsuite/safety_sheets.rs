@@ -972,6 +972,15 @@ impl PdfRun {
         command
     }
 
+    /// Runs `zaitaku pdf` to its end.
+    fn finish(&self) -> Output {
+        finish_within(
+            self.command().spawn().unwrap(),
+            Duration::from_secs(120),
+            &[],
+        )
+    }
+
     /// Chromium's and its helper's process ids, once the fake has started.
     fn started(&self) -> Vec<i32> {
         let started = Instant::now();
@@ -1015,11 +1024,7 @@ impl PdfRun {
 #[test]
 fn pdf_stops_a_browser_that_takes_too_long_with_all_its_helpers() {
     let run = PdfRun::new("wait", &["--timeout", "1"]);
-    let output = finish_within(
-        run.command().spawn().unwrap(),
-        Duration::from_secs(120),
-        &[],
-    );
+    let output = run.finish();
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(
@@ -1037,11 +1042,7 @@ fn pdf_kills_the_helpers_of_a_browser_that_failed() {
         "echo '[0101/000000.000:ERROR:headless_shell.cc] Failed to print' >&2\nexit 3",
         &[],
     );
-    let output = finish_within(
-        run.command().spawn().unwrap(),
-        Duration::from_secs(120),
-        &[],
-    );
+    let output = run.finish();
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(
