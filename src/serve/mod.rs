@@ -50,7 +50,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::sheet::parse_cli_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
     pub today: Option<Date>,
 }
 

@@ -10,6 +10,7 @@ mod check;
 mod print;
 mod render;
 mod safety_publish;
+mod safety_sheets;
 mod search;
 mod serve;
 mod sheet;
