@@ -14,7 +14,7 @@ pub enum Error {
         diagnostics: Vec<Diagnostic>,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {action}できませんでした: {source}", path.display())]
+    #[error("{}: {action}できませんでした（{}）", path.display(), reason(source))]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -45,6 +45,42 @@ impl Error {
             _ => 2,
         }
     }
+}
+
+/// Why a file operation failed, in Japanese (the system's own text is English).
+pub fn reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let text = match error.kind() {
+        ErrorKind::StorageFull => {
+            "ディスクの空きがありません。不要なファイルを消して空きを作ってください"
+        }
+        ErrorKind::QuotaExceeded => "ディスクの使用量の上限に達しました",
+        ErrorKind::ReadOnlyFilesystem => {
+            "読み取り専用のディスクです。書き込めるディスクを指定してください"
+        }
+        ErrorKind::PermissionDenied if error.raw_os_error() == Some(1) => {
+            "許可されていません（変更できない属性が付いているなど）"
+        }
+        ErrorKind::PermissionDenied => "権限がありません",
+        ErrorKind::NotFound => "見つかりません",
+        ErrorKind::AlreadyExists => "すでにあります",
+        ErrorKind::NotADirectory => "途中にフォルダではないものがあります",
+        ErrorKind::IsADirectory => "フォルダです",
+        ErrorKind::DirectoryNotEmpty => "フォルダが空ではありません",
+        ErrorKind::ResourceBusy => "使用中です",
+        ErrorKind::CrossesDevices => "別のディスクをまたいでいます",
+        ErrorKind::InvalidFilename => "名前が長すぎるか、使えない文字があります",
+        ErrorKind::TimedOut => "時間切れになりました",
+        ErrorKind::InvalidData => "中身が正しくありません",
+        _ if error.raw_os_error() == Some(40) => "リンク（シンボリックリンク）が循環しています",
+        _ => {
+            return match error.raw_os_error() {
+                Some(code) => format!("入出力のエラー、OS のエラー番号 {code}"),
+                None => "入出力のエラー".to_owned(),
+            };
+        }
+    };
+    text.to_owned()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

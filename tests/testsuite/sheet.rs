@@ -51,6 +51,7 @@ fn round_trip(format: ExportFormat, name: &str) {
         &ExportArgs {
             format,
             out: Some(file.clone()),
+            force: false,
         },
     )
     .unwrap();
@@ -227,6 +228,7 @@ fn an_edited_export_rewrites_only_the_edited_field() {
         &ExportArgs {
             format: ExportFormat::Csv,
             out: Some(file.clone()),
+            force: false,
         },
     )
     .unwrap();
