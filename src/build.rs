@@ -152,7 +152,7 @@ pub fn write_site_locked(
 fn kept(error: Error, out: &OutputDir) -> Error {
     match error {
         Error::Io { .. } => Error::Setup(format!(
-            "{error}\n  サイトを書き出せませんでした。前のサイト（{}）はそのまま残っています。",
+            "{error}\n  サイトを書き出せませんでした。出力先 {} は何も変更していません（前のサイトがあれば、そのまま残っています）。",
             out.given.display()
         )),
         other => other,

@@ -136,6 +136,7 @@ pub struct OutputDir {
 /// (exit code 2) when it is, contains or lies inside a place it must not, when it is not a
 /// folder, or when it holds files and is not a site zaitaku made.
 pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
+    refuse_tilde(out)?;
     let path = resolve(out)?;
     let shown = shown(out, &path);
     if let Some(why) = conflict(&path, &places(root)?) {
@@ -162,6 +163,20 @@ pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
         path,
         given: out.to_path_buf(),
     })
+}
+
+/// Refuses a path that starts with a `~` the shell did not expand (`--out=~/site`, `"~/site"`):
+/// it would make a folder named `~` here, and removing that later with `rm -rf ~` would remove
+/// the home folder instead.
+fn refuse_tilde(given: &Path) -> Result<()> {
+    let first = given.components().next();
+    if first.is_some_and(|c| c.as_os_str().to_string_lossy().starts_with('~')) {
+        return Err(Error::Setup(format!(
+            "{} の「~」はホームフォルダに置き換わっていません（--out=~/… の形や引用符の中では置き換わりません）。このままでは「~」という名前のフォルダができてしまうため、何も変更していません。\n  --out ~/site のように = を使わずに書くか、/home/… のような絶対パスで指定してください。",
+            given.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The refusal for a folder with files in it that zaitaku did not make.
@@ -233,6 +248,7 @@ impl FileKind {
 /// with `force`. Returns where to write: the resolved path, so a symlink stays a symlink and
 /// its target gets the new file.
 pub fn output_file(root: &Path, out: &Path, kind: FileKind, force: bool) -> Result<PathBuf> {
+    refuse_tilde(out)?;
     let path = resolve(out)?;
     let shown = shown(out, &path);
     let places = places(root)?;

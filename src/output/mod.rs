@@ -124,8 +124,13 @@ fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
         if count > shown.len() {
             list.push(format!("  ほか {} 件", count - shown.len()));
         }
+        let git = if shown.iter().any(|p| p.starts_with(".git")) {
+            "\n  .git は git のリポジトリです。公開用のリポジトリは出力先の外に置き、build のあとで出力先の中身をそこへコピーしてください。"
+        } else {
+            ""
+        };
         return Err(Error::Setup(format!(
-            "出力先 {} に、zaitaku が作ったのではないファイルやフォルダが {count} 件あります:\n{}\nbuild は出力先のフォルダを丸ごと作り直すため、これらが消えてしまいます。何も変更していません（前のサイトもそのままです）。\n  残したいものは {} の外へ移し、要らないものは削除してから、もう一度実行してください。",
+            "出力先 {} に、zaitaku が作ったのではないファイルやフォルダが {count} 件あります:\n{}\nbuild は出力先のフォルダを丸ごと作り直すため、これらが消えてしまいます。何も変更していません（前のサイトもそのままです）。\n  残したいものは {} の外へ移し、要らないものは削除してから、もう一度実行してください。{git}",
             target.display(),
             list.join("\n"),
             target.display()

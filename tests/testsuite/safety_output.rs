@@ -109,6 +109,8 @@ fn the_site_its_content_and_themes_are_never_an_output() {
         "content/pages",
         "themes",
         "themes/default/out",
+        // `--out=~/site`: the shell leaves the `~`, which would make a folder named `~`.
+        "~/site",
     ] {
         let output = build(root, Path::new(out));
         assert_refused(&output, "何も変更していません");
@@ -417,10 +419,7 @@ fn a_full_or_read_only_disk_gives_a_japanese_error_and_leaves_the_old_site() {
     let full = read("full.err");
     assert_eq!(read("full.code").trim(), "2", "{full}");
     assert!(full.contains("ディスクの空きがありません"), "{full}");
-    assert!(
-        full.contains("前のサイト") && full.contains("そのまま"),
-        "{full}"
-    );
+    assert!(full.contains("そのまま残っています"), "{full}");
     assert!(!full.contains("No space"), "no English: {full}");
     assert_eq!(snapshot(&keep.path().join("after-full")), before);
     assert_eq!(
