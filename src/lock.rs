@@ -86,13 +86,20 @@ pub fn acquire(folder: &Path, purpose: Purpose, waiting: &mut dyn FnMut(&str)) -
     let path = lock_path(folder);
     let mut told = false;
     loop {
-        let mut file = std::fs::OpenOptions::new()
+        let opened = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(&path, "作成", e))?;
+            .open(&path);
+        // One left by another user's run that was killed: locked for reading, it still works.
+        let opened = match opened {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                std::fs::File::open(&path)
+            }
+            other => other,
+        };
+        let mut file = opened.map_err(|e| Error::io(&path, "作成", e))?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => {}
             Err(rustix::io::Errno::WOULDBLOCK) => {
@@ -129,11 +136,11 @@ pub fn acquire(folder: &Path, purpose: Purpose, waiting: &mut dyn FnMut(&str)) -
             owner.start.unwrap_or(0),
             purpose.key()
         );
-        let written = file
+        // Who holds it, for a run that finds it taken (not possible in another user's file).
+        let _ = file
             .set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(line.as_bytes()));
-        written.map_err(|e| Error::io(&path, "書き込み", e))?;
         let tracked = owned::track(&path);
         return Ok(Lock {
             _file: file,

@@ -187,15 +187,16 @@ impl Dir {
     }
 }
 
-/// Makes a folder `<prefix><owner>-<random>` in `parent` (permissions 0777 less the umask),
-/// after removing the abandoned ones with the same prefix there; returns it and how many
-/// abandoned ones were removed.
-pub fn dir_in(parent: &Path, prefix: &str) -> std::io::Result<(Dir, usize)> {
+/// Makes a folder `<prefix><owner>-<random>` in `parent` with the permissions `mode` less the
+/// umask (0o777 for a site that will be published, 0o700 for a private work folder), after
+/// removing the abandoned ones with the same prefix there; returns it and how many abandoned
+/// ones were removed.
+pub fn dir_in(parent: &Path, prefix: &str, mode: u32) -> std::io::Result<(Dir, usize)> {
     use std::os::unix::fs::PermissionsExt;
     let owner = Owner::current();
     let dir = tempfile::Builder::new()
         .prefix(&format!("{prefix}{}", owner.tag()))
-        .permissions(std::fs::Permissions::from_mode(0o777))
+        .permissions(std::fs::Permissions::from_mode(mode))
         .tempdir_in(parent)?;
     let tracked = track(dir.path());
     let removed = remove_abandoned(parent, prefix);
@@ -244,14 +245,15 @@ impl File {
     }
 }
 
-/// Makes a file `<prefix><owner>-<random>` in `parent` with the usual permissions (0666 less
-/// the umask), after removing the abandoned ones with the same prefix there.
-pub fn file_in(parent: &Path, prefix: &str) -> std::io::Result<File> {
+/// Makes a file `<prefix><owner>-<random>` in `parent` with the permissions `mode` less the
+/// umask (0o666 for the usual permissions of a new file), after removing the abandoned ones with
+/// the same prefix there.
+pub fn file_in(parent: &Path, prefix: &str, mode: u32) -> std::io::Result<File> {
     use std::os::unix::fs::PermissionsExt;
     let owner = Owner::current();
     let file = tempfile::Builder::new()
         .prefix(&format!("{prefix}{}", owner.tag()))
-        .permissions(std::fs::Permissions::from_mode(0o666))
+        .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(parent)?;
     let tracked = track(file.path());
     remove_abandoned(parent, prefix);
@@ -276,8 +278,10 @@ pub fn replace_file(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let existing = std::fs::metadata(path).ok();
+    // Private while being written when it replaces a file (whose permissions it takes after).
+    let mode = if existing.is_some() { 0o600 } else { 0o666 };
     let mut temporary =
-        file_in(folder, prefix).map_err(|e| Error::io(folder, "作業用ファイルを作成", e))?;
+        file_in(folder, prefix, mode).map_err(|e| Error::io(folder, "作業用ファイルを作成", e))?;
     fill(&mut temporary)?;
     if let Some(existing) = &existing {
         let file = temporary.as_file();
@@ -462,7 +466,7 @@ mod tests {
     #[test]
     fn dropped_and_panicking_owners_leave_nothing() {
         let parent = tempfile::tempdir().unwrap();
-        let (dir, _) = dir_in(parent.path(), "zaitaku-test-").unwrap();
+        let (dir, _) = dir_in(parent.path(), "zaitaku-test-", 0o700).unwrap();
         let path = dir.path().to_path_buf();
         assert!(
             path.file_name()
@@ -472,7 +476,7 @@ mod tests {
                 .starts_with(&format!("zaitaku-test-{}", Owner::current().tag()))
         );
         let file_path = std::panic::catch_unwind(|| {
-            let file = file_in(parent.path(), ".zaitaku-test-").unwrap();
+            let file = file_in(parent.path(), ".zaitaku-test-", 0o666).unwrap();
             let path = file.path().to_path_buf();
             assert!(path.exists());
             assert!(tracked().contains(&path));
@@ -492,7 +496,7 @@ mod tests {
     fn new_files_get_the_usual_permissions() {
         use std::os::unix::fs::PermissionsExt;
         let parent = tempfile::tempdir().unwrap();
-        let file = file_in(parent.path(), ".zaitaku-test-").unwrap();
+        let file = file_in(parent.path(), ".zaitaku-test-", 0o666).unwrap();
         let mode = file.as_file().metadata().unwrap().permissions().mode() & 0o777;
         // 0666 less the umask, which the test cannot know for sure, but never private.
         assert_eq!(mode & 0o044, 0o044, "{mode:o}");

@@ -59,8 +59,9 @@ pub enum Found {
 #[derive(Debug, Default)]
 pub struct Manifest(BTreeSet<u64>);
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// What an entry of a site is: zaitaku writes files and folders, nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
     File,
     Folder,
 }
@@ -79,44 +80,22 @@ fn entry_hash(kind: Kind, relative: &Path) -> u64 {
     u64::from_be_bytes(first)
 }
 
-/// Every file and folder under `dir` (relative, sorted), with its kind; `None` for anything
-/// else (links, pipes, devices), which zaitaku never writes. The root's marker is left out.
-fn entries(dir: &Path) -> std::io::Result<Vec<(PathBuf, Option<Kind>)>> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let relative = entry
-            .path()
-            .strip_prefix(dir)
-            .expect("walked under dir")
-            .to_path_buf();
-        let kind = entry.file_type();
-        let kind = if kind.is_dir() {
-            Some(Kind::Folder)
-        } else if kind.is_file() {
-            Some(Kind::File)
-        } else {
-            None
-        };
-        if entry.depth() == 1 && relative.as_os_str() == MARKER && kind == Some(Kind::File) {
-            continue;
-        }
-        out.push((relative, kind));
+/// Writes the marker into a finished site in `dir` whose files are `files` (site-relative,
+/// `/` between folders); their folders are listed too.
+pub fn write(dir: &Path, files: &[String]) -> std::io::Result<()> {
+    let mut hashes: Vec<u64> = Vec::with_capacity(files.len() * 2);
+    for file in files {
+        let path: PathBuf = Path::new(file).components().collect();
+        hashes.push(entry_hash(Kind::File, &path));
+        hashes.extend(
+            path.ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .map(|a| entry_hash(Kind::Folder, a)),
+        );
     }
-    Ok(out)
-}
-
-/// Writes the marker into a finished site in `dir`.
-pub fn write(dir: &Path) -> std::io::Result<()> {
-    let mut hashes: Vec<u64> = entries(dir)?
-        .into_iter()
-        .filter_map(|(path, kind)| kind.map(|kind| entry_hash(kind, &path)))
-        .collect();
     hashes.sort_unstable();
+    hashes.dedup();
     let mut text = String::with_capacity(HEADER.len() + NOTE.len() + hashes.len() * 17);
     text.push_str(HEADER);
     text.push_str(NOTE);
@@ -170,80 +149,82 @@ pub fn inspect(dir: &Path) -> std::io::Result<Found> {
     Ok(Found::Unmarked { looks_built })
 }
 
-/// What in the existing output folder `old` zaitaku did not make, judged by its marker or, for
-/// a folder without one, by the new site `new`: at most `limit` paths (relative), and how many
-/// there are in all. Empty when the folder may be replaced.
-pub fn strangers(old: &Path, new: &Path, limit: usize) -> std::io::Result<(Vec<PathBuf>, usize)> {
-    let found = inspect(old)?;
-    let known = |relative: &Path, kind: Kind| -> bool {
-        match &found {
+/// Tells, entry by entry, what in an existing output folder zaitaku made: by its marker, or
+/// for a folder without one, by the new site that is to replace it.
+pub struct Judge {
+    found: Found,
+    new: PathBuf,
+}
+
+impl Judge {
+    /// The judge of the existing output folder `old`, to be replaced by the site in `new`.
+    pub fn new(old: &Path, new: &Path) -> std::io::Result<Judge> {
+        Ok(Judge {
+            found: inspect(old)?,
+            new: new.to_path_buf(),
+        })
+    }
+
+    /// Whether zaitaku made the entry `relative` of the old folder, of kind `kind` (`None` for
+    /// a link, pipe or device, which zaitaku never makes). The marker itself counts as made.
+    pub fn made(&self, relative: &Path, kind: Option<Kind>) -> bool {
+        let Some(kind) = kind else { return false };
+        if kind == Kind::File && relative.as_os_str() == MARKER {
+            return true;
+        }
+        match &self.found {
             Found::Empty => false,
             Found::Marked(manifest) => manifest.0.contains(&entry_hash(kind, relative)),
             Found::Unmarked { looks_built } => {
                 *looks_built
-                    && std::fs::symlink_metadata(new.join(relative)).is_ok_and(|m| match kind {
-                        Kind::File => m.file_type().is_file(),
-                        Kind::Folder => m.file_type().is_dir(),
+                    && std::fs::symlink_metadata(self.new.join(relative)).is_ok_and(|m| {
+                        match kind {
+                            Kind::File => m.file_type().is_file(),
+                            Kind::Folder => m.file_type().is_dir(),
+                        }
                     })
             }
         }
-    };
-    let mut shown = Vec::new();
-    let mut count = 0;
-    for (relative, kind) in entries(old)? {
-        let ours = kind.is_some_and(|kind| known(&relative, kind));
-        if !ours {
-            count += 1;
-            if shown.len() < limit {
-                shown.push(relative);
-            }
-        }
     }
-    Ok((shown, count))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn site(dir: &Path) {
-        for file in FINGERPRINTS {
-            let path = dir.join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, file).unwrap();
-        }
-        std::fs::create_dir_all(dir.join("resources/a")).unwrap();
-        std::fs::write(dir.join("resources/a/index.html"), "a").unwrap();
-    }
+    const FILES: [&str; 3] = ["index.html", "resources/a/index.html", "news/atom.xml"];
 
     #[test]
     fn a_marked_site_lists_what_it_wrote_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        site(dir.path());
-        write(dir.path()).unwrap();
+        let files: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+        write(dir.path(), &files).unwrap();
         let text = std::fs::read_to_string(dir.path().join(MARKER)).unwrap();
         assert!(text.starts_with(HEADER));
         assert!(!text.contains("resources"), "no names: {text}");
-        assert!(matches!(inspect(dir.path()).unwrap(), Found::Marked(_)));
-        let new = tempfile::tempdir().unwrap();
-        assert_eq!(strangers(dir.path(), new.path(), 5).unwrap().1, 0);
-
-        std::fs::write(dir.path().join("CNAME"), "example.jp").unwrap();
-        std::fs::create_dir(dir.path().join("resources/a/index.html.d")).unwrap();
-        std::os::unix::fs::symlink("/etc", dir.path().join("resources/link")).unwrap();
-        let (shown, count) = strangers(dir.path(), new.path(), 2).unwrap();
-        assert_eq!(count, 3);
-        assert_eq!(
-            shown,
-            vec![
-                PathBuf::from("CNAME"),
-                PathBuf::from("resources/a/index.html.d")
-            ]
-        );
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 1 + 6);
+        let judge = Judge::new(dir.path(), Path::new("/nonexistent")).unwrap();
+        for file in FILES {
+            assert!(judge.made(Path::new(file), Some(Kind::File)), "{file}");
+        }
+        for folder in ["resources", "resources/a", "news"] {
+            assert!(judge.made(Path::new(folder), Some(Kind::Folder)), "{folder}");
+        }
+        assert!(judge.made(Path::new(MARKER), Some(Kind::File)));
+        assert!(!judge.made(Path::new("CNAME"), Some(Kind::File)));
+        assert!(!judge.made(Path::new("news"), Some(Kind::File)), "same name, other kind");
+        assert!(!judge.made(Path::new("index.html"), None), "a link is never zaitaku's");
     }
 
     #[test]
     fn an_unmarked_folder_is_judged_by_its_fingerprints_and_the_new_site() {
+        let site = |dir: &Path| {
+            for file in FINGERPRINTS.iter().chain(&["resources/a/index.html"]) {
+                let path = dir.join(file);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, file).unwrap();
+            }
+        };
         let old = tempfile::tempdir().unwrap();
         let new = tempfile::tempdir().unwrap();
         site(old.path());
@@ -252,23 +233,25 @@ mod tests {
             inspect(old.path()).unwrap(),
             Found::Unmarked { looks_built: true }
         ));
-        assert_eq!(strangers(old.path(), new.path(), 5).unwrap().1, 0);
-        std::fs::write(old.path().join("resources/a/photo.jpg"), "x").unwrap();
-        assert_eq!(
-            strangers(old.path(), new.path(), 5).unwrap().0,
-            vec![PathBuf::from("resources/a/photo.jpg")]
-        );
+        let judge = Judge::new(old.path(), new.path()).unwrap();
+        assert!(judge.made(Path::new("resources/a/index.html"), Some(Kind::File)));
+        assert!(judge.made(Path::new("resources/a"), Some(Kind::Folder)));
+        assert!(!judge.made(Path::new("resources/a/photo.jpg"), Some(Kind::File)));
 
         // Someone's own pages: no fingerprints, so nothing in it counts as zaitaku's.
         let own = tempfile::tempdir().unwrap();
         std::fs::write(own.path().join("index.html"), "my page").unwrap();
+        let judge = Judge::new(own.path(), new.path()).unwrap();
+        assert!(!judge.made(Path::new("index.html"), Some(Kind::File)));
+        // A marker that is a link, or not zaitaku's, is no marker.
+        std::os::unix::fs::symlink(old.path().join("index.html"), own.path().join(MARKER))
+            .unwrap();
         assert!(matches!(
             inspect(own.path()).unwrap(),
-            Found::Unmarked { looks_built: false }
+            Found::Unmarked { .. }
         ));
-        assert_eq!(strangers(own.path(), new.path(), 5).unwrap().1, 1);
-        // A marker that is a link, or not zaitaku's, is no marker.
-        std::os::unix::fs::symlink(old.path().join("index.html"), own.path().join(MARKER)).unwrap();
+        std::fs::remove_file(own.path().join(MARKER)).unwrap();
+        std::fs::write(own.path().join(MARKER), "my notes\n").unwrap();
         assert!(matches!(
             inspect(own.path()).unwrap(),
             Found::Unmarked { .. }

@@ -8,6 +8,7 @@
 //! points to.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::owned;
@@ -25,6 +26,8 @@ const SHOWN_STRANGERS: usize = 10;
 pub struct Staging {
     dir: owned::Dir,
     target: PathBuf,
+    /// Every file written, site-relative: what the marker lists.
+    written: Mutex<Vec<String>>,
 }
 
 /// What replacing the output did.
@@ -43,9 +46,13 @@ impl Staging {
         let target = crate::guard::resolve(target)?;
         let parent = target.parent().unwrap_or(Path::new("/"));
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
-        let (dir, _removed) = owned::dir_in(parent, STAGING_PREFIX)
+        let (dir, _removed) = owned::dir_in(parent, STAGING_PREFIX, 0o777)
             .map_err(|e| Error::io(parent, "作業用フォルダを作成", e))?;
-        Ok(Staging { dir, target })
+        Ok(Staging {
+            dir,
+            target,
+            written: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -59,7 +66,16 @@ impl Staging {
 
     /// Writes one site-relative file, creating its folders.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
-        write_under(self.path(), relative, bytes)
+        write_under(self.path(), relative, bytes)?;
+        self.wrote(relative);
+        Ok(())
+    }
+
+    fn wrote(&self, relative: &str) {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(relative.to_owned());
     }
 
     /// Copies one file into the site.
@@ -69,6 +85,7 @@ impl Staging {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
         }
         std::fs::copy(source, &destination).map_err(|e| Error::io(source, "コピー", e))?;
+        self.wrote(relative);
         Ok(())
     }
 
@@ -79,7 +96,13 @@ impl Staging {
     pub fn commit(self) -> Result<Committed> {
         let staged = self.path().to_path_buf();
         let target = self.target.clone();
-        marker::write(&staged)
+        let written = std::mem::take(
+            &mut *self
+                .written
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        marker::write(&staged, &written)
             .map_err(|e| Error::io(staged.join(marker::MARKER), "書き込み", e))?;
         let existing = match std::fs::symlink_metadata(&target) {
             Ok(meta) => Some(meta),
@@ -114,29 +137,30 @@ impl Staging {
 /// Refuses to replace `target` when zaitaku did not make all of it, or when it cannot be
 /// removed whole.
 fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
-    let (shown, count) = marker::strangers(target, staged, SHOWN_STRANGERS)
-        .map_err(|e| Error::io(target, "中身を確認", e))?;
-    if count > 0 {
-        let mut list: Vec<String> = shown
+    let survey = survey(target, staged).map_err(|e| Error::io(target, "中身を確認", e))?;
+    if survey.strangers > 0 {
+        let mut list: Vec<String> = survey
+            .shown
             .iter()
             .map(|p| format!("  {}", target.join(p).display()))
             .collect();
-        if count > shown.len() {
-            list.push(format!("  ほか {} 件", count - shown.len()));
+        if survey.strangers > survey.shown.len() {
+            list.push(format!("  ほか {} 件", survey.strangers - survey.shown.len()));
         }
-        let git = if shown.iter().any(|p| p.starts_with(".git")) {
+        let git = if survey.shown.iter().any(|p| p.starts_with(".git")) {
             "\n  .git は git のリポジトリです。公開用のリポジトリは出力先の外に置き、build のあとで出力先の中身をそこへコピーしてください。"
         } else {
             ""
         };
         return Err(Error::Setup(format!(
-            "出力先 {} に、zaitaku が作ったのではないファイルやフォルダが {count} 件あります:\n{}\nbuild は出力先のフォルダを丸ごと作り直すため、これらが消えてしまいます。何も変更していません（前のサイトもそのままです）。\n  残したいものは {} の外へ移し、要らないものは削除してから、もう一度実行してください。{git}",
+            "出力先 {} に、zaitaku が作ったのではないファイルやフォルダが {} 件あります:\n{}\nbuild は出力先のフォルダを丸ごと作り直すため、これらが消えてしまいます。何も変更していません（前のサイトもそのままです）。\n  残したいものは {} の外へ移し、要らないものは削除してから、もう一度実行してください。{git}",
             target.display(),
+            survey.strangers,
             list.join("\n"),
             target.display()
         )));
     }
-    if let Some(reason) = stuck(target) {
+    if let Some(reason) = survey.stuck {
         return Err(Error::Setup(format!(
             "前のサイト {} を消せないため、新しいサイトに入れ替えませんでした（{reason}）。前のサイトはそのまま残っています。\n  消せるようにしてから（書き込めるディスクに移す、chattr -i で属性を外すなど）、もう一度実行してください。",
             target.display()
@@ -145,19 +169,32 @@ fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Why the folder `dir` could not be removed whole, if it could not: a read-only disk, another
-/// disk mounted inside, an entry marked immutable or append-only (`chattr +i`, `+a`), or a
-/// folder this user may not change. Checked before the swap, so that a failure never comes
-/// after the new site is in place.
-fn stuck(dir: &Path) -> Option<String> {
+/// What one walk through the old site found.
+struct Survey {
+    /// How many entries zaitaku did not make, and the first few of them.
+    strangers: usize,
+    shown: Vec<PathBuf>,
+    /// Why the old site could not be removed whole, if it could not.
+    stuck: Option<String>,
+}
+
+/// Walks the old site `dir` once: which entries zaitaku did not make (see [`marker::Judge`]),
+/// and whether it could be removed whole — not on a read-only disk, no other disk mounted
+/// inside, no entry marked immutable or append-only (`chattr +i`, `+a`), every folder one this
+/// user may change. Checked before the swap, so that a failure never comes after the new site
+/// is in place.
+fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
     use rustix::fs::{Access, AtFlags, CWD, StatVfsMountFlags, StatxAttributes, StatxFlags};
+    let judge = marker::Judge::new(dir, staged)?;
+    let mut survey = Survey {
+        strangers: 0,
+        shown: Vec::new(),
+        stuck: None,
+    };
     if let Ok(vfs) = rustix::fs::statvfs(dir)
         && vfs.f_flag.contains(StatVfsMountFlags::RDONLY)
     {
-        return Some(format!(
-            "{} は読み取り専用のディスクにあります",
-            dir.display()
-        ));
+        survey.stuck = Some(format!("{} は読み取り専用のディスクにあります", dir.display()));
     }
     let statx = |path: &Path| {
         rustix::fs::statx(
@@ -177,34 +214,55 @@ fn stuck(dir: &Path) -> Option<String> {
             Ok(entry) => entry,
             Err(e) => {
                 let path = e.path().unwrap_or(dir).display().to_string();
-                return Some(format!("{path} を読めません"));
+                survey.stuck.get_or_insert(format!("{path} を読めません"));
+                continue;
             }
         };
         let path = entry.path();
+        let kind = entry.file_type();
+        if entry.depth() > 0 {
+            let relative = path.strip_prefix(dir).expect("walked under dir");
+            let kind = if kind.is_dir() {
+                Some(marker::Kind::Folder)
+            } else if kind.is_file() {
+                Some(marker::Kind::File)
+            } else {
+                None
+            };
+            if !judge.made(relative, kind) {
+                survey.strangers += 1;
+                if survey.shown.len() < SHOWN_STRANGERS {
+                    survey.shown.push(relative.to_path_buf());
+                }
+            }
+        }
+        if survey.stuck.is_some() {
+            continue;
+        }
         if let Some(stat) = statx(path) {
             if mount.is_some_and(|m| m != stat.stx_mnt_id) {
-                return Some(format!(
+                survey.stuck = Some(format!(
                     "{} は別のディスク（マウント）になっています",
                     path.display()
                 ));
-            }
-            if !(stat.stx_attributes & stat.stx_attributes_mask & fixed).is_empty() {
-                return Some(format!(
+            } else if !(stat.stx_attributes & stat.stx_attributes_mask & fixed).is_empty() {
+                survey.stuck = Some(format!(
                     "{} に変更できない属性（chattr +i や +a）が付いています",
                     path.display()
                 ));
             }
         }
-        if entry.file_type().is_dir()
+        if kind.is_dir()
+            && survey.stuck.is_none()
             && rustix::fs::access(path, Access::WRITE_OK | Access::EXEC_OK).is_err()
         {
-            return Some(format!(
+            survey.stuck = Some(format!(
                 "フォルダ {} を変更する権限がありません",
                 path.display()
             ));
         }
     }
-    None
+    Ok(survey)
 }
 
 /// Gives the new site's folder the permissions of the one it replaces (and, where allowed, its

@@ -277,7 +277,7 @@ pub fn make_pdf(
     let theme = Theme::load(root)?;
     // In TMPDIR, named after this process: removed on every exit, or by the next run when this
     // one is killed.
-    let (work, _) = crate::owned::dir_in(&std::env::temp_dir(), "zaitaku-pdf-")
+    let (work, _) = crate::owned::dir_in(&std::env::temp_dir(), "zaitaku-pdf-", 0o700)
         .map_err(|e| Error::io(std::env::temp_dir(), "作業用フォルダを作成", e))?;
     for (relative, bytes) in &theme.static_files {
         crate::output::write_under(work.path(), relative, bytes)?;

@@ -31,13 +31,13 @@ fn scratch_parent() -> PathBuf {
 /// prefix; returns it and how many were removed.
 pub fn owned_scratch_dir(prefix: &str) -> Result<(owned::Dir, usize)> {
     let parent = scratch_parent();
-    owned::dir_in(&parent, prefix)
+    owned::dir_in(&parent, prefix, 0o700)
         .or_else(|e| {
             let fallback = std::env::temp_dir();
             if parent == fallback {
                 Err(e)
             } else {
-                owned::dir_in(&fallback, prefix)
+                owned::dir_in(&fallback, prefix, 0o700)
             }
         })
         .map_err(|e| Error::io(&parent, "一時フォルダを作成", e))
