@@ -146,8 +146,13 @@ pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
     }
     match std::fs::metadata(&path) {
         Ok(meta) if !meta.is_dir() => {
+            let what = if meta.is_file() {
+                "フォルダではなくファイルです"
+            } else {
+                "フォルダではありません（名前付きパイプや装置などの特別なファイルです）"
+            };
             return Err(Error::Setup(format!(
-                "出力先 {shown} はフォルダではなくファイルです。ファイルは変更していません。\n  --out にはサイトを書き出すフォルダ（まだないフォルダか、zaitaku が作ったフォルダ）を指定してください。"
+                "出力先 {shown} は{what}。何も変更していません。\n  --out にはサイトを書き出すフォルダ（まだないフォルダか、zaitaku が作ったフォルダ）を指定してください。"
             )));
         }
         Ok(_) => match marker::inspect(&path).map_err(|e| Error::io(&path, "中身を確認", e))? {

@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 // The clean-up of temporary files on a panic relies on unwinding.
 #[cfg(panic = "abort")]
@@ -109,11 +110,29 @@ pub fn critical<T>(step: impl FnOnce() -> T) -> T {
     step()
 }
 
+/// Set once a signal stops the process: writers check it and stop adding files to folders
+/// that are being removed.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the process is being stopped by a signal (no more files should be written).
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::Relaxed)
+}
+
 /// Removes every tracked path (files, folders; links themselves, never what they point to).
+/// Threads still writing into a folder may add to it while it is removed, until they see
+/// [`stopping`]; a few more rounds catch up with them.
 fn remove_tracked() {
+    STOPPING.store(true, Ordering::Relaxed);
     let list = tracked();
-    for path in list.iter() {
-        remove_entry(path);
+    for _ in 0..100 {
+        for path in list.iter() {
+            remove_entry(path);
+        }
+        if list.iter().all(|p| std::fs::symlink_metadata(p).is_err()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -177,12 +177,12 @@ impl Judge {
             Found::Marked(manifest) => manifest.0.contains(&entry_hash(kind, relative)),
             Found::Unmarked { looks_built } => {
                 *looks_built
-                    && std::fs::symlink_metadata(self.new.join(relative)).is_ok_and(|m| {
-                        match kind {
+                    && std::fs::symlink_metadata(self.new.join(relative)).is_ok_and(
+                        |m| match kind {
                             Kind::File => m.file_type().is_file(),
                             Kind::Folder => m.file_type().is_dir(),
-                        }
-                    })
+                        },
+                    )
             }
         }
     }
@@ -208,12 +208,21 @@ mod tests {
             assert!(judge.made(Path::new(file), Some(Kind::File)), "{file}");
         }
         for folder in ["resources", "resources/a", "news"] {
-            assert!(judge.made(Path::new(folder), Some(Kind::Folder)), "{folder}");
+            assert!(
+                judge.made(Path::new(folder), Some(Kind::Folder)),
+                "{folder}"
+            );
         }
         assert!(judge.made(Path::new(MARKER), Some(Kind::File)));
         assert!(!judge.made(Path::new("CNAME"), Some(Kind::File)));
-        assert!(!judge.made(Path::new("news"), Some(Kind::File)), "same name, other kind");
-        assert!(!judge.made(Path::new("index.html"), None), "a link is never zaitaku's");
+        assert!(
+            !judge.made(Path::new("news"), Some(Kind::File)),
+            "same name, other kind"
+        );
+        assert!(
+            !judge.made(Path::new("index.html"), None),
+            "a link is never zaitaku's"
+        );
     }
 
     #[test]
@@ -244,8 +253,7 @@ mod tests {
         let judge = Judge::new(own.path(), new.path()).unwrap();
         assert!(!judge.made(Path::new("index.html"), Some(Kind::File)));
         // A marker that is a link, or not zaitaku's, is no marker.
-        std::os::unix::fs::symlink(old.path().join("index.html"), own.path().join(MARKER))
-            .unwrap();
+        std::os::unix::fs::symlink(old.path().join("index.html"), own.path().join(MARKER)).unwrap();
         assert!(matches!(
             inspect(own.path()).unwrap(),
             Found::Unmarked { .. }

@@ -80,6 +80,7 @@ impl Staging {
 
     /// Copies one file into the site.
     pub fn copy(&self, source: &Path, relative: &str) -> Result<()> {
+        stop_if_stopping()?;
         let destination = self.path().join(relative);
         if let Some(parent) = destination.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
@@ -145,7 +146,10 @@ fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
             .map(|p| format!("  {}", target.join(p).display()))
             .collect();
         if survey.strangers > survey.shown.len() {
-            list.push(format!("  ほか {} 件", survey.strangers - survey.shown.len()));
+            list.push(format!(
+                "  ほか {} 件",
+                survey.strangers - survey.shown.len()
+            ));
         }
         let git = if survey.shown.iter().any(|p| p.starts_with(".git")) {
             "\n  .git は git のリポジトリです。公開用のリポジトリは出力先の外に置き、build のあとで出力先の中身をそこへコピーしてください。"
@@ -194,7 +198,10 @@ fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
     if let Ok(vfs) = rustix::fs::statvfs(dir)
         && vfs.f_flag.contains(StatVfsMountFlags::RDONLY)
     {
-        survey.stuck = Some(format!("{} は読み取り専用のディスクにあります", dir.display()));
+        survey.stuck = Some(format!(
+            "{} は読み取り専用のディスクにあります",
+            dir.display()
+        ));
     }
     let statx = |path: &Path| {
         rustix::fs::statx(
@@ -338,11 +345,20 @@ pub fn write_under(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
         !relative.contains(".."),
         "output paths come from validated slugs"
     );
+    stop_if_stopping()?;
     let path = root.join(relative);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
     }
     std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "書き込み", e))
+}
+
+/// Nothing more is written once a signal stops the process (its folders are being removed).
+fn stop_if_stopping() -> Result<()> {
+    if owned::stopping() {
+        return Err(Error::Setup("中断しました。".to_owned()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

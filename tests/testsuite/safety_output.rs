@@ -188,7 +188,15 @@ fn a_folder_of_someone_elses_files_or_a_file_is_refused() {
         let output = build(root, Path::new(out));
         assert_refused(&output, "ファイルです");
     }
+    mkfifo(&root.join("pipe"));
+    let output = build(root, Path::new("pipe"));
+    assert_refused(&output, "特別なファイル");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "大事なメモ");
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 #[test]
@@ -503,6 +511,44 @@ fn a_killed_builds_leftovers_are_removed_by_the_next_build_and_a_live_ones_kept(
     assert!(live.join("index.html").is_file());
 }
 
+#[test]
+fn ctrl_c_during_a_build_leaves_the_old_site_and_nothing_beside_it() {
+    let big = common::site_with_generated(2000);
+    let out_parent = tempfile::tempdir().unwrap();
+    let public = out_parent.path().join("public");
+    let site = site_with(None);
+    assert_built(&build(site.path(), &public));
+    let before = snapshot(&public);
+    let mut child = zaitaku()
+        .arg("--root")
+        .arg(big.path())
+        .args(["build", "--today", TODAY, "--out"])
+        .arg(&public)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while starting_with(out_parent.path(), ".zaitaku-build-").is_empty()
+        && started.elapsed() < Duration::from_secs(120)
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Stopped while its threads write the new site into the staging folder.
+    std::thread::sleep(Duration::from_millis(50));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "stopped by Ctrl+C, not finished");
+    assert_eq!(
+        names(out_parent.path()),
+        ["public"],
+        "nothing left beside it"
+    );
+    assert_eq!(snapshot(&public), before);
+}
+
 /// Starts `zaitaku serve` and waits until it serves; returns it and what it said until then
 /// (its address, and where it builds).
 fn start_serve(root: &Path, tmpdir: Option<&Path>, extra: &[&dyn AsRef<OsStr>]) -> (Child, String) {
@@ -771,6 +817,20 @@ fn export_stays_out_of_content_and_themes_and_replaces_only_its_own_kind() {
         assert_refused(&output, "--force");
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name} is kept");
     }
+    // A named pipe would block the export for ever, even with --force.
+    mkfifo(&root.join("pipe.csv"));
+    let output = run_in(
+        root,
+        &[
+            &"export",
+            &"--format",
+            &"csv",
+            &"--out",
+            &"pipe.csv",
+            &"--force",
+        ],
+    );
+    assert_refused(&output, "普通のファイルではありません");
     let output = run_in(
         root,
         &[
