@@ -156,7 +156,10 @@ pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
             )));
         }
         Ok(_) => match marker::inspect(&path).map_err(|e| Error::io(&path, "中身を確認", e))? {
-            Found::Empty | Found::Marked(_) | Found::Unmarked { looks_built: true } => {}
+            // A site without a marker is judged against the new site, once it is built.
+            Found::Empty | Found::Unmarked { looks_built: true } => {}
+            // Files put into a marked site are named now, not after a build of minutes.
+            Found::Marked(_) => crate::output::check_replaceable(&path, &path)?,
             Found::Unmarked { looks_built: false } => {
                 return Err(not_ours(&shown));
             }
@@ -185,7 +188,7 @@ fn refuse_tilde(given: &Path) -> Result<()> {
 }
 
 /// The refusal for a folder with files in it that zaitaku did not make.
-pub fn not_ours(shown: &str) -> Error {
+fn not_ours(shown: &str) -> Error {
     Error::Setup(format!(
         "出力先 {shown} には zaitaku が作ったのではないファイルがあります（zaitaku の目印のファイル {} がありません）。build は出力先のフォルダを丸ごと作り直すため、中のファイルが消えてしまいます。何も変更していません。\n  まだないフォルダか空のフォルダを --out に指定してください。このフォルダを使いたいときは、中のファイルをほかの場所へ移して空にしてください。",
         marker::MARKER

@@ -9,7 +9,7 @@
 //! when it is done.
 
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -85,17 +85,24 @@ pub fn lock_path(folder: &Path) -> PathBuf {
 pub fn acquire(folder: &Path, purpose: Purpose, waiting: &mut dyn FnMut(&str)) -> Result<Lock> {
     let path = lock_path(folder);
     let mut told = false;
+    let mut replaced = 0;
     loop {
+        // Never through a link: the file locked must be the file later removed.
+        let no_follow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
         let opened = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .custom_flags(no_follow)
             .open(&path);
         // One left by another user's run that was killed: locked for reading, it still works.
         let opened = match opened {
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                std::fs::File::open(&path)
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(no_follow)
+                    .open(&path)
             }
             other => other,
         };
@@ -127,6 +134,13 @@ pub fn acquire(folder: &Path, purpose: Purpose, waiting: &mut dyn FnMut(&str)) -
             _ => false,
         };
         if !same {
+            replaced += 1;
+            if replaced > 1000 {
+                return Err(Error::Setup(format!(
+                    "{} が作っては消されるため、ロックできませんでした。ほかのプログラムがこのファイルを使っていないか確かめてください。",
+                    path.display()
+                )));
+            }
             continue;
         }
         let owner = Owner::current();

@@ -135,9 +135,10 @@ impl Staging {
     }
 }
 
-/// Refuses to replace `target` when zaitaku did not make all of it, or when it cannot be
-/// removed whole.
-fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
+/// Refuses to replace the existing output `target` with the site in `staged` when zaitaku did
+/// not make all of it, or when it cannot be removed whole. (For a marked site, `staged` is not
+/// looked at: the check can be made before the build.)
+pub fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
     let survey = survey(target, staged).map_err(|e| Error::io(target, "中身を確認", e))?;
     if survey.strangers > 0 {
         let mut list: Vec<String> = survey
