@@ -59,11 +59,6 @@ impl Staging {
         self.dir.path()
     }
 
-    /// The folder the site replaces (symlinks resolved).
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Writes one site-relative file, creating its folders.
     pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<()> {
         write_under(self.path(), relative, bytes)?;
