@@ -303,7 +303,7 @@ pub fn output_file(root: &Path, out: &Path, kind: FileKind, force: bool) -> Resu
     if !(named && holds) {
         let why = if named {
             format!(
-                "名前は .{} ですが、中身は{}ではありません",
+                "名前は .{} ですが、中身は {}ではありません",
                 kind.extension(),
                 kind.label()
             )
