@@ -12,7 +12,9 @@ use crate::content::pages::PageKind;
 use crate::content::{self, Content};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::output::Staging;
+use crate::guard::{self, OutputDir};
+use crate::lock;
+use crate::output::{Committed, Staging};
 use crate::render::views::{Output, PageView, Views};
 use crate::render::{Theme, feeds};
 
@@ -38,6 +40,9 @@ pub struct BuildReport {
     /// Warnings only (a build with errors returns `Error::Content`).
     pub diagnostics: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// The previous site, when it could not be removed after the new one was in place (the
+    /// next build removes it).
+    pub leftover: Option<PathBuf>,
 }
 
 /// Today in Asia/Tokyo, where the centre is.
@@ -70,7 +75,16 @@ pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)
 
 /// Builds the site. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
+    build_with(options, &mut |_| {})
+}
+
+/// Like [`build`]; `waiting` gets a Japanese line when another run uses the output folder and
+/// this build waits for it.
+pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Result<BuildReport> {
     let started = Instant::now();
+    // The output is judged before anything is read or written: a wrong --out is refused at
+    // once, whatever the content.
+    let out = guard::output_dir(&options.root, &options.out)?;
     // The same rule as `site.yaml`'s `base_url`, checked before anything is read.
     let base_url = match &options.base_url {
         Some(base_url) => Some(
@@ -89,22 +103,63 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         content.site.base_url = base_url;
     }
     let theme = Theme::load(&options.root)?;
-    if options.out.exists() && !options.out.is_dir() {
-        return Err(Error::Setup(format!(
-            "出力先 {} はフォルダではありません。",
-            options.out.display()
-        )));
-    }
-    let staging = Staging::new(&options.out)?;
-    let files = render_site(&content, &theme, options.today, &staging)?;
-    staging.commit()?;
+    let written = write_site(&out, &content, &theme, options.today, waiting)?;
     Ok(BuildReport {
         resources: content.resources.len(),
         pages: content.pages.len(),
-        files,
+        files: written.files,
         diagnostics,
         elapsed: started.elapsed(),
+        leftover: written.committed.leftover,
     })
+}
+
+/// What [`write_site`] did.
+pub struct Written {
+    pub files: usize,
+    pub committed: Committed,
+}
+
+/// Writes the complete site into the judged output folder `out`: one run at a time per
+/// folder, the whole site staged beside it and swapped in at the end. On an error the
+/// previous site is left as it was, and the message says so.
+pub fn write_site(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    waiting: &mut dyn FnMut(&str),
+) -> Result<Written> {
+    let parent = out.path.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
+    let _lock =
+        lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
+    write_site_locked(out, content, theme, today).map_err(|e| kept(e, out))
+}
+
+/// [`write_site`] for a caller that holds the output's lock (`serve --out`).
+pub fn write_site_locked(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+) -> Result<Written> {
+    let staging = Staging::new(&out.path)?;
+    let files = render_site(content, theme, today, &staging)?;
+    let committed = staging.commit()?;
+    Ok(Written { files, committed })
+}
+
+/// Adds to a write error that the previous site is still there.
+fn kept(error: Error, out: &OutputDir) -> Error {
+    match error {
+        Error::Io { .. } => Error::Setup(format!(
+            "{error}\n  サイトを書き出せませんでした。出力先 {} は何も変更していません（前のサイトがあれば、そのまま残っています）。",
+            out.given.display()
+        )),
+        other => other,
+    }
 }
 
 /// Renders everything into `staging`; returns the number of files written.

@@ -153,7 +153,11 @@ pub fn io_reason(error: &io::Error) -> IoReason {
 
 fn errno_reason(errno: Errno) -> Option<IoReason> {
     let found = match errno {
-        Errno::ACCESS | Errno::PERM => reason(
+        Errno::PERM => reason(
+            "許可されていません（変更できない属性が付いているなど）",
+            "ファイルやフォルダの属性（chattr の i や a）や、ほかの利用者のものでないかを確かめてください。",
+        ),
+        Errno::ACCESS => reason(
             "権限がありません",
             "このファイルやフォルダを読み書きできる利用者で実行するか、権限を確かめてください。",
         ),

@@ -36,6 +36,11 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
+    if !matches!(cli.command, Command::Serve(_) | Command::Pdf(_)) {
+        // Ctrl+C and the like remove this run's temporary files (the preview stops by itself;
+        // `pdf` catches them itself to stop the Chromium it started first).
+        zaitaku::owned::clean_up_on_signals();
+    }
     let result = run(&cli, started);
     match result {
         Ok(code) => code,
@@ -79,9 +84,16 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
                 base_url: base_url.clone(),
                 today: today.unwrap_or_else(build::today_in_tokyo),
             };
-            let report = build::build(&options)?;
+            let report = build::build_with(&options, &mut |waiting| eprintln!("{waiting}"))?;
             let mut stderr = std::io::stderr().lock();
             print_diagnostics(&mut stderr, &report.diagnostics);
+            if let Some(leftover) = &report.leftover {
+                let _ = writeln!(
+                    stderr,
+                    "注意: 前のサイトを {} から消しきれませんでした。次の build で片付けます。",
+                    leftover.display()
+                );
+            }
             let _ = writeln!(
                 stderr,
                 "完了: 事業所 {} 件、ページ {} 件、書き出したファイル {} 件、エラー 0 件、警告 {} 件（{:.2} 秒）→ {}",

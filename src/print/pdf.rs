@@ -55,6 +55,9 @@ pub struct PdfArgs {
     /// 過ぎたら Chromium を止めて、エラーで終わります
     #[arg(long, value_name = "SECS", value_parser = crate::arguments::parse_seconds)]
     pub timeout: Option<u64>,
+    /// 書き出し先に PDF ではないファイルがあっても置き換える
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// How long one print may take when `--timeout` is not given: a minute, and a second for
@@ -485,9 +488,9 @@ pub fn make_pdf(
     let booklet = Booklet::parse(booklet_key, &content.site)?;
     check_japanese_font()?;
     let theme = Theme::load(root)?;
-    let work = tempfile::Builder::new()
-        .prefix("zaitaku-pdf-")
-        .tempdir()
+    // In TMPDIR, named after this process: removed on every exit, or by the next run when this
+    // one is killed.
+    let (work, _) = crate::owned::dir_in(&std::env::temp_dir(), "zaitaku-pdf-", 0o700)
         .map_err(|e| Error::io(std::env::temp_dir(), "作業用フォルダを作成", e))?;
     for (relative, bytes) in &theme.static_files {
         crate::output::write_under(work.path(), relative, bytes)?;
@@ -535,7 +538,11 @@ pub fn make_pdf(
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
     }
-    std::fs::copy(&pdf, out).map_err(|e| Error::io(out, "書き込み", e))?;
+    crate::owned::replace_file(out, ".zaitaku-pdf-", |file| {
+        std::fs::copy(&pdf, file.path())
+            .map(|_| ())
+            .map_err(|e| Error::io(out, "書き込み", e))
+    })?;
     Ok(PdfReport {
         out: out.to_path_buf(),
         pages: printed.pages,
@@ -554,14 +561,24 @@ pub fn default_file_name(booklet_key: &str) -> String {
 pub fn command(root: &Path, args: &PdfArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let today = args.today.unwrap_or_else(build::today_in_tokyo);
-    let chromium = find_chromium(args.chromium.as_deref())?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| root.join(default_file_name(&args.booklet)));
+    // Judged before Chromium runs, and written where the judgement says (a symlink's target).
+    let target = crate::guard::output_file(root, &out, crate::guard::FileKind::Pdf, args.force)?;
+    let chromium = find_chromium(args.chromium.as_deref())?;
     let stop = Stop::install()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    let report = make_pdf(root, &args.booklet, &out, &chromium, today, timeout, &stop)?;
+    let report = make_pdf(
+        root,
+        &args.booklet,
+        &target,
+        &chromium,
+        today,
+        timeout,
+        &stop,
+    )?;
     eprintln!(
         "完了: PDF {} ページ（事業所 {} 件、印刷 {} 回、{:.1} 秒）→ {}",
         report.pages,

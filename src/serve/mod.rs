@@ -29,13 +29,15 @@ use crate::build;
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
+use crate::guard::{self, OutputDir};
+use crate::lock;
 use crate::output::Staging;
 use crate::render::Theme;
 use crate::render::views::Views;
 
 mod scratch;
 
-pub use scratch::{OWNER_FILE, scratch_dir};
+pub use scratch::scratch_dir;
 
 /// `zaitaku serve`
 #[derive(Debug, Clone, clap::Args)]
@@ -97,8 +99,8 @@ pub struct Rebuilder {
     pub root: PathBuf,
     pub today: Date,
     pub base_url: String,
-    /// `--out`, or `None` for builds in `scratch`.
-    pub out: Option<PathBuf>,
+    /// `--out` (judged, its lock held by the server), or `None` for builds in `scratch`.
+    pub out: Option<OutputDir>,
     /// Where our own build folders go (RAM-backed `/dev/shm` when there is one).
     scratch: PathBuf,
     theme: Option<Theme>,
@@ -129,7 +131,7 @@ pub enum Outcome {
 impl Rebuilder {
     pub fn new(
         root: &Path,
-        out: Option<PathBuf>,
+        out: Option<OutputDir>,
         scratch: &Path,
         today: Date,
         base_url: String,
@@ -201,15 +203,14 @@ impl Rebuilder {
             diagnostics.len(),
         );
         if let Some(out) = &self.out {
-            // A folder the user asked for gets the complete site, as `zaitaku build` writes it.
-            let staging = Staging::new(out)?;
-            build::render_site(&content, theme, self.today, &staging)?;
-            staging.commit()?;
+            // A folder the user asked for gets the complete site, as `zaitaku build` writes it
+            // (and is replaced only while it is still a site zaitaku made).
+            build::write_site_locked(out, &content, theme, self.today)?;
             return Ok((
                 counts.0,
                 counts.1,
                 counts.2,
-                Served::Folder(out.clone()),
+                Served::Folder(out.path.clone()),
                 None,
             ));
         }
@@ -701,6 +702,20 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         )));
     }
     let today = args.today.unwrap_or_else(build::today_in_tokyo);
+    // `--out` is judged like `zaitaku build --out`, and held for as long as the server runs:
+    // a build into the same folder is refused while the preview writes it.
+    let out = match &args.out {
+        Some(out) => {
+            let out = guard::output_dir(root, out)?;
+            let parent = out.path.parent().unwrap_or(Path::new("/"));
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+            let lock = lock::acquire(&out.path, lock::Purpose::Serve, &mut |waiting| {
+                println!("{waiting}")
+            })?;
+            Some((out, lock))
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -737,7 +752,7 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     let base_url = format!("http://{host}:{}/", local.port());
     let mut rebuilder = Rebuilder::new(
         root,
-        args.out.clone(),
+        out.as_ref().map(|(out, _)| out.clone()),
         scratch.path(),
         today,
         base_url.clone(),
@@ -760,8 +775,8 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         .route(EVENTS, axum::routing::get(events))
         .fallback(axum::routing::get(serve_file))
         .with_state(state);
-    let shown_out = match &args.out {
-        Some(out) => out.display().to_string(),
+    let shown_out = match &out {
+        Some((out, _)) => out.given.display().to_string(),
         None => format!("一時フォルダ {}", scratch.path().display()),
     };
     println!(

@@ -12,7 +12,8 @@ use super::record::Record;
 use super::{injection, table, values};
 use crate::content::site::SiteConfig;
 use crate::error::{Error, Result};
-use crate::japanese;
+use crate::guard::{self, FileKind};
+use crate::{japanese, owned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -31,6 +32,9 @@ pub struct ExportArgs {
     /// 書き出すファイル（省略すると現在のフォルダの 事業所一覧.xlsx / 事業所一覧.csv）
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// 書き出し先に .xlsx / .csv ではないファイルがあっても置き換える
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// One cell of the export.
@@ -362,13 +366,20 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
             ExportFormat::Csv => "事業所一覧.csv",
         })
     });
+    let kind = match args.format {
+        ExportFormat::Xlsx => FileKind::Xlsx,
+        ExportFormat::Csv => FileKind::Csv,
+    };
+    // Judged before any folder is made, and again once they exist.
+    guard::output_file(root, &out, kind, args.force)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
     }
-    match args.format {
-        ExportFormat::Xlsx => write_xlsx(&out, &rows)?,
-        ExportFormat::Csv => write_csv(&out, &rows)?,
-    }
+    let target = guard::output_file(root, &out, kind, args.force)?;
+    owned::replace_file(&target, ".zaitaku-export-", |file| match args.format {
+        ExportFormat::Xlsx => write_xlsx(file.path(), &rows),
+        ExportFormat::Csv => write_csv(file.path(), &rows),
+    })?;
     Ok((out, records.len()))
 }
 

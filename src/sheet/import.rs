@@ -17,6 +17,7 @@ use crate::content::site::SiteConfig;
 use crate::content::{self, fields, source};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::error::{Error, Result};
+use crate::{guard, lock, owned};
 
 /// The sheet's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -220,6 +221,30 @@ pub fn load_existing(root: &Path) -> Vec<Existing> {
 
 /// Runs the import (writing only with `write`).
 pub fn run(root: &Path, args: &ImportArgs) -> Result<ImportReport> {
+    run_with(root, args, &mut |_| {})
+}
+
+/// Like [`run`]; with `--write`, `waiting` gets a Japanese line when another import writes into
+/// the same `content/` and this one waits for it (and then compares with what it wrote).
+pub fn run_with(
+    root: &Path,
+    args: &ImportArgs,
+    waiting: &mut dyn FnMut(&str),
+) -> Result<ImportReport> {
+    let _lock = if args.write {
+        let content = guard::resolve(&root.join("content"))?;
+        if !content.is_dir() {
+            return Err(Error::Setup(format!(
+                "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
+                root.join("content").display()
+            )));
+        }
+        let lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
+        remove_abandoned(root);
+        Some(lock)
+    } else {
+        None
+    };
     let site = load_site(root)?;
     let today = args.today.unwrap_or_else(crate::build::today_in_tokyo);
     if let Some(category) = &args.category
@@ -961,39 +986,64 @@ fn plan(
     report.notices.sort_by_key(|n| n.row);
 }
 
-/// Writes one file through a temporary file beside it, so a file is never half written.
-fn write_file(path: &Path, text: &str) -> Result<()> {
+/// The prefix of the files `import --write` writes before renaming them into place (and what
+/// the next import removes when their owner is gone).
+pub const TEMPORARY_PREFIX: &str = ".zaitaku-import-";
+
+/// Writes one record file in one step (a temporary file beside it, renamed over it), never
+/// outside `content/`: an existing file keeps its permissions and, where allowed, its owner; a
+/// new one gets the usual permissions (0644 under the usual umask).
+fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
     let parent = path.parent().unwrap_or(Path::new("."));
+    // Judged again once the folders exist.
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
-    let temporary = tempfile::Builder::new()
-        .prefix(".zaitaku-import-")
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, "作業用ファイルを作成", e))?;
-    std::fs::write(temporary.path(), text)
-        .map_err(|e| Error::io(temporary.path(), "書き込み", e))?;
-    temporary
-        .persist(path)
-        .map_err(|e| Error::io(path, "書き込み", e.error))?;
-    Ok(())
+    let target = guard::content_file(root, path)?;
+    owned::replace_file(&target, TEMPORARY_PREFIX, |file| {
+        file.as_file_mut()
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(path, "書き込み", e))
+    })
+}
+
+/// Removes what killed imports left in the record folders (only files whose owner is gone).
+fn remove_abandoned(root: &Path) {
+    let resources = root.join("content").join("resources");
+    for entry in walkdir::WalkDir::new(&resources)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_dir())
+    {
+        owned::remove_abandoned(entry.path(), TEMPORARY_PREFIX);
+    }
 }
 
 fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()> {
+    let mut files: Vec<(PathBuf, &str)> = Vec::new();
     for new in &report.new {
         let path = root.join(&new.file);
-        if path.exists() {
+        if std::fs::symlink_metadata(&path).is_ok() {
             return Err(Error::Setup(format!(
                 "{} がすでにあるため、書き込みませんでした。",
                 new.file
             )));
         }
-        write_file(&path, &new.text)?;
+        files.push((path, &new.text));
     }
     for changed in &report.changed {
         let target = existing
             .iter()
             .find(|e| e.id == changed.id)
             .expect("changed records exist");
-        write_file(&target.path, &changed.text)?;
+        files.push((target.path.clone(), &changed.text));
+    }
+    // Every file is judged before the first is written: a refusal writes nothing.
+    for (path, _) in &files {
+        guard::content_file(root, path)?;
+    }
+    for (path, text) in &files {
+        write_file(root, path, text)?;
     }
     Ok(())
 }
@@ -1149,7 +1199,7 @@ impl fmt::Display for ImportReport {
 
 /// The command: prints the report; exit code 1 when some rows could not be read.
 pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
-    let report = run(root, args)?;
+    let report = run_with(root, args, &mut |waiting| eprintln!("{waiting}"))?;
     // The report quotes the sheet's cells: nothing in them may reach the terminal as a
     // control sequence.
     println!("{}", crate::error::printable(&report.to_string()));

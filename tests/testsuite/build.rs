@@ -3,11 +3,10 @@
 
 use crate::common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixtures, site_with, today};
+use common::{fixtures, site_with, snapshot, today};
 use zaitaku::build::{BuildOptions, build};
 
 fn options(root: &Path, out: &Path) -> BuildOptions {
@@ -19,32 +18,8 @@ fn options(root: &Path, out: &Path) -> BuildOptions {
     }
 }
 
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 fn siblings(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir.parent().unwrap())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    common::names(dir.parent().unwrap())
 }
 
 #[test]
@@ -112,18 +87,7 @@ fn failed_build_leaves_public_untouched() {
 #[test]
 fn a_killed_build_leaves_public_untouched() {
     // A site big enough that the build is still writing when it is killed.
-    let generated = site_with(None);
-    for index in 0..3000 {
-        std::fs::write(
-            generated.path().join(format!("content/resources/clinic/gen-{index}.yaml")),
-            format!(
-                "name: 生成医院 第{index}\nkana: せいせいいいん\ncategory: clinic\naddress: 徳島市幸町{index}番地\nphone: 088-6{:02}-{:04}\nhours:\n  - {{ days: [mon, tue], open: \"09:00\", close: \"12:00\" }}\nverified: 2026-04-01\n",
-                10 + index / 10_000,
-                index % 10_000
-            ),
-        )
-        .unwrap();
-    }
+    let generated = common::site_with_generated(3000);
     let out = generated.path().join("public");
     let site = site_with(None);
     build(&options(site.path(), &out)).unwrap();

@@ -66,6 +66,57 @@ pub fn site_with(overlay: Option<&Path>) -> tempfile::TempDir {
     dir
 }
 
+/// The base fixture site with `records` more clinics, big enough that a build is still writing
+/// for a while (3,000 take about a second).
+pub fn site_with_generated(records: usize) -> tempfile::TempDir {
+    let site = site_with(None);
+    for index in 0..records {
+        std::fs::write(
+            site.path().join(format!("content/resources/clinic/gen-{index}.yaml")),
+            format!(
+                "name: 生成医院 第{index}\nkana: せいせいいいん\ncategory: clinic\naddress: 徳島市幸町{index}番地\nphone: 088-6{:02}-{:04}\nhours:\n  - {{ days: [mon, tue], open: \"09:00\", close: \"12:00\" }}\nverified: 2026-04-01\n",
+                10 + index / 10_000,
+                index % 10_000
+            ),
+        )
+        .unwrap();
+    }
+    site
+}
+
+/// Every file under `dir` with its bytes (a link as `-> target`), by relative path.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            let relative = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let bytes = if e.file_type().is_symlink() {
+                format!("-> {}", std::fs::read_link(e.path()).unwrap().display()).into_bytes()
+            } else {
+                std::fs::read(e.path()).unwrap()
+            };
+            (relative, bytes)
+        })
+        .collect()
+}
+
+/// The names in a folder, sorted (hidden ones too).
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// One diagnostic as a line of an `expected.txt`: `error content/x.yaml:3:8 phone`.
 pub fn summary_line(diagnostic: &Diagnostic) -> String {
     let severity = if diagnostic.is_error() {
@@ -81,7 +132,7 @@ pub fn summary_line(diagnostic: &Diagnostic) -> String {
 }
 
 /// Every file under `dir` with its bytes and modification time.
-pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+pub fn snapshot_with_times(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)
@@ -123,6 +174,7 @@ pub fn export_to(
         &ExportArgs {
             format,
             out: Some(out.to_path_buf()),
+            force: false,
         },
     )
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TODAY, import_args, snapshot};
+use common::{TODAY, import_args, snapshot_with_times};
 use zaitaku::sheet::export::ExportFormat;
 use zaitaku::sheet::import::{self, ImportReport};
 
@@ -367,7 +367,7 @@ fn site_with_formula_like_values() -> tempfile::TempDir {
 
 /// Exports, imports back with `--write`, and checks that nothing changed.
 fn assert_round_trip(site: &Path, file: &Path) {
-    let before = snapshot(&site.join("content"));
+    let before = snapshot_with_times(&site.join("content"));
     let mut args = import_args(file);
     args.write = true;
     let report: ImportReport = import::run(site, &args).unwrap();
@@ -375,7 +375,11 @@ fn assert_round_trip(site: &Path, file: &Path) {
     assert!(report.changed.is_empty(), "{report}");
     assert!(report.problems.is_empty(), "{report}");
     assert_eq!(report.unchanged, 5, "{report}");
-    assert_eq!(snapshot(&site.join("content")), before, "no file touched");
+    assert_eq!(
+        snapshot_with_times(&site.join("content")),
+        before,
+        "no file touched"
+    );
 }
 
 #[test]
@@ -711,7 +715,7 @@ fn hostile_cells_are_reported_by_cell_and_never_written() {
         zip_of(&workbook_parts("A1:F7", &rows.concat(), merged)),
     )
     .unwrap();
-    let before = snapshot(&site.path().join("content"));
+    let before = snapshot_with_times(&site.path().join("content"));
     let mut args = import_args(&file);
     args.write = true;
     let report = import::run(site.path(), &args).unwrap();
@@ -733,7 +737,7 @@ fn hostile_cells_are_reported_by_cell_and_never_written() {
         assert!(text.contains(expected), "{expected}\n{text}");
     }
     assert_eq!(
-        snapshot(&site.path().join("content")),
+        snapshot_with_times(&site.path().join("content")),
         before,
         "nothing written"
     );

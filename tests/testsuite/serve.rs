@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use zaitaku::serve::OWNER_FILE;
+use zaitaku::owned::Owner;
 
 struct Server {
     child: Child,
@@ -304,11 +304,11 @@ fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones(
     let mut server = start(site.path(), &[]);
     let scratch = server.scratch.clone().expect("a scratch folder");
     assert!(scratch.is_dir());
-    let owner = std::fs::read_to_string(scratch.join(OWNER_FILE)).unwrap();
+    let name = scratch.file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(
-        owner.split_whitespace().next(),
-        Some(server.child.id().to_string().as_str()),
-        "the owner file names the server"
+        Owner::from_name(&name, "zaitaku-serve-").map(|o| o.pid),
+        Some(server.child.id()),
+        "the folder's name names the server"
     );
     let (status, _) = get(server.port, "/");
     assert_eq!(status, 200);
@@ -325,32 +325,18 @@ fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones(
     );
 
     // What a SIGKILLed server leaves: a folder whose owner is gone. Beside it, one whose owner
-    // still runs (this test) and one just made that has no owner file yet.
+    // still runs (this test).
     let parent = scratch.parent().unwrap();
-    let abandoned = tempfile::Builder::new()
-        .prefix("zaitaku-serve-")
-        .tempdir_in(parent)
-        .unwrap()
-        .keep();
+    let abandoned = parent.join(format!("zaitaku-serve-{}-1234-abcdef", impossible_pid()));
+    std::fs::create_dir(&abandoned).unwrap();
     std::fs::write(abandoned.join("index.html"), "<p>old site</p>").unwrap();
-    std::fs::write(
-        abandoned.join(OWNER_FILE),
-        format!("{}\n", impossible_pid()),
-    )
-    .unwrap();
-    let live = tempfile::Builder::new()
-        .prefix("zaitaku-serve-")
-        .tempdir_in(parent)
-        .unwrap();
-    std::fs::write(
-        live.path().join(OWNER_FILE),
-        format!("{}\n", std::process::id()),
-    )
-    .unwrap();
-    let young = tempfile::Builder::new()
-        .prefix("zaitaku-serve-")
-        .tempdir_in(parent)
-        .unwrap();
+    let me = Owner::current();
+    let live = parent.join(format!(
+        "zaitaku-serve-{}-{}-live",
+        me.pid,
+        me.start.unwrap_or(0)
+    ));
+    std::fs::create_dir(&live).unwrap();
 
     let mut next = start(site.path(), &[]);
     let removed = !abandoned.exists();
@@ -358,11 +344,9 @@ fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones(
         let _ = std::fs::remove_dir_all(&abandoned);
     }
     assert!(removed, "{} is removed on start", abandoned.display());
-    assert!(live.path().is_dir(), "a live owner's folder is kept");
-    assert!(
-        young.path().is_dir(),
-        "a new folder without an owner file is kept"
-    );
+    let kept = live.is_dir();
+    let _ = std::fs::remove_dir_all(&live);
+    assert!(kept, "a live owner's folder is kept");
     assert!(
         next.greeting
             .iter()

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{import_args, repo, snapshot};
+use common::{import_args, repo, snapshot_with_times};
 use std::path::Path;
 
 use zaitaku::sheet::export::ExportFormat;
@@ -12,7 +12,7 @@ use zaitaku::sheet::import::{self, ImportArgs, ImportReport};
 fn round_trip(format: ExportFormat, name: &str) {
     let site = tempfile::tempdir().unwrap();
     common::copy_tree(&repo().join("content"), &site.path().join("content"));
-    let before = snapshot(&site.path().join("content"));
+    let before = snapshot_with_times(&site.path().join("content"));
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join(name);
     let (written, count) = common::export_to(site.path(), format, &file).unwrap();
@@ -31,7 +31,7 @@ fn round_trip(format: ExportFormat, name: &str) {
     assert!(report.problems.is_empty(), "{report}");
     assert_eq!(report.unchanged, records, "{report}");
     assert_eq!(
-        snapshot(&site.path().join("content")),
+        snapshot_with_times(&site.path().join("content")),
         before,
         "no file touched"
     );
@@ -98,13 +98,13 @@ fn errors_after(site: &Path) -> Vec<String> {
 #[test]
 fn staff_sheet_in_shift_jis_shows_new_changed_missing_and_unreadable_rows() {
     let site = common::sheets_site();
-    let before = snapshot(&site.path().join("content"));
+    let before = snapshot_with_times(&site.path().join("content"));
     let file = Path::new(SHEETS).join("staff-sjis.csv");
     let report = run(site.path(), &import_args(&file));
     assert_expected(&report.to_string(), "staff-sjis.txt");
     assert_eq!(report.problems.len(), 3);
     assert_eq!(
-        snapshot(&site.path().join("content")),
+        snapshot_with_times(&site.path().join("content")),
         before,
         "nothing is written without --write"
     );
@@ -135,7 +135,7 @@ fn staff_sheet_in_shift_jis_shows_new_changed_missing_and_unreadable_rows() {
         original.replace("phone: 088-608-4633  # 代表", "phone: 088-608-4634  # 代表")
     );
     // Untouched records keep their bytes and times.
-    let after = snapshot(&site.path().join("content"));
+    let after = snapshot_with_times(&site.path().join("content"));
     for (path, value) in &before {
         if !path.ends_with("takahashi-naika.yaml") {
             assert_eq!(
@@ -190,7 +190,7 @@ fn an_edited_export_rewrites_only_the_edited_field() {
     let edited = text.replace("088-652-4411", "088-652-4499");
     assert_ne!(text, edited);
     std::fs::write(&file, edited).unwrap();
-    let before = snapshot(&site.path().join("content"));
+    let before = snapshot_with_times(&site.path().join("content"));
     let mut args = import_args(&file);
     args.write = true;
     let report = run(site.path(), &args);
@@ -198,7 +198,7 @@ fn an_edited_export_rewrites_only_the_edited_field() {
     assert_eq!(report.changed[0].changes.len(), 1, "{report}");
     assert_eq!(report.changed[0].changes[0].label, "電話番号");
     assert_eq!(report.unchanged, 4);
-    let after = snapshot(&site.path().join("content"));
+    let after = snapshot_with_times(&site.path().join("content"));
     for (path, value) in &before {
         let now = &after[path];
         if path.ends_with("minami-yakkyoku.yaml") {
