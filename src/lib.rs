@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod output;
 pub mod print;
 pub mod render;
+pub mod reserved;
 pub mod search;
 pub mod serve;
 pub mod sheet;

@@ -25,6 +25,33 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
+        let problems = super::text::problems(line, false);
+        for found in &problems {
+            let column_index = line.chars().take(found.index).filter(|c| *c == ',').count();
+            let field = ["surface", "part_of_speech", "reading"]
+                .get(column_index)
+                .copied()
+                .unwrap_or("surface");
+            let make = match found.problem.severity {
+                super::text::Severity::Error => Diagnostic::error,
+                super::text::Severity::Warning => Diagnostic::warning,
+            };
+            diagnostics.push(
+                make(
+                    file,
+                    Position::new(line_number, found.column + 1),
+                    found.problem.message(None),
+                )
+                .field(field)
+                .hint(found.problem.hint()),
+            );
+        }
+        if problems
+            .iter()
+            .any(|f| f.problem.severity == super::text::Severity::Error)
+        {
+            continue;
+        }
         let columns: Vec<&str> = trimmed.split(',').map(str::trim).collect();
         if columns.len() != 3 || columns.iter().any(|c| c.is_empty()) {
             diagnostics.push(
