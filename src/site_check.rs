@@ -999,9 +999,16 @@ pub fn check_site(
     let mut texts: HashMap<String, String> = HashMap::new();
     for link in &mut broken_links {
         if let Some(source) = &link.source {
-            let text = texts
-                .entry(source.clone())
-                .or_insert_with(|| std::fs::read_to_string(root.join(source)).unwrap_or_default());
+            let text = texts.entry(source.clone()).or_insert_with(|| {
+                // Never blocks on a FIFO swapped in since loading, never reads a huge file.
+                crate::content::source::read_limited(
+                    &root.join(source),
+                    crate::content::source::MAX_SOURCE_BYTES as u64,
+                )
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .unwrap_or_default()
+            });
             if text.contains(&link.href) || text.contains(&unescape(&link.href)) {
                 link.origin = "content";
             }

@@ -18,6 +18,8 @@ pub struct Entry {
 /// Parses the CSV; lines that are blank or start with `#` are skipped.
 pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
     let mut entries: Vec<Entry> = Vec::new();
+    // A set, not a search of the entries so far: a long dictionary stays linear.
+    let mut surfaces: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut diagnostics = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index as u64 + 1;
@@ -84,7 +86,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
                 }
             })
             .collect();
-        if entries.iter().any(|e| e.surface == columns[0]) {
+        if !surfaces.insert(columns[0].to_owned()) {
             diagnostics.push(
                 Diagnostic::warning(
                     file,

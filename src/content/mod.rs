@@ -56,18 +56,10 @@ impl Content {
 
 /// The outcome of loading: every diagnostic, and the content as far as it could be read
 /// (whenever `site.yaml` could be). The content is valid only when the diagnostics hold no
-/// error ([`Loaded::valid`]).
+/// error.
 pub struct Loaded {
     pub content: Option<Content>,
     pub diagnostics: Diagnostics,
-}
-
-impl Loaded {
-    /// The content, when it has no errors.
-    pub fn valid(self) -> (Option<Content>, Diagnostics) {
-        let content = self.content.filter(|_| !self.diagnostics.has_errors());
-        (content, self.diagnostics)
-    }
 }
 
 fn is_ignored(name: &str) -> bool {

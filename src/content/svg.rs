@@ -62,9 +62,8 @@ pub fn check(text: &str) -> Vec<Refusal> {
         };
         match event {
             Event::Start(element) => {
-                if check_element(&element, &mut refuse) == "style" {
-                    in_style += 1;
-                }
+                let name = check_element(&element, &mut refuse);
+                in_style += usize::from(name == "style");
             }
             Event::Empty(element) => {
                 check_element(&element, &mut refuse);

@@ -332,3 +332,57 @@ fn many_records_with_the_same_name_give_a_bounded_report() {
     assert!(stderr.contains("■ 重複のおそれ 20 組（警告）"), "{stderr}");
     assert!(stderr.contains("ほかに 279 件あります"), "{stderr}");
 }
+
+/// The reserved addresses are exactly what a build writes of its own: every file of a built
+/// site is a content page, a content file or in the reserved set, and every reserved file is
+/// written. A new kind of generated file cannot slip past the check.
+#[test]
+fn the_reserved_set_is_what_the_build_writes() {
+    let site = site_with(None);
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    zaitaku::build::build(&zaitaku::build::BuildOptions {
+        root: root.to_path_buf(),
+        out: public.clone(),
+        base_url: None,
+        today: common::today(),
+    })
+    .unwrap();
+    let (content, _) = zaitaku::build::load_valid(root, common::today()).unwrap();
+    let theme = zaitaku::render::Theme::load(root).unwrap();
+    let views = zaitaku::render::views::Views::new(&content, common::today());
+    let generated = zaitaku::reserved::generated(&content, &theme, &views);
+    let from_content: Vec<String> = content
+        .pages
+        .iter()
+        .map(|p| format!("{}index.html", p.path))
+        .chain(content.assets.iter().map(|a| a.output.clone()))
+        .collect();
+    let mut written = Vec::new();
+    for entry in walkdir::WalkDir::new(&public) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let relative = zaitaku::diagnostics::display_path(&public, entry.path());
+            written.push(relative);
+        }
+    }
+    for file in &written {
+        let known = from_content.contains(file)
+            || generated.files.contains_key(file)
+            || generated
+                .folders
+                .keys()
+                .any(|f| file.starts_with(f.as_str()));
+        assert!(known, "{file} is written but not reserved");
+    }
+    for file in generated.files.keys() {
+        assert!(written.contains(file), "{file} is reserved but not written");
+    }
+    for folder in generated.folders.keys() {
+        assert!(
+            written.iter().any(|f| f.starts_with(folder.as_str())),
+            "{folder}"
+        );
+    }
+}
