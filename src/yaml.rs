@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visi
 use serde_saphyr::granit_parser::ErrorKind as ScanKind;
 use serde_saphyr::{Error, Location, Spanned};
 
-use crate::content::text::{self, Severity};
+use crate::content::text;
 use crate::diagnostics::{Diagnostic, Position};
 
 /// Parses `text` (from `file`; its first line is line `1 + line_offset` of the file).
@@ -316,14 +316,10 @@ fn report_characters(
         let position = raw_position(source, at, item.problem.character, nth)
             .unwrap_or_else(|| Position::new(at.line(), at.column()));
         let position = Position::new(position.line + line_offset, position.column);
-        let make = match item.problem.severity {
-            Severity::Error => Diagnostic::error,
-            Severity::Warning => Diagnostic::warning,
-        };
         out.push(
-            make(file, position, item.problem.message(Some(item.index + 1)))
-                .field(field)
-                .hint(item.problem.hint()),
+            item.problem
+                .diagnostic(file, position, item.problem.message(Some(item.index + 1)))
+                .field(field),
         );
     }
 }

@@ -34,18 +34,15 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
                 .get(column_index)
                 .copied()
                 .unwrap_or("surface");
-            let make = match found.problem.severity {
-                super::text::Severity::Error => Diagnostic::error,
-                super::text::Severity::Warning => Diagnostic::warning,
-            };
             diagnostics.push(
-                make(
-                    file,
-                    Position::new(line_number, found.column + 1),
-                    found.problem.message(None),
-                )
-                .field(field)
-                .hint(found.problem.hint()),
+                found
+                    .problem
+                    .diagnostic(
+                        file,
+                        Position::new(line_number, found.column + 1),
+                        found.problem.message(None),
+                    )
+                    .field(field),
             );
         }
         if problems

@@ -106,17 +106,15 @@ fn checked_name<'a>(
         return None;
     };
     if let Some(found) = text::problems(name, false).first() {
-        let make = match found.problem.severity {
-            text::Severity::Error => Diagnostic::error,
-            text::Severity::Warning => Diagnostic::warning,
-        };
         diagnostics.push(
-            make(
-                shown,
-                Position::FILE,
-                format!("名前の {}", found.problem.message(Some(found.index + 1))),
-            )
-            .hint("名前を付け直してください。"),
+            found
+                .problem
+                .diagnostic(
+                    shown,
+                    Position::FILE,
+                    format!("名前の {}", found.problem.message(Some(found.index + 1))),
+                )
+                .hint("名前を付け直してください。"),
         );
         if found.problem.severity == text::Severity::Error {
             return None;

@@ -212,18 +212,15 @@ fn body_characters(file: &str, body: &str, body_line: u64) -> Vec<Diagnostic> {
             continue;
         }
         seen.push(found.problem.character);
-        let make = match found.problem.severity {
-            super::text::Severity::Error => Diagnostic::error,
-            super::text::Severity::Warning => Diagnostic::warning,
-        };
         out.push(
-            make(
-                file,
-                Position::new(body_line + found.line, found.column + 1),
-                format!("本文の{}", found.problem.message(None)),
-            )
-            .field("本文")
-            .hint(found.problem.hint()),
+            found
+                .problem
+                .diagnostic(
+                    file,
+                    Position::new(body_line + found.line, found.column + 1),
+                    format!("本文の{}", found.problem.message(None)),
+                )
+                .field("本文"),
         );
     }
     out

@@ -53,6 +53,21 @@ impl Problem {
         }
     }
 
+    /// The diagnostic for this character at `position` of `file`, with `message` and the
+    /// hint that fits the character; an error or a warning as the character is.
+    pub fn diagnostic(
+        &self,
+        file: &str,
+        position: crate::diagnostics::Position,
+        message: String,
+    ) -> crate::diagnostics::Diagnostic {
+        let make = match self.severity {
+            Severity::Error => crate::diagnostics::Diagnostic::error,
+            Severity::Warning => crate::diagnostics::Diagnostic::warning,
+        };
+        make(file, position, message).hint(self.hint())
+    }
+
     pub fn hint(&self) -> &'static str {
         match (self.severity, self.character) {
             (_, '\t') => {

@@ -43,6 +43,20 @@ fn zaitaku(root: &Path, args: &[&str]) -> Output {
     );
 }
 
+/// `zaitaku build --out public` (with the hang guard).
+fn build_into(root: &Path, public: &Path) -> Output {
+    zaitaku(
+        root,
+        &[
+            "build",
+            "--today",
+            common::TODAY,
+            "--out",
+            public.to_str().unwrap(),
+        ],
+    )
+}
+
 const RECORD: &str = "name: テスト医院\nkana: てすといいん\ncategory: clinic\naddress: 徳島市幸町1番地\nphone: 088-600-3001\nverified: 2026-04-01\n";
 
 fn mkfifo(path: &Path) {
@@ -91,16 +105,7 @@ fn fifos_sockets_and_devices_are_reported_without_being_opened() {
     );
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    let output = zaitaku(
-        root,
-        &[
-            "build",
-            "--today",
-            common::TODAY,
-            "--out",
-            public.to_str().unwrap(),
-        ],
-    );
+    let output = build_into(root, &public);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -236,16 +241,7 @@ fn hard_linked_files_are_published_as_copies() {
     std::fs::hard_link(&outside, root.join("content/manga/photo.png")).unwrap();
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    let output = zaitaku(
-        root,
-        &[
-            "build",
-            "--today",
-            common::TODAY,
-            "--out",
-            public.to_str().unwrap(),
-        ],
-    );
+    let output = build_into(root, &public);
     assert_eq!(output.status.code(), Some(0));
     use std::os::unix::fs::MetadataExt;
     let published = std::fs::metadata(public.join("manga/photo.png")).unwrap();
@@ -278,16 +274,7 @@ fn a_content_error_lists_every_error_and_writes_nothing() {
     assert!(expected_errors >= 9, "{expected_errors}");
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    let output = zaitaku(
-        root,
-        &[
-            "build",
-            "--today",
-            common::TODAY,
-            "--out",
-            public.to_str().unwrap(),
-        ],
-    );
+    let output = build_into(root, &public);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(

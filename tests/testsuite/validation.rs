@@ -289,6 +289,17 @@ fn english_fragment(text: &str) -> Option<String> {
     None
 }
 
+/// The diagnostic of the file whose path ends with `file`.
+fn diagnostic_for<'a>(
+    diagnostics: &'a [zaitaku::diagnostics::Diagnostic],
+    file: &str,
+) -> &'a zaitaku::diagnostics::Diagnostic {
+    diagnostics
+        .iter()
+        .find(|d| d.file.ends_with(file))
+        .unwrap_or_else(|| panic!("no diagnostic for {file}"))
+}
+
 fn assert_japanese(diagnostics: &[zaitaku::diagnostics::Diagnostic]) {
     for diagnostic in diagnostics {
         for text in [Some(&diagnostic.message), diagnostic.hint.as_ref()]
@@ -333,12 +344,7 @@ fn control_characters_are_errors_with_their_place() {
 fn yaml_library_messages_are_japanese() {
     let diagnostics = run_case("yaml-messages");
     assert_japanese(&diagnostics);
-    let of = |file: &str| {
-        diagnostics
-            .iter()
-            .find(|d| d.file.ends_with(file))
-            .unwrap_or_else(|| panic!("no diagnostic for {file}"))
-    };
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
     assert!(of("tab-indent.yaml").message.contains("タブ"));
     assert!(of("duplicate-key.yaml").message.contains("2 回"));
     assert!(of("unclosed-list.yaml").message.contains("閉じていません"));
@@ -400,12 +406,7 @@ fn names_windows_cannot_hold_are_refused() {
 fn active_files_and_svg_with_scripts_are_refused() {
     let diagnostics = run_case("active-files");
     assert_japanese(&diagnostics);
-    let of = |file: &str| {
-        diagnostics
-            .iter()
-            .find(|d| d.file.ends_with(file))
-            .unwrap_or_else(|| panic!("no diagnostic for {file}"))
-    };
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
     assert!(of("script.svg").message.contains("<script>"));
     assert!(of("handler.svg").message.contains("onload"));
     assert!(of("foreign.svg").message.contains("foreignObject"));
@@ -425,12 +426,7 @@ fn active_files_and_svg_with_scripts_are_refused() {
 fn reserved_addresses_are_errors_naming_both() {
     let diagnostics = run_case("reserved-paths");
     assert_japanese(&diagnostics);
-    let of = |file: &str| {
-        diagnostics
-            .iter()
-            .find(|d| d.file.ends_with(file))
-            .unwrap_or_else(|| panic!("no diagnostic for {file}"))
-    };
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
     assert!(
         of("pages/robots.txt")
             .message
