@@ -241,6 +241,9 @@ pub fn check_characters(
     line_offset: u64,
     multiline: &dyn Fn(&str) -> bool,
 ) -> Vec<Diagnostic> {
+    if !may_hold_problem_characters(text, multiline) {
+        return Vec::new();
+    }
     let Some(root) = parse_tree(text) else {
         return Vec::new();
     };
@@ -286,6 +289,67 @@ pub fn check_characters(
         }
     }
     out
+}
+
+/// Whether any key or value of `text` can hold a character [`check_characters`] reports: one
+/// written as itself, one made by an escape (`\e`), or a line break in a one-line field — from
+/// a block scalar (`|`, `>`) or a blank line inside a folded value. Most records have none of
+/// these outside their multi-line fields, and are not parsed a second time. `multiline` is as
+/// for [`check_characters`]; the test errs on the side of parsing.
+fn may_hold_problem_characters(text: &str, multiline: &dyn Fn(&str) -> bool) -> bool {
+    if text
+        .chars()
+        .any(|c| c != '\n' && (text::classify(c, false).is_some() || c == '\\'))
+    {
+        return true;
+    }
+    // Inside a block scalar of a multi-line field: lines deeper than its key, or blank.
+    let lines: Vec<&str> = text.split('\n').collect();
+    let indent_of = |line: &str| line.len() - line.trim_start_matches(' ').len();
+    let mut block_indent: Option<usize> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let indent = indent_of(line);
+        let blank = line.trim().is_empty();
+        if let Some(key_indent) = block_indent {
+            if blank || indent > key_indent {
+                continue;
+            }
+            block_indent = None;
+        }
+        if blank {
+            // Outside a block scalar, a blank line followed by an indented line may be inside a
+            // folded value, where it becomes a line break.
+            let next = lines[index + 1..].iter().find(|l| !l.trim().is_empty());
+            if next.is_some_and(|l| indent_of(l) > 0) {
+                return true;
+            }
+            continue;
+        }
+        let content = line.trim_end();
+        let Some(colon) = content
+            .find(": ")
+            .or_else(|| content.strip_suffix(':').map(|c| c.len()))
+        else {
+            if content.contains(['|', '>']) {
+                return true;
+            }
+            continue;
+        };
+        let value = content[colon + 1..].trim_start();
+        let value = value.split(" #").next().unwrap_or(value).trim_end();
+        let is_block = value.starts_with(['|', '>'])
+            && value[1..]
+                .chars()
+                .all(|c| matches!(c, '-' | '+' | '0'..='9'));
+        if is_block {
+            let field = field_path_at(text, index + 1, colon + 1);
+            if !field.is_some_and(|f| multiline(&generic_path(&f))) {
+                return true;
+            }
+            block_indent = Some(indent + usize::from(line.trim_start().starts_with("- ")) * 2);
+        }
+    }
+    false
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1011,6 +1075,28 @@ mod tests {
             Some("hours[1].close")
         );
         assert_eq!(field_path_at(text, 3, 12).as_deref(), Some("hours[0].days"));
+    }
+
+    #[test]
+    fn only_files_that_may_hold_problem_characters_are_parsed_twice() {
+        let multiline = |field: &str| field == "note" || field == "caremane_time[].note";
+        let plain = "name: a\nhours:\n  - { days: [mon], open: \"09:00\", close: \"12:00\" }\n\ncaremane_time:\n  - days: [mon]\n    note: |\n      一行目\n\n      二行目\nnote: |\n  駐車場\n\n  あり\nverified: 2026-04-01\n";
+        assert!(!may_hold_problem_characters(plain, &multiline));
+        for risky in [
+            "name: \"a\\eb\"\n",
+            "name: a\tb\n",
+            "name: a\u{202E}b\n",
+            "name: |\n  a\n  b\n",
+            "  - name: >\n      a\n",
+            "name: a\n\n  b\n",
+            "name: \"a\n\n  b: c\"\n",
+        ] {
+            assert!(may_hold_problem_characters(risky, &multiline), "{risky:?}");
+            let found = check_characters("a.yaml", risky, 0, &multiline);
+            if !risky.starts_with("  -") {
+                assert!(!found.is_empty(), "{risky:?}");
+            }
+        }
     }
 
     #[test]
