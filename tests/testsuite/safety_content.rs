@@ -373,3 +373,29 @@ fn the_reserved_set_is_what_the_build_writes() {
         );
     }
 }
+
+/// `zaitaku serve` keeps rebuilding when a FIFO appears in `content/`: the rebuild after it
+/// skips the FIFO, and the next edit reaches the page. (Opening the FIFO would stall every
+/// rebuild from then on; the loop below is a guard against that hang, not a timing.)
+#[test]
+fn serve_keeps_rebuilding_with_a_fifo_in_content() {
+    let site = site_with(None);
+    let root = site.path();
+    let server = crate::serve::start(root, &[]);
+    let (status, page) = crate::serve::get(server.port, "/resources/takahashi-naika/");
+    assert_eq!(status, 200);
+    assert!(page.contains("088-600-1234"));
+    mkfifo(&root.join("content/pages/pipe.md"));
+    let record = root.join("content/resources/clinic/takahashi-naika.yaml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(&record, text.replace("088-600-1234", "088-600-1299")).unwrap();
+    for _ in 0..1200 {
+        let (_, page) = crate::serve::get(server.port, "/resources/takahashi-naika/");
+        if page.contains("088-600-1299") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("serve stopped rebuilding after a FIFO appeared in content/");
+}
