@@ -64,8 +64,7 @@ fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Diagnostic
     if let Some(content) = &loaded.content
         && let Ok(theme) = Theme::load(root)
     {
-        let views = Views::new(content, today);
-        diagnostics.extend(crate::reserved::collisions(content, &theme, &views));
+        diagnostics.extend(crate::reserved::collisions(content, &theme, today));
     }
     let content = loaded.content.filter(|_| !diagnostics.has_errors());
     Ok((content, diagnostics))
@@ -88,18 +87,21 @@ pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)
 /// Builds the site. On any error the previous output is left untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
+    // The same rule as `site.yaml`'s `base_url`, checked before anything is read.
+    let base_url = match &options.base_url {
+        Some(base_url) => Some(
+            crate::content::fields::base_url(base_url).map_err(|invalid| {
+                Error::Setup(format!(
+                    "--base-url: {}\n  直し方: {}",
+                    invalid.message, invalid.hint
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let (mut content, mut diagnostics) = load_valid(&options.root, options.today)?;
     diagnostics.extend(crate::holidays::staleness(options.today));
-    if let Some(base_url) = &options.base_url {
-        let mut base_url = base_url.trim().to_owned();
-        if url::Url::parse(&base_url).is_err() {
-            return Err(Error::Setup(format!(
-                "--base-url「{base_url}」は URL ではありません。https://example.jp/ のように指定してください。"
-            )));
-        }
-        if !base_url.ends_with('/') {
-            base_url.push('/');
-        }
+    if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
     let theme = Theme::load(&options.root)?;
@@ -149,7 +151,8 @@ fn render_site_with(
     staging: &Staging,
     search_index: bool,
 ) -> Result<usize> {
-    let views = Views::new(content, today);
+    let views = Views::new(content, today)?;
+    views.check_ids(&theme.ids)?;
     let write = |output: Output| -> Result<()> {
         let html = theme.render(output.template, &output.context)?;
         staging.write(&output.file, html.as_bytes())
@@ -158,7 +161,7 @@ fn render_site_with(
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     // Nothing is written when a content file would take the address of a generated one
     // (`crate::reserved` reports it at validation; this keeps the promise if it is skipped).
-    let collisions = crate::reserved::collisions(content, theme, &views);
+    let collisions = crate::reserved::collisions(content, theme, today);
     if !collisions.is_empty() {
         return Err(Error::Content {
             errors: collisions.len(),

@@ -101,13 +101,10 @@ impl Diagnostic {
     }
 }
 
-/// `text` line by line with every character that could change a terminal or hide text
-/// shown as `\u{…}`: messages quote file names and values as the editor wrote them.
-fn shown(text: &str) -> String {
-    text.split('\n')
-        .map(crate::content::text::visible)
-        .collect::<Vec<_>>()
-        .join("\n")
+/// `text` as a terminal may show it: hidden controls written out (one rule for every printed
+/// message, [`crate::error::printable`]); messages quote file names and values as written.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::error::printable(text)
 }
 
 impl fmt::Display for Diagnostic {
@@ -128,53 +125,16 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A Japanese description of a failed file operation, for messages about `content/`: the
-/// library's English text ("No such file or directory") is never shown.
+/// A Japanese description of a failed file operation on `content/` (the library's English
+/// text, "No such file or directory", is never shown): [`crate::error::io_reason`], and the
+/// refusal of a file that is not a regular file.
 pub fn describe_io_error(error: &std::io::Error) -> String {
-    use rustix::io::Errno;
-    use std::io::ErrorKind;
-    if error.kind() == ErrorKind::InvalidInput
+    if error.kind() == std::io::ErrorKind::InvalidInput
         && error.to_string() == crate::content::source::NOT_REGULAR
     {
         return crate::content::source::NOT_REGULAR.to_owned();
     }
-    if let Some(code) = error.raw_os_error() {
-        let errno = Errno::from_raw_os_error(code);
-        let known = [
-            (
-                Errno::NOENT,
-                "ファイルが見つかりません（読み込む間に消えたか、名前が変わりました）",
-            ),
-            (Errno::ACCESS, "読み取りが許可されていません"),
-            (Errno::PERM, "読み取りが許可されていません"),
-            (
-                Errno::LOOP,
-                "リンク（シンボリックリンク）がたどりきれません（ループしています）",
-            ),
-            (Errno::NAMETOOLONG, "ファイルの場所（パス）が長すぎます"),
-            (Errno::NOTDIR, "途中のフォルダがフォルダではありません"),
-            (Errno::ISDIR, "ファイルではなくフォルダです"),
-            (Errno::IO, "ディスクの読み取りエラーです"),
-            (Errno::NXIO, "つながっていない装置のファイルです"),
-            (Errno::NODEV, "装置のファイルです"),
-            (Errno::AGAIN, "読み込みがすぐに終わりません"),
-            (Errno::MFILE, "同時に開いているファイルが多すぎます"),
-            (Errno::NFILE, "同時に開いているファイルが多すぎます"),
-            (Errno::NOMEM, "メモリが足りません"),
-            (Errno::STALE, "ネットワーク上のファイルが読めなくなりました"),
-        ];
-        if let Some((_, text)) = known.iter().find(|(e, _)| *e == errno) {
-            return (*text).to_owned();
-        }
-        return format!("読み書きできませんでした（エラー番号 {code}）");
-    }
-    match error.kind() {
-        ErrorKind::NotFound => "ファイルが見つかりません".to_owned(),
-        ErrorKind::PermissionDenied => "読み取りが許可されていません".to_owned(),
-        ErrorKind::InvalidData => "内容が読めません".to_owned(),
-        ErrorKind::UnexpectedEof => "ファイルが途中で終わっています".to_owned(),
-        _ => "読み書きできませんでした".to_owned(),
-    }
+    crate::error::io_reason(error).what.into_owned()
 }
 
 /// All diagnostics of one run, in a stable order.

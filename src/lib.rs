@@ -5,6 +5,7 @@
 //! [`markdown`] and [`render`] turn it into pages with the theme's Tera templates, and
 //! [`build`] assembles the whole site into `public/` atomically.
 
+pub mod arguments;
 pub mod build;
 pub mod content;
 pub mod diagnostics;

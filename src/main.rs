@@ -1,6 +1,6 @@
 //! The `zaitaku` command: parses arguments, runs the library, and is the one place that
 //! reports errors to the user and chooses the exit code (0 ok, 1 content errors, 2 usage or
-//! environment).
+//! environment, 128 + the signal when interrupted).
 
 mod cli;
 
@@ -12,15 +12,27 @@ use clap::Parser;
 use zaitaku::Error;
 use zaitaku::build::{self, BuildOptions};
 use zaitaku::diagnostics::Diagnostic;
+use zaitaku::error::printable;
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
+        Err(error) if cli::is_requested_output(&error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "エラー: {}",
+                printable(&cli::explain(&error, &args))
+            );
+            return ExitCode::from(2);
         }
     };
     let started = Instant::now();
@@ -39,16 +51,17 @@ fn main() -> ExitCode {
                     started.elapsed().as_secs_f64()
                 );
             } else {
-                let _ = writeln!(stderr, "エラー: {error}");
+                let _ = writeln!(stderr, "エラー: {}", printable(&error.to_string()));
             }
             ExitCode::from(error.exit_code() as u8)
         }
     }
 }
 
+/// Diagnostics quote the content, which may hold control characters: shown, never run.
 fn print_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
-        let _ = writeln!(out, "{diagnostic}\n");
+        let _ = writeln!(out, "{}\n", printable(&diagnostic.to_string()));
     }
 }
 

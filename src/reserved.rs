@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use jiff::civil::Date;
+
 use crate::build;
 use crate::content::Content;
 use crate::content::pages::PageKind;
@@ -49,11 +51,12 @@ fn template_label(template: &str) -> String {
     format!("{what}（テーマのテンプレート {template}）")
 }
 
-/// Every file the build writes of its own: the theme's fixed pages (the outputs of a site
-/// without pages or facilities: their addresses do not depend on them), the facility, listing
-/// and print pages, the feeds and calendars, the theme's static files, the search index and
+/// Every file the build writes of its own: the theme's fixed pages, listings, ケアマネタイム
+/// and print pages (from a site without pages or facilities: their addresses do not depend on
+/// them, and each facility page is inside `resources/`, which the listings reserve), the feeds
+/// and calendars (each lecture's included), the theme's static files, the search index and
 /// the ケアマネタイム data.
-pub fn generated(content: &Content, theme: &Theme, views: &Views<'_>) -> Generated {
+pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
     let bare = Content {
         site: content.site.clone(),
         resources: Vec::new(),
@@ -61,14 +64,32 @@ pub fn generated(content: &Content, theme: &Theme, views: &Views<'_>) -> Generat
         assets: Vec::new(),
         dictionary: Vec::new(),
     };
+    let lectures = Content {
+        pages: content
+            .pages
+            .iter()
+            .filter(|p| p.kind == PageKind::Lecture)
+            .cloned()
+            .collect(),
+        ..bare.clone()
+    };
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    for output in Views::new(&bare, views.today).outputs() {
+    let Ok(views) = Views::new(&bare, today) else {
+        return Generated {
+            files,
+            folders: BTreeMap::new(),
+        };
+    };
+    for output in views.outputs() {
         files.insert(output.file, template_label(output.template));
     }
     for job in views.jobs() {
         files.insert(views.file_of(job), job_label(job).to_owned());
     }
-    for extra in build::extra_files(views) {
+    // A lecture whose Markdown cannot be rendered is reported by the build; its calendar
+    // is left out here.
+    let with_lectures = Views::new(&lectures, today).unwrap_or(views);
+    for extra in build::extra_files(&with_lectures) {
         files.insert(extra.file, extra.what.to_owned());
     }
     for (name, _) in &theme.static_files {
@@ -149,8 +170,8 @@ fn collision(
 }
 
 /// Every page and file of `content/` whose address is taken by the build.
-pub fn collisions(content: &Content, theme: &Theme, views: &Views<'_>) -> Vec<Diagnostic> {
-    let generated = generated(content, theme, views);
+pub fn collisions(content: &Content, theme: &Theme, today: Date) -> Vec<Diagnostic> {
+    let generated = generated(content, theme, today);
     let folders = reserved_folders(&generated);
     let mut out = Vec::new();
     for page in &content.pages {

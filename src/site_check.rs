@@ -1253,16 +1253,23 @@ pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> 
     let (content, mut diagnostics) = build::check(root, today)?;
     // The same warning as `zaitaku build`: staff run check before publishing.
     diagnostics.extend(crate::holidays::staleness(today));
-    let validation_errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - validation_errors;
     let (resources, pages) = content
         .as_ref()
         .map(|c| (c.resources.len(), c.pages.len()))
         .unwrap_or((0, 0));
     let mut build_error = None;
+    let valid = !diagnostics.iter().any(Diagnostic::is_error);
     let site = match &content {
-        Some(content) if validation_errors == 0 => match check_site(root, content, today, args) {
+        Some(content) if valid => match check_site(root, content, today, args) {
             Ok(report) => Some(report),
+            // What only rendering finds (too deep nesting, an id of the theme) is listed
+            // like any other content error.
+            Err(Error::Content {
+                diagnostics: found, ..
+            }) => {
+                diagnostics.extend(found);
+                None
+            }
             Err(error) => {
                 build_error = Some(error.to_string());
                 None
@@ -1270,6 +1277,8 @@ pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> 
         },
         _ => None,
     };
+    let validation_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - validation_errors;
     let errors = validation_errors
         + site.as_ref().map(SiteReport::errors).unwrap_or(0)
         + usize::from(build_error.is_some());

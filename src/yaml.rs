@@ -510,9 +510,12 @@ fn japanese(
             let message = match closest(field, expected.iter().copied()) {
                 Some(suggestion) => format!(
                     "「{}」という項目はありません。「{suggestion}」の誤りではありませんか。",
-                    text::visible(field)
+                    crate::error::printable(field)
                 ),
-                None => format!("「{}」という項目はありません。", text::visible(field)),
+                None => format!(
+                    "「{}」という項目はありません。",
+                    crate::error::printable(field)
+                ),
             };
             let hint = if expected.is_empty() {
                 "項目名のつづりを確認してください。".to_owned()
@@ -546,7 +549,7 @@ fn japanese(
         Error::SerdeUnknownVariant { variant, .. } => Translated::new(
             format!(
                 "「{}」は{}に使えない値です。",
-                text::visible(variant),
+                crate::error::printable(variant),
                 label(field_here().as_deref())
             ),
             "使える値の一覧から選んでください。",
@@ -594,7 +597,9 @@ fn japanese(
             "コロンの後に値を書くか、使わない項目ならその行を消してください。",
         ),
         Error::DuplicateMappingKey { key, .. } => {
-            let key = key.as_deref().map(text::visible);
+            let key = key
+                .as_deref()
+                .map(|k| crate::error::printable(k).into_owned());
             let mut translated = Translated::new(
                 match &key {
                     Some(key) => format!("項目「{key}」が同じ所に 2 回書かれています。"),

@@ -153,6 +153,38 @@ pub fn web_url(value: &str) -> Result<(), Invalid> {
     }
 }
 
+/// The site's own address, as `site.yaml`'s `base_url` and `zaitaku build --base-url` take it
+/// (one rule for both): an absolute http(s) URL with a host, without a user name, password,
+/// query or fragment, since page paths are added to it. Returns it as the URL parser writes it
+/// (host in lower case and punycode, path percent-encoded), ending in `/`.
+pub fn base_url(value: &str) -> Result<String, Invalid> {
+    let value = value.trim();
+    let wrong = |why: &str| {
+        invalid(
+            format!("サイトのアドレス「{value}」が正しくありません（{why}）。"),
+            "https://zaitaku.example.jp/ のように、https:// か http:// から、サイトの先頭のアドレスを書いてください。",
+        )
+    };
+    let mut url = url::Url::parse(value).map_err(|_| wrong("URL の形ではありません"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(wrong("https:// か http:// で始まっていません"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(wrong("サーバーの名前がありません"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(wrong("ユーザー名やパスワードは書けません"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(wrong("「?」や「#」から後ろは書けません"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url.into())
+}
+
 /// The longest id or page name: it is a folder of the site and part of every link to it.
 pub const MAX_SLUG_CHARS: usize = 64;
 
@@ -181,7 +213,7 @@ fn windows_device(name: &str) -> Option<String> {
 /// site's addresses can hold: no characters Windows forbids, no device names, no trailing
 /// dot or space, not too long, and no `#` or `%`, which would change the address.
 pub fn file_name(name: &str) -> Result<(), Invalid> {
-    let shown = super::text::visible(name);
+    let shown = crate::error::printable(name);
     let hint = "ファイル名やフォルダ名は、英数字・ひらがな・カタカナ・漢字・ハイフン・アンダーバーで付け直してください。";
     if let Some(device) = windows_device(name) {
         return Err(invalid(
@@ -237,7 +269,7 @@ pub fn slug(value: &str) -> Result<(), Invalid> {
         return Err(invalid(
             format!(
                 "ファイル名「{}」は Windows が装置の名前として予約している「{device}」なので、ID に使えません。",
-                super::text::visible(value)
+                crate::error::printable(value)
             ),
             "Windows のパソコンでは作れない名前です。別の名前に変えてください（例: con.yaml → con-clinic.yaml）。",
         ));
@@ -263,7 +295,7 @@ pub fn slug(value: &str) -> Result<(), Invalid> {
         Err(invalid(
             format!(
                 "ファイル名「{}」はページのアドレス（ID）に使えません。",
-                super::text::visible(value)
+                crate::error::printable(value)
             ),
             "ファイル名は半角の英小文字・数字・ハイフンだけにしてください（例: takahashi-naika.yaml）。",
         ))
@@ -273,6 +305,31 @@ pub fn slug(value: &str) -> Result<(), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            base_url(" https://Zaitaku.Example.jp/center ").unwrap(),
+            "https://zaitaku.example.jp/center/"
+        );
+        assert_eq!(
+            base_url("https://example.jp/在宅/").unwrap(),
+            "https://example.jp/%E5%9C%A8%E5%AE%85/"
+        );
+        for bad in [
+            "zaitaku.example.jp",
+            "/public/",
+            "javascript:alert(1)",
+            "file:///etc/",
+            "ftp://example.jp/",
+            "https://user:pw@example.jp/",
+            "https://example.jp/?a=1",
+            "https://example.jp/#top",
+            "https://",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn phones() {

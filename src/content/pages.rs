@@ -168,7 +168,9 @@ pub struct Page {
     pub file: String,
     pub title: String,
     pub description: Option<String>,
-    /// The Markdown body (transcript, chapter, details); rendered by the build.
+    /// The Markdown body (transcript, chapter, details); rendered by the build. Never shown as
+    /// it is: templates get the sanitised rendering (`render::views::PageView`).
+    #[serde(skip_serializing)]
     pub body: String,
     /// Line of the file where the body starts.
     pub body_line: u64,

@@ -46,7 +46,7 @@ pub struct ResourceFile {
     #[serde(default)]
     source_ids: Option<SourceIds>,
     #[serde(default)]
-    note: Option<String>,
+    note: Option<Spanned<String>>,
     verified: Spanned<String>,
 }
 
@@ -178,8 +178,13 @@ pub struct Resource {
     pub closed: Option<String>,
     pub caremane_time: Vec<CaremaneWindow>,
     pub source_ids: SourceIds,
-    /// Markdown source of the note; rendered by the build.
+    /// Markdown source of the note; rendered by the build. Never shown as it is: templates get
+    /// the sanitised rendering (`render::views::NoteView`).
+    #[serde(skip_serializing)]
     pub note: Option<String>,
+    /// Where `note` is written, for messages about its Markdown.
+    #[serde(skip)]
+    pub note_position: Position,
     pub verified: Date,
     /// Where `name` and `phone` are in the file, for cross-file messages.
     #[serde(skip)]
@@ -647,7 +652,12 @@ pub fn validate(
         closed: raw.closed,
         caremane_time,
         source_ids: raw.source_ids.unwrap_or_default(),
-        note: raw.note,
+        note_position: raw
+            .note
+            .as_ref()
+            .map(|n| Position::from(n.referenced))
+            .unwrap_or(name_position),
+        note: raw.note.map(|n| n.value),
         verified,
         name_position,
         phone_position,

@@ -171,21 +171,17 @@ fn check_phone(
 
 /// Checks the parsed file; problems go to `diagnostics`.
 pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> SiteConfig {
-    let mut base_url = raw.base_url.value.trim().to_owned();
-    if fields::web_url(&base_url).is_err() {
-        diagnostics.push(
-            Diagnostic::error(
-                file,
-                at(raw.base_url.referenced),
-                format!("サイトのアドレス「{base_url}」が正しくありません。"),
-            )
-            .field("base_url")
-            .hint("https://zaitaku.example.jp/ のように https:// から書いてください。"),
-        );
-    }
-    if !base_url.ends_with('/') {
-        base_url.push('/');
-    }
+    let base_url = match fields::base_url(&raw.base_url.value) {
+        Ok(base_url) => base_url,
+        Err(invalid) => {
+            diagnostics.push(
+                Diagnostic::error(file, at(raw.base_url.referenced), invalid.message)
+                    .field("base_url")
+                    .hint(invalid.hint),
+            );
+            raw.base_url.value.trim().to_owned()
+        }
+    };
     let desk = raw.desk;
     check_phone(file, "desk.phone", "電話番号", &desk.phone, diagnostics);
     if let Some(fax) = &desk.fax {

@@ -239,7 +239,7 @@ fn css_reference(css: &str) -> Option<String> {
 }
 
 fn short(value: &str) -> String {
-    let shown = crate::content::text::visible(value);
+    let shown = crate::error::printable(value).into_owned();
     if shown.chars().count() > 60 {
         format!("{}…", shown.chars().take(60).collect::<String>())
     } else {

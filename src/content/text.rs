@@ -192,23 +192,6 @@ pub struct Found {
     pub column: u64,
 }
 
-/// `text` with every character that could change a terminal or hide text shown as `\u{…}`,
-/// for messages that quote what the editor wrote (file names, values).
-pub fn visible(text: &str) -> String {
-    if !text.chars().any(|c| classify(c, false).is_some()) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if classify(c, false).is_some() {
-            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,11 +228,9 @@ mod tests {
     }
 
     #[test]
-    fn positions_and_visible_form() {
+    fn positions() {
         let found = problems("ab\ncd\u{1B}", true);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].index, found[0].line, found[0].column), (5, 1, 2));
-        assert_eq!(visible("a\u{1B}[2Jb"), "a\\u{001B}[2Jb");
-        assert_eq!(visible("普通"), "普通");
     }
 }

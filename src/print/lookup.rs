@@ -127,10 +127,8 @@ pub fn data(content: &Content) -> Value {
 
 /// The script written to `caremane-time/data.js`.
 pub fn data_script(content: &Content) -> String {
-    let json = serde_json::to_string(&data(content)).expect("lookup data serialises");
-    // `</script>` cannot occur in a .js file's meaning, but keep `<` escaped so the data can
-    // also be inlined safely.
-    let json = json.replace('<', "\\u003c");
+    // `</script>` means nothing in a .js file, but the data stays inert wherever it is put.
+    let json = crate::render::jsonld::script_safe_json(&data(content));
     format!(
         "/* ケアマネタイムの検索用データ（zaitaku build が作成） */\nwindow.ZaitakuCaremane={json};\n"
     )

@@ -1,8 +1,10 @@
 //! Machine-readable outputs: the news Atom feed, iCalendar files for lectures (RFC 5545),
-//! `sitemap.xml` and `robots.txt`.
+//! `sitemap.xml` and `robots.txt`. Each is written by its own rules, never by pasting text:
+//! Atom by atom_syndication (XML escaping) from text without the characters XML cannot hold,
+//! iCalendar with RFC 5545 TEXT escaping and folding, URLs resolved by the URL parser.
 
-use icalendar::{Calendar, Component, Event, EventLike};
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime};
+use url::Url;
 
 use super::views::PageView;
 use crate::content::pages::PageDetails;
@@ -17,28 +19,30 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
             .parse::<atom_syndication::FixedDateTime>()
             .expect("a valid civil date with offset parses")
     };
+    let base = site_url(site);
     let entries: Vec<Entry> = news
         .iter()
         .map(|item| {
             let date = item.page.date().unwrap_or_default();
-            let url = format!("{}{}", site.base_url, item.url);
+            let url = absolute(&base, &item.url).to_string();
             let mut entry = Entry::default();
             entry.set_id(url.clone());
-            entry.set_title(Text::plain(item.page.title.clone()));
+            entry.set_title(Text::plain(xml_chars(&item.page.title)));
             entry.set_updated(updated_of(date));
             entry.set_published(Some(updated_of(date)));
             entry.set_links(vec![Link {
                 href: url,
                 ..Default::default()
             }]);
-            entry.set_summary(Some(Text::plain(
-                item.page
+            entry.set_summary(Some(Text::plain(xml_chars(
+                &item
+                    .page
                     .description
                     .clone()
                     .unwrap_or_else(|| item.text.chars().take(120).collect()),
-            )));
+            ))));
             entry.set_content(Some(atom_syndication::Content {
-                value: Some(item.html.clone()),
+                value: Some(xml_chars(&item.html)),
                 content_type: Some("html".to_owned()),
                 ..Default::default()
             }));
@@ -51,21 +55,21 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
         .max()
         .unwrap_or_default();
     let mut feed = Feed::default();
-    feed.set_id(format!("{}news/", site.base_url));
-    feed.set_title(Text::plain(format!("{} お知らせ", site.title)));
+    feed.set_id(absolute(&base, "news/").to_string());
+    feed.set_title(Text::plain(xml_chars(&format!("{} お知らせ", site.title))));
     feed.set_lang(Some("ja".to_owned()));
     feed.set_updated(updated_of(newest));
     feed.set_authors(vec![Person {
-        name: site.organization.clone(),
+        name: xml_chars(&site.organization),
         ..Default::default()
     }]);
     feed.set_links(vec![
         Link {
-            href: format!("{}news/", site.base_url),
+            href: absolute(&base, "news/").to_string(),
             ..Default::default()
         },
         Link {
-            href: format!("{}news/atom.xml", site.base_url),
+            href: absolute(&base, "news/atom.xml").to_string(),
             rel: "self".to_owned(),
             ..Default::default()
         },
@@ -74,7 +78,23 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
     feed.to_string()
 }
 
-fn lecture_event(site: &SiteConfig, lecture: &PageView, stamp: Date) -> Option<Event> {
+/// A lecture's start and end in Tokushima's local time. An end at 24:00 is midnight, the start
+/// of the next day (iCalendar and schema.org have no 24:00).
+pub fn lecture_span(date: Date, start: &str, end: &str) -> Option<(DateTime, DateTime)> {
+    let at = |time: &str| -> Option<DateTime> {
+        let minutes = crate::content::fields::time_of_day(time).ok()?;
+        let day = if minutes == 24 * 60 {
+            date.tomorrow().ok()?
+        } else {
+            date
+        };
+        Some(day.at((minutes / 60 % 24) as i8, (minutes % 60) as i8, 0, 0))
+    };
+    Some((at(start)?, at(end)?))
+}
+
+/// Writes the iCalendar (RFC 5545) content lines of one lecture.
+fn lecture_event(out: &mut Ical, site: &SiteConfig, lecture: &PageView, stamp: Date) {
     let PageDetails::Lecture {
         date,
         start,
@@ -87,95 +107,208 @@ fn lecture_event(site: &SiteConfig, lecture: &PageView, stamp: Date) -> Option<E
         ..
     } = &lecture.page.details
     else {
-        return None;
+        return;
     };
-    let host = url::Url::parse(&site.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "zaitaku".to_owned());
-    let compact = |time: &str| time.replace(':', "");
-    let local = |time: &str| {
-        // Times are local to Tokushima: written with TZID=Asia/Tokyo, which calendar apps
-        // resolve with the VTIMEZONE below.
-        icalendar::Property::new(
-            "DTSTART",
-            format!("{}T{}00", date.strftime("%Y%m%d"), compact(time)),
-        )
-        .add_parameter("TZID", "Asia/Tokyo")
-        .done()
+    let Some((from, to)) = lecture_span(*date, start, end) else {
+        return;
     };
-    let mut dtend = local(end);
-    dtend = icalendar::Property::new("DTEND", dtend.value())
-        .add_parameter("TZID", "Asia/Tokyo")
-        .done();
-    let mut event = Event::new();
-    event
-        .uid(&format!("{}@{host}", lecture.page.slug))
-        .summary(&lecture.page.title)
-        .location(&format!("{venue}（{address}）"))
-        .description(&format!(
+    let base = site_url(site);
+    let host = base.host_str().unwrap_or("zaitaku");
+    // Times are local to Tokushima: written with TZID=Asia/Tokyo, which calendar apps resolve
+    // with the VTIMEZONE before the first event.
+    let local = |time: DateTime| time.strftime("%Y%m%dT%H%M%S").to_string();
+    out.line("BEGIN", "VEVENT");
+    out.text(
+        "DESCRIPTION",
+        &format!(
             "参加費: {fee}\n申し込み: {apply}\n主催: {organizer}\n{}",
             lecture.text
-        ))
-        .url(&format!("{}{}", site.base_url, lecture.url))
-        .append_property(local(start))
-        .append_property(dtend)
-        .add_property("DTSTAMP", format!("{}T000000Z", stamp.strftime("%Y%m%d")));
-    Some(event.done())
+        ),
+    );
+    out.line("DTEND;TZID=Asia/Tokyo", &local(to));
+    out.line("DTSTAMP", &format!("{}T000000Z", stamp.strftime("%Y%m%d")));
+    out.line("DTSTART;TZID=Asia/Tokyo", &local(from));
+    out.text("LOCATION", &format!("{venue}（{address}）"));
+    out.text("SUMMARY", &lecture.page.title);
+    out.text("UID", &format!("{}@{host}", lecture.page.slug));
+    out.line("URL", absolute(&base, &lecture.url).as_str());
+    out.line("END", "VEVENT");
 }
 
 /// Asia/Tokyo has had no daylight saving since 1951, so one STANDARD block describes it.
-const TOKYO_TIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nTZNAME:JST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+const TOKYO_TIMEZONE: [(&str, &str); 9] = [
+    ("BEGIN", "VTIMEZONE"),
+    ("TZID", "Asia/Tokyo"),
+    ("BEGIN", "STANDARD"),
+    ("DTSTART", "19700101T000000"),
+    ("TZOFFSETFROM", "+0900"),
+    ("TZOFFSETTO", "+0900"),
+    ("TZNAME", "JST"),
+    ("END", "STANDARD"),
+    ("END", "VTIMEZONE"),
+];
+
+/// iCalendar text being written: content lines folded at 75 octets, ended by CRLF.
+struct Ical(String);
+
+impl Ical {
+    /// A content line whose value is written as it is (dates, URIs, fixed words).
+    fn line(&mut self, name: &str, value: &str) {
+        let line = format!("{name}:{value}");
+        let mut rest = line.as_str();
+        let mut limit = 75;
+        while rest.len() > limit {
+            let mut cut = limit;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.0.push_str(&rest[..cut]);
+            self.0.push_str("\r\n ");
+            rest = &rest[cut..];
+            // Continuation lines start with the space, which counts.
+            limit = 74;
+        }
+        self.0.push_str(rest);
+        self.0.push_str("\r\n");
+    }
+
+    /// A content line with a TEXT value (RFC 5545 3.3.11): backslash, `;` and `,` escaped, any
+    /// line break written as `\n`, other control characters dropped.
+    fn text(&mut self, name: &str, value: &str) {
+        let mut escaped = String::with_capacity(value.len() + 8);
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => escaped.push_str("\\\\"),
+                ';' => escaped.push_str("\\;"),
+                ',' => escaped.push_str("\\,"),
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    escaped.push_str("\\n");
+                }
+                '\n' | '\u{2028}' | '\u{2029}' => escaped.push_str("\\n"),
+                '\t' => escaped.push(' '),
+                c if c.is_control() => {}
+                c => escaped.push(c),
+            }
+        }
+        self.line(name, &escaped);
+    }
+}
 
 /// One iCalendar file with the given lectures. `stamp` (the build's "today") is the DTSTAMP,
 /// keeping the output reproducible.
 pub fn calendar(site: &SiteConfig, name: &str, lectures: &[&PageView], stamp: Date) -> String {
-    let mut calendar = Calendar::new();
-    calendar.name(name);
-    for lecture in lectures {
-        if let Some(event) = lecture_event(site, lecture, stamp) {
-            calendar.push(event);
+    let mut out = Ical(String::new());
+    out.line("BEGIN", "VCALENDAR");
+    out.line("VERSION", "2.0");
+    out.line("PRODID", "-//zaitaku//zaitaku//JA");
+    out.line("CALSCALE", "GREGORIAN");
+    out.text("NAME", name);
+    out.text("X-WR-CALNAME", name);
+    if !lectures.is_empty() {
+        for (property, value) in TOKYO_TIMEZONE {
+            out.line(property, value);
         }
     }
-    let text = calendar.done().to_string();
-    // icalendar has no VTIMEZONE component; put ours before the first event.
-    let text = text.replacen("BEGIN:VEVENT", &format!("{TOKYO_TIMEZONE}BEGIN:VEVENT"), 1);
-    // The PRODID names this program rather than the library.
-    text.split_inclusive("\r\n")
-        .map(|line| {
-            if line.starts_with("PRODID:") {
-                "PRODID:-//zaitaku//zaitaku//JA\r\n"
-            } else {
-                line
-            }
-        })
-        .collect()
+    for lecture in lectures {
+        lecture_event(&mut out, site, lecture, stamp);
+    }
+    out.line("END", "VCALENDAR");
+    out.0
+}
+
+/// The site's address, parsed (`base_url` is validated when the site is loaded).
+fn site_url(site: &SiteConfig) -> Url {
+    Url::parse(&site.base_url).unwrap_or_else(|_| Url::parse("https://invalid.example/").unwrap())
+}
+
+/// An absolute URL of a site-relative path, resolved by the URL parser (never pasted).
+fn absolute(base: &Url, path: &str) -> Url {
+    base.join(path).unwrap_or_else(|_| base.clone())
 }
 
 /// `sitemap.xml` with absolute URLs.
 pub fn sitemap(site: &SiteConfig, urls: &[String]) -> String {
+    let base = site_url(site);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for url in urls {
-        let loc = format!("{}{}", site.base_url, url);
         xml.push_str("  <url><loc>");
-        xml.push_str(&escape_xml(&loc));
+        xml.push_str(&escape_xml(absolute(&base, url).as_str()));
         xml.push_str("</loc></url>\n");
     }
     xml.push_str("</urlset>\n");
     xml
 }
 
+/// `robots.txt`, naming the sitemap by its parsed absolute URL.
 pub fn robots(site: &SiteConfig) -> String {
     format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
-        site.base_url
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        absolute(&site_url(site), "sitemap.xml")
     )
 }
 
 fn escape_xml(text: &str) -> String {
-    text.replace('&', "&amp;")
+    xml_chars(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Text without the characters XML 1.0 cannot hold at all, even escaped (C0 controls other
+/// than tab and line breaks, U+FFFE, U+FFFF); a feed must parse whatever an editor pasted.
+pub fn xml_chars(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ical_text_is_escaped_and_folded() {
+        let mut out = Ical(String::new());
+        out.text(
+            "DESCRIPTION",
+            "一行目\r\n二行目\r三行目\n四, 五; 六\\七\u{1b}[31m\u{7f}\u{85}終\u{2028}わり",
+        );
+        assert_eq!(
+            out.0.replace("\r\n ", ""),
+            "DESCRIPTION:一行目\\n二行目\\n三行目\\n四\\, 五\\; 六\\\\七[31m終\\nわり\r\n"
+        );
+        let mut long = Ical(String::new());
+        long.text("SUMMARY", &"在宅医療".repeat(40));
+        for line in long.0.split_terminator("\r\n") {
+            assert!(line.len() <= 75, "{line}");
+        }
+        assert_eq!(
+            long.0.replace("\r\n ", ""),
+            format!("SUMMARY:{}\r\n", "在宅医療".repeat(40))
+        );
+    }
+
+    #[test]
+    fn lectures_ending_at_midnight_end_the_next_day() {
+        let date: Date = "2026-12-31".parse().unwrap();
+        let (from, to) = lecture_span(date, "22:00", "24:00").unwrap();
+        assert_eq!(from.to_string(), "2026-12-31T22:00:00");
+        assert_eq!(to.to_string(), "2027-01-01T00:00:00");
+    }
+
+    #[test]
+    fn xml_keeps_only_what_xml_can_hold() {
+        assert_eq!(
+            xml_chars("a\u{1}b\u{b}c\td\ne\u{fffe}f\u{ffff}g"),
+            "abc\td\nefg"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! schema.org JSON-LD for facilities (Hospital, MedicalClinic, Dentist, Pharmacy, …) and
-//! lectures (Event), so search engines show hours and dates correctly.
+//! lectures (Event), so search engines show hours and dates correctly. The JSON is escaped for
+//! its place inside `<script>` ([`script_safe_json`]).
 
 use serde_json::{Value, json};
 
@@ -32,12 +33,24 @@ fn schema_day(day: &str) -> Option<&'static str> {
     })
 }
 
-/// JSON text safe to place inside `<script type="application/ld+json">`.
-fn script_safe(value: &Value) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .replace("</", "<\\/")
-        .replace("<!--", "<\\!--")
+/// JSON text that stays valid JSON, and inert, inside any `<script>` element or `.js` file,
+/// whatever the text in it: `<`, `>` and `&` (which could end the script or start a comment)
+/// and U+2028/U+2029 (line ends to older JavaScript) are written as `\u` escapes. They can
+/// only occur inside JSON strings, where the escape means the same character.
+pub fn script_safe_json(value: &Value) -> String {
+    let json = serde_json::to_string(value).expect("JSON values serialise");
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn facility(resource: &Resource, site: &SiteConfig) -> String {
@@ -91,7 +104,7 @@ pub fn facility(resource: &Resource, site: &SiteConfig) -> String {
     if !hours.is_empty() {
         value["openingHoursSpecification"] = json!(hours);
     }
-    script_safe(&value)
+    script_safe_json(&value)
 }
 
 pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
@@ -108,12 +121,17 @@ pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
     else {
         return String::new();
     };
+    let Some((from, to)) = super::feeds::lecture_span(*date, start, end) else {
+        return String::new();
+    };
+    let local =
+        |time: jiff::civil::DateTime| format!("{}+09:00", time.strftime("%Y-%m-%dT%H:%M:%S"));
     let value = json!({
         "@context": "https://schema.org",
         "@type": "Event",
         "name": lecture.page.title,
-        "startDate": format!("{date}T{start}:00+09:00"),
-        "endDate": format!("{date}T{end}:00+09:00"),
+        "startDate": local(from),
+        "endDate": local(to),
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "eventStatus": "https://schema.org/EventScheduled",
         "location": {"@type": "Place", "name": venue, "address": {"@type": "PostalAddress", "addressCountry": "JP", "streetAddress": address}},
@@ -122,5 +140,21 @@ pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
         "description": lecture.page.description.clone().unwrap_or_else(|| lecture.text.chars().take(200).collect()),
         "offers": {"@type": "Offer", "description": fee},
     });
-    script_safe(&value)
+    script_safe_json(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_end_its_script() {
+        let text = "</script><script>alert(1)</script><!-- & \u{2028}\u{2029}";
+        let out = script_safe_json(&json!({ "name": text }));
+        for bad in ["<", ">", "&", "\u{2028}", "\u{2029}"] {
+            assert!(!out.contains(bad), "{bad} in {out}");
+        }
+        let back: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["name"], text);
+    }
 }

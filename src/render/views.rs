@@ -3,16 +3,21 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use jiff::civil::Date;
 use serde::Serialize;
 use tera::Context;
 
+use super::ReservedIds;
 use crate::content::Content;
 use crate::content::pages::{Page, PageKind};
 use crate::content::resource::{CaremaneWindow, Resource};
 use crate::content::site::Term;
+use crate::diagnostics::{Diagnostic, Position};
+use crate::error::{Error, Result};
 use crate::japanese;
-use crate::markdown::{self, Heading};
+use crate::markdown::{self, Heading, IdUse, Refusal};
 
 /// A link inside the site: `url` is site-relative without a leading slash (`resources/x/`).
 #[derive(Debug, Clone, Serialize)]
@@ -99,21 +104,43 @@ pub struct PageView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub html_nested: Option<String>,
     pub toc: Vec<Heading>,
+    /// What the page shows of its body, as plain text: the one text search, feeds, calendars
+    /// and descriptions use (read back from the sanitised HTML).
     pub text: String,
+    /// The body's ids and where they are written, for the check against the theme's ids.
+    #[serde(skip)]
+    pub ids: Vec<IdUse>,
 }
 
 /// Renders a page body so that its highest heading becomes `<h{top}>`, whether the author
 /// started at `#` or `##` (a page has its own h1, so the body's sections start at h2).
-fn render_body(page: &Page, top: u8) -> markdown::Rendered {
+fn render_body(page: &Page, top: u8) -> Result<markdown::Rendered, Refusal> {
     let prefix = format!("{}-h", page.slug);
     let root = root_prefix(&page.path);
-    let probe = markdown::render_at(&page.body, &prefix, 0, Some(&root));
-    let highest = probe.headings.iter().map(|h| h.level).min().unwrap_or(top);
-    if highest >= top {
-        probe
-    } else {
-        markdown::render_at(&page.body, &prefix, top - highest, Some(&root))
-    }
+    let highest = markdown::highest_heading(&page.body).unwrap_or(top);
+    markdown::render_at(
+        &page.body,
+        &prefix,
+        top.saturating_sub(highest),
+        Some(&root),
+    )
+}
+
+/// The error for a document the renderer refused, at `position` of `file`.
+fn refusal_error(file: &str, position: Position, field: &str, refusal: Refusal) -> Diagnostic {
+    Diagnostic::error(file, position, refusal.message)
+        .field(field)
+        .hint(refusal.hint)
+}
+
+/// Where a line and column of a facility's note are in its YAML file: the note's text starts
+/// at `note_position` (the line after `note: |` for a block), each line as far indented.
+fn in_note(resource: &Resource, line: u64, column: u64) -> Position {
+    let start = resource.note_position;
+    Position::new(
+        start.line + line.saturating_sub(1),
+        start.column.max(1) + column.saturating_sub(1),
+    )
 }
 
 /// Gives every id in a chapter's HTML, and the `#` links to them, the chapter's slug as a
@@ -139,12 +166,22 @@ fn prefix_ids(html: &str, slug: &str) -> String {
 }
 
 impl PageView {
-    pub fn of(page: &Page) -> PageView {
+    /// Renders a page, or says why its body cannot be published.
+    pub fn of(page: &Page) -> Result<PageView, Diagnostic> {
+        let refused = |refusal: Refusal| {
+            let line = page.body_line + refusal.line.saturating_sub(1);
+            refusal_error(&page.file, Position::new(line, 1), BODY_FIELD, refusal)
+        };
         // Pages have their own h1, so the body's highest heading becomes an h2.
-        let rendered = render_body(page, 2);
-        let html_nested = (page.kind == PageKind::Pamphlet)
-            .then(|| prefix_ids(&render_body(page, 3).html, &page.slug));
-        PageView {
+        let rendered = render_body(page, 2).map_err(refused)?;
+        let html_nested = match page.kind {
+            PageKind::Pamphlet => Some(prefix_ids(
+                &render_body(page, 3).map_err(refused)?.html,
+                &page.slug,
+            )),
+            _ => None,
+        };
+        Ok(PageView {
             page: page.clone(),
             url: page.path.clone(),
             html: rendered.html,
@@ -155,6 +192,41 @@ impl PageView {
                 .filter(|h| h.level == 2)
                 .collect(),
             text: rendered.text,
+            ids: rendered.ids,
+        })
+    }
+}
+
+/// How diagnostics name a page's Markdown body (it has no key of its own).
+const BODY_FIELD: &str = "本文";
+
+/// A facility's `note`, rendered once for its page and for search.
+#[derive(Debug, Clone, Default)]
+pub struct NoteView {
+    pub html: String,
+    /// What the page shows of the note, as plain text.
+    pub text: String,
+    pub ids: Vec<IdUse>,
+}
+
+impl NoteView {
+    /// Renders a facility's note for its page (`resources/<id>/`).
+    pub fn of(resource: &Resource) -> Result<Option<NoteView>, Diagnostic> {
+        let Some(note) = resource.note.as_deref() else {
+            return Ok(None);
+        };
+        match markdown::render_note(note, "../../") {
+            Ok(rendered) => Ok(Some(NoteView {
+                html: rendered.html,
+                text: rendered.text,
+                ids: rendered.ids,
+            })),
+            Err(refusal) => Err(refusal_error(
+                &resource.file,
+                in_note(resource, refusal.line, 1),
+                "note",
+                refusal,
+            )),
         }
     }
 }
@@ -221,6 +293,8 @@ pub struct Views<'a> {
     pub content: &'a Content,
     pub today: Date,
     pub pages: BTreeMap<PageKind, Vec<PageView>>,
+    /// Each facility's rendered note, by its index in `content.resources`.
+    pub notes: Vec<Option<NoteView>>,
     base_path: String,
     /// `site` and the footer, serialised once: every page shares them, and tera's values are
     /// reference-counted, so each page only clones a pointer.
@@ -246,10 +320,35 @@ pub const ROW_SLUGS: [(&str, &str); 10] = [
 ];
 
 impl<'a> Views<'a> {
-    pub fn new(content: &'a Content, today: Date) -> Views<'a> {
+    /// Renders every Markdown document of the site (once: the pages, search and feeds all use
+    /// this rendering). Fails with every document that cannot be published.
+    pub fn new(content: &'a Content, today: Date) -> Result<Views<'a>> {
+        let mut problems = Vec::new();
         let mut pages: BTreeMap<PageKind, Vec<PageView>> = BTreeMap::new();
-        for page in &content.pages {
-            pages.entry(page.kind).or_default().push(PageView::of(page));
+        let rendered: Vec<Result<PageView, Diagnostic>> =
+            content.pages.par_iter().map(PageView::of).collect();
+        for view in rendered {
+            match view {
+                Ok(view) => pages.entry(view.page.kind).or_default().push(view),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let notes: Vec<Result<Option<NoteView>, Diagnostic>> =
+            content.resources.par_iter().map(NoteView::of).collect();
+        let notes: Vec<Option<NoteView>> = notes
+            .into_iter()
+            .map(|note| {
+                note.unwrap_or_else(|problem| {
+                    problems.push(problem);
+                    None
+                })
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Error::Content {
+                errors: problems.len(),
+                diagnostics: problems,
+            });
         }
         let footer: Vec<Link> = pages
             .get(&PageKind::Page)
@@ -258,13 +357,70 @@ impl<'a> Views<'a> {
         let base_path = url::Url::parse(&content.site.base_url)
             .map(|u| u.path().to_owned())
             .unwrap_or_else(|_| "/".to_owned());
-        Views {
+        Ok(Views {
             site_value: tera::Value::from_serializable(&content.site),
             footer_value: tera::Value::from_serializable(&footer),
             content,
             today,
             pages,
+            notes,
             base_path,
+        })
+    }
+
+    /// Every id written in a page body or note that the theme's templates also use (the page
+    /// would have two elements with one id: the skip link or a form would lead to the wrong
+    /// one). An error naming the file, line and field, with the id to choose instead.
+    pub fn check_ids(&self, reserved: &ReservedIds) -> Result<()> {
+        let mut problems = Vec::new();
+        let clash = |id: &IdUse| {
+            reserved.holds(&id.id).then(|| {
+                format!(
+                    "id「{}」はサイトのひな形（テーマ）がすでに使っています。同じ id が 1 ページに 2 つあると、「本文へ移動」などのリンクや検索欄が正しく動きません。",
+                    id.id
+                )
+            })
+        };
+        let hint = |id: &IdUse| {
+            format!(
+                "ほかと重ならない id に変えてください（例: {{#{}-honbun}}）。この id へのリンク（#{}）を書いていれば、そちらも直してください。",
+                id.id, id.id
+            )
+        };
+        for view in self.pages.values().flatten() {
+            for id in &view.ids {
+                if let Some(message) = clash(id) {
+                    let line = view.page.body_line + id.line.saturating_sub(1);
+                    problems.push(
+                        Diagnostic::error(&view.page.file, Position::new(line, id.column), message)
+                            .field(BODY_FIELD)
+                            .hint(hint(id)),
+                    );
+                }
+            }
+        }
+        for (resource, note) in self.content.resources.iter().zip(&self.notes) {
+            for id in note.iter().flat_map(|note| &note.ids) {
+                if let Some(message) = clash(id) {
+                    problems.push(
+                        Diagnostic::error(
+                            &resource.file,
+                            in_note(resource, id.line, id.column),
+                            message,
+                        )
+                        .field("note")
+                        .hint(hint(id)),
+                    );
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Content {
+                errors: problems.len(),
+                diagnostics: problems,
+            })
         }
     }
 
@@ -447,7 +603,7 @@ impl<'a> Views<'a> {
     /// Builds one job's page data.
     pub fn render_job(&self, job: Job) -> Output {
         match job {
-            Job::Resource(index) => self.resource_page(&self.content.resources[index]),
+            Job::Resource(index) => self.resource_page(index),
             Job::Listing(kind, index) => self.listing(kind, index),
             Job::KanaRow(index) => self.kana_row(index),
             Job::CaremaneAll => self.caremane_all(),
@@ -619,7 +775,8 @@ impl<'a> Views<'a> {
         }
     }
 
-    fn resource_page(&self, resource: &Resource) -> Output {
+    fn resource_page(&self, index: usize) -> Output {
+        let resource = &self.content.resources[index];
         let url = format!("resources/{}/", resource.id);
         let mut crumbs = Self::listing_crumbs();
         crumbs.push(link(
@@ -630,10 +787,11 @@ impl<'a> Views<'a> {
         context.insert("resource", resource);
         context.insert(
             "note_html",
-            &resource
-                .note
-                .as_deref()
-                .map(|note| markdown::render_note(note, "../../")),
+            &self
+                .notes
+                .get(index)
+                .and_then(Option::as_ref)
+                .map(|note| note.html.as_str()),
         );
         context.insert("map_url", &map_url(resource));
         context.insert(

@@ -332,7 +332,14 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
     let site = &content.site;
     let labels = kind_labels();
     let mut docs = Vec::new();
-    for resource in &content.resources {
+    for (index, resource) in content.resources.iter().enumerate() {
+        // The note as its page shows it (sanitised; comments and hidden parts gone).
+        let note = views
+            .notes
+            .get(index)
+            .and_then(Option::as_ref)
+            .map(|note| note.text.as_str())
+            .filter(|text| !text.is_empty());
         let mut doc = SourceDoc {
             kind: 0,
             cat: site
@@ -378,7 +385,7 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
             attrs.push("ケアマネタイム".to_owned());
         }
         let text = &mut doc.fields[TEXT];
-        text.extend(resource.note.iter().cloned());
+        text.extend(note.map(str::to_owned));
         text.extend(resource.closed.iter().cloned());
         let mut caremane = Vec::new();
         for window in &resource.caremane_time {
@@ -410,12 +417,7 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
         if !resource.specialties.is_empty() {
             snippet.push(resource.specialties.join("・"));
         }
-        snippet.extend(
-            resource
-                .note
-                .iter()
-                .map(|n| n.replace(['#', '*', '>', '|'], " ")),
-        );
+        snippet.extend(note.map(str::to_owned));
         snippet.extend(resource.closed.iter().map(|c| format!("休み: {c}")));
         doc.fragment = Fragment {
             id: resource.id.clone(),
@@ -442,10 +444,10 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
         .collect();
     for page in &content.pages {
         let kind = page_kind(page.kind);
-        let body = page_views
-            .get(page.path.as_str())
-            .map(|v| v.text.clone())
-            .unwrap_or_else(|| page.body.clone());
+        // The body as its page shows it; never the Markdown source.
+        let Some(body) = page_views.get(page.path.as_str()).map(|v| v.text.clone()) else {
+            continue;
+        };
         let mut doc = SourceDoc {
             kind,
             cat: -1,

@@ -130,10 +130,10 @@ fn filter_index(
         Some(i) => Ok(Some(i)),
         None => {
             let known: Vec<String> = labels.iter().map(|(k, l)| format!("{k}（{l}）")).collect();
-            Err(Error::Setup(format!(
+            Err(Error::Setup(terminal_text(&format!(
                 "--{option} {key} はありません。使えるのは次のとおりです: {}",
                 known.join("、")
-            )))
+            ))))
         }
     }
 }
@@ -194,6 +194,44 @@ pub fn search_in(
     })
 }
 
+/// Characters a terminal may take as commands or that reorder what it shows: C0 and C1
+/// controls, DEL, and the bidirectional marks, embeddings, overrides and isolates.
+fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Text from the index (or the query) as it may be written to a terminal: line breaks and tabs
+/// become spaces, every other control character becomes U+FFFD, so an escape sequence in a
+/// record can neither run nor hide what follows.
+pub fn terminal_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if is_terminal_control(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// JSON for the terminal: serde_json escapes C0 controls inside strings (the line breaks left
+/// are its own layout); DEL, C1 controls and bidirectional controls are escaped here too
+/// (`\u202e`). They only occur inside strings, so the JSON means the same.
+pub fn terminal_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_terminal_control(c) && c > '\u{1f}' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
@@ -212,6 +250,7 @@ fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
 pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
     let site = args.site.clone().unwrap_or_else(|| root.join("public"));
     let query = args.query.join(" ");
+    let shown_query = terminal_text(&query);
     let results = search(
         &site,
         &query,
@@ -223,12 +262,15 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     let written = if args.json {
         let json = serde_json::to_string_pretty(&results.results).expect("results serialise");
-        writeln!(stdout, "{json}")
+        writeln!(stdout, "{}", terminal_json(&json))
     } else if results.total == 0 {
-        writeln!(stdout, "「{query}」に一致するものは見つかりませんでした。")
+        writeln!(
+            stdout,
+            "「{shown_query}」に一致するものは見つかりませんでした。"
+        )
     } else {
         let mut text = format!(
-            "「{query}」の検索結果: {} 件{}\n",
+            "「{shown_query}」の検索結果: {} 件{}\n",
             results.total,
             if results.total > results.results.len() {
                 format!("（上位 {} 件を表示）", results.results.len())
@@ -244,10 +286,11 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
                 label.push_str(&fragment.area);
             }
             text.push_str(&format!(
-                "{:>2}. {}［{label}］ {}\n",
+                "{:>2}. {}［{}］ {}\n",
                 i + 1,
-                result.title,
-                result.url
+                terminal_text(&result.title),
+                terminal_text(&label),
+                terminal_text(&result.url)
             ));
             let mut contact = Vec::new();
             if !fragment.phone.is_empty() {
@@ -257,11 +300,11 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
                 contact.push(format!("ケアマネタイム {}", fragment.caremane.join("／")));
             }
             if !contact.is_empty() {
-                text.push_str(&format!("    {}\n", contact.join("　")));
+                text.push_str(&format!("    {}\n", terminal_text(&contact.join("　"))));
             }
             text.push_str(&format!(
                 "    {}\n",
-                marked(&result.snippet, &result.highlights)
+                terminal_text(&marked(&result.snippet, &result.highlights))
             ));
         }
         write!(stdout, "{text}")

@@ -50,7 +50,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::sheet::parse_cli_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
     pub today: Option<Date>,
 }
 
@@ -269,7 +269,7 @@ fn write_index(
 ) -> Result<Duration> {
     let started = Instant::now();
     let before = top_level(pending.staging.path());
-    let views = Views::new(&pending.content, today);
+    let views = Views::new(&pending.content, today)?;
     crate::search::write_index(&pending.content, &views, &pending.staging)?;
     let after = top_level(pending.staging.path());
     if let Ok(mut entries) = entries.lock() {

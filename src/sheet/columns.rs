@@ -135,6 +135,25 @@ const ALIASES: &[(&str, Column)] = &[
 ];
 
 impl Column {
+    /// Whether a cell of this column may hold several lines (and tabs): the lines are hours
+    /// bands, list items, ケアマネタイム windows or a note's lines. Other columns hold one line.
+    pub fn multiline(self) -> bool {
+        matches!(
+            self,
+            Column::Hours
+                | Column::Closed
+                | Column::Specialties
+                | Column::Services
+                | Column::CaremaneDays
+                | Column::CaremaneTime
+                | Column::CaremaneMethods
+                | Column::CaremaneContact
+                | Column::CaremaneAppointment
+                | Column::CaremaneNote
+                | Column::Note
+        )
+    }
+
     /// The record field the column belongs to (`None` for the id and ignored columns).
     pub fn key(self) -> Option<Key> {
         Some(match self {
@@ -263,8 +282,13 @@ impl Mapping {
         let Some(file) = file else {
             return Ok(mapping);
         };
-        let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, "読み込み", e))?;
         let shown = file.display().to_string();
+        let bytes = super::table::read_regular_file(file, 1 << 20, "列の対応表（YAML）")?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::Setup(format!(
+                "{shown} は UTF-8 の文字として読めません。UTF-8 で保存し直してください。"
+            ))
+        })?;
         let parsed: MappingFile = crate::yaml::parse(&shown, &text, 0).map_err(|d| {
             Error::Setup(format!(
                 "列の対応表を読み込めません。\n{d}\n  書き方: columns: の下に「見出し: 項目名」を 1 行ずつ書きます（例:   施設名: name）。"

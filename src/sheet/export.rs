@@ -9,7 +9,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 use super::columns::{Column, LAYOUT};
 use super::import::{Existing, load_existing, load_site};
 use super::record::Record;
-use super::values;
+use super::{injection, table, values};
 use crate::content::site::SiteConfig;
 use crate::error::{Error, Result};
 use crate::japanese;
@@ -221,11 +221,54 @@ pub fn rows(site: &SiteConfig, records: &[(String, Record)]) -> Vec<Vec<Value>> 
     out
 }
 
+/// rust_xlsxwriter's error in Japanese. The cells are checked before (lengths, dates), so
+/// what remains is mostly the disk.
 fn xlsx_error(path: &Path, error: rust_xlsxwriter::XlsxError) -> Error {
-    Error::Setup(format!(
-        "{} を書き出せませんでした: {error}。Excel でこのファイルを開いている場合は閉じてから、もう一度実行してください。",
-        path.display()
-    ))
+    use rust_xlsxwriter::XlsxError as X;
+    match error {
+        X::IoError(io) | X::TempFileError(_, io) => Error::io(path, "書き込み", io),
+        X::MaxStringLengthExceeded => Error::Setup(format!(
+            "{} を書き出せませんでした。Excel の 1 セルの上限（{} 文字）を超える値があります。",
+            path.display(),
+            table::count_text(table::LIMITS.cell_chars)
+        )),
+        X::DateTimeRangeError(_) | X::DateTimeParseError(_) => Error::Setup(format!(
+            "{} を書き出せませんでした。Excel で表せない日付があります（最終確認日を確かめてください）。",
+            path.display()
+        )),
+        _ => Error::Setup(format!(
+            "{} を Excel ブックとして書き出せませんでした。--format csv で CSV に書き出してください。",
+            path.display()
+        )),
+    }
+}
+
+/// Refuses a value longer than Excel's cell limit: Excel would cut it when the sheet is
+/// opened (a CSV too), and importing it back would lose the rest.
+fn check_cell_lengths(
+    existing: &[Existing],
+    records: &[(String, Record)],
+    rows: &[Vec<Value>],
+) -> Result<()> {
+    for ((id, _), row) in records.iter().zip(rows.iter().skip(1)) {
+        for ((header, _), value) in LAYOUT.iter().zip(row) {
+            let Value::Text(text) = value else { continue };
+            let chars = text.chars().count();
+            if chars > table::LIMITS.cell_chars {
+                let file = existing
+                    .iter()
+                    .find(|e| &e.id == id)
+                    .map(|e| e.file.as_str())
+                    .unwrap_or(id.as_str());
+                return Err(Error::Setup(format!(
+                    "{file} の「{header}」が {} 文字あり、Excel の 1 セルの上限（{} 文字）を超えるため、書き出しませんでした（Excel で開くと切れてしまい、取り込み直すと残りが消えます）。\n  {header}を短くしてから、もう一度書き出してください。",
+                    table::count_text(chars),
+                    table::count_text(table::LIMITS.cell_chars)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_xlsx(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
@@ -244,9 +287,11 @@ fn write_xlsx(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
                     .map(|_| ()),
                 Value::Text(text) if text.is_empty() => Ok(()),
                 Value::Text(text) if text.contains('\n') => sheet
-                    .write_string_with_format(r, c16, text, &wrap)
+                    .write_string_with_format(r, c16, injection::for_xlsx(text), &wrap)
                     .map(|_| ()),
-                Value::Text(text) => sheet.write_string(r, c16, text).map(|_| ()),
+                Value::Text(text) => sheet
+                    .write_string(r, c16, injection::for_xlsx(text))
+                    .map(|_| ()),
                 Value::Number(number) => sheet.write_number(r, c16, *number).map(|_| ()),
                 Value::Date(d) => {
                     let excel =
@@ -290,9 +335,14 @@ fn write_csv(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut bytes);
         for row in rows {
+            let cells = row.iter().map(|value| match value {
+                Value::Text(text) => injection::for_csv(text).into_owned(),
+                other => other.text(),
+            });
+            // Writing into memory cannot fail but for the disk below.
             writer
-                .write_record(row.iter().map(Value::text))
-                .map_err(|e| Error::Setup(format!("CSV を作れませんでした: {e}")))?;
+                .write_record(cells)
+                .map_err(|_| Error::Setup("CSV を作れませんでした。".to_owned()))?;
         }
         writer.flush().map_err(|e| Error::io(path, "書き込み", e))?;
     }
@@ -305,6 +355,7 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
     let existing = load_existing(root);
     let records = sorted_records(&site, &existing)?;
     let rows = rows(&site, &records);
+    check_cell_lengths(&existing, &records, &rows)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(match args.format {
             ExportFormat::Xlsx => "事業所一覧.xlsx",

@@ -43,7 +43,7 @@ pub struct ImportArgs {
     /// 実際にファイルを書き込む（付けなければ、変わる内容を表示するだけ）
     #[arg(long)]
     pub write: bool,
-    /// Excel のシート名（省略すると最初のシート）
+    /// Excel のシート名（省略すると、表示されている最初のシート）
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
     /// 列の見出しと項目の対応表（YAML）。省略時は <root>/import-mapping.yaml があれば使う
@@ -59,7 +59,7 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
     /// 「今日」の日付（新しい事業所の最終確認日）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::parse_cli_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
     pub today: Option<Date>,
 }
 
@@ -120,7 +120,13 @@ pub struct MissingRecord {
 #[derive(Debug, serde::Serialize)]
 pub struct ImportReport {
     pub file: String,
+    /// The worksheet read (Excel only).
+    pub sheet: Option<String>,
     pub format: String,
+    /// What the reader did that the user should know (merged cells filled, …).
+    pub notes: Vec<String>,
+    /// Column letter (`C`) by header, for naming the cell of a problem.
+    pub letters: BTreeMap<String, String>,
     pub kind: String,
     pub header_row: usize,
     pub data_rows: usize,
@@ -285,7 +291,7 @@ pub fn run(root: &Path, args: &ImportArgs) -> Result<ImportReport> {
             let hours = match &args.hours {
                 Some(path) => {
                     let hours_table = table::read(path, None)?;
-                    Some(opendata::read_navii_hours(&hours_table).ok_or_else(|| {
+                    Some(opendata::read_navii_hours(&hours_table)?.ok_or_else(|| {
                         Error::Setup(format!(
                             "{} はナビイの診療科・診療時間票（ID、診療科目名、月_診療開始時間 … の列）ではありません。",
                             hours_table.file
@@ -328,7 +334,17 @@ pub fn run(root: &Path, args: &ImportArgs) -> Result<ImportReport> {
     let existing = load_existing(root);
     let mut report = ImportReport {
         file: table.file.clone(),
+        sheet: table.sheet.clone(),
         format: table.format.clone(),
+        notes: table.notes.clone(),
+        letters: table.rows[header_index]
+            .cells
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(index, cell)| (cell.text().trim().to_owned(), table::column_letter(index)))
+            .filter(|(header, _)| !header.is_empty())
+            .collect(),
         kind: kind_label,
         header_row: table.rows[header_index].number,
         data_rows,
@@ -982,10 +998,23 @@ fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()
     Ok(())
 }
 
+impl ImportReport {
+    /// `C 列「電話番号」`, or `列「緯度・経度」` for a column the sheet does not have as such.
+    fn column_text(&self, header: &str) -> String {
+        match self.letters.get(header) {
+            Some(letter) => format!("{letter} 列「{header}」"),
+            None => format!("列「{header}」"),
+        }
+    }
+}
+
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "取り込み元: {}", self.file)?;
         writeln!(f, "形式: {}（{}）", self.kind, self.format)?;
+        for note in &self.notes {
+            writeln!(f, "注意: {note}")?;
+        }
         write!(
             f,
             "見出しは {} 行目、データは {} 行",
@@ -1065,16 +1094,23 @@ impl fmt::Display for ImportReport {
             for notice in &self.notices {
                 writeln!(
                     f,
-                    "  * {} 行目「{}」 列「{}」: {}",
-                    notice.row, notice.name, notice.column, notice.message
+                    "  * {} 行目「{}」 {}: {}",
+                    notice.row,
+                    notice.name,
+                    self.column_text(&notice.column),
+                    notice.message
                 )?;
             }
         }
         if !self.problems.is_empty() {
             let rows: BTreeSet<usize> = self.problems.iter().map(|p| p.row).collect();
+            let place = match &self.sheet {
+                Some(sheet) => format!("{}、シート「{sheet}」", self.file),
+                None => self.file.clone(),
+            };
             writeln!(
                 f,
-                "読めなかった行 {} 行（この行は取り込んでいません。表を直してもう一度取り込んでください）:",
+                "読めなかった行 {} 行（{place}。この行は取り込んでいません。表を直してもう一度取り込んでください）:",
                 rows.len()
             )?;
             for problem in &self.problems {
@@ -1083,7 +1119,7 @@ impl fmt::Display for ImportReport {
                     let _ = write!(line, "「{}」", problem.name);
                 }
                 if let Some(column) = &problem.column {
-                    let _ = write!(line, " 列「{column}」");
+                    let _ = write!(line, " {}", self.column_text(column));
                 }
                 writeln!(f, "{line}: {}", problem.message)?;
                 if let Some(hint) = &problem.hint {
@@ -1114,7 +1150,9 @@ impl fmt::Display for ImportReport {
 /// The command: prints the report; exit code 1 when some rows could not be read.
 pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
     let report = run(root, args)?;
-    println!("{report}");
+    // The report quotes the sheet's cells: nothing in them may reach the terminal as a
+    // control sequence.
+    println!("{}", crate::error::printable(&report.to_string()));
     Ok(if report.problems.is_empty() {
         ExitCode::SUCCESS
     } else {

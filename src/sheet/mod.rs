@@ -10,12 +10,14 @@
 pub mod columns;
 pub mod export;
 pub mod import;
+pub mod injection;
 pub mod names;
 pub mod opendata;
 pub mod record;
 pub mod staff;
 pub mod table;
 pub mod values;
+pub mod xlsx;
 pub mod yaml_out;
 
 use std::collections::BTreeSet;
@@ -102,13 +104,6 @@ pub struct Rows {
     pub ignored_columns: Vec<String>,
     /// Rows left out on purpose (another city or category), with why.
     pub skipped: Vec<(usize, String)>,
-}
-
-/// Parses `--today`-style dates for the subcommands defined here.
-pub fn parse_cli_date(value: &str) -> Result<Date, String> {
-    value
-        .parse::<Date>()
-        .map_err(|_| format!("日付「{value}」は YYYY-MM-DD の形で書いてください（例: 2026-11-22）"))
 }
 
 /// A category key from a key or its Japanese label (`clinic`, `診療所`).

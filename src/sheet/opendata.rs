@@ -12,16 +12,18 @@
 //! a URL column holding a phone number, `00:00-00:00` placeholder hours, 法人格 in front of the
 //! reading, phone numbers in brackets, coordinates outside Japan.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use super::columns::normalize_header;
 use super::names;
 use super::record::{Band, Key, Location};
 use super::table::{Row, Table};
-use super::values;
+use super::values::{self, Unreadable};
 use super::{Context, Incoming, Notice, Problem, Rows};
 use crate::content::fields;
 use crate::content::resource::SourceIds;
+use crate::error::{Error, Result};
 use crate::japanese;
 
 /// Which kind of open data a table is.
@@ -42,32 +44,88 @@ impl Kind {
     }
 }
 
-/// Column positions by normalized header.
-struct Headers(HashMap<String, usize>);
+/// Column positions by normalized header, and each column's header as written.
+struct Headers {
+    positions: HashMap<String, usize>,
+    written: Vec<String>,
+}
 
 impl Headers {
     fn new(row: &Row) -> Headers {
-        let mut map = HashMap::new();
+        let mut positions = HashMap::new();
+        let mut written = Vec::new();
         for (index, cell) in row.cells.iter().enumerate() {
-            map.entry(normalize_header(&cell.text())).or_insert(index);
+            positions
+                .entry(normalize_header(&cell.text()))
+                .or_insert(index);
+            written.push(cell.text().trim().to_owned());
         }
-        Headers(map)
+        Headers { positions, written }
     }
 
     fn has(&self, name: &str) -> bool {
-        self.0.contains_key(&normalize_header(name))
+        self.positions.contains_key(&normalize_header(name))
     }
 
     fn index(&self, names: &[&str]) -> Option<usize> {
         names
             .iter()
-            .find_map(|name| self.0.get(&normalize_header(name)).copied())
+            .find_map(|name| self.positions.get(&normalize_header(name)).copied())
     }
 
-    fn get(&self, row: &Row, names: &[&str]) -> String {
-        self.index(names)
-            .map(|i| row.cell(i).text().trim().to_owned())
-            .unwrap_or_default()
+    fn header(&self, index: usize) -> &str {
+        self.written.get(index).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// One row's cells, read by header. A cell that cannot be imported as it is (an Excel error,
+/// control characters, text over Excel's limit) reads as empty and is kept as a problem, so
+/// the row is reported instead of imported.
+struct RowCells<'a> {
+    headers: &'a Headers,
+    row: &'a Row,
+    refused: RefCell<Vec<(String, Unreadable)>>,
+}
+
+impl<'a> RowCells<'a> {
+    fn new(headers: &'a Headers, row: &'a Row) -> Self {
+        RowCells {
+            headers,
+            row,
+            refused: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn get(&self, names: &[&str]) -> String {
+        let Some(index) = self.headers.index(names) else {
+            return String::new();
+        };
+        let cell = self.row.cell(index);
+        if let Some(reason) = cell.unusable(false) {
+            let header = self.headers.header(index).to_owned();
+            let mut refused = self.refused.borrow_mut();
+            if !refused.iter().any(|(h, _)| *h == header) {
+                refused.push((header, reason));
+            }
+            return String::new();
+        }
+        cell.text().trim().to_owned()
+    }
+
+    /// Whether a cell was refused; its problems go to `rows` (the row is then not imported).
+    fn refused(&self, rows: &mut Rows, name: &str) -> bool {
+        let refused = self.refused.take();
+        let any = !refused.is_empty();
+        for (header, reason) in refused {
+            rows.problems.push(Problem {
+                row: self.row.number,
+                name: name.to_owned(),
+                column: Some(header),
+                message: reason.message,
+                hint: Some(reason.hint),
+            });
+        }
+        any
     }
 }
 
@@ -353,7 +411,8 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
         if row.cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        let get = |names: &[&str]| headers.get(row, names);
+        let cells = RowCells::new(&headers, row);
+        let get = |names: &[&str]| cells.get(names);
         let address = get(&["住所"]);
         if let Some(city) = context.city
             && !in_city(city, &get(&["市区町村名"]), &address)
@@ -421,6 +480,9 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
             incoming.has_jigyosho = true;
             incoming.present.insert(Key::SourceIds);
         }
+        if cells.refused(&mut rows, &name) {
+            continue;
+        }
         rows.notices.append(&mut notices);
         finish(incoming, context, &mut rows, "サービスの種類", &service);
     }
@@ -447,11 +509,12 @@ const DAY_PREFIXES: [(&str, &str); 8] = [
 ];
 
 /// Reads the 診療科・診療時間票: every `<曜>_診療開始時間[n]` / `<曜>_診療終了時間[n]` pair.
-pub fn read_navii_hours(table: &Table) -> Option<NaviiHours> {
-    let (kind, header_index) = detect(table)?;
-    if kind != Kind::NaviiHours {
-        return None;
-    }
+/// `None` when the table is not one; an error naming the cell when a cell it reads cannot be
+/// imported (the hours of many facilities would otherwise be silently incomplete).
+pub fn read_navii_hours(table: &Table) -> Result<Option<NaviiHours>> {
+    let Some((Kind::NaviiHours, header_index)) = detect(table) else {
+        return Ok(None);
+    };
     let header = &table.rows[header_index];
     let headers = Headers::new(header);
     // (day key, start column, end column)
@@ -471,11 +534,33 @@ pub fn read_navii_hours(table: &Table) -> Option<NaviiHours> {
     // ID → (open, close) → days
     let mut slots: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
     for row in &table.rows[header_index + 1..] {
-        let id = headers.get(row, &["ID"]);
+        let cells = RowCells::new(&headers, row);
+        let id = cells.get(&["ID"]);
+        let specialty = cells.get(&["診療科目名"]);
+        for (_, start, end) in &pairs {
+            for index in [*start, *end] {
+                if let Some(reason) = row.cell(index).unusable(false) {
+                    cells
+                        .refused
+                        .borrow_mut()
+                        .push((headers.header(index).to_owned(), reason));
+                }
+            }
+        }
+        if let Some((header, reason)) = cells.refused.take().into_iter().next() {
+            let index = headers.index(&[header.as_str()]).unwrap_or(0);
+            return Err(Error::Setup(format!(
+                "{} の {} 行目 {} 列「{header}」: {}\n  直し方: {}\n  （診療科・診療時間票のこのセルを直してから、もう一度取り込んでください。）",
+                table.file,
+                row.number,
+                super::table::column_letter(index),
+                reason.message,
+                reason.hint
+            )));
+        }
         if id.is_empty() {
             continue;
         }
-        let specialty = headers.get(row, &["診療科目名"]);
         let entry = out.by_id.entry(id.clone()).or_default();
         if !specialty.is_empty() && !entry.1.contains(&specialty) {
             entry.1.push(specialty.clone());
@@ -519,12 +604,11 @@ pub fn read_navii_hours(table: &Table) -> Option<NaviiHours> {
             .collect();
         out.by_id.entry(id).or_default().0 = bands;
     }
-    Some(out)
+    Ok(Some(out))
 }
 
-fn navii_category(context: &Context, headers: &Headers, row: &Row, file: &str) -> Option<String> {
-    let text = headers.get(row, &["機関区分"]);
-    let by_code = match japanese::nfkc(&text).trim() {
+fn navii_category(context: &Context, headers: &Headers, text: &str, file: &str) -> Option<String> {
+    let by_code = match japanese::nfkc(text).trim() {
         "1" | "病院" => Some("hospital"),
         "2" | "診療所" | "一般診療所" => Some("clinic"),
         "3" | "歯科診療所" => Some("dental"),
@@ -554,7 +638,7 @@ fn navii_category(context: &Context, headers: &Headers, row: &Row, file: &str) -
                 .map(str::to_owned)
                 .filter(|key| context.site.category(key).is_some())
         })
-        .or_else(|| super::category_key(context.site, &text))
+        .or_else(|| super::category_key(context.site, text))
 }
 
 /// Reads a ナビイ facility CSV, with hours from the hours CSV when given.
@@ -570,7 +654,8 @@ pub fn read_navii(
         if row.cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        let get = |names: &[&str]| headers.get(row, names);
+        let cells = RowCells::new(&headers, row);
+        let get = |names: &[&str]| cells.get(names);
         let address = get(&["所在地"]);
         if let Some(city) = context.city {
             let code = format!("{}{}", get(&["都道府県コード"]), get(&["市区町村コード"]));
@@ -626,7 +711,8 @@ pub fn read_navii(
             incoming.record.kana = kana;
             incoming.present.insert(Key::Kana);
         }
-        if let Some(category) = navii_category(context, &headers, row, &table.file) {
+        let kind_text = get(&["機関区分"]);
+        if let Some(category) = navii_category(context, &headers, &kind_text, &table.file) {
             incoming.record.category = category;
             incoming.present.insert(Key::Category);
         }
@@ -707,8 +793,10 @@ pub fn read_navii(
             incoming.has_navii = true;
             incoming.present.insert(Key::SourceIds);
         }
+        if cells.refused(&mut rows, &incoming.record.name) {
+            continue;
+        }
         rows.notices.append(&mut notices);
-        let kind_text = get(&["機関区分"]);
         finish(incoming, context, &mut rows, "機関区分", &kind_text);
     }
     rows

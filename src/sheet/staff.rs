@@ -134,6 +134,10 @@ fn read_row(row: &Row, columns: &[(usize, Column, String)], context: &Context, r
     let mut caremane: BTreeMap<Column, (String, Vec<String>)> = BTreeMap::new();
     for (index, column, header) in columns {
         let cell = row.cell(*index);
+        if let Some(reason) = cell.unusable(column.multiline()) {
+            reader.problem(header, reason);
+            continue;
+        }
         let text = cell.text().trim().to_owned();
         let record = &mut incoming.record;
         if let Some(key) = column.key()

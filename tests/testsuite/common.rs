@@ -9,8 +9,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
+use std::collections::BTreeMap;
+
 use jiff::civil::Date;
 use zaitaku::diagnostics::Diagnostic;
+use zaitaku::sheet::export::{ExportArgs, ExportFormat};
+use zaitaku::sheet::import::{Format, ImportArgs};
 
 /// The "today" every test builds for, as the command line takes it.
 pub const TODAY: &str = "2026-11-22";
@@ -73,6 +77,53 @@ pub fn summary_line(diagnostic: &Diagnostic) -> String {
         "{severity} {} {}",
         diagnostic.location(),
         diagnostic.field.as_deref().unwrap_or("-")
+    )
+}
+
+/// Every file under `dir` with its bytes and modification time.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                (std::fs::read(e.path()).unwrap(), meta.modified().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// `zaitaku import FILE --today 2026-11-22`, without `--write`.
+pub fn import_args(file: &Path) -> ImportArgs {
+    ImportArgs {
+        file: file.to_path_buf(),
+        category: None,
+        write: false,
+        sheet: None,
+        mapping: None,
+        city: None,
+        hours: None,
+        format: Format::Auto,
+        today: Some(today()),
+    }
+}
+
+/// `zaitaku export --format FORMAT --out OUT` of the site at `site`: the file written and the
+/// number of records.
+pub fn export_to(
+    site: &Path,
+    format: ExportFormat,
+    out: &Path,
+) -> zaitaku::Result<(PathBuf, usize)> {
+    zaitaku::sheet::export::run(
+        site,
+        &ExportArgs {
+            format,
+            out: Some(out.to_path_buf()),
+        },
     )
 }
 

@@ -10,6 +10,8 @@ mod check;
 mod print;
 mod render;
 mod safety_content;
+mod safety_publish;
+mod safety_sheets;
 mod search;
 mod serve;
 mod sheet;
