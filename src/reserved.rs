@@ -112,7 +112,7 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
 /// Folders of the site that only zaitaku writes: the first folder of every generated file,
 /// except the folders the content's own pages live in (`news/` holds both the news pages and
 /// the generated feed).
-fn reserved_folders(generated: &Generated) -> BTreeMap<String, String> {
+pub fn reserved_folders(generated: &Generated) -> BTreeMap<String, String> {
     let content_folders: Vec<&str> = PageKind::ALL
         .iter()
         .map(|kind| kind.url_prefix())

@@ -1,8 +1,8 @@
 //! Which characters a text in `content/` may hold: the one home of the rule.
 //!
 //! Control characters (C0 except tab and line feed, DEL, C1), bidirectional overrides and
-//! isolates (U+202A–202E, U+2066–2069), line and paragraph separators, tag characters and
-//! noncharacters are errors wherever they appear: they reorder or hide what the reader sees,
+//! isolates (U+202A–202E, U+2066–2069), line and paragraph separators and tag characters
+//! are errors wherever they appear: they reorder or hide what the reader sees,
 //! break a terminal, a feed or a calendar, and no editor types them on purpose. Tab and line
 //! feed are allowed only in multi-line fields (a record's `note`, a page's body).
 //!
@@ -11,7 +11,8 @@
 //! page looks right, but search, duplicate detection and phone-number checks no longer match
 //! what the editor sees. Zero-width joiners and variation selectors are kept silently: emoji
 //! and 異体字 (IVS) need them. Characters of the private use area (外字 from old systems) are a
-//! warning too: a reader's phone shows them as empty boxes.
+//! warning too: a reader's phone shows them as empty boxes. So are noncharacters (U+FFFE,
+//! U+FFFF, U+FDD0–FDEF): nothing shows them, and every output leaves them out by its own rules.
 
 /// How bad a character is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +126,8 @@ pub fn classify(c: char, multiline: bool) -> Option<Problem> {
         '\u{2028}' => error(c, "行区切り文字"),
         '\u{2029}' => error(c, "段落区切り文字"),
         '\u{E0001}' | '\u{E0020}'..='\u{E007F}' => error(c, "見えないタグ文字"),
-        '\u{FDD0}'..='\u{FDEF}' => error(c, "文字ではない符号（非文字）"),
-        c if (c as u32) & 0xFFFE == 0xFFFE => error(c, "文字ではない符号（非文字）"),
+        '\u{FDD0}'..='\u{FDEF}' => warning(c, "文字ではない符号（非文字）"),
+        c if (c as u32) & 0xFFFE == 0xFFFE => warning(c, "文字ではない符号（非文字）"),
         '\u{FFF9}'..='\u{FFFB}' => error(c, "見えない注釈記号"),
         '\u{200B}' => warning(c, "ゼロ幅スペース"),
         '\u{2060}' => warning(c, "ゼロ幅の結合禁止文字"),
