@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(classify('\t', false).unwrap().severity, Severity::Error);
         assert_eq!(
             classify('\u{FFFF}', false).unwrap().severity,
-            Severity::Error
+            Severity::Warning
         );
         assert!(classify('\t', true).is_none());
         assert!(classify('\n', true).is_none());
