@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::content::pages::PageKind;
 use crate::content::{self, Content};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
 use crate::guard::{self, OutputDir};
 use crate::lock;
@@ -53,18 +53,34 @@ pub fn today_in_tokyo() -> Date {
         .unwrap_or_else(|_| jiff::Zoned::now().date())
 }
 
-/// Loads and validates without writing anything (`zaitaku check`).
+/// Loads and validates without writing anything (`zaitaku check`). The content is returned
+/// only when it has no errors.
 pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>)> {
+    let (content, diagnostics) = load_checked(root, today)?;
+    Ok((content, diagnostics.sorted()))
+}
+
+/// Loads and validates `content/`, including the addresses the build would generate
+/// ([`crate::reserved`]), which needs the theme. A theme that cannot be loaded is reported by
+/// the build itself; then only that check is left out.
+fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Diagnostics)> {
     let loaded = content::load(root, today)?;
-    Ok((loaded.content, loaded.diagnostics.sorted()))
+    let mut diagnostics = loaded.diagnostics;
+    if let Some(content) = &loaded.content
+        && let Ok(theme) = Theme::load(root)
+    {
+        diagnostics.extend(crate::reserved::collisions(content, &theme, today));
+    }
+    let content = loaded.content.filter(|_| !diagnostics.has_errors());
+    Ok((content, diagnostics))
 }
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    let loaded = content::load(root, today)?;
-    let errors = loaded.diagnostics.error_count();
-    let diagnostics = loaded.diagnostics.sorted();
-    match loaded.content {
+    let (content, diagnostics) = load_checked(root, today)?;
+    let errors = diagnostics.error_count();
+    let diagnostics = diagnostics.sorted();
+    match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
             errors: errors.max(1),
@@ -198,6 +214,15 @@ fn render_site_with(
     };
     let outputs = views.outputs();
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
+    // Nothing is written when a content file would take the address of a generated one
+    // (`crate::reserved` reports it at validation; this keeps the promise if it is skipped).
+    let collisions = crate::reserved::collisions(content, theme, today);
+    if !collisions.is_empty() {
+        return Err(Error::Content {
+            errors: collisions.len(),
+            diagnostics: collisions,
+        });
+    }
     outputs.into_par_iter().try_for_each(write)?;
     // The many pages are built, rendered and dropped one by one, keeping memory flat.
     let mut jobs = views.jobs();
@@ -207,70 +232,156 @@ fn render_site_with(
         .try_for_each(|job| write(views.render_job(*job)))?;
     let mut files = page_files.len();
 
-    let site = &content.site;
-    let mut extra: Vec<(String, String)> = Vec::new();
-    let news: Vec<&PageView> = {
-        let mut news: Vec<&PageView> = views
-            .pages
-            .get(&PageKind::News)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        news.sort_by(|a, b| {
-            b.page
-                .date()
-                .cmp(&a.page.date())
-                .then(a.page.slug.cmp(&b.page.slug))
-        });
-        news
-    };
-    extra.push(("news/atom.xml".to_owned(), feeds::atom(site, &news)));
-    let lectures: Vec<&PageView> = views
-        .pages
-        .get(&PageKind::Lecture)
-        .map(|v| v.iter().collect())
-        .unwrap_or_default();
-    for lecture in &lectures {
-        extra.push((
-            format!("{}lecture.ics", lecture.url),
-            feeds::calendar(site, &lecture.page.title, &[lecture], today),
-        ));
+    let extras = extra_files(&views);
+    for extra in &extras {
+        let text = render_extra(&views, extra, &page_files, today);
+        staging.write(&extra.file, text.as_bytes())?;
     }
-    let mut upcoming: Vec<&PageView> = lectures
-        .iter()
-        .copied()
-        .filter(|l| l.page.date().is_some_and(|d| d >= today))
-        .collect();
-    upcoming.sort_by_key(|l| l.page.date());
-    extra.push((
-        "lectures/upcoming.ics".to_owned(),
-        feeds::calendar(
-            site,
-            &format!("{} 市民公開講座", site.title),
-            &upcoming,
-            today,
-        ),
-    ));
-    extra.push((
-        "sitemap.xml".to_owned(),
-        feeds::sitemap(site, &Views::sitemap_urls(&page_files)),
-    ));
-    extra.push(("robots.txt".to_owned(), feeds::robots(site)));
-    for (file, text) in &extra {
-        staging.write(file, text.as_bytes())?;
-    }
-    files += extra.len();
+    files += extras.len();
 
     for (relative, bytes) in &theme.static_files {
         staging.write(relative, bytes)?;
     }
     files += theme.static_files.len();
-    for asset in &content.assets {
-        staging.copy(&asset.source, &asset.output)?;
-    }
-    files += content.assets.len();
     if search_index {
         files += crate::search::write_index(content, &views, staging)?;
     }
     files += crate::print::write_site_data(content, staging)?;
+    // Copied last, and never over a generated file.
+    for asset in &content.assets {
+        copy_asset(staging, asset)?;
+    }
+    files += content.assets.len();
     Ok(files)
+}
+
+/// What makes a file the build writes besides the pages.
+#[derive(Debug, Clone, Copy)]
+pub enum ExtraKind<'v> {
+    /// `news/atom.xml`
+    NewsFeed,
+    /// One lecture's `.ics`.
+    LectureCalendar(&'v PageView),
+    /// `lectures/upcoming.ics`
+    UpcomingCalendar,
+    Sitemap,
+    Robots,
+}
+
+/// A generated file that is not a page of the theme.
+#[derive(Debug, Clone)]
+pub struct Extra<'v> {
+    /// Site-relative path.
+    pub file: String,
+    /// What it is, in Japanese, for messages.
+    pub what: &'static str,
+    pub kind: ExtraKind<'v>,
+}
+
+/// The feeds, calendars, sitemap and robots.txt the build writes: the one list both the
+/// build and the check of reserved addresses ([`crate::reserved`]) use.
+pub fn extra_files<'v>(views: &'v Views<'_>) -> Vec<Extra<'v>> {
+    let mut out = vec![Extra {
+        file: "news/atom.xml".to_owned(),
+        what: "お知らせのフィード（Atom）",
+        kind: ExtraKind::NewsFeed,
+    }];
+    for lecture in views.pages.get(&PageKind::Lecture).into_iter().flatten() {
+        out.push(Extra {
+            file: format!("{}lecture.ics", lecture.url),
+            what: "講座のカレンダー（.ics）",
+            kind: ExtraKind::LectureCalendar(lecture),
+        });
+    }
+    out.push(Extra {
+        file: "lectures/upcoming.ics".to_owned(),
+        what: "これからの講座のカレンダー（.ics）",
+        kind: ExtraKind::UpcomingCalendar,
+    });
+    out.push(Extra {
+        file: "sitemap.xml".to_owned(),
+        what: "検索エンジン向けのサイトマップ",
+        kind: ExtraKind::Sitemap,
+    });
+    out.push(Extra {
+        file: "robots.txt".to_owned(),
+        what: "検索エンジン向けの案内（robots.txt）",
+        kind: ExtraKind::Robots,
+    });
+    out
+}
+
+fn render_extra(
+    views: &Views<'_>,
+    extra: &Extra<'_>,
+    page_files: &[String],
+    today: Date,
+) -> String {
+    let site = &views.content.site;
+    let lectures = || -> Vec<&PageView> {
+        views
+            .pages
+            .get(&PageKind::Lecture)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default()
+    };
+    match extra.kind {
+        ExtraKind::NewsFeed => {
+            let mut news: Vec<&PageView> = views
+                .pages
+                .get(&PageKind::News)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            news.sort_by(|a, b| {
+                b.page
+                    .date()
+                    .cmp(&a.page.date())
+                    .then(a.page.slug.cmp(&b.page.slug))
+            });
+            feeds::atom(site, &news)
+        }
+        ExtraKind::LectureCalendar(lecture) => {
+            feeds::calendar(site, &lecture.page.title, &[lecture], today)
+        }
+        ExtraKind::UpcomingCalendar => {
+            let mut upcoming: Vec<&PageView> = lectures()
+                .into_iter()
+                .filter(|l| l.page.date().is_some_and(|d| d >= today))
+                .collect();
+            upcoming.sort_by_key(|l| l.page.date());
+            feeds::calendar(
+                site,
+                &format!("{} 市民公開講座", site.title),
+                &upcoming,
+                today,
+            )
+        }
+        ExtraKind::Sitemap => feeds::sitemap(site, &Views::sitemap_urls(page_files)),
+        ExtraKind::Robots => feeds::robots(site),
+    }
+}
+
+/// Copies a file of `content/` into the site: opened without blocking and only if it is
+/// still a regular file (it may have been replaced since the walk), streamed rather than read
+/// whole, and never over a file the build made.
+fn copy_asset(staging: &Staging, asset: &content::Asset) -> Result<()> {
+    let (mut source, _) = content::source::open_regular(&asset.source)
+        .map_err(|e| Error::io(&asset.source, "読み込み", e))?;
+    if staging.copy_new(&mut source, &asset.output)? {
+        return Ok(());
+    }
+    Err(Error::Content {
+        errors: 1,
+        diagnostics: vec![
+            Diagnostic::error(
+                &asset.file,
+                crate::diagnostics::Position::FILE,
+                format!(
+                    "このファイルの公開先 /{} は、zaitaku が作るファイルと重なります。",
+                    asset.output
+                ),
+            )
+            .hint("ファイル名を変えるか、別のフォルダに移してください。"),
+        ],
+    })
 }

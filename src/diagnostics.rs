@@ -101,22 +101,40 @@ impl Diagnostic {
     }
 }
 
+/// `text` as a terminal may show it: hidden controls written out (one rule for every printed
+/// message, [`crate::error::printable`]); messages quote file names and values as written.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::error::printable(text)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "エラー",
             Severity::Warning => "警告",
         };
-        write!(f, "{label}: {}", self.location())?;
+        write!(f, "{label}: {}", shown(&self.location()))?;
         if let Some(field) = &self.field {
-            write!(f, " 項目「{field}」")?;
+            write!(f, " 項目「{}」", shown(field))?;
         }
-        write!(f, "\n  {}", self.message)?;
+        write!(f, "\n  {}", shown(&self.message))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  直し方: {hint}")?;
+            write!(f, "\n  直し方: {}", shown(hint))?;
         }
         Ok(())
     }
+}
+
+/// A Japanese description of a failed file operation on `content/` (the library's English
+/// text, "No such file or directory", is never shown): [`crate::error::io_reason`], and the
+/// refusal of a file that is not a regular file.
+pub fn describe_io_error(error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::InvalidInput
+        && error.to_string() == crate::content::source::NOT_REGULAR
+    {
+        return crate::content::source::NOT_REGULAR.to_owned();
+    }
+    crate::error::io_reason(error).what.into_owned()
 }
 
 /// All diagnostics of one run, in a stable order.

@@ -19,6 +19,7 @@ pub mod output;
 pub mod owned;
 pub mod print;
 pub mod render;
+pub mod reserved;
 pub mod search;
 pub mod serve;
 pub mod sheet;

@@ -134,6 +134,8 @@ pub struct SiteReport {
     pub broken_links: Vec<BrokenLink>,
     pub stale: Vec<StaleGroup>,
     pub duplicates: Vec<Duplicate>,
+    /// Groups of records too large to list pair by pair.
+    pub duplicate_groups: Vec<DuplicateGroup>,
     pub no_contact: Vec<NoContact>,
     pub empty: Vec<EmptyTerm>,
     /// External links found in the site (checked only with `--external`).
@@ -600,7 +602,78 @@ fn distance_m(a: &crate::content::resource::LatLng, b: &crate::content::resource
     (lat * lat + lng * lng).sqrt()
 }
 
-fn duplicates(content: &Content) -> Vec<Duplicate> {
+/// Records sharing a key, listed as pairs one by one up to this many per group; a larger group
+/// is listed as pairs with its first record, and one line says how many more there are.
+pub const MAX_PAIRS_PER_GROUP: usize = 20;
+
+/// A group too large to list: its first record and how many more records share the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    pub first: RecordRef,
+    pub reason: String,
+    /// Records sharing it that are not listed as pairs.
+    pub more: usize,
+}
+
+/// The reasons two records look like the same facility, or none.
+fn duplicate_reasons(
+    resources: &[Resource],
+    keys: &[String],
+    phones: &[Option<String>],
+    addresses: &[String],
+    i: usize,
+    j: usize,
+) -> Vec<String> {
+    let (a, b) = (&resources[i], &resources[j]);
+    let same_category = a.category.key == b.category.key;
+    let mut reasons = Vec::new();
+    if let (Some(x), Some(y)) = (&a.source_ids.jigyosho, &b.source_ids.jigyosho)
+        && x == y
+        && same_category
+    {
+        reasons.push(format!("事業所番号 {x} が同じ"));
+    }
+    if let (Some(x), Some(y)) = (&a.source_ids.navii, &b.source_ids.navii)
+        && x == y
+    {
+        reasons.push(format!("ナビイ ID {x} が同じ"));
+    }
+    if same_category && !keys[i].is_empty() && keys[i] == keys[j] {
+        reasons.push("名称が同じ（異体字・空白・法人格の違いを除く）".to_owned());
+    }
+    if phones[i].is_some() && phones[i] == phones[j] {
+        reasons.push(format!(
+            "電話番号 {} が同じ",
+            a.phone.as_deref().unwrap_or("")
+        ));
+    }
+    if same_category && addresses[i] == addresses[j] && !addresses[i].is_empty() {
+        reasons.push("住所が同じ".to_owned());
+    }
+    if reasons.is_empty()
+        && same_category
+        && let (Some(x), Some(y)) = (&a.location, &b.location)
+    {
+        let similar = strsim::normalized_levenshtein(&keys[i], &keys[j]) >= 0.6;
+        if similar && distance_m(x, y) < 50.0 {
+            reasons.push("場所が 50 m 以内で、名称が似ている".to_owned());
+        }
+    }
+    // Only a shared phone or address is common for facilities of one organisation; it takes a
+    // second reason, or the same category, to call them probable duplicates.
+    let weak = reasons.len() == 1
+        && !same_category
+        && (reasons[0].starts_with("電話番号") || reasons[0] == "住所が同じ");
+    if weak { Vec::new() } else { reasons }
+}
+
+/// Probable duplicates, found without comparing all pairs: records are grouped (blocked) by
+/// each normalised key — 事業所番号, ナビイ ID, name, phone, address — and compared only within a
+/// group; records with a location are bucketed by a ~55 m grid, and compared with the
+/// neighbours of their cell that sort next to them by name (a window, so a building with
+/// thousands of records stays linear). A large group is listed as pairs with its first
+/// record, up to [`MAX_PAIRS_PER_GROUP`], and summarised.
+fn duplicates(content: &Content) -> (Vec<Duplicate>, Vec<DuplicateGroup>) {
     let resources = &content.resources;
     let keys: Vec<String> = resources.iter().map(|r| name_key(&r.name)).collect();
     let phones: Vec<Option<String>> = resources
@@ -612,61 +685,134 @@ fn duplicates(content: &Content) -> Vec<Duplicate> {
         })
         .collect();
     let addresses: Vec<String> = resources.iter().map(|r| loose_text(&r.address)).collect();
-    let mut out = Vec::new();
-    for i in 0..resources.len() {
-        for j in i + 1..resources.len() {
-            let (a, b) = (&resources[i], &resources[j]);
-            let same_category = a.category.key == b.category.key;
-            let mut reasons = Vec::new();
-            if let (Some(x), Some(y)) = (&a.source_ids.jigyosho, &b.source_ids.jigyosho)
-                && x == y
-                && same_category
-            {
-                reasons.push(format!("事業所番号 {x} が同じ"));
-            }
-            if let (Some(x), Some(y)) = (&a.source_ids.navii, &b.source_ids.navii)
-                && x == y
-            {
-                reasons.push(format!("ナビイ ID {x} が同じ"));
-            }
-            if same_category && !keys[i].is_empty() && keys[i] == keys[j] {
-                reasons.push("名称が同じ（異体字・空白・法人格の違いを除く）".to_owned());
-            }
-            if phones[i].is_some() && phones[i] == phones[j] {
-                reasons.push(format!(
-                    "電話番号 {} が同じ",
-                    a.phone.as_deref().unwrap_or("")
-                ));
-            }
-            if same_category && addresses[i] == addresses[j] && !addresses[i].is_empty() {
-                reasons.push("住所が同じ".to_owned());
-            }
-            if reasons.is_empty()
-                && same_category
-                && let (Some(x), Some(y)) = (&a.location, &b.location)
-            {
-                let similar = strsim::normalized_levenshtein(&keys[i], &keys[j]) >= 0.6;
-                if similar && distance_m(x, y) < 50.0 {
-                    reasons.push("場所が 50 m 以内で、名称が似ている".to_owned());
+    // In file order, so "first" is the earlier file.
+    let mut order: Vec<usize> = (0..resources.len()).collect();
+    order.sort_by(|a, b| resources[*a].file.cmp(&resources[*b].file));
+
+    // Blocking: one map per key kind, key → records in file order.
+    let mut blocks: BTreeMap<(u8, String), Vec<usize>> = BTreeMap::new();
+    for &index in &order {
+        let resource = &resources[index];
+        let category = &resource.category.key;
+        if let Some(id) = &resource.source_ids.jigyosho {
+            blocks.entry((0, id.clone())).or_default().push(index);
+        }
+        if let Some(id) = &resource.source_ids.navii {
+            blocks.entry((1, id.clone())).or_default().push(index);
+        }
+        if !keys[index].is_empty() {
+            blocks
+                .entry((2, format!("{category}\u{0}{}", keys[index])))
+                .or_default()
+                .push(index);
+        }
+        if let Some(phone) = &phones[index] {
+            blocks.entry((3, phone.clone())).or_default().push(index);
+        }
+        if !addresses[index].is_empty() {
+            blocks
+                .entry((4, format!("{category}\u{0}{}", addresses[index])))
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut candidates: BTreeSet<(usize, usize)> = BTreeSet::new();
+    let mut groups: Vec<DuplicateGroup> = Vec::new();
+    let pair = |a: usize, b: usize| if a < b { (a, b) } else { (b, a) };
+    for ((kind, _), members) in &blocks {
+        if members.len() < 2 {
+            continue;
+        }
+        let small = members.len() * (members.len() - 1) / 2 <= MAX_PAIRS_PER_GROUP;
+        if small {
+            for (n, &a) in members.iter().enumerate() {
+                for &b in &members[n + 1..] {
+                    candidates.insert(pair(a, b));
                 }
             }
-            // Only a shared phone or address is common for facilities of one organisation; it
-            // takes a second reason, or the same category, to call them probable duplicates.
-            let weak = reasons.len() == 1
-                && !same_category
-                && (reasons[0].starts_with("電話番号") || reasons[0] == "住所が同じ");
-            if !reasons.is_empty() && !weak {
-                let (first, second) = if a.file <= b.file { (a, b) } else { (b, a) };
-                out.push(Duplicate {
-                    first: RecordRef::of(first),
-                    second: RecordRef::of(second),
-                    reasons,
-                });
+            continue;
+        }
+        let first = members[0];
+        for &other in members.iter().skip(1).take(MAX_PAIRS_PER_GROUP) {
+            candidates.insert(pair(first, other));
+        }
+        let more = members.len() - 1 - MAX_PAIRS_PER_GROUP.min(members.len() - 1);
+        if more > 0 {
+            let reason = match kind {
+                0 => "事業所番号が同じ",
+                1 => "ナビイ ID が同じ",
+                2 => "名称が同じ",
+                3 => "電話番号が同じ",
+                _ => "住所が同じ",
+            };
+            groups.push(DuplicateGroup {
+                first: RecordRef::of(&resources[first]),
+                reason: reason.to_owned(),
+                more,
+            });
+        }
+    }
+    // Near duplicates: a grid of ~55 m cells (0.0005° of latitude, 0.0006° of longitude), per
+    // category; each record meets the records of its own and the neighbouring cells.
+    let mut cells: HashMap<(&str, i64, i64), Vec<usize>> = HashMap::new();
+    for &index in &order {
+        if let Some(location) = &resources[index].location {
+            let cell = (
+                resources[index].category.key.as_str(),
+                (location.lat / 0.0005).floor() as i64,
+                (location.lng / 0.0006).floor() as i64,
+            );
+            cells.entry(cell).or_default().push(index);
+        }
+    }
+    const WINDOW: usize = 8;
+    // Pairs found only by place: they count when place and name are the only reason (a pair
+    // with a shared key is the blocking's, with its limit per group).
+    let mut near_candidates: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (&(category, lat, lng), members) in &cells {
+        let mut near: Vec<usize> = Vec::new();
+        for dlat in -1..=1 {
+            for dlng in -1..=1 {
+                if let Some(list) = cells.get(&(category, lat + dlat, lng + dlng)) {
+                    near.extend(list);
+                }
+            }
+        }
+        // Compared with the records that sort next to each by name: similar names sort close.
+        near.sort_by(|a, b| (&keys[*a], *a).cmp(&(&keys[*b], *b)));
+        near.dedup();
+        let position: HashMap<usize, usize> =
+            near.iter().enumerate().map(|(p, i)| (*i, p)).collect();
+        for &index in members {
+            let at = position[&index];
+            let from = at.saturating_sub(WINDOW);
+            let to = (at + WINDOW + 1).min(near.len());
+            for &other in &near[from..to] {
+                if other != index && !candidates.contains(&pair(index, other)) {
+                    near_candidates.insert(pair(index, other));
+                }
             }
         }
     }
+    let mut out = Vec::new();
+    let blocked = candidates.into_iter().map(|pair| (pair, false));
+    let placed = near_candidates.into_iter().map(|pair| (pair, true));
+    for ((i, j), by_place) in blocked.chain(placed) {
+        let reasons = duplicate_reasons(resources, &keys, &phones, &addresses, i, j);
+        let place_only = reasons.len() == 1 && reasons[0].starts_with("場所が");
+        if !reasons.is_empty() && (!by_place || place_only) {
+            let (a, b) = (&resources[i], &resources[j]);
+            let (first, second) = if a.file <= b.file { (a, b) } else { (b, a) };
+            out.push(Duplicate {
+                first: RecordRef::of(first),
+                second: RecordRef::of(second),
+                reasons,
+            });
+        }
+    }
     out.sort_by(|a, b| (&a.first.file, &a.second.file).cmp(&(&b.first.file, &b.second.file)));
-    out
+    groups.sort_by(|a, b| (&a.first.file, &a.reason).cmp(&(&b.first.file, &b.reason)));
+    (out, groups)
 }
 
 fn no_contact(content: &Content) -> Vec<NoContact> {
@@ -853,9 +999,16 @@ pub fn check_site(
     let mut texts: HashMap<String, String> = HashMap::new();
     for link in &mut broken_links {
         if let Some(source) = &link.source {
-            let text = texts
-                .entry(source.clone())
-                .or_insert_with(|| std::fs::read_to_string(root.join(source)).unwrap_or_default());
+            let text = texts.entry(source.clone()).or_insert_with(|| {
+                // Never blocks on a FIFO swapped in since loading, never reads a huge file.
+                crate::content::source::read_limited(
+                    &root.join(source),
+                    crate::content::source::MAX_SOURCE_BYTES as u64,
+                )
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .unwrap_or_default()
+            });
             if text.contains(&link.href) || text.contains(&unescape(&link.href)) {
                 link.origin = "content";
             }
@@ -866,12 +1019,14 @@ pub fn check_site(
     let external_results = args
         .external
         .then(|| check_external(&external, Duration::from_secs(args.timeout.max(1))));
+    let (duplicates, duplicate_groups) = duplicates(content);
     Ok(SiteReport {
         pages_checked,
         links_checked,
         broken_links,
         stale: stale(content, today),
-        duplicates: duplicates(content),
+        duplicates,
+        duplicate_groups,
         no_contact: no_contact(content),
         empty: empty_terms(content),
         external_links: external.len(),
@@ -987,6 +1142,12 @@ impl SiteReport {
         }
         if !self.duplicates.is_empty() {
             let mut lines = Vec::new();
+            for group in &self.duplicate_groups {
+                lines.push(format!(
+                    "{}（{}）と{}ものが、ほかに {} 件あります（初めの {MAX_PAIRS_PER_GROUP} 件だけを下に示します）。",
+                    group.first.name, group.first.file, group.reason, group.more
+                ));
+            }
             for duplicate in &self.duplicates {
                 lines.push(format!(
                     "{}（{}）と {}（{}）: {}",
@@ -1060,7 +1221,12 @@ impl SiteReport {
             .as_ref()
             .map(|e| e.iter().filter(|r| !r.ok).count())
             .unwrap_or(0);
-        stale + self.duplicates.len() + self.no_contact.len() + self.empty.len() + external
+        stale
+            + self.duplicates.len()
+            + self.duplicate_groups.len()
+            + self.no_contact.len()
+            + self.empty.len()
+            + external
     }
 }
 

@@ -18,11 +18,37 @@ pub struct Entry {
 /// Parses the CSV; lines that are blank or start with `#` are skipped.
 pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
     let mut entries: Vec<Entry> = Vec::new();
+    // A set, not a search of the entries so far: a long dictionary stays linear.
+    let mut surfaces: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut diagnostics = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = index as u64 + 1;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let problems = super::text::problems(line, false);
+        for found in &problems {
+            let column_index = line.chars().take(found.index).filter(|c| *c == ',').count();
+            let field = ["surface", "part_of_speech", "reading"]
+                .get(column_index)
+                .copied()
+                .unwrap_or("surface");
+            diagnostics.push(
+                found
+                    .problem
+                    .diagnostic(
+                        file,
+                        Position::new(line_number, found.column + 1),
+                        found.problem.message(None),
+                    )
+                    .field(field),
+            );
+        }
+        if problems
+            .iter()
+            .any(|f| f.problem.severity == super::text::Severity::Error)
+        {
             continue;
         }
         let columns: Vec<&str> = trimmed.split(',').map(str::trim).collect();
@@ -57,7 +83,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
                 }
             })
             .collect();
-        if entries.iter().any(|e| e.surface == columns[0]) {
+        if !surfaces.insert(columns[0].to_owned()) {
             diagnostics.push(
                 Diagnostic::warning(
                     file,

@@ -185,8 +185,104 @@ pub fn base_url(value: &str) -> Result<String, Invalid> {
     Ok(url.into())
 }
 
-/// An id for a URL: `[a-z0-9-]+`, neither starting nor ending with `-`.
+/// The longest id or page name: it is a folder of the site and part of every link to it.
+pub const MAX_SLUG_CHARS: usize = 64;
+
+/// The longest name of one file or folder in `content/`. Windows allows 255, but a site is
+/// copied into folders such as `C:\Users\…\Documents\…` and Windows Explorer refuses paths
+/// over 260 characters in all.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Names Windows reserves for devices, whatever the extension (`con.yaml`, `NUL.txt`, `com1`).
+fn windows_device(name: &str) -> Option<String> {
+    let base = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+    let upper = base.to_ascii_uppercase();
+    let reserved = matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) || ((upper.starts_with("COM") || upper.starts_with("LPT"))
+        && upper.chars().count() == 4
+        && upper
+            .chars()
+            .nth(3)
+            .is_some_and(|c| matches!(c, '1'..='9' | '¹' | '²' | '³')));
+    reserved.then(|| base.to_owned())
+}
+
+/// A file or folder name in `content/` that Windows (where sites are also edited) and the
+/// site's addresses can hold: no characters Windows forbids, no device names, no trailing
+/// dot or space, not too long, and no `#` or `%`, which would change the address.
+pub fn file_name(name: &str) -> Result<(), Invalid> {
+    let shown = crate::error::printable(name);
+    let hint = "ファイル名やフォルダ名は、英数字・ひらがな・カタカナ・漢字・ハイフン・アンダーバーで付け直してください。";
+    if let Some(device) = windows_device(name) {
+        return Err(invalid(
+            format!(
+                "名前「{shown}」は Windows が装置の名前として予約している「{device}」なので、Windows のパソコンでは扱えません。"
+            ),
+            "別の名前に変えてください（例: con → contact）。",
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '<' | '>' | ':' | '"' | '\\' | '|' | '?' | '*'))
+    {
+        return Err(invalid(
+            format!(
+                "名前「{shown}」に、Windows のファイル名に使えない記号「{c}」が含まれています。"
+            ),
+            hint,
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '#' | '%')) {
+        return Err(invalid(
+            format!(
+                "名前「{shown}」に、ページのアドレスの意味を変えてしまう記号「{c}」が含まれています。"
+            ),
+            hint,
+        ));
+    }
+    if name.ends_with('.') || name.ends_with(' ') || name.ends_with('　') {
+        return Err(invalid(
+            format!(
+                "名前「{shown}」が点か空白で終わっています。Windows はこの名前のファイルを扱えません。"
+            ),
+            "名前の最後の点や空白を消してください。",
+        ));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(
+            format!(
+                "名前が長すぎます（{} 文字。上限は {MAX_NAME_CHARS} 文字）。",
+                name.chars().count()
+            ),
+            "Windows のパソコンにコピーできるよう、短い名前に変えてください。",
+        ));
+    }
+    Ok(())
+}
+
+/// An id for a URL: `[a-z0-9-]+`, neither starting nor ending with `-`, at most
+/// [`MAX_SLUG_CHARS`] long and not a name Windows reserves.
 pub fn slug(value: &str) -> Result<(), Invalid> {
+    if let Some(device) = windows_device(value) {
+        return Err(invalid(
+            format!(
+                "ファイル名「{}」は Windows が装置の名前として予約している「{device}」なので、ID に使えません。",
+                crate::error::printable(value)
+            ),
+            "Windows のパソコンでは作れない名前です。別の名前に変えてください（例: con.yaml → con-clinic.yaml）。",
+        ));
+    }
+    if value.chars().count() > MAX_SLUG_CHARS {
+        return Err(invalid(
+            format!(
+                "ファイル名が長すぎるため、ページのアドレス（ID）に使えません（{} 文字。上限は {MAX_SLUG_CHARS} 文字）。",
+                value.chars().count()
+            ),
+            "短いファイル名に変えてください（例: takahashi-naika.yaml）。",
+        ));
+    }
     let ok = !value.is_empty()
         && value
             .chars()
@@ -197,7 +293,10 @@ pub fn slug(value: &str) -> Result<(), Invalid> {
         Ok(())
     } else {
         Err(invalid(
-            format!("ファイル名「{value}」はページのアドレス（ID）に使えません。"),
+            format!(
+                "ファイル名「{}」はページのアドレス（ID）に使えません。",
+                crate::error::printable(value)
+            ),
             "ファイル名は半角の英小文字・数字・ハイフンだけにしてください（例: takahashi-naika.yaml）。",
         ))
     }
@@ -283,5 +382,24 @@ mod tests {
         assert!(slug("takahashi-naika").is_ok());
         assert!(slug("Takahashi").is_err());
         assert!(slug("..").is_err());
+        for reserved in ["con", "nul", "aux", "prn", "com1", "lpt9"] {
+            assert!(slug(reserved).is_err(), "{reserved}");
+        }
+        assert!(slug("com0").is_ok());
+        assert!(slug("console").is_ok());
+        assert!(slug(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn file_names_windows_can_hold() {
+        assert!(file_name("ep1-1.svg").is_ok());
+        assert!(file_name("案内図.png").is_ok());
+        for bad in [
+            "CON.png", "nul", "Com1.txt", "lpt3.pdf", "a:b.png", "a?.png", "x.", "x ", "a#b.png",
+            "100%.png",
+        ] {
+            assert!(file_name(bad).is_err(), "{bad}");
+        }
+        assert!(file_name(&"あ".repeat(101)).is_err());
     }
 }

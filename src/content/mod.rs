@@ -6,18 +6,21 @@
 
 pub mod dictionary;
 pub mod fields;
+pub mod files;
 pub mod pages;
 pub mod resource;
 pub mod site;
 pub mod source;
+pub mod svg;
+pub mod text;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Position, display_path};
+use crate::diagnostics::{Diagnostic, Diagnostics, Position, describe_io_error, display_path};
 use crate::error::{Error, Result};
 use pages::{Page, PageKind};
 use resource::{Resource, ResourceContext};
@@ -27,6 +30,8 @@ use site::SiteConfig;
 #[derive(Debug, Clone)]
 pub struct Asset {
     pub source: PathBuf,
+    /// The source as shown in messages, e.g. `content/manga/ep1-1.svg`.
+    pub file: String,
     /// Site-relative output path, e.g. `manga/ep1-1.svg`.
     pub output: String,
 }
@@ -49,7 +54,9 @@ impl Content {
     }
 }
 
-/// The outcome of loading: the content when it has no errors, and every diagnostic.
+/// The outcome of loading: every diagnostic, and the content as far as it could be read
+/// (whenever `site.yaml` could be). The content is valid only when the diagnostics hold no
+/// error.
 pub struct Loaded {
     pub content: Option<Content>,
     pub diagnostics: Diagnostics,
@@ -59,6 +66,9 @@ fn is_ignored(name: &str) -> bool {
     name.starts_with('.') || name.starts_with("~$") || name.ends_with('~') || name == "Thumbs.db"
 }
 
+/// How many folders deep `content/` may go (`content/news/2026/04/photos` is 4).
+pub const MAX_DEPTH: usize = 8;
+
 struct Found {
     site_yaml: Option<PathBuf>,
     dictionary: Option<PathBuf>,
@@ -67,7 +77,60 @@ struct Found {
     assets: Vec<Asset>,
 }
 
-/// Walks `content/`, refusing links that lead outside it.
+/// The Japanese name of a file type that is neither a file nor a folder.
+fn special_kind(file_type: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "名前付きパイプ（FIFO）"
+    } else if file_type.is_socket() {
+        "ソケット"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "デバイス（装置）のファイル"
+    } else {
+        "ふつうのファイルでもフォルダでもないもの"
+    }
+}
+
+/// Checks one name of a file or folder in `content/`: UTF-8, no control or invisible
+/// characters, and a name Windows can hold. Returns the name when it can be used.
+fn checked_name<'a>(
+    entry: &'a walkdir::DirEntry,
+    shown: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<&'a str> {
+    let Some(name) = entry.file_name().to_str() else {
+        diagnostics.push(
+            Diagnostic::error(shown, Position::FILE, "名前に、文字として読めないバイト（UTF-8 ではない文字）が含まれています。")
+                .hint("古いパソコンや圧縮ファイルから取り出した名前です。英数字・かな・漢字で名前を付け直してください。"),
+        );
+        return None;
+    };
+    if let Some(found) = text::problems(name, false).first() {
+        diagnostics.push(
+            found
+                .problem
+                .diagnostic(
+                    shown,
+                    Position::FILE,
+                    format!("名前の {}", found.problem.message(Some(found.index + 1))),
+                )
+                .hint("名前を付け直してください。"),
+        );
+        if found.problem.severity == text::Severity::Error {
+            return None;
+        }
+    }
+    if let Err(invalid) = fields::file_name(name) {
+        diagnostics
+            .push(Diagnostic::error(shown, Position::FILE, invalid.message).hint(invalid.hint));
+        return None;
+    }
+    Some(name)
+}
+
+/// Walks `content/`, refusing links that lead outside it, and never opening anything that is
+/// not a regular file (a FIFO, socket or device is reported by its type, read from the
+/// folder, so nothing can block).
 fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Result<Found> {
     let canonical_content = content_dir
         .canonicalize()
@@ -79,6 +142,9 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
         pages: Vec::new(),
         assets: Vec::new(),
     };
+    // Names that differ only in case (or Unicode normalisation) are one file on Windows and
+    // macOS: `Logo.png` and `logo.png` would overwrite each other there.
+    let mut folded: HashMap<String, String> = HashMap::new();
     let mut walker = walkdir::WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -88,27 +154,67 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
             Ok(entry) => entry,
             Err(error) => {
                 let path = error.path().map(Path::to_path_buf).unwrap_or_default();
-                let message = if error.loop_ancestor().is_some() {
-                    "リンクが自分自身を含むフォルダを指していて、無限に続きます。".to_owned()
+                let shown = display_path(root, &path);
+                let is_link = path
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink());
+                let (message, hint) = if error.loop_ancestor().is_some() {
+                    (
+                        "リンクが自分自身を含むフォルダを指していて、無限に続きます。".to_owned(),
+                        "このリンク（ショートカット）を削除してください。",
+                    )
+                } else if is_link {
+                    let reason = error
+                        .io_error()
+                        .map(describe_io_error)
+                        .unwrap_or_else(|| "リンク先がありません".to_owned());
+                    (
+                        format!("リンク（シンボリックリンク）の先を読めません: {reason}。"),
+                        "このリンクを削除するか、リンクではなくファイルそのものを置いてください。",
+                    )
                 } else {
-                    format!("読み込めません: {error}")
+                    let reason = error
+                        .io_error()
+                        .map(describe_io_error)
+                        .unwrap_or_else(|| "読み込めません".to_owned());
+                    (
+                        format!("読み込めません: {reason}。"),
+                        "ファイルやフォルダが読める状態か確かめて、もう一度実行してください。",
+                    )
                 };
-                diagnostics.push(
-                    Diagnostic::error(display_path(root, &path), Position::FILE, message)
-                        .hint("このリンク（ショートカット）を削除してください。"),
-                );
+                diagnostics.push(Diagnostic::error(shown, Position::FILE, message).hint(hint));
                 continue;
             }
         };
         let path = entry.path();
-        let name = entry.file_name().to_string_lossy();
-        if entry.depth() > 0 && is_ignored(&name) {
-            if entry.file_type().is_dir() {
-                walker.skip_current_dir();
-            }
-            continue;
-        }
         let shown = display_path(root, path);
+        let is_dir = entry.file_type().is_dir();
+        if entry.depth() > 0 {
+            if is_ignored(&entry.file_name().to_string_lossy()) {
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+            if checked_name(&entry, &shown, diagnostics).is_none() {
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+            let key = crate::japanese::nfkc(&shown).to_lowercase();
+            if let Some(first) = folded.insert(key, shown.clone()) {
+                diagnostics.push(
+                    Diagnostic::error(&shown, Position::FILE, format!("{first} と大文字・小文字などの違いしかない名前です。Windows や Mac では同じ名前とみなされ、片方が消えます。"))
+                        .hint("どちらかの名前を変えてください。"),
+                );
+                if is_dir {
+                    walker.skip_current_dir();
+                }
+                continue;
+            }
+        }
+        let name = entry.file_name().to_string_lossy();
         if entry.path_is_symlink() {
             let inside = path
                 .canonicalize()
@@ -119,20 +225,41 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
                     Diagnostic::error(&shown, Position::FILE, "リンク（シンボリックリンク）が content フォルダの外を指しているため、読み込みません。")
                         .hint("リンクではなく、ファイルそのものを content フォルダの中に置いてください。"),
                 );
-                if entry.file_type().is_dir() {
+                if is_dir {
                     walker.skip_current_dir();
                 }
                 continue;
             }
         }
-        if entry.file_type().is_dir() {
+        if is_dir {
             if entry.depth() == 1 && name != "resources" && PageKind::from_folder(&name).is_none() {
                 diagnostics.push(
                     Diagnostic::warning(&shown, Position::FILE, format!("フォルダ「{name}」は zaitaku が使わないため、読み込みません。"))
                         .hint("ページは pages, pamphlet, manga, lectures, news、事業所は resources のフォルダに置いてください。"),
                 );
                 walker.skip_current_dir();
+            } else if entry.depth() >= MAX_DEPTH {
+                diagnostics.push(
+                    Diagnostic::error(&shown, Position::FILE, format!("フォルダが深すぎます（content から {} 階層。上限は {MAX_DEPTH} 階層）。中身は読み込みません。", entry.depth()))
+                        .hint("フォルダの中にフォルダを重ねすぎないよう、浅い場所に移してください。"),
+                );
+                walker.skip_current_dir();
             }
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            // Known from the folder listing (or the link's target) without opening it.
+            diagnostics.push(
+                Diagnostic::warning(
+                    &shown,
+                    Position::FILE,
+                    format!(
+                        "{}は読み込みません（開くと止まってしまうおそれがあります）。",
+                        special_kind(entry.file_type())
+                    ),
+                )
+                .hint("content フォルダには、ふつうのファイルとフォルダだけを置いてください。"),
+            );
             continue;
         }
         let relative = path.strip_prefix(content_dir).unwrap_or(path);
@@ -172,17 +299,119 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
             continue;
         }
         let kind = PageKind::from_folder(&top).expect("other folders were skipped");
-        if extension == "md" {
-            found.pages.push((kind, path.to_path_buf()));
-        } else {
-            let inner: Vec<String> = components.collect();
-            found.assets.push(Asset {
-                source: path.to_path_buf(),
-                output: format!("{}{}", kind.url_prefix(), inner.join("/")),
-            });
+        let inner: Vec<String> = components.collect();
+        let asset = Asset {
+            source: path.to_path_buf(),
+            file: shown.clone(),
+            output: format!("{}{}", kind.url_prefix(), inner.join("/")),
+        };
+        match files::kind(&extension) {
+            files::Kind::Page => found.pages.push((kind, path.to_path_buf())),
+            files::Kind::Active(why) => diagnostics.push(
+                Diagnostic::error(
+                    &shown,
+                    Position::FILE,
+                    format!("このファイル（.{extension}）は公開できません。{why}ため、サイトの安全のために受け付けません。"),
+                )
+                .hint(format!("content フォルダから取り除いてください。ページの文章は Markdown（.md）で書きます。公開できるファイル: {}", files::PUBLISHED)),
+            ),
+            files::Kind::Unknown => diagnostics.push(
+                Diagnostic::warning(
+                    &shown,
+                    Position::FILE,
+                    format!("この種類のファイル（{}）は公開しません。", if extension.is_empty() { "拡張子なし".to_owned() } else { format!(".{extension}") }),
+                )
+                .hint(format!("公開できるファイル: {}。公開しないファイルは content の外に置いてください。", files::PUBLISHED)),
+            ),
+            files::Kind::Publish | files::Kind::Svg => {
+                if let Some(problem) = check_asset(&asset, &extension) {
+                    diagnostics.push(problem);
+                } else {
+                    found.assets.push(asset);
+                }
+            }
         }
     }
     Ok(found)
+}
+
+/// Checks a file to publish: its size (from the file system, before reading anything), and
+/// an SVG's content.
+fn check_asset(asset: &Asset, extension: &str) -> Option<Diagnostic> {
+    let cannot_read = |error: std::io::Error| {
+        Diagnostic::error(
+            &asset.file,
+            Position::FILE,
+            format!("ファイルを読み込めません: {}。", describe_io_error(&error)),
+        )
+        .hint("ファイルが読める状態か確かめて、もう一度実行してください。")
+    };
+    let size = match std::fs::metadata(&asset.source) {
+        Ok(metadata) => metadata.len(),
+        Err(error) => return Some(cannot_read(error)),
+    };
+    if size > files::MAX_ASSET_BYTES {
+        return Some(
+            Diagnostic::error(
+                &asset.file,
+                Position::FILE,
+                format!(
+                    "ファイルが大きすぎます（{} MB。上限は {} MB）。",
+                    size / 1024 / 1024,
+                    files::MAX_ASSET_BYTES / 1024 / 1024
+                ),
+            )
+            .hint("画像は縮小し、動画は動画サイトに載せてリンクしてください。"),
+        );
+    }
+    if files::kind(extension) != files::Kind::Svg {
+        return None;
+    }
+    if size > files::MAX_SVG_BYTES {
+        return Some(
+            Diagnostic::error(
+                &asset.file,
+                Position::FILE,
+                format!(
+                    "SVG が大きすぎて、安全か確かめられません（{} MB。上限は {} MB）。",
+                    size / 1024 / 1024,
+                    files::MAX_SVG_BYTES / 1024 / 1024
+                ),
+            )
+            .hint("PNG か JPEG に書き出して置いてください。"),
+        );
+    }
+    let text = match source::read_limited(&asset.source, files::MAX_SVG_BYTES) {
+        Ok(bytes) => bytes,
+        Err(error) => return Some(cannot_read(error)),
+    };
+    let Ok(text) = std::str::from_utf8(text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text)) else {
+        return Some(
+            Diagnostic::error(
+                &asset.file,
+                Position::FILE,
+                "SVG が UTF-8 で保存されていないため、安全か確かめられません。",
+            )
+            .hint("描画ソフトで UTF-8 の SVG として書き出し直してください。"),
+        );
+    };
+    let refusals = svg::check(text);
+    let first = refusals.first()?;
+    let reasons: Vec<String> = refusals
+        .iter()
+        .map(|r| format!("{} 行目: {}", r.line, r.reason))
+        .collect();
+    Some(
+        Diagnostic::error(
+            &asset.file,
+            Position::new(first.line, 1),
+            format!(
+                "この SVG は公開できません。開いた人のブラウザでサイトの一部として動くものや、外から読み込むものが含まれています（{}）。",
+                reasons.join(" / ")
+            ),
+        )
+        .hint("絵だけの SVG として書き出し直すか（描画ソフトの「スクリプトを含めない」「画像を埋め込む」設定）、PNG に書き出して置いてください。"),
+    )
 }
 
 fn stem(path: &Path) -> String {
@@ -217,6 +446,12 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
     let site = match source::read(&site_file, site_path) {
         Ok(text) => {
             diagnostics.extend(text.warnings);
+            diagnostics.extend(crate::yaml::check_characters(
+                &site_file,
+                &text.text,
+                0,
+                &site::is_multiline,
+            ));
             match crate::yaml::parse::<site::SiteFile>(&site_file, &text.text, 0) {
                 Ok(raw) => Some(site::validate(&site_file, raw, &mut diagnostics)),
                 Err(error) => {
@@ -262,6 +497,7 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         pages.extend(page);
     }
     check_across_pages(&pages, &mut diagnostics);
+    check_page_assets(&pages, &found.assets, &mut diagnostics);
     pages.sort_by(|a, b| {
         let newest_first = |p: &Page| std::cmp::Reverse(p.date());
         (a.kind, a.order(), newest_first(a), &a.slug).cmp(&(
@@ -291,7 +527,9 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         None => Vec::new(),
     };
 
-    let content = (!diagnostics.has_errors()).then_some(Content {
+    // Kept even with errors: the checks that need the whole site (the addresses the build
+    // makes, in `crate::reserved`) still run, so one run lists every error.
+    let content = Some(Content {
         site,
         resources,
         pages,
@@ -324,6 +562,12 @@ fn load_resource(
         }
     };
     diagnostics.extend(text.warnings);
+    diagnostics.extend(crate::yaml::check_characters(
+        &file,
+        &text.text,
+        0,
+        &resource::is_multiline,
+    ));
     match crate::yaml::parse::<resource::ResourceFile>(&file, &text.text, 0) {
         Ok(raw) => {
             let (resource, problems) = resource::validate(&id, &file, raw, context);
@@ -360,10 +604,18 @@ fn load_page(root: &Path, kind: PageKind, path: &Path) -> (Option<Page>, Vec<Dia
     (page, diagnostics)
 }
 
+/// Warnings about one shared value (a phone number, a name and address) listed one by one;
+/// beyond this, one line says how many more files share it.
+pub const MAX_LISTED_PER_GROUP: usize = 20;
+
+/// Unique ids (errors), and records that share a phone number or a name and address
+/// (warnings). Each check is a lookup in a map by a normalised key, never a comparison of all
+/// pairs, so 10,000 records with the same name take as long as 10,000 different ones.
 fn check_across_resources(resources: &[Resource], diagnostics: &mut Diagnostics) {
     let mut by_id: BTreeMap<&str, &Resource> = BTreeMap::new();
-    let mut by_phone: BTreeMap<String, &Resource> = BTreeMap::new();
-    let mut by_name_address: BTreeMap<(String, String), &Resource> = BTreeMap::new();
+    // The first record with each key, and how many more had it.
+    let mut by_phone: HashMap<String, (&Resource, usize)> = HashMap::new();
+    let mut by_name_address: HashMap<(String, String), (&Resource, usize)> = HashMap::new();
     // Files arrive sorted by path, so "the other file" is always the earlier one.
     let mut in_path_order: Vec<&Resource> = resources.iter().collect();
     in_path_order.sort_by(|a, b| a.file.cmp(&b.file));
@@ -377,35 +629,108 @@ fn check_across_resources(resources: &[Resource], diagnostics: &mut Diagnostics)
         }
         if let Some(phone) = &resource.phone {
             let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-            if let Some(first) = by_phone.get(&digits) {
-                diagnostics.push(
-                    Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
-                        .field("phone")
-                        .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
-                );
-            } else {
-                by_phone.insert(digits, resource);
+            match by_phone.get_mut(&digits) {
+                Some((first, more)) => {
+                    *more += 1;
+                    if *more <= MAX_LISTED_PER_GROUP {
+                        diagnostics.push(
+                            Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
+                                .field("phone")
+                                .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
+                        );
+                    }
+                }
+                None => {
+                    by_phone.insert(digits, (resource, 0));
+                }
             }
         }
         let key = (
             crate::japanese::nfkc(&resource.name).replace([' ', '　'], ""),
             crate::japanese::nfkc(&resource.address).replace([' ', '　'], ""),
         );
-        if let Some(first) = by_name_address.get(&key) {
+        match by_name_address.get_mut(&key) {
+            Some((first, more)) => {
+                *more += 1;
+                if *more <= MAX_LISTED_PER_GROUP {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            &resource.file,
+                            resource.name_position,
+                            format!(
+                                "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
+                                first.file
+                            ),
+                        )
+                        .field("name")
+                        .hint("同じ事業所ならどちらかのファイルを削除してください。"),
+                    );
+                }
+            }
+            None => {
+                by_name_address.insert(key, (resource, 0));
+            }
+        }
+    }
+    let summaries = by_phone
+        .values()
+        .map(|(first, more)| (*first, *more, "phone", "電話番号"))
+        .chain(
+            by_name_address
+                .values()
+                .map(|(first, more)| (*first, *more, "name", "名称と住所")),
+        );
+    for (first, more, field, label) in summaries {
+        if more > MAX_LISTED_PER_GROUP {
+            let position = if field == "phone" {
+                first.phone_position
+            } else {
+                first.name_position
+            };
             diagnostics.push(
                 Diagnostic::warning(
-                    &resource.file,
-                    resource.name_position,
+                    &first.file,
+                    position,
                     format!(
-                        "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
-                        first.file
+                        "ほかに {more} 件のファイルの{label}がこのファイルと同じです（初めの {MAX_LISTED_PER_GROUP} 件だけを個別に示しました）。"
                     ),
                 )
-                .field("name")
-                .hint("同じ事業所ならどちらかのファイルを削除してください。"),
+                .field(field)
+                .hint("まとめて取り込んだデータに重複がないか確認してください。"),
             );
-        } else {
-            by_name_address.insert(key, resource);
+        }
+    }
+}
+
+/// A file beside the pages whose address is a page's own (`news/opening/index.html` can
+/// only be refused by type today, but `pages/about` without an extension next to
+/// `pages/about.md` takes the folder `/about/` as a file).
+fn check_page_assets(pages: &[Page], assets: &[Asset], diagnostics: &mut Diagnostics) {
+    let page_files: BTreeMap<String, &Page> = pages
+        .iter()
+        .map(|page| (format!("{}index.html", page.path), page))
+        .collect();
+    for asset in assets {
+        let folder = format!("{}/", asset.output);
+        let clash = page_files.get(&asset.output).copied().or_else(|| {
+            page_files
+                .range(folder.clone()..)
+                .next()
+                .filter(|(file, _)| file.starts_with(&folder))
+                .map(|(_, page)| *page)
+        });
+        if let Some(page) = clash {
+            diagnostics.push(
+                Diagnostic::error(
+                    &asset.file,
+                    Position::FILE,
+                    format!(
+                        "このファイルの公開先 /{} が、{} のページ /{} と重なります。",
+                        asset.output, page.file, page.path
+                    ),
+                )
+                .hint("ファイル名を変えるか、別のフォルダに移してください。"),
+            );
         }
     }
 }

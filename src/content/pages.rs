@@ -22,6 +22,14 @@ pub enum PageKind {
 }
 
 impl PageKind {
+    pub const ALL: [PageKind; 5] = [
+        PageKind::Page,
+        PageKind::Pamphlet,
+        PageKind::Manga,
+        PageKind::Lecture,
+        PageKind::News,
+    ];
+
     pub fn from_folder(folder: &str) -> Option<PageKind> {
         match folder {
             "pages" => Some(PageKind::Page),
@@ -190,6 +198,36 @@ impl Page {
     }
 }
 
+/// The front-matter fields that may hold tabs and line breaks (prose shown as a paragraph).
+pub fn is_multiline(field: &str) -> bool {
+    matches!(field, "description" | "summary" | "apply")
+}
+
+/// Control and invisible characters in a page's Markdown body (which starts on `body_line`
+/// of its file), each with its line and column.
+fn body_characters(file: &str, body: &str, body_line: u64) -> Vec<Diagnostic> {
+    let mut seen: Vec<char> = Vec::new();
+    let mut out = Vec::new();
+    for found in super::text::problems(body, true) {
+        // One report per kind of character and line: a pasted block is one mistake.
+        if seen.contains(&found.problem.character) && out.len() >= 20 {
+            continue;
+        }
+        seen.push(found.problem.character);
+        out.push(
+            found
+                .problem
+                .diagnostic(
+                    file,
+                    Position::new(body_line + found.line, found.column + 1),
+                    format!("本文の{}", found.problem.message(None)),
+                )
+                .field("本文"),
+        );
+    }
+    out
+}
+
 /// Splits `---` front matter from the body. Returns the YAML, the body and the body's line.
 pub fn split_front_matter<'a>(
     file: &str,
@@ -238,6 +276,13 @@ pub fn load(
     };
     // Front matter starts on line 2 of the file.
     let offset = 1;
+    diagnostics.extend(crate::yaml::check_characters(
+        file,
+        yaml,
+        offset,
+        &is_multiline,
+    ));
+    diagnostics.extend(body_characters(file, body, body_line));
     let at = |location: serde_saphyr::Location| crate::yaml::shift(location, offset);
     let mut error = |location: serde_saphyr::Location, field: &str, message: String, hint: &str| {
         diagnostics.push(

@@ -93,6 +93,12 @@ pub struct SourceIds {
     pub navii: Option<String>,
 }
 
+/// The fields that may hold tabs and line breaks: the Markdown note, and the prose notes a
+/// window or the closing days may need to spread over lines.
+pub fn is_multiline(field: &str) -> bool {
+    matches!(field, "note" | "closed" | "caremane_time[].note")
+}
+
 /// Contact methods a care manager may use, with their labels.
 pub const METHODS: [(&str, &str); 5] = [
     ("phone", "電話"),

@@ -45,6 +45,11 @@ struct TermFile {
     label: String,
 }
 
+/// The fields of `site.yaml` that may hold tabs and line breaks.
+pub fn is_multiline(field: &str) -> bool {
+    matches!(field, "description" | "desk.hours")
+}
+
 /// A key and its Japanese label, e.g. `clinic` / 診療所.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Term {

@@ -4,10 +4,17 @@
 //! BOM, with CRLF line endings, or as Shift_JIS (CP932). Shift_JIS is converted with a warning
 //! that says how to re-save the file; anything else that is not UTF-8 is an error pointing at
 //! the first byte that could not be read. Nothing is ever read as garbage.
+//!
+//! Files are opened by [`open_regular`] only: without blocking, and checked to be a regular
+//! file after opening, so a FIFO or device swapped in after the walk never stalls a build or
+//! `serve`'s rebuilds; and their size is checked before anything is read, so a 3 GB file is
+//! refused without reading it.
 
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, Position};
+use crate::diagnostics::{Diagnostic, Position, describe_io_error};
 
 /// Files larger than this are refused: a facility record or a page is a few kilobytes, so a
 /// bigger file is a mistake (a pasted spreadsheet, a binary) and must not slow the build down.
@@ -25,16 +32,7 @@ const RESAVE_HINT: &str = "メモ帳やエディタで開き、文字コード�
 /// Decodes `bytes` read from `file` (shown as `file` in messages).
 pub fn decode(file: &str, bytes: &[u8]) -> Result<SourceText, Diagnostic> {
     if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(Diagnostic::error(
-            file,
-            Position::FILE,
-            format!(
-                "ファイルが大きすぎます（{} バイト。上限は {} バイト）。",
-                bytes.len(),
-                MAX_SOURCE_BYTES
-            ),
-        )
-        .hint("1 つのファイルには 1 件の事業所か 1 ページだけを書いてください。"));
+        return Err(too_big(file, bytes.len() as u64));
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(Diagnostic::error(
@@ -90,17 +88,68 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<SourceText, Diagnostic> {
     })
 }
 
+/// Opens `path` (following links) for reading without ever blocking, and only if it is a
+/// regular file: a FIFO, socket or device is closed again at once and refused.
+pub fn open_regular(path: &Path) -> std::io::Result<(File, Metadata)> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )?;
+    let file = File::from(fd);
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            NOT_REGULAR,
+        ));
+    }
+    Ok((file, metadata))
+}
+
+/// The message of the error [`open_regular`] gives for a file that is not a regular file.
+pub const NOT_REGULAR: &str = "通常のファイルではありません（名前付きパイプ・ソケット・デバイス）";
+
 /// Reads and decodes one file.
 pub fn read(file: &str, path: &Path) -> Result<SourceText, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let cannot_read = |error: std::io::Error| {
         Diagnostic::error(
             file,
             Position::FILE,
-            format!("ファイルを読み込めません: {error}"),
+            format!("ファイルを読み込めません: {}", describe_io_error(&error)),
         )
-        .hint("ファイルが存在し、読み取りが許可されているか確認してください。")
-    })?;
+        .hint("ファイルが存在し、読み取りが許可されているか確認してください。置き換えている最中なら、もう一度実行してください。")
+    };
+    let (handle, metadata) = open_regular(path).map_err(cannot_read)?;
+    let size = metadata.len();
+    if size > MAX_SOURCE_BYTES as u64 {
+        return Err(too_big(file, size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // The file may grow after the size was read: never read past the limit.
+    handle
+        .take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
     decode(file, &bytes)
+}
+
+/// Reads at most `limit` bytes of a regular file (opened as [`open_regular`] does).
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let (handle, metadata) = open_regular(path)?;
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize);
+    handle.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn too_big(file: &str, size: u64) -> Diagnostic {
+    Diagnostic::error(
+        file,
+        Position::FILE,
+        format!("ファイルが大きすぎます（{size} バイト。上限は {MAX_SOURCE_BYTES} バイト）。"),
+    )
+    .hint("1 つのファイルには 1 件の事業所か 1 ページだけを書いてください。")
 }
 
 /// CRLF and lone CR become LF, so line numbers and front-matter fences work the same on

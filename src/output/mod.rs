@@ -85,6 +85,27 @@ impl Staging {
         Ok(())
     }
 
+    /// Streams `source` into a new site-relative file; `Ok(false)` (nothing written) when the
+    /// build already made a file there, so a copied file never replaces a generated one.
+    pub fn copy_new(&self, source: &mut impl std::io::Read, relative: &str) -> Result<bool> {
+        stop_if_stopping()?;
+        let destination = self.path().join(relative);
+        if destination.symlink_metadata().is_ok() {
+            return Ok(false);
+        }
+        if let Some(parent) = destination.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+        }
+        let mut target = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&destination)
+            .map_err(|e| Error::io(&destination, "作成", e))?;
+        std::io::copy(source, &mut target).map_err(|e| Error::io(&destination, "コピー", e))?;
+        self.wrote(relative);
+        Ok(true)
+    }
+
     /// Replaces the target with the staged site, which gets zaitaku's marker. On Linux both are
     /// swapped in one atomic `renameat2(RENAME_EXCHANGE)`, so there is no moment without a
     /// site; on file systems without it the old site is moved aside first. An error leaves the

@@ -615,18 +615,23 @@ pub fn index_output(views: &Views<'_>) -> Output {
     }
 }
 
-/// Writes the generated scripts the ケアマネタイム pages load: `assets/holidays.js` and
-/// `caremane-time/data.js`. Returns the number of files.
+/// The generated scripts the ケアマネタイム pages load, and what each holds (for messages
+/// about reserved addresses).
+pub const SITE_DATA_FILES: [(&str, &str); 2] = [
+    ("assets/holidays.js", "祝日のデータ"),
+    ("caremane-time/data.js", "ケアマネタイムのデータ"),
+];
+
+/// Writes [`SITE_DATA_FILES`]. Returns the number of files.
 pub fn write_site_data(content: &Content, staging: &Staging) -> Result<usize> {
-    staging.write(
-        "assets/holidays.js",
-        crate::holidays::table().script().as_bytes(),
-    )?;
-    staging.write(
-        "caremane-time/data.js",
-        lookup::data_script(content).as_bytes(),
-    )?;
-    Ok(2)
+    for (file, _) in SITE_DATA_FILES {
+        let script = match file {
+            "assets/holidays.js" => crate::holidays::table().script(),
+            _ => lookup::data_script(content),
+        };
+        staging.write(file, script.as_bytes())?;
+    }
+    Ok(SITE_DATA_FILES.len())
 }
 
 #[cfg(test)]

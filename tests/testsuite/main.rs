@@ -9,6 +9,7 @@ mod caremane;
 mod check;
 mod print;
 mod render;
+mod safety_content;
 mod safety_output;
 mod safety_publish;
 mod safety_sheets;

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use zaitaku::owned::Owner;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     /// The scratch folder it builds in, as it says when it starts (`None` with `--out`).
     scratch: Option<PathBuf>,
     /// What it printed before its address.
@@ -64,7 +64,7 @@ impl Drop for Server {
     }
 }
 
-fn start(root: &Path, extra: &[&str]) -> Server {
+pub(crate) fn start(root: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
         .arg(root)
@@ -106,7 +106,7 @@ fn start(root: &Path, extra: &[&str]) -> Server {
 }
 
 /// A GET request: (status, body).
-fn get(port: u16, path: &str) -> (u16, String) {
+pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,

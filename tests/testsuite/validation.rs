@@ -263,3 +263,184 @@ fn errors_in_many_files_are_all_reported() {
     let errors = check(site.path()).iter().filter(|d| d.is_error()).count();
     assert_eq!(errors, 5);
 }
+
+/// Two English words in a row (`unexpected end`, `tabs disallowed`): a library's text that
+/// reached an editor.
+fn english_fragment(text: &str) -> Option<String> {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut previous_end = None;
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for word in words {
+        let at = start + text[start..].find(word).unwrap();
+        if let Some(end) = previous_end
+            && at == end + 1
+            && bytes[end] == b' '
+            && word.len() > 1
+        {
+            return Some(text[..at + word.len()].to_owned());
+        }
+        previous_end = Some(at + word.len());
+        start = at + word.len();
+    }
+    None
+}
+
+/// The diagnostic of the file whose path ends with `file`.
+fn diagnostic_for<'a>(
+    diagnostics: &'a [zaitaku::diagnostics::Diagnostic],
+    file: &str,
+) -> &'a zaitaku::diagnostics::Diagnostic {
+    diagnostics
+        .iter()
+        .find(|d| d.file.ends_with(file))
+        .unwrap_or_else(|| panic!("no diagnostic for {file}"))
+}
+
+fn assert_japanese(diagnostics: &[zaitaku::diagnostics::Diagnostic]) {
+    for diagnostic in diagnostics {
+        for text in [Some(&diagnostic.message), diagnostic.hint.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                english_fragment(text).is_none(),
+                "English in {}: {:?}",
+                diagnostic,
+                english_fragment(text)
+            );
+        }
+    }
+}
+
+#[test]
+fn control_characters_are_errors_with_their_place() {
+    let diagnostics = run_case("control-characters");
+    assert_japanese(&diagnostics);
+    let name = message_of(&diagnostics, "name");
+    assert!(name.message.contains("U+001B"), "{name}");
+    let address = message_of(&diagnostics, "address");
+    assert!(address.message.contains("U+202E"), "{address}");
+    let contact = message_of(&diagnostics, "caremane_time[0].contact");
+    assert!(contact.message.contains("U+2066"), "{contact}");
+    let note = message_of(&diagnostics, "note");
+    assert!(note.message.contains("U+200B"), "{note}");
+    // Shown to a terminal, a message never carries the character itself.
+    for diagnostic in &diagnostics {
+        let shown = diagnostic.to_string();
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() && c != '\n' || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "{shown:?}"
+        );
+    }
+}
+
+#[test]
+fn yaml_library_messages_are_japanese() {
+    let diagnostics = run_case("yaml-messages");
+    assert_japanese(&diagnostics);
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
+    assert!(of("tab-indent.yaml").message.contains("タブ"));
+    assert!(of("duplicate-key.yaml").message.contains("2 回"));
+    assert!(of("unclosed-list.yaml").message.contains("閉じていません"));
+    assert!(
+        of("colon-in-value.yaml")
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("\"…\" で囲んで")
+    );
+    assert!(of("null-name.yaml").message.contains("空です"));
+    assert!(of("not-a-number.yaml").message.contains("数値"));
+    assert!(of("not-a-list.yaml").message.contains("一覧"));
+    assert!(
+        of("two-documents.yaml")
+            .message
+            .contains("複数の YAML 文書")
+    );
+    assert!(of("alias.yaml").message.contains("エイリアス"));
+    assert!(of("not-a-bool.yaml").message.contains("true"));
+    assert!(of("bad-escape.yaml").message.contains("\\"));
+}
+
+#[test]
+fn nested_fields_are_named_exactly() {
+    let diagnostics = run_case("nested-fields");
+    assert_japanese(&diagnostics);
+    assert!(
+        message_of(&diagnostics, "location.alt")
+            .message
+            .contains("「alt」という項目はありません")
+    );
+    assert!(
+        message_of(&diagnostics, "location.lng")
+            .message
+            .contains("必須の項目「lng」")
+    );
+    assert!(
+        message_of(&diagnostics, "hours[1].clse")
+            .message
+            .contains("「close」の誤りではありませんか")
+    );
+}
+
+#[test]
+fn site_yaml_nested_field_is_named_exactly() {
+    run_case("site-nested-field");
+}
+
+#[test]
+fn names_windows_cannot_hold_are_refused() {
+    let diagnostics = run_case("windows-names");
+    assert_japanese(&diagnostics);
+    assert!(diagnostics.iter().any(|d| d.message.contains("「con」")));
+    assert!(diagnostics.iter().any(|d| d.message.contains("長すぎ")));
+}
+
+#[test]
+fn active_files_and_svg_with_scripts_are_refused() {
+    let diagnostics = run_case("active-files");
+    assert_japanese(&diagnostics);
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
+    assert!(of("script.svg").message.contains("<script>"));
+    assert!(of("handler.svg").message.contains("onload"));
+    assert!(of("foreign.svg").message.contains("foreignObject"));
+    assert!(
+        of("external.svg")
+            .message
+            .contains("https://tracker.example/pixel.png")
+    );
+    assert!(of("style-url.svg").message.contains("url("));
+    assert!(of("use-file.svg").message.contains("other.svg#shape"));
+    assert!(of("entity.svg").message.contains("ENTITY"));
+    assert!(of("evil.html").message.contains("HTML"));
+    assert!(of("original.psd").message.contains("公開しません"));
+}
+
+#[test]
+fn reserved_addresses_are_errors_naming_both() {
+    let diagnostics = run_case("reserved-paths");
+    assert_japanese(&diagnostics);
+    let of = |file: &str| diagnostic_for(&diagnostics, file);
+    assert!(
+        of("pages/robots.txt")
+            .message
+            .contains("/robots.txt（検索エンジン向けの案内")
+    );
+    assert!(
+        of("pages/search.md")
+            .message
+            .contains("サイト内検索のページ")
+    );
+    assert!(of("pages/assets/site.svg").message.contains("/assets/"));
+    assert!(
+        of("pamphlet/all.md")
+            .message
+            .contains("/pamphlet/all/index.html")
+    );
+}
