@@ -75,7 +75,7 @@ fn main() {
         zaitaku::build::render_site_without_search(&content, &theme, today, &staging).unwrap();
         pages.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        let views = zaitaku::render::views::Views::new(&content, today).unwrap();
+        let views = zaitaku::site::Views::new(&content, today).unwrap();
         zaitaku::search::write_index(&content, &views, &staging).unwrap();
         index.push(t.elapsed().as_secs_f64() * 1000.0);
     }

@@ -5,25 +5,22 @@
 //! [`markdown`] and [`render`] turn it into pages with the theme's Tera templates, and
 //! [`build`] assembles the whole site into `public/` atomically.
 
+#[path = "cmd/arguments.rs"]
 pub mod arguments;
 pub mod build;
+pub mod check;
 pub mod content;
 pub mod diagnostics;
 pub mod error;
-pub mod guard;
-pub mod holidays;
-pub mod japanese;
+pub mod ja;
 pub mod lock;
-pub mod markdown;
 pub mod output;
 pub mod owned;
-pub mod print;
+pub mod pdf;
 pub mod render;
-pub mod reserved;
 pub mod search;
 pub mod serve;
 pub mod sheet;
-pub mod site_check;
-pub mod yaml;
+pub mod site;
 
 pub use error::{Error, Result};

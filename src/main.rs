@@ -2,7 +2,7 @@
 //! reports errors to the user and chooses the exit code (0 ok, 1 content errors, 2 usage or
 //! environment, 128 + the signal when interrupted).
 
-mod cli;
+mod cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ use zaitaku::build::{self, BuildOptions};
 use zaitaku::diagnostics::Diagnostic;
 use zaitaku::error::printable;
 
-use cli::{Cli, Command};
+use cmd::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -112,11 +112,11 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         }
         Command::Check { today, site } => {
             let today = today.unwrap_or_else(build::today_in_tokyo);
-            zaitaku::site_check::command(root, today, site, started)
+            zaitaku::check::command(root, today, site, started)
         }
         Command::Serve(args) => zaitaku::serve::command(root, args),
         Command::Import(args) => zaitaku::sheet::import::command(root, args),
         Command::Export(args) => zaitaku::sheet::export::command(root, args),
-        Command::Pdf(args) => zaitaku::print::pdf::command(root, args),
+        Command::Pdf(args) => zaitaku::pdf::command(root, args),
     }
 }

@@ -2,6 +2,8 @@
 //! feeds and copy files, all into a staging folder that replaces the output only when the whole
 //! build succeeded.
 
+pub mod reserved;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -12,11 +14,12 @@ use crate::content::pages::PageKind;
 use crate::content::{self, Content};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
-use crate::guard::{self, OutputDir};
+use crate::output::guard::{self, OutputDir};
 use crate::lock;
 use crate::output::{Committed, Staging};
-use crate::render::views::{Output, PageView, Views};
-use crate::render::{Theme, feeds};
+use crate::site::{Output, PageView, Views};
+use crate::render::Theme;
+use crate::site::feeds;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -61,7 +64,7 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 }
 
 /// Loads and validates `content/`, including the addresses the build would generate
-/// ([`crate::reserved`]), which needs the theme. A theme that cannot be loaded is reported by
+/// ([`crate::build::reserved`]), which needs the theme. A theme that cannot be loaded is reported by
 /// the build itself; then only that check is left out.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Diagnostics)> {
     let loaded = content::load(root, today)?;
@@ -69,7 +72,7 @@ fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Diagnostic
     if let Some(content) = &loaded.content
         && let Ok(theme) = Theme::load(root)
     {
-        diagnostics.extend(crate::reserved::collisions(content, &theme, today));
+        diagnostics.extend(crate::build::reserved::collisions(content, &theme, today));
     }
     let content = loaded.content.filter(|_| !diagnostics.has_errors());
     Ok((content, diagnostics))
@@ -114,7 +117,7 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         None => None,
     };
     let (mut content, mut diagnostics) = load_valid(&options.root, options.today)?;
-    diagnostics.extend(crate::holidays::staleness(options.today));
+    diagnostics.extend(crate::ja::holidays::staleness(options.today));
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
@@ -215,8 +218,8 @@ fn render_site_with(
     let outputs = views.outputs();
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     // Nothing is written when a content file would take the address of a generated one
-    // (`crate::reserved` reports it at validation; this keeps the promise if it is skipped).
-    let collisions = crate::reserved::collisions(content, theme, today);
+    // (`crate::build::reserved` reports it at validation; this keeps the promise if it is skipped).
+    let collisions = crate::build::reserved::collisions(content, theme, today);
     if !collisions.is_empty() {
         return Err(Error::Content {
             errors: collisions.len(),
@@ -246,7 +249,7 @@ fn render_site_with(
     if search_index {
         files += crate::search::write_index(content, &views, staging)?;
     }
-    files += crate::print::write_site_data(content, staging)?;
+    files += crate::site::print::write_site_data(content, staging)?;
     // Copied last, and never over a generated file.
     for asset in &content.assets {
         copy_asset(staging, asset)?;
@@ -279,7 +282,7 @@ pub struct Extra<'v> {
 }
 
 /// The feeds, calendars, sitemap and robots.txt the build writes: the one list both the
-/// build and the check of reserved addresses ([`crate::reserved`]) use.
+/// build and the check of reserved addresses ([`crate::build::reserved`]) use.
 pub fn extra_files<'v>(views: &'v Views<'_>) -> Vec<Extra<'v>> {
     let mut out = vec![Extra {
         file: "news/atom.xml".to_owned(),

@@ -18,7 +18,7 @@ use crate::content::Content;
 use crate::content::pages::PageKind;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::render::Theme;
-use crate::render::views::{Job, Views};
+use crate::site::{Job, Views};
 
 /// The files and folders the build writes of its own, each with what it is.
 pub struct Generated {
@@ -98,7 +98,7 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
             format!("テーマのファイル（themes/default/static/{name}）"),
         );
     }
-    for (file, what) in crate::print::SITE_DATA_FILES {
+    for (file, what) in crate::site::print::SITE_DATA_FILES {
         files.insert(file.to_owned(), what.to_owned());
     }
     files.insert(

@@ -979,7 +979,7 @@ pub fn check_site(
     args: &CheckArgs,
 ) -> Result<SiteReport> {
     let theme = Theme::load(root)?;
-    let scratch = crate::serve::scratch_dir("zaitaku-check-")?;
+    let scratch = crate::output::scratch::scratch_dir("zaitaku-check-")?;
     let staging = Staging::new(&scratch.path().join("site"))?;
     build::render_site(content, &theme, today, &staging)?;
     let mut sources: HashMap<String, String> = HashMap::new();
@@ -1252,7 +1252,7 @@ fn summary_line(
 pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> Result<ExitCode> {
     let (content, mut diagnostics) = build::check(root, today)?;
     // The same warning as `zaitaku build`: staff run check before publishing.
-    diagnostics.extend(crate::holidays::staleness(today));
+    diagnostics.extend(crate::ja::holidays::staleness(today));
     let (resources, pages) = content
         .as_ref()
         .map(|c| (c.resources.len(), c.pages.len()))

@@ -10,7 +10,7 @@ const YEARS: std::ops::RangeInclusive<i16> = 2000..=2099;
 /// `--today`: `YYYY-MM-DD` (full-width digits and `／` are read too, as an IME may type them).
 pub fn parse_today(value: &str) -> Result<Date, String> {
     let shape = || format!("日付「{value}」は YYYY-MM-DD の形で書いてください（例: 2026-11-22）。");
-    let normalized = crate::japanese::nfkc(value.trim()).replace('/', "-");
+    let normalized = crate::ja::nfkc(value.trim()).replace('/', "-");
     let parts: Vec<&str> = normalized.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
         return Err(shape());
@@ -46,7 +46,7 @@ pub fn parse_today(value: &str) -> Result<Date, String> {
 
 /// A number of seconds, at least 1 and at most a day (`--timeout`).
 pub fn parse_seconds(value: &str) -> Result<u64, String> {
-    let normalized = crate::japanese::nfkc(value.trim());
+    let normalized = crate::ja::nfkc(value.trim());
     match normalized.parse::<u64>() {
         Ok(seconds) if (1..=86_400).contains(&seconds) => Ok(seconds),
         Ok(_) => Err(format!(

@@ -44,7 +44,7 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
         today: Option<jiff::civil::Date>,
         #[command(flatten)]
-        site: zaitaku::site_check::CheckArgs,
+        site: zaitaku::check::CheckArgs,
     },
     /// プレビュー用のサーバーを起動する（保存するたびに作り直してページを更新する）
     Serve(zaitaku::serve::ServeArgs),
@@ -55,7 +55,7 @@ pub enum Command {
     /// 作成済みのサイト（public/）を検索する
     Search(zaitaku::search::SearchArgs),
     /// 印刷用の資源ガイド（全体版・圏域版・種別編・ケアマネタイム一覧）を PDF にする（Chromium を使う）
-    Pdf(zaitaku::print::PdfArgs),
+    Pdf(zaitaku::pdf::PdfArgs),
 }
 
 /// Whether clap's "error" is the help or version text the user asked for (printed as is).

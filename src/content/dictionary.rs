@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Position};
-use crate::japanese;
+use crate::ja;
 
 /// One user-dictionary word.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -59,9 +59,9 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
             );
             continue;
         }
-        let reading = japanese::nfkc(columns[2]);
+        let reading = ja::nfkc(columns[2]);
         let reading_column = columns[0].chars().count() + columns[1].chars().count() + 3;
-        if !japanese::is_kana_reading(&reading) {
+        if !ja::is_kana_reading(&reading) {
             diagnostics.push(
                 Diagnostic::error(
                     file,

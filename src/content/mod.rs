@@ -7,12 +7,14 @@
 pub mod dictionary;
 pub mod fields;
 pub mod files;
+pub mod markdown;
 pub mod pages;
 pub mod resource;
 pub mod site;
 pub mod source;
 pub mod svg;
 pub mod text;
+pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -202,7 +204,7 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
                 }
                 continue;
             }
-            let key = crate::japanese::nfkc(&shown).to_lowercase();
+            let key = crate::ja::nfkc(&shown).to_lowercase();
             if let Some(first) = folded.insert(key, shown.clone()) {
                 diagnostics.push(
                     Diagnostic::error(&shown, Position::FILE, format!("{first} と大文字・小文字などの違いしかない名前です。Windows や Mac では同じ名前とみなされ、片方が消えます。"))
@@ -446,13 +448,13 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
     let site = match source::read(&site_file, site_path) {
         Ok(text) => {
             diagnostics.extend(text.warnings);
-            diagnostics.extend(crate::yaml::check_characters(
+            diagnostics.extend(crate::content::yaml::check_characters(
                 &site_file,
                 &text.text,
                 0,
                 &site::is_multiline,
             ));
-            match crate::yaml::parse::<site::SiteFile>(&site_file, &text.text, 0) {
+            match crate::content::yaml::parse::<site::SiteFile>(&site_file, &text.text, 0) {
                 Ok(raw) => Some(site::validate(&site_file, raw, &mut diagnostics)),
                 Err(error) => {
                     diagnostics.push(error);
@@ -528,7 +530,7 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
     };
 
     // Kept even with errors: the checks that need the whole site (the addresses the build
-    // makes, in `crate::reserved`) still run, so one run lists every error.
+    // makes, in `crate::build::reserved`) still run, so one run lists every error.
     let content = Some(Content {
         site,
         resources,
@@ -562,13 +564,13 @@ fn load_resource(
         }
     };
     diagnostics.extend(text.warnings);
-    diagnostics.extend(crate::yaml::check_characters(
+    diagnostics.extend(crate::content::yaml::check_characters(
         &file,
         &text.text,
         0,
         &resource::is_multiline,
     ));
-    match crate::yaml::parse::<resource::ResourceFile>(&file, &text.text, 0) {
+    match crate::content::yaml::parse::<resource::ResourceFile>(&file, &text.text, 0) {
         Ok(raw) => {
             let (resource, problems) = resource::validate(&id, &file, raw, context);
             diagnostics.extend(problems);
@@ -646,8 +648,8 @@ fn check_across_resources(resources: &[Resource], diagnostics: &mut Diagnostics)
             }
         }
         let key = (
-            crate::japanese::nfkc(&resource.name).replace([' ', '　'], ""),
-            crate::japanese::nfkc(&resource.address).replace([' ', '　'], ""),
+            crate::ja::nfkc(&resource.name).replace([' ', '　'], ""),
+            crate::ja::nfkc(&resource.address).replace([' ', '　'], ""),
         );
         match by_name_address.get_mut(&key) {
             Some((first, more)) => {

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::fields;
 use crate::diagnostics::{Diagnostic, Position};
-use crate::japanese;
+use crate::ja;
 
 /// The folders of `content/` that hold Markdown pages, and their kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -276,14 +276,14 @@ pub fn load(
     };
     // Front matter starts on line 2 of the file.
     let offset = 1;
-    diagnostics.extend(crate::yaml::check_characters(
+    diagnostics.extend(crate::content::yaml::check_characters(
         file,
         yaml,
         offset,
         &is_multiline,
     ));
     diagnostics.extend(body_characters(file, body, body_line));
-    let at = |location: serde_saphyr::Location| crate::yaml::shift(location, offset);
+    let at = |location: serde_saphyr::Location| crate::content::yaml::shift(location, offset);
     let mut error = |location: serde_saphyr::Location, field: &str, message: String, hint: &str| {
         diagnostics.push(
             Diagnostic::error(file, at(location), message)
@@ -305,7 +305,7 @@ pub fn load(
     };
     let mut order_position = Position::new(2, 1);
     let parsed: Result<(String, Option<String>, PageDetails), Diagnostic> = match kind {
-        PageKind::Page => crate::yaml::parse::<PageFront>(file, yaml, offset).map(|front| {
+        PageKind::Page => crate::content::yaml::parse::<PageFront>(file, yaml, offset).map(|front| {
             (
                 front.title.value,
                 front.description,
@@ -314,7 +314,7 @@ pub fn load(
                 },
             )
         }),
-        PageKind::Pamphlet => crate::yaml::parse::<ChapterFront>(file, yaml, offset).map(|front| {
+        PageKind::Pamphlet => crate::content::yaml::parse::<ChapterFront>(file, yaml, offset).map(|front| {
             order_position = at(front.order.referenced);
             (
                 front.title.value,
@@ -324,7 +324,7 @@ pub fn load(
                 },
             )
         }),
-        PageKind::Manga => crate::yaml::parse::<EpisodeFront>(file, yaml, offset).map(|front| {
+        PageKind::Manga => crate::content::yaml::parse::<EpisodeFront>(file, yaml, offset).map(|front| {
             order_position = at(front.episode.referenced);
             if front.panels.value.is_empty() {
                 error(
@@ -379,7 +379,7 @@ pub fn load(
                 },
             )
         }),
-        PageKind::Lecture => crate::yaml::parse::<LectureFront>(file, yaml, offset).map(|front| {
+        PageKind::Lecture => crate::content::yaml::parse::<LectureFront>(file, yaml, offset).map(|front| {
             let date = check_date(&front.date, "date", &mut error);
             for (value, field) in [(&front.start, "start"), (&front.end, "end")] {
                 if let Err(invalid) = fields::time_of_day(&value.value) {
@@ -404,8 +404,8 @@ pub fn load(
                 front.summary,
                 PageDetails::Lecture {
                     date,
-                    date_label: japanese::seireki(date),
-                    wareki_label: japanese::wareki(date),
+                    date_label: ja::seireki(date),
+                    wareki_label: ja::wareki(date),
                     start: front.start.value,
                     end: front.end.value,
                     venue: front.venue,
@@ -417,14 +417,14 @@ pub fn load(
                 },
             )
         }),
-        PageKind::News => crate::yaml::parse::<NewsFront>(file, yaml, offset).map(|front| {
+        PageKind::News => crate::content::yaml::parse::<NewsFront>(file, yaml, offset).map(|front| {
             let date = check_date(&front.date, "date", &mut error).unwrap_or_default();
             (
                 front.title.value,
                 front.summary,
                 PageDetails::News {
                     date,
-                    date_label: japanese::seireki(date),
+                    date_label: ja::seireki(date),
                 },
             )
         }),

@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 use super::fields;
 use super::site::{SiteConfig, Term};
 use crate::diagnostics::{Diagnostic, Position};
-use crate::japanese;
+use crate::ja;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,13 +206,13 @@ pub fn normalize_halfwidth_kana(text: &str) -> String {
             run.push(c);
         } else {
             if !run.is_empty() {
-                out.push_str(&japanese::nfkc(&run));
+                out.push_str(&ja::nfkc(&run));
                 run.clear();
             }
             out.push(c);
         }
     }
-    out.push_str(&japanese::nfkc(&run));
+    out.push_str(&ja::nfkc(&run));
     out
 }
 
@@ -277,7 +277,7 @@ impl Checker<'_> {
         let by_label = terms.iter().find(|t| t.label == value.value.trim());
         let suggestion = by_label
             .map(|t| t.key.as_str())
-            .or_else(|| crate::yaml::closest(&value.value, terms.iter().map(|t| t.key.as_str())));
+            .or_else(|| crate::content::yaml::closest(&value.value, terms.iter().map(|t| t.key.as_str())));
         let message = match suggestion {
             Some(s) => format!(
                 "「{}」は site.yaml の {vocabulary} にありません。「{s}」の誤りではありませんか。",
@@ -313,12 +313,12 @@ impl Checker<'_> {
         let mut out: Vec<String> = Vec::new();
         for (index, day) in days.value.iter().enumerate() {
             let key = day.value.trim().to_lowercase();
-            if japanese::DAY_KEYS.contains(&key.as_str()) {
+            if ja::DAY_KEYS.contains(&key.as_str()) {
                 if !out.contains(&key) {
                     out.push(key);
                 }
             } else {
-                let suggestion = crate::yaml::closest(&key, japanese::DAY_KEYS);
+                let suggestion = crate::content::yaml::closest(&key, ja::DAY_KEYS);
                 let message = match suggestion {
                     Some(s) => format!(
                         "曜日「{}」がわかりません。「{s}」の誤りではありませんか。",
@@ -334,7 +334,7 @@ impl Checker<'_> {
                 );
             }
         }
-        out.sort_by_key(|d| japanese::DAY_KEYS.iter().position(|k| k == d));
+        out.sort_by_key(|d| ja::DAY_KEYS.iter().position(|k| k == d));
         out
     }
 
@@ -387,7 +387,7 @@ pub fn validate(
     checker.non_empty(&raw.name, "name", "名称");
     checker.non_empty(&raw.address, "address", "住所");
     let kana_source = normalize_halfwidth_kana(raw.kana.value.trim());
-    if !japanese::is_kana_reading(&kana_source) {
+    if !ja::is_kana_reading(&kana_source) {
         checker.error(
             raw.kana.referenced,
             "kana",
@@ -549,7 +549,7 @@ pub fn validate(
                 }
                 None => {
                     let suggestion =
-                        crate::yaml::closest(&method.value, METHODS.iter().map(|(k, _)| *k));
+                        crate::content::yaml::closest(&method.value, METHODS.iter().map(|(k, _)| *k));
                     let message = match suggestion {
                         Some(s) => format!(
                             "連絡方法「{}」がわかりません。「{s}」の誤りではありませんか。",
@@ -580,7 +580,7 @@ pub fn validate(
             caremane_time.push(CaremaneWindow {
                 days_label: days
                     .iter()
-                    .map(|d| japanese::day_label(d))
+                    .map(|d| ja::day_label(d))
                     .collect::<Vec<_>>()
                     .join("・"),
                 days,
@@ -627,12 +627,12 @@ pub fn validate(
         .map(|p| Position::from(p.referenced))
         .unwrap_or(name_position);
     let name = normalize_halfwidth_kana(raw.name.value.trim());
-    let kana = japanese::display_reading(&kana_source);
+    let kana = ja::display_reading(&kana_source);
     let resource = Resource {
         id: id.to_owned(),
         file: file.to_owned(),
-        row: japanese::gojuon_row(&kana).to_owned(),
-        sort_key: japanese::gojuon_sort_key(&kana),
+        row: ja::gojuon_row(&kana).to_owned(),
+        sort_key: ja::gojuon_sort_key(&kana),
         kana,
         name,
         category,
@@ -666,7 +666,7 @@ pub fn validate(
 }
 
 fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
-    japanese::DAY_KEYS
+    ja::DAY_KEYS
         .iter()
         .map(|day| {
             let mut bands: Vec<(&str, &str)> = hours
@@ -677,7 +677,7 @@ fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
             bands.sort();
             DayHours {
                 day: (*day).to_owned(),
-                label: japanese::day_label(day).to_owned(),
+                label: ja::day_label(day).to_owned(),
                 bands: bands.iter().map(|(o, c)| format!("{o}〜{c}")).collect(),
             }
         })

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::diagnostics::{Diagnostic, Position};
 
 /// The holiday table, built into the binary.
-pub const HOLIDAYS_CSV: &str = include_str!("holidays.csv");
+pub const HOLIDAYS_CSV: &str = include_str!("../holidays.csv");
 
 /// Where the table lives, for messages.
 pub const SOURCE_FILE: &str = "src/holidays.csv";
@@ -114,13 +114,13 @@ pub fn upcoming(today: Date, day: &str, limit: usize) -> Vec<Coming> {
         .filter(|(date, _)| *date >= today && *date <= until)
         .filter(|(date, _)| {
             day == "hol"
-                || crate::japanese::day_long_label(day)
-                    .starts_with(crate::japanese::weekday_label(date.weekday()))
+                || crate::ja::day_long_label(day)
+                    .starts_with(crate::ja::weekday_label(date.weekday()))
         })
         .take(limit)
         .map(|(date, name)| Coming {
             date: date.to_string(),
-            label: crate::japanese::seireki(date),
+            label: crate::ja::seireki(date),
             name: name.clone(),
         })
         .collect()

@@ -1,8 +1,14 @@
 //! Japanese text rules of the domain: kana checks and normalisation, 五十音 order and rows,
 //! weekdays, and dates in both 西暦 and 和暦.
 
+pub mod holidays;
+
 use jiff::civil::{Date, Weekday};
 use unicode_normalization::UnicodeNormalization;
+
+/// The text rules of search (kana folding, 異体字, 法人格, numerals …), read by Rust and, shipped
+/// with the ケアマネタイム data, by the browser.
+pub const RULES_JSON: &str = include_str!("rules.json");
 
 /// NFKC: half-width katakana and full-width ASCII become their ordinary forms.
 pub fn nfkc(text: &str) -> String {

@@ -13,7 +13,9 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 use crate::owned;
 
+pub mod guard;
 pub mod marker;
+pub mod scratch;
 
 /// The prefix of the staging folders beside the output (and what the next build removes when
 /// their owner is gone).
@@ -43,7 +45,7 @@ impl Staging {
     /// A symlink `target` is followed: the folder it points to is what gets replaced. Staging
     /// folders beside it that killed builds left behind are removed first.
     pub fn new(target: &Path) -> Result<Staging> {
-        let target = crate::guard::resolve(target)?;
+        let target = crate::output::guard::resolve(target)?;
         let parent = target.parent().unwrap_or(Path::new("/"));
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
         let (dir, _removed) = owned::dir_in(parent, STAGING_PREFIX, 0o777)

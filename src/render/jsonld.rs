@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::views::PageView;
+use crate::site::PageView;
 use crate::content::pages::PageDetails;
 use crate::content::resource::Resource;
 use crate::content::site::SiteConfig;
@@ -121,7 +121,7 @@ pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
     else {
         return String::new();
     };
-    let Some((from, to)) = super::feeds::lecture_span(*date, start, end) else {
+    let Some((from, to)) = crate::site::feeds::lecture_span(*date, start, end) else {
         return String::new();
     };
     let local =

@@ -2,10 +2,8 @@
 //! `themes/default/` (or the copy built into the binary), and the view data pages are rendered
 //! with.
 
-pub mod feeds;
 pub mod jsonld;
 pub mod template_errors;
-pub mod views;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -39,7 +39,7 @@ use super::normalize::{self, is_kanji};
 use crate::content::Content;
 use crate::content::pages::{PageDetails, PageKind};
 use crate::error::{Error, Result};
-use crate::render::views::Views;
+use crate::site::Views;
 
 /// Logical fields, in impact order.
 const NAME: usize = 0;
@@ -436,7 +436,7 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
         };
         docs.push(doc);
     }
-    let page_views: HashMap<&str, &crate::render::views::PageView> = views
+    let page_views: HashMap<&str, &crate::site::PageView> = views
         .pages
         .values()
         .flatten()

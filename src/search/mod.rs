@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::content::Content;
 use crate::error::{Error, Result};
 use crate::output::Staging;
-use crate::render::views::Views;
+use crate::site::Views;
 use engine::{Filters, SearchIndex};
 
 /// Writes the search index into the site being built (`search-index/`).

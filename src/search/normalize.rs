@@ -19,7 +19,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 /// The rules file, shared with the browser (it is copied into `search-index/meta.bin`).
-pub const RULES_JSON: &str = include_str!("rules.json");
+pub use crate::ja::RULES_JSON;
 
 #[derive(Deserialize)]
 struct RulesFile {

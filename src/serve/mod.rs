@@ -29,15 +29,13 @@ use crate::build;
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::guard::{self, OutputDir};
+use crate::output::guard::{self, OutputDir};
 use crate::lock;
 use crate::output::Staging;
 use crate::render::Theme;
-use crate::render::views::Views;
+use crate::site::Views;
 
-mod scratch;
-
-pub use scratch::scratch_dir;
+use crate::output::scratch;
 
 /// `zaitaku serve`
 #[derive(Debug, Clone, clap::Args)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::record::Key;
 use crate::error::{Error, Result};
-use crate::japanese;
+use crate::ja;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -241,7 +241,7 @@ impl Column {
 
 /// Headers are compared after NFKC, without spaces, brackets' content kept, case-insensitive.
 pub fn normalize_header(header: &str) -> String {
-    japanese::nfkc(header)
+    ja::nfkc(header)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{FEFF}')
         .collect::<String>()
@@ -289,7 +289,7 @@ impl Mapping {
                 "{shown} は UTF-8 の文字として読めません。UTF-8 で保存し直してください。"
             ))
         })?;
-        let parsed: MappingFile = crate::yaml::parse(&shown, &text, 0).map_err(|d| {
+        let parsed: MappingFile = crate::content::yaml::parse(&shown, &text, 0).map_err(|d| {
             Error::Setup(format!(
                 "列の対応表を読み込めません。\n{d}\n  書き方: columns: の下に「見出し: 項目名」を 1 行ずつ書きます（例:   施設名: name）。"
             ))

@@ -12,8 +12,8 @@ use super::record::Record;
 use super::{injection, table, values};
 use crate::content::site::SiteConfig;
 use crate::error::{Error, Result};
-use crate::guard::{self, FileKind};
-use crate::{japanese, owned};
+use crate::output::guard::{self, FileKind};
+use crate::{ja, owned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -194,12 +194,12 @@ pub fn sorted_records(site: &SiteConfig, existing: &[Existing]) -> Result<Vec<(S
     records.sort_by(|(a_id, a), (b_id, b)| {
         (
             category_order(&a.category),
-            japanese::gojuon_sort_key(&a.kana),
+            ja::gojuon_sort_key(&a.kana),
             a_id,
         )
             .cmp(&(
                 category_order(&b.category),
-                japanese::gojuon_sort_key(&b.kana),
+                ja::gojuon_sort_key(&b.kana),
                 b_id,
             ))
     });

@@ -17,7 +17,8 @@ use crate::content::site::SiteConfig;
 use crate::content::{self, fields, source};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::error::{Error, Result};
-use crate::{guard, lock, owned};
+use crate::output::guard;
+use crate::{lock, owned};
 
 /// The sheet's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -158,7 +159,7 @@ pub fn load_site(root: &Path) -> Result<SiteConfig> {
     }
     let file = display_path(root, &path);
     let text = source::read(&file, &path).map_err(|d| content_error(vec![d]))?;
-    let raw = crate::yaml::parse::<content::site::SiteFile>(&file, &text.text, 0)
+    let raw = crate::content::yaml::parse::<content::site::SiteFile>(&file, &text.text, 0)
         .map_err(|d| content_error(vec![d]))?;
     let mut diagnostics = crate::diagnostics::Diagnostics::new();
     let site = content::site::validate(&file, raw, &mut diagnostics);
@@ -683,7 +684,7 @@ fn validate(
         message: d.message,
         hint: d.hint,
     };
-    let raw = match crate::yaml::parse::<ResourceFile>(file, text, 0) {
+    let raw = match crate::content::yaml::parse::<ResourceFile>(file, text, 0) {
         Ok(raw) => raw,
         Err(diagnostic) => return vec![to_problem(diagnostic)],
     };

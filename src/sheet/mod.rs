@@ -108,18 +108,18 @@ pub struct Rows {
 
 /// A category key from a key or its Japanese label (`clinic`, `診療所`).
 pub fn category_key(site: &SiteConfig, text: &str) -> Option<String> {
-    let value = crate::japanese::nfkc(text.trim());
+    let value = crate::ja::nfkc(text.trim());
     site.categories
         .iter()
-        .find(|t| t.key == value || crate::japanese::nfkc(&t.label) == value)
+        .find(|t| t.key == value || crate::ja::nfkc(&t.label) == value)
         .map(|t| t.key.clone())
 }
 
 /// An area key from a key or its label.
 pub fn area_key(site: &SiteConfig, text: &str) -> Option<String> {
-    let value = crate::japanese::nfkc(text.trim());
+    let value = crate::ja::nfkc(text.trim());
     site.areas
         .iter()
-        .find(|t| t.key == value || crate::japanese::nfkc(&t.label) == value)
+        .find(|t| t.key == value || crate::ja::nfkc(&t.label) == value)
         .map(|t| t.key.clone())
 }

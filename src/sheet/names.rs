@@ -2,7 +2,7 @@
 //! (法人格: 医療法人社団, 株式会社, …) that national open data puts in front of names and
 //! readings.
 
-use crate::japanese;
+use crate::ja;
 
 const SYLLABLES: &[(&str, &str)] = &[
     ("きゃ", "kya"),
@@ -138,7 +138,7 @@ const SYLLABLES: &[(&str, &str)] = &[
 
 /// A reading in ローマ字 for ids: `ほうもんかんご すてーしょん` → `houmonkango-suteshon`.
 pub fn romaji(reading: &str) -> String {
-    let hiragana = japanese::display_reading(reading);
+    let hiragana = ja::display_reading(reading);
     let chars: Vec<char> = hiragana.chars().collect();
     let mut out = String::new();
     let mut index = 0;
@@ -272,7 +272,7 @@ const FORM_READINGS: &[&str] = &[
 /// Splits a leading 法人格 off a name: `医療法人社団 髙橋会 髙橋内科` → (`医療法人社団 髙橋会`,
 /// `髙橋内科`). Only when spaces show where the corporation's name ends.
 pub fn split_corporation(name: &str) -> Option<(String, String)> {
-    let nfkc = japanese::nfkc(name.trim());
+    let nfkc = ja::nfkc(name.trim());
     let form = FORMS.iter().find(|f| nfkc.starts_with(*f))?;
     let rest = nfkc[form.len()..].trim_start();
     let words: Vec<&str> = rest.split_whitespace().collect();
@@ -295,7 +295,7 @@ pub fn split_corporation(name: &str) -> Option<(String, String)> {
 /// directory sorts by): `イリョウホウジンシャダン タカハシナイカ` → `タカハシナイカ`. Returns the
 /// removed form too.
 pub fn strip_form_reading(kana: &str) -> Option<(String, String)> {
-    let katakana: String = japanese::nfkc(kana.trim())
+    let katakana: String = ja::nfkc(kana.trim())
         .chars()
         .map(|c| {
             if matches!(c, '\u{3041}'..='\u{3096}') {

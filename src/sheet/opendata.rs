@@ -24,7 +24,7 @@ use super::{Context, Incoming, Notice, Problem, Rows};
 use crate::content::fields;
 use crate::content::resource::SourceIds;
 use crate::error::{Error, Result};
-use crate::japanese;
+use crate::ja;
 
 /// Which kind of open data a table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,8 +317,8 @@ fn reading(context: &mut RowContext, column: &str, text: &str) -> Option<String>
         );
         kana = rest;
     }
-    let hiragana = japanese::display_reading(&kana);
-    if japanese::is_kana_reading(&hiragana) {
+    let hiragana = ja::display_reading(&kana);
+    if ja::is_kana_reading(&hiragana) {
         Some(hiragana)
     } else {
         context.notice(
@@ -333,7 +333,7 @@ fn location(context: &mut RowContext, lat: &str, lng: &str) -> Option<Location> 
     if lat.trim().is_empty() && lng.trim().is_empty() {
         return None;
     }
-    let parse = |t: &str| japanese::nfkc(t).trim().parse::<f64>().ok();
+    let parse = |t: &str| ja::nfkc(t).trim().parse::<f64>().ok();
     match (parse(lat), parse(lng)) {
         (Some(lat), Some(lng))
             if (20.0..=46.0).contains(&lat) && (122.0..=154.0).contains(&lng) =>
@@ -608,7 +608,7 @@ pub fn read_navii_hours(table: &Table) -> Result<Option<NaviiHours>> {
 }
 
 fn navii_category(context: &Context, headers: &Headers, text: &str, file: &str) -> Option<String> {
-    let by_code = match japanese::nfkc(text).trim() {
+    let by_code = match ja::nfkc(text).trim() {
         "1" | "病院" => Some("hospital"),
         "2" | "診療所" | "一般診療所" => Some("clinic"),
         "3" | "歯科診療所" => Some("dental"),
@@ -760,15 +760,15 @@ pub fn read_navii(
             let mut dropped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
             for (_, specialty, day, text) in hours.dropped.iter().filter(|d| d.0 == id) {
                 let days = dropped.entry((specialty, text)).or_default();
-                if !days.contains(&japanese::day_label(day)) {
-                    days.push(japanese::day_label(day));
+                if !days.contains(&ja::day_label(day)) {
+                    days.push(ja::day_label(day));
                 }
             }
             for ((specialty, text), mut days) in dropped {
                 days.sort_by_key(|label| {
-                    japanese::DAY_KEYS
+                    ja::DAY_KEYS
                         .iter()
-                        .position(|key| japanese::day_label(key) == *label)
+                        .position(|key| ja::day_label(key) == *label)
                 });
                 let placeholder = text.starts_with("00:00-00:00") || text == "00:00-00:00";
                 let why = if placeholder {

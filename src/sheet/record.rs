@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use crate::content::resource::{SourceIds, normalize_halfwidth_kana};
-use crate::japanese;
+use crate::ja;
 
 /// A record's top-level fields, in the order the file format documents them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -296,7 +296,7 @@ impl Record {
         let digits = |a: &Option<String>, b: &Option<String>| {
             let d = |v: &Option<String>| {
                 clean(v).map(|v| {
-                    japanese::nfkc(&v)
+                    ja::nfkc(&v)
                         .chars()
                         .filter(char::is_ascii_digit)
                         .collect::<String>()
@@ -394,7 +394,7 @@ const VARIANTS: [(char, char); 16] = [
 /// For matching names and addresses: NFKC, 異体字 folded, no spaces or middle dots, and the
 /// usual ways of writing 丁目 numbers made the same.
 pub fn loose_text(text: &str) -> String {
-    let nfkc = japanese::nfkc(text);
+    let nfkc = ja::nfkc(text);
     nfkc.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･' | '　'))
         .map(|c| {
@@ -413,7 +413,7 @@ pub fn loose_text(text: &str) -> String {
 
 /// A reading compared as hiragana without spaces.
 pub fn reading(kana: &str) -> String {
-    japanese::display_reading(kana)
+    ja::display_reading(kana)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '・')
         .collect()
@@ -427,7 +427,7 @@ fn trimmed_list(list: &[String]) -> Vec<String> {
 }
 
 fn day_order(day: &str) -> usize {
-    japanese::DAY_KEYS
+    ja::DAY_KEYS
         .iter()
         .position(|d| *d == day)
         .unwrap_or(99)

@@ -249,7 +249,7 @@ fn read_row(row: &Row, columns: &[(usize, Column, String)], context: &Context, r
             Column::Email => record.email = optional(&text),
             Column::Url => record.url = optional(&text),
             Column::Lat | Column::Lng => {
-                let value = crate::japanese::nfkc(&text).trim().parse::<f64>().ok();
+                let value = crate::ja::nfkc(&text).trim().parse::<f64>().ok();
                 let entry = Some((text.clone(), value));
                 if *column == Column::Lat {
                     lat = entry;
@@ -261,11 +261,11 @@ fn read_row(row: &Row, columns: &[(usize, Column, String)], context: &Context, r
             Column::Services => {
                 record.services.clear();
                 for item in values::split_list(&text) {
-                    let nfkc = crate::japanese::nfkc(&item);
+                    let nfkc = crate::ja::nfkc(&item);
                     match site
                         .services
                         .iter()
-                        .find(|t| t.key == nfkc || crate::japanese::nfkc(&t.label) == nfkc)
+                        .find(|t| t.key == nfkc || crate::ja::nfkc(&t.label) == nfkc)
                     {
                         Some(term) => record.services.push(term.key.clone()),
                         None => {

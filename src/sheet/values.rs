@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use super::record::{Band, canonical_days};
 use crate::content::resource::METHODS;
-use crate::japanese;
+use crate::ja;
 
 /// A cell value that could not be read: what is wrong and how to write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +47,13 @@ pub fn parse_days(text: &str) -> Result<Vec<String>, Unreadable> {
     if original.is_empty() {
         return Err(unreadable("曜日がありません。", hint));
     }
-    let lower = japanese::nfkc(original).to_lowercase();
+    let lower = ja::nfkc(original).to_lowercase();
     // English keys as in the YAML files.
     let words: Vec<&str> = lower
         .split(|c: char| c == ',' || c == '、' || c == '・' || c.is_whitespace())
         .filter(|w| !w.is_empty())
         .collect();
-    if !words.is_empty() && words.iter().all(|w| japanese::DAY_KEYS.contains(w)) {
+    if !words.is_empty() && words.iter().all(|w| ja::DAY_KEYS.contains(w)) {
         return Ok(canonical_days(
             &words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>(),
         ));
@@ -120,7 +120,7 @@ pub fn format_days(days: &[String]) -> String {
 
 /// `9:00`, `09:00`, `9時`, `9時30分`, `0900` → `09:00`.
 pub fn parse_time(text: &str) -> Option<String> {
-    let text = japanese::nfkc(text.trim());
+    let text = ja::nfkc(text.trim());
     let text = text.trim();
     let (hours, minutes) = if let Some((h, m)) = text.split_once(':') {
         (h.to_owned(), m.to_owned())
@@ -147,7 +147,7 @@ pub fn parse_time(text: &str) -> Option<String> {
 pub fn parse_range(text: &str) -> Result<(String, String), Unreadable> {
     let original = text.trim();
     let hint = "9:00〜12:30 のように、始まりと終わりの時刻を「〜」でつないで書いてください。";
-    let normalized = japanese::nfkc(original);
+    let normalized = ja::nfkc(original);
     let parts: Vec<&str> = normalized
         .split(['〜', '~', '～', '-', '－', '–', '—', '―'])
         .map(str::trim)
@@ -178,7 +178,7 @@ pub fn parse_hours(text: &str) -> Result<Vec<Band>, Unreadable> {
     let mut bands = Vec::new();
     let normalized = text.replace('／', "\n").replace(['；', ';'], "\n");
     for line in normalized.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let nfkc = japanese::nfkc(line);
+        let nfkc = ja::nfkc(line);
         let chars: Vec<char> = nfkc.chars().collect();
         let Some(split) = (0..chars.len()).find(|i| looks_like_time_start(&chars, *i)) else {
             return Err(unreadable(
@@ -229,14 +229,14 @@ pub fn format_hours(bands: &[Band]) -> String {
 /// `電話・FAX` → `[phone, fax]`.
 pub fn parse_methods(text: &str) -> Result<Vec<String>, Unreadable> {
     let mut out: Vec<String> = Vec::new();
-    for word in japanese::nfkc(text)
+    for word in ja::nfkc(text)
         .split(|c: char| matches!(c, '・' | '、' | ',' | '/' | '，') || c.is_whitespace())
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_lowercase();
         let key = METHODS
             .iter()
-            .find(|(key, label)| *key == lower || japanese::nfkc(label).to_lowercase() == lower)
+            .find(|(key, label)| *key == lower || ja::nfkc(label).to_lowercase() == lower)
             .map(|(key, _)| *key)
             .or(match lower.as_str() {
                 "tel" | "電話連絡" => Some("phone"),
@@ -280,7 +280,7 @@ pub fn format_methods(methods: &[String]) -> String {
 
 /// 要予約 or not.
 pub fn parse_appointment(text: &str) -> Result<bool, Unreadable> {
-    let value = japanese::nfkc(text.trim()).to_lowercase();
+    let value = ja::nfkc(text.trim()).to_lowercase();
     match value.as_str() {
         "" | "不要" | "予約不要" | "×" | "いいえ" | "なし" | "false" | "no" | "0" | "-" => {
             Ok(false)
@@ -300,7 +300,7 @@ pub const APPOINTMENT_TEXT: &str = "要予約";
 pub fn parse_date(text: &str) -> Result<Date, Unreadable> {
     let original = text.trim();
     let hint = "2026-04-01 または 2026/4/1 のように書いてください（令和8年4月1日 も読めます）。";
-    let normalized = japanese::nfkc(original);
+    let normalized = ja::nfkc(original);
     let mut era_offset: Option<i16> = None;
     let mut rest = normalized.as_str();
     for (names, offset) in [
@@ -363,7 +363,7 @@ pub fn parse_date(text: &str) -> Result<Date, Unreadable> {
 /// Phone and fax numbers: full-width digits, spaces and brackets tidied: `(088)600-1234` →
 /// `088-600-1234`. Returns the tidied text; whether it is valid is for the validator to say.
 pub fn tidy_phone(text: &str) -> String {
-    let nfkc = japanese::nfkc(text.trim());
+    let nfkc = ja::nfkc(text.trim());
     let mut out = String::new();
     for c in nfkc.chars() {
         match c {
@@ -382,7 +382,7 @@ pub fn tidy_phone(text: &str) -> String {
 
 /// `7708054` or `〒770-8054` → `770-8054`.
 pub fn tidy_postal(text: &str) -> String {
-    let nfkc = japanese::nfkc(text.trim());
+    let nfkc = ja::nfkc(text.trim());
     let digits: String = nfkc.chars().filter(char::is_ascii_digit).collect();
     if digits.len() == 7
         && nfkc

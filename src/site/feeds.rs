@@ -6,7 +6,7 @@
 use jiff::civil::{Date, DateTime};
 use url::Url;
 
-use super::views::PageView;
+use super::PageView;
 use crate::content::pages::PageDetails;
 use crate::content::site::SiteConfig;
 

@@ -1,6 +1,10 @@
 //! The view data each kind of page is rendered with. Templates only lay out what is here;
 //! sorting, grouping, labels and dates are decided in Rust so every theme shows the same facts.
 
+pub mod caremane;
+pub mod feeds;
+pub mod print;
+
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -9,15 +13,15 @@ use jiff::civil::Date;
 use serde::Serialize;
 use tera::Context;
 
-use super::ReservedIds;
+use crate::render::ReservedIds;
 use crate::content::Content;
 use crate::content::pages::{Page, PageKind};
 use crate::content::resource::{CaremaneWindow, Resource};
 use crate::content::site::Term;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::error::{Error, Result};
-use crate::japanese;
-use crate::markdown::{self, Heading, IdUse, Refusal};
+use crate::ja;
+use crate::content::markdown::{self, Heading, IdUse, Refusal};
 
 /// A link inside the site: `url` is site-relative without a leading slash (`resources/x/`).
 #[derive(Debug, Clone, Serialize)]
@@ -258,7 +262,7 @@ pub enum Job {
     KanaRow(usize),
     CaremaneAll,
     CaremaneDay(usize),
-    /// A booklet of the printed directory (`crate::print::Booklet::all`).
+    /// A booklet of the printed directory (`crate::site::print::Booklet::all`).
     Booklet(usize),
 }
 
@@ -303,7 +307,7 @@ pub struct Views<'a> {
 }
 
 /// The day keys that have their own ケアマネタイム page, and the URL segment for each.
-pub const CAREMANE_DAYS: [&str; 8] = japanese::DAY_KEYS;
+pub const CAREMANE_DAYS: [&str; 8] = ja::DAY_KEYS;
 
 /// Roman names of the 五十音 rows, used in URLs.
 pub const ROW_SLUGS: [(&str, &str); 10] = [
@@ -440,9 +444,9 @@ impl<'a> Views<'a> {
         context.insert("breadcrumbs", &breadcrumbs);
         context.insert_value("footer_pages", self.footer_value.clone());
         context.insert("today", &self.today.to_string());
-        context.insert("today_label", &japanese::seireki(self.today));
+        context.insert("today_label", &ja::seireki(self.today));
         context.insert("description", &site.description);
-        context.insert("holidays_valid_until", &crate::holidays::valid_until());
+        context.insert("holidays_valid_until", &crate::ja::holidays::valid_until());
         context
     }
 
@@ -548,7 +552,7 @@ impl<'a> Views<'a> {
         out.extend(self.news());
         out.extend(self.plain_pages());
         out.push(self.search_page());
-        out.push(crate::print::index_output(self));
+        out.push(crate::site::print::index_output(self));
         out.push(self.not_found());
         out
     }
@@ -570,7 +574,7 @@ impl<'a> Views<'a> {
         jobs.extend((0..ROW_SLUGS.len()).map(Job::KanaRow));
         jobs.push(Job::CaremaneAll);
         jobs.extend((0..CAREMANE_DAYS.len()).map(Job::CaremaneDay));
-        jobs.extend((0..crate::print::Booklet::all(site).len()).map(Job::Booklet));
+        jobs.extend((0..crate::site::print::Booklet::all(site).len()).map(Job::Booklet));
         jobs
     }
 
@@ -596,7 +600,7 @@ impl<'a> Views<'a> {
             Job::KanaRow(index) => format!("resources/kana/{}/index.html", ROW_SLUGS[index].1),
             Job::CaremaneAll => "caremane-time/index.html".to_owned(),
             Job::CaremaneDay(index) => format!("caremane-time/{}/index.html", CAREMANE_DAYS[index]),
-            Job::Booklet(index) => crate::print::booklet_file(site, index),
+            Job::Booklet(index) => crate::site::print::booklet_file(site, index),
         }
     }
 
@@ -608,7 +612,7 @@ impl<'a> Views<'a> {
             Job::KanaRow(index) => self.kana_row(index),
             Job::CaremaneAll => self.caremane_all(),
             Job::CaremaneDay(index) => self.caremane_day(index),
-            Job::Booklet(index) => crate::print::booklet_job(self, index),
+            Job::Booklet(index) => crate::site::print::booklet_job(self, index),
         }
     }
 
@@ -796,9 +800,9 @@ impl<'a> Views<'a> {
         context.insert("map_url", &map_url(resource));
         context.insert(
             "json_ld",
-            &super::jsonld::facility(resource, &self.content.site),
+            &crate::render::jsonld::facility(resource, &self.content.site),
         );
-        context.insert("verified_label", &japanese::seireki(resource.verified));
+        context.insert("verified_label", &ja::seireki(resource.verified));
         Output {
             file: format!("{url}index.html"),
             template: "resource.html",
@@ -815,7 +819,7 @@ impl<'a> Views<'a> {
                 }
                 rows.push(CaremaneRow {
                     resource: Summary::of(resource),
-                    verified: japanese::seireki(resource.verified),
+                    verified: ja::seireki(resource.verified),
                     window: window.clone(),
                 });
             }
@@ -826,7 +830,7 @@ impl<'a> Views<'a> {
     fn caremane_days() -> Vec<Link> {
         CAREMANE_DAYS
             .iter()
-            .map(|d| link(japanese::day_long_label(d), format!("caremane-time/{d}/")))
+            .map(|d| link(ja::day_long_label(d), format!("caremane-time/{d}/")))
             .collect()
     }
 
@@ -849,17 +853,17 @@ impl<'a> Views<'a> {
         // Stable: facilities with the same start stay in 五十音順.
         rows.sort_by_key(|r| r.window.from_minutes);
         let url = format!("caremane-time/{day}/");
-        let title = format!("{}のケアマネタイム", japanese::day_long_label(day));
+        let title = format!("{}のケアマネタイム", ja::day_long_label(day));
         let mut context = self.common(
             &url,
             &title,
             vec![Self::home_crumb(), link("ケアマネタイム", "caremane-time/")],
         );
         context.insert("day", day);
-        context.insert("day_label", japanese::day_long_label(day));
+        context.insert("day_label", ja::day_long_label(day));
         context.insert(
             "upcoming_holidays",
-            &crate::holidays::upcoming(self.today, day, 5),
+            &crate::ja::holidays::upcoming(self.today, day, 5),
         );
         context.insert("rows", &rows);
         context.insert("days", &Self::caremane_days());
@@ -976,7 +980,7 @@ impl<'a> Views<'a> {
             );
             context.insert(
                 "json_ld",
-                &super::jsonld::event(lecture, &self.content.site),
+                &crate::render::jsonld::event(lecture, &self.content.site),
             );
             out.push(Output {
                 file: format!("{}index.html", lecture.url),

@@ -12,10 +12,7 @@
 //!   same pages.
 //! * [`lookup`]: `caremane-time/data.js`, what the "whom can I contact now" lookup filters.
 //!
-//! [`Job`]: crate::render::views::Job
-
-pub mod lookup;
-pub mod pdf;
+//! [`Job`]: crate::site::Job
 
 use std::collections::HashMap;
 
@@ -27,11 +24,9 @@ use crate::content::Content;
 use crate::content::resource::Resource;
 use crate::content::site::{SiteConfig, Term};
 use crate::error::{Error, Result};
-use crate::japanese;
+use crate::ja;
 use crate::output::Staging;
-use crate::render::views::{Output, Views, root_prefix};
-
-pub use pdf::PdfArgs;
+use crate::site::{Output, Views, root_prefix};
 
 /// The title printed on every booklet's cover and running header.
 pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
@@ -111,7 +106,7 @@ impl Booklet {
         })
     }
 
-    fn includes(self, resource: &Resource, site: &SiteConfig) -> bool {
+    pub fn includes(self, resource: &Resource, site: &SiteConfig) -> bool {
         match self {
             Booklet::Whole => true,
             Booklet::Caremane => !resource.caremane_time.is_empty(),
@@ -279,7 +274,7 @@ impl Entry {
                     note: w.note.clone(),
                 })
                 .collect(),
-            verified: japanese::seireki(resource.verified),
+            verified: ja::seireki(resource.verified),
         }
     }
 }
@@ -430,15 +425,15 @@ fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
         .iter()
         .flat_map(|s| s.groups.iter().flat_map(|g| g.entries.iter()))
         .collect();
-    all.sort_by_cached_key(|e| (japanese::gojuon_sort_key(&e.kana), e.id.clone()));
-    crate::render::views::ROW_SLUGS
+    all.sort_by_cached_key(|e| (ja::gojuon_sort_key(&e.kana), e.id.clone()));
+    crate::site::ROW_SLUGS
         .iter()
         .map(|(row, slug)| IndexRow {
             row: (*row).to_owned(),
             anchor: format!("k-{slug}"),
             entries: all
                 .iter()
-                .filter(|e| japanese::gojuon_row(&e.kana) == *row)
+                .filter(|e| ja::gojuon_row(&e.kana) == *row)
                 .map(|e| IndexEntry {
                     name: e.name.clone(),
                     kana: e.kana.clone(),
@@ -456,8 +451,8 @@ fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
 fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) {
     (
         today.to_string(),
-        format!("{}／{}", japanese::seireki(today), japanese::wareki(today)),
-        latest.map(japanese::seireki),
+        format!("{}／{}", ja::seireki(today), ja::wareki(today)),
+        latest.map(ja::seireki),
     )
 }
 
@@ -473,7 +468,7 @@ fn booklet_context(views: &Views<'_>, booklet: Booklet, url: &str) -> Context {
     context.insert("directory_title", DIRECTORY_TITLE);
     context.insert("edition", &booklet.edition(site));
     context.insert("booklet_key", &booklet.key(site));
-    context.insert("holidays_valid_until", &crate::holidays::valid_until());
+    context.insert("holidays_valid_until", &crate::ja::holidays::valid_until());
     context.insert(
         "running_title_css",
         &css_string(&format!(
@@ -593,7 +588,7 @@ pub fn index_output(views: &Views<'_>) -> Output {
     let mut context = views.common(
         "print/",
         "印刷用の資源ガイド",
-        vec![crate::render::views::Link {
+        vec![crate::site::Link {
             title: "ホーム".to_owned(),
             url: String::new(),
         }],
@@ -626,8 +621,8 @@ pub const SITE_DATA_FILES: [(&str, &str); 2] = [
 pub fn write_site_data(content: &Content, staging: &Staging) -> Result<usize> {
     for (file, _) in SITE_DATA_FILES {
         let script = match file {
-            "assets/holidays.js" => crate::holidays::table().script(),
-            _ => lookup::data_script(content),
+            "assets/holidays.js" => crate::ja::holidays::table().script(),
+            _ => super::caremane::lookup::data_script(content),
         };
         staging.write(file, script.as_bytes())?;
     }

@@ -328,7 +328,7 @@ fn the_lookup_data_lists_every_window() {
     assert!(holidays.contains("\"2026-11-23\":\"勤労感謝の日\""));
     // The pages say until when the holiday data is valid.
     let page = std::fs::read_to_string(out.join("caremane-time/index.html")).unwrap();
-    let until = zaitaku::holidays::valid_until();
+    let until = zaitaku::ja::holidays::valid_until();
     assert!(
         page.contains(&format!("{until} 年までの祝日のデータ")),
         "caremane-time/ names the year"

@@ -101,7 +101,7 @@ fn a_clean_site_passes_with_the_usual_summary() {
 #[test]
 fn warns_when_next_years_holidays_are_missing() {
     let site = common::sheets_site();
-    let valid_until = zaitaku::holidays::valid_until();
+    let valid_until = zaitaku::ja::holidays::valid_until();
     let (code, _, stderr) = check_on(site.path(), &format!("{valid_until}-06-01"), &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(

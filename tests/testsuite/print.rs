@@ -33,7 +33,7 @@ fn the_build_writes_every_booklet() {
     common::build_sample_site(&out);
     let content = content();
     let index = std::fs::read_to_string(out.join("print/index.html")).unwrap();
-    for booklet in zaitaku::print::Booklet::all(&content.site) {
+    for booklet in zaitaku::site::print::Booklet::all(&content.site) {
         let url = booklet.url(&content.site);
         let file = out.join(&url).join("index.html");
         assert!(file.is_file(), "{url} is written");

@@ -339,8 +339,8 @@ fn the_reserved_set_is_what_the_build_writes() {
     .unwrap();
     let (content, _) = zaitaku::build::load_valid(root, common::today()).unwrap();
     let theme = zaitaku::render::Theme::load(root).unwrap();
-    let generated = zaitaku::reserved::generated(&content, &theme, common::today());
-    let folders = zaitaku::reserved::reserved_folders(&generated);
+    let generated = zaitaku::build::reserved::generated(&content, &theme, common::today());
+    let folders = zaitaku::build::reserved::reserved_folders(&generated);
     let from_content: Vec<String> = content
         .pages
         .iter()

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::content::Content;
 use crate::content::resource::METHODS;
-use crate::japanese::DAY_KEYS;
+use crate::ja::DAY_KEYS;
 
 /// Bit of a day key (`mon` = 1, … `hol` = 128).
 pub fn day_bit(day: &str) -> u32 {

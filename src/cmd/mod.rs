@@ -1,0 +1,3 @@
+//! The command layer.
+
+pub mod cli;

@@ -1,0 +1,3 @@
+//! The ケアマネタイム pages and the data of their lookup.
+
+pub mod lookup;
