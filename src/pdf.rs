@@ -32,7 +32,7 @@ use crate::site::print::{Booklet, Numbering, booklet_output};
 use crate::build;
 use crate::error::{Error, Result};
 use crate::render::Theme;
-use crate::site::Views;
+use crate::site::Site;
 
 /// `zaitaku pdf`.
 #[derive(Debug, Clone, clap::Args)]
@@ -495,7 +495,7 @@ pub fn make_pdf(
     for (relative, bytes) in &theme.static_files {
         crate::output::write_under(work.path(), relative, bytes)?;
     }
-    let views = Views::new(&content, today)?;
+    let site = Site::new(&content, today);
     let facilities = content
         .resources
         .iter()
@@ -514,7 +514,7 @@ pub fn make_pdf(
             None => Numbering::Placeholder,
             Some(pages) => Numbering::Pages(pages),
         };
-        let output = booklet_output(&views, booklet, numbering);
+        let output = booklet_output(&site, booklet, numbering);
         let html = theme.render(output.template, &output.context)?;
         crate::output::write_under(work.path(), &output.file, html.as_bytes())?;
         print_to_pdf(

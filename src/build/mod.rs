@@ -1,6 +1,6 @@
-//! Site assembly: load and validate the content, render every page with the theme, write the
-//! feeds and copy files, all into a staging folder that replaces the output only when the whole
-//! build succeeded.
+//! Site assembly: load and validate the content, render the site's plan (`crate::site`) with
+//! the theme, write the search index, the feeds and the copied files, all into a staging folder
+//! that replaces the output only when the whole build succeeded.
 
 pub mod reserved;
 
@@ -10,16 +10,16 @@ use std::time::{Duration, Instant};
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::content::pages::PageKind;
 use crate::content::{self, Content};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::output::guard::{self, OutputDir};
 use crate::lock;
+use crate::output::guard::{self, OutputDir};
 use crate::output::{Committed, Staging};
-use crate::site::{Output, PageView, Views};
 use crate::render::Theme;
-use crate::site::feeds;
+use crate::render::view::Output;
+use crate::search::IndexStats;
+use crate::site::{Site, caremane};
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -46,6 +46,8 @@ pub struct BuildReport {
     /// The previous site, when it could not be removed after the new one was in place (the
     /// next build removes it).
     pub leftover: Option<PathBuf>,
+    /// What the search index took.
+    pub search: Option<IndexStats>,
 }
 
 /// Today in Asia/Tokyo, where the centre is.
@@ -59,30 +61,33 @@ pub fn today_in_tokyo() -> Date {
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
 /// only when it has no errors.
 pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>)> {
-    let (content, diagnostics) = load_checked(root, today)?;
-    Ok((content, diagnostics.sorted()))
+    let (content, diagnostics, _) = load_checked(root, today)?;
+    Ok((content, diagnostics))
 }
 
 /// Loads and validates `content/`, including the addresses the build would generate
-/// ([`crate::build::reserved`]), which needs the theme. A theme that cannot be loaded is reported by
-/// the build itself; then only that check is left out.
-fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Diagnostics)> {
+/// ([`reserved`]), which needs the theme. A theme that cannot be loaded is reported by the
+/// build itself; then only that check is left out. The diagnostics come sorted, with the
+/// warning about the holiday table last: the one place it is added, so that build, check,
+/// serve and pdf all give it. Also returns the number of errors.
+fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
     let loaded = content::load(root, today)?;
     let mut diagnostics = loaded.diagnostics;
     if let Some(content) = &loaded.content
         && let Ok(theme) = Theme::load(root)
     {
-        diagnostics.extend(crate::build::reserved::collisions(content, &theme, today));
+        diagnostics.extend(reserved::collisions(content, &theme, today));
     }
-    let content = loaded.content.filter(|_| !diagnostics.has_errors());
-    Ok((content, diagnostics))
+    let errors = diagnostics.error_count();
+    let content = loaded.content.filter(|_| errors == 0);
+    let mut diagnostics = diagnostics.sorted();
+    diagnostics.extend(crate::ja::holidays::staleness(today));
+    Ok((content, diagnostics, errors))
 }
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics) = load_checked(root, today)?;
-    let errors = diagnostics.error_count();
-    let diagnostics = diagnostics.sorted();
+    let (content, diagnostics, errors) = load_checked(root, today)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -116,8 +121,7 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         ),
         None => None,
     };
-    let (mut content, mut diagnostics) = load_valid(&options.root, options.today)?;
-    diagnostics.extend(crate::ja::holidays::staleness(options.today));
+    let (mut content, diagnostics) = load_valid(&options.root, options.today)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
@@ -130,12 +134,14 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         diagnostics,
         elapsed: started.elapsed(),
         leftover: written.committed.leftover,
+        search: written.search,
     })
 }
 
 /// What [`write_site`] did.
 pub struct Written {
     pub files: usize,
+    pub search: Option<IndexStats>,
     pub committed: Committed,
 }
 
@@ -165,9 +171,13 @@ pub fn write_site_locked(
     today: Date,
 ) -> Result<Written> {
     let staging = Staging::new(&out.path)?;
-    let files = render_site(content, theme, today, &staging)?;
+    let rendered = render_site(content, theme, today, &staging)?;
     let committed = staging.commit()?;
-    Ok(Written { files, committed })
+    Ok(Written {
+        files: rendered.files,
+        search: rendered.search,
+        committed,
+    })
 }
 
 /// Adds to a write error that the previous site is still there.
@@ -181,13 +191,21 @@ fn kept(error: Error, out: &OutputDir) -> Error {
     }
 }
 
-/// Renders everything into `staging`; returns the number of files written.
+/// What [`render_site`] wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendered {
+    pub files: usize,
+    /// The search index, when it was written.
+    pub search: Option<IndexStats>,
+}
+
+/// Renders everything into `staging`.
 pub fn render_site(
     content: &Content,
     theme: &Theme,
     today: Date,
     staging: &Staging,
-) -> Result<usize> {
+) -> Result<Rendered> {
     render_site_with(content, theme, today, staging, true)
 }
 
@@ -198,7 +216,7 @@ pub fn render_site_without_search(
     theme: &Theme,
     today: Date,
     staging: &Staging,
-) -> Result<usize> {
+) -> Result<Rendered> {
     render_site_with(content, theme, today, staging, false)
 }
 
@@ -208,18 +226,18 @@ fn render_site_with(
     today: Date,
     staging: &Staging,
     search_index: bool,
-) -> Result<usize> {
-    let views = Views::new(content, today)?;
-    views.check_ids(&theme.ids)?;
+) -> Result<Rendered> {
+    theme.ids.check(content)?;
+    let site = Site::new(content, today);
     let write = |output: Output| -> Result<()> {
         let html = theme.render(output.template, &output.context)?;
         staging.write(&output.file, html.as_bytes())
     };
-    let outputs = views.outputs();
+    let outputs = site.outputs();
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     // Nothing is written when a content file would take the address of a generated one
-    // (`crate::build::reserved` reports it at validation; this keeps the promise if it is skipped).
-    let collisions = crate::build::reserved::collisions(content, theme, today);
+    // (`reserved` reports it at validation; this keeps the promise if it is skipped).
+    let collisions = reserved::collisions(content, theme, today);
     if !collisions.is_empty() {
         return Err(Error::Content {
             errors: collisions.len(),
@@ -228,16 +246,16 @@ fn render_site_with(
     }
     outputs.into_par_iter().try_for_each(write)?;
     // The many pages are built, rendered and dropped one by one, keeping memory flat.
-    let mut jobs = views.jobs();
-    page_files.extend(jobs.iter().map(|job| views.file_of(*job)));
+    let mut jobs = site.jobs();
+    page_files.extend(jobs.iter().map(|job| site.file_of(*job)));
     jobs.sort_by_key(|job| job.size_rank());
     jobs.par_iter()
-        .try_for_each(|job| write(views.render_job(*job)))?;
+        .try_for_each(|job| write(site.render_job(*job)))?;
     let mut files = page_files.len();
 
-    let extras = extra_files(&views);
+    let extras = site.extra_files();
     for extra in &extras {
-        let text = render_extra(&views, extra, &page_files, today);
+        let text = site.extra_text(extra, &page_files);
         staging.write(&extra.file, text.as_bytes())?;
     }
     files += extras.len();
@@ -246,122 +264,23 @@ fn render_site_with(
         staging.write(relative, bytes)?;
     }
     files += theme.static_files.len();
-    if search_index {
-        files += crate::search::write_index(content, &views, staging)?;
+    let search = if search_index {
+        let stats = crate::search::write_index(content, staging)?;
+        files += stats.files;
+        Some(stats)
+    } else {
+        None
+    };
+    for (file, _) in caremane::DATA_FILES {
+        staging.write(file, caremane::data_script(file, content).as_bytes())?;
     }
-    files += crate::site::print::write_site_data(content, staging)?;
+    files += caremane::DATA_FILES.len();
     // Copied last, and never over a generated file.
     for asset in &content.assets {
         copy_asset(staging, asset)?;
     }
     files += content.assets.len();
-    Ok(files)
-}
-
-/// What makes a file the build writes besides the pages.
-#[derive(Debug, Clone, Copy)]
-pub enum ExtraKind<'v> {
-    /// `news/atom.xml`
-    NewsFeed,
-    /// One lecture's `.ics`.
-    LectureCalendar(&'v PageView),
-    /// `lectures/upcoming.ics`
-    UpcomingCalendar,
-    Sitemap,
-    Robots,
-}
-
-/// A generated file that is not a page of the theme.
-#[derive(Debug, Clone)]
-pub struct Extra<'v> {
-    /// Site-relative path.
-    pub file: String,
-    /// What it is, in Japanese, for messages.
-    pub what: &'static str,
-    pub kind: ExtraKind<'v>,
-}
-
-/// The feeds, calendars, sitemap and robots.txt the build writes: the one list both the
-/// build and the check of reserved addresses ([`crate::build::reserved`]) use.
-pub fn extra_files<'v>(views: &'v Views<'_>) -> Vec<Extra<'v>> {
-    let mut out = vec![Extra {
-        file: "news/atom.xml".to_owned(),
-        what: "お知らせのフィード（Atom）",
-        kind: ExtraKind::NewsFeed,
-    }];
-    for lecture in views.pages.get(&PageKind::Lecture).into_iter().flatten() {
-        out.push(Extra {
-            file: format!("{}lecture.ics", lecture.url),
-            what: "講座のカレンダー（.ics）",
-            kind: ExtraKind::LectureCalendar(lecture),
-        });
-    }
-    out.push(Extra {
-        file: "lectures/upcoming.ics".to_owned(),
-        what: "これからの講座のカレンダー（.ics）",
-        kind: ExtraKind::UpcomingCalendar,
-    });
-    out.push(Extra {
-        file: "sitemap.xml".to_owned(),
-        what: "検索エンジン向けのサイトマップ",
-        kind: ExtraKind::Sitemap,
-    });
-    out.push(Extra {
-        file: "robots.txt".to_owned(),
-        what: "検索エンジン向けの案内（robots.txt）",
-        kind: ExtraKind::Robots,
-    });
-    out
-}
-
-fn render_extra(
-    views: &Views<'_>,
-    extra: &Extra<'_>,
-    page_files: &[String],
-    today: Date,
-) -> String {
-    let site = &views.content.site;
-    let lectures = || -> Vec<&PageView> {
-        views
-            .pages
-            .get(&PageKind::Lecture)
-            .map(|v| v.iter().collect())
-            .unwrap_or_default()
-    };
-    match extra.kind {
-        ExtraKind::NewsFeed => {
-            let mut news: Vec<&PageView> = views
-                .pages
-                .get(&PageKind::News)
-                .map(|v| v.iter().collect())
-                .unwrap_or_default();
-            news.sort_by(|a, b| {
-                b.page
-                    .date()
-                    .cmp(&a.page.date())
-                    .then(a.page.slug.cmp(&b.page.slug))
-            });
-            feeds::atom(site, &news)
-        }
-        ExtraKind::LectureCalendar(lecture) => {
-            feeds::calendar(site, &lecture.page.title, &[lecture], today)
-        }
-        ExtraKind::UpcomingCalendar => {
-            let mut upcoming: Vec<&PageView> = lectures()
-                .into_iter()
-                .filter(|l| l.page.date().is_some_and(|d| d >= today))
-                .collect();
-            upcoming.sort_by_key(|l| l.page.date());
-            feeds::calendar(
-                site,
-                &format!("{} 市民公開講座", site.title),
-                &upcoming,
-                today,
-            )
-        }
-        ExtraKind::Sitemap => feeds::sitemap(site, &Views::sitemap_urls(page_files)),
-        ExtraKind::Robots => feeds::robots(site),
-    }
+    Ok(Rendered { files, search })
 }
 
 /// Copies a file of `content/` into the site: opened without blocking and only if it is

@@ -4,8 +4,8 @@
 //! with its own files (`/resources/`, `/assets/`, `/print/`, `/caremane-time/` …).
 //!
 //! The reserved set is not a hand-written list: it is what the build is about to write —
-//! the theme's pages ([`Views::outputs`] and [`Views::jobs`]), the feeds and calendars
-//! ([`build::extra_files`]), the theme's static files, the search index folder and the
+//! the theme's pages ([`Site::outputs`] and [`Site::jobs`]), the feeds and calendars
+//! ([`Site::extra_files`]), the theme's static files, the search index folder and the
 //! ケアマネタイム data — so it follows the build and the theme. Each collision is an error
 //! naming both: the content file and the generated address with what makes it.
 
@@ -13,12 +13,11 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use crate::build;
 use crate::content::Content;
 use crate::content::pages::PageKind;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::render::Theme;
-use crate::site::{Job, Views};
+use crate::site::{Job, Site, caremane};
 
 /// The files and folders the build writes of its own, each with what it is.
 pub struct Generated {
@@ -74,22 +73,14 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
         ..bare.clone()
     };
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    let Ok(views) = Views::new(&bare, today) else {
-        return Generated {
-            files,
-            folders: BTreeMap::new(),
-        };
-    };
-    for output in views.outputs() {
+    let site = Site::new(&bare, today);
+    for output in site.outputs() {
         files.insert(output.file, template_label(output.template));
     }
-    for job in views.jobs() {
-        files.insert(views.file_of(job), job_label(job).to_owned());
+    for job in site.jobs() {
+        files.insert(site.file_of(job), job_label(job).to_owned());
     }
-    // A lecture whose Markdown cannot be rendered is reported by the build; its calendar
-    // is left out here.
-    let with_lectures = Views::new(&lectures, today).unwrap_or(views);
-    for extra in build::extra_files(&with_lectures) {
+    for extra in Site::new(&lectures, today).extra_files() {
         files.insert(extra.file, extra.what.to_owned());
     }
     for (name, _) in &theme.static_files {
@@ -98,7 +89,7 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
             format!("テーマのファイル（themes/default/static/{name}）"),
         );
     }
-    for (file, what) in crate::site::print::SITE_DATA_FILES {
+    for (file, what) in caremane::DATA_FILES {
         files.insert(file.to_owned(), what.to_owned());
     }
     files.insert(

@@ -4,6 +4,7 @@
 //! Loading never stops at the first problem: every file is read and every diagnostic kept, so
 //! one `zaitaku check` shows the editor the whole list.
 
+pub mod body;
 pub mod dictionary;
 pub mod fields;
 pub mod files;
@@ -572,8 +573,12 @@ fn load_resource(
     ));
     match crate::content::yaml::parse::<resource::ResourceFile>(&file, &text.text, 0) {
         Ok(raw) => {
-            let (resource, problems) = resource::validate(&id, &file, raw, context);
+            let (mut resource, problems) = resource::validate(&id, &file, raw, context);
             diagnostics.extend(problems);
+            match body::note_body(&resource) {
+                Ok(note) => resource.note_rendered = note,
+                Err(refused) => diagnostics.push(refused),
+            }
             (Some(resource), diagnostics)
         }
         Err(error) => {
@@ -601,8 +606,14 @@ fn load_page(root: &Path, kind: PageKind, path: &Path) -> (Option<Page>, Vec<Dia
     diagnostics.extend(text.warnings);
     let folder = path.parent().unwrap_or(Path::new("."));
     let exists = |name: &str| folder.join(name).is_file();
-    let (page, problems) = pages::load(kind, &slug, &file, &text.text, &exists);
+    let (mut page, problems) = pages::load(kind, &slug, &file, &text.text, &exists);
     diagnostics.extend(problems);
+    if let Some(page) = &mut page {
+        match body::page_body(page) {
+            Ok(rendered) => page.rendered = rendered,
+            Err(refused) => diagnostics.push(refused),
+        }
+    }
     (page, diagnostics)
 }
 

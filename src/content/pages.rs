@@ -2,10 +2,11 @@
 //! lectures (市民公開講座) and news. Each kind has its own front matter, checked as strictly as
 //! facility records.
 
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use super::body::PageBody;
 use super::fields;
 use crate::diagnostics::{Diagnostic, Position};
 use crate::ja;
@@ -168,12 +169,15 @@ pub struct Page {
     pub file: String,
     pub title: String,
     pub description: Option<String>,
-    /// The Markdown body (transcript, chapter, details); rendered by the build. Never shown as
-    /// it is: templates get the sanitised rendering (`render::views::PageView`).
+    /// The Markdown body (transcript, chapter, details). Never shown as it is: everything
+    /// published takes [`Page::rendered`].
     #[serde(skip_serializing)]
     pub body: String,
     /// Line of the file where the body starts.
     pub body_line: u64,
+    /// The body rendered once when the page is loaded ([`super::body`]).
+    #[serde(flatten)]
+    pub rendered: PageBody,
     pub details: PageDetails,
     /// Where `order` / `episode` is written, for duplicate-number messages.
     #[serde(skip)]
@@ -196,6 +200,21 @@ impl Page {
             _ => 0,
         }
     }
+}
+
+/// A lecture's start and end in Tokushima's local time. An end at 24:00 is midnight, the start
+/// of the next day (iCalendar and schema.org have no 24:00).
+pub fn lecture_span(date: Date, start: &str, end: &str) -> Option<(DateTime, DateTime)> {
+    let at = |time: &str| -> Option<DateTime> {
+        let minutes = fields::time_of_day(time).ok()?;
+        let day = if minutes == 24 * 60 {
+            date.tomorrow().ok()?
+        } else {
+            date
+        };
+        Some(day.at((minutes / 60 % 24) as i8, (minutes % 60) as i8, 0, 0))
+    };
+    Some((at(start)?, at(end)?))
 }
 
 /// The front-matter fields that may hold tabs and line breaks (prose shown as a paragraph).
@@ -447,6 +466,7 @@ pub fn load(
                 description,
                 body: body.to_owned(),
                 body_line,
+                rendered: PageBody::default(),
                 details,
                 order_position,
             };
@@ -471,5 +491,13 @@ mod tests {
         assert_eq!(line, 4);
         assert!(split_front_matter("a.md", "title: x\n").is_err());
         assert!(split_front_matter("a.md", "---\ntitle: x\n").is_err());
+    }
+
+    #[test]
+    fn lectures_ending_at_midnight_end_the_next_day() {
+        let date: Date = "2026-12-31".parse().unwrap();
+        let (from, to) = lecture_span(date, "22:00", "24:00").unwrap();
+        assert_eq!(from.to_string(), "2026-12-31T22:00:00");
+        assert_eq!(to.to_string(), "2027-01-01T00:00:00");
     }
 }

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use super::body::NoteBody;
 use super::fields;
 use super::site::{SiteConfig, Term};
 use crate::diagnostics::{Diagnostic, Position};
@@ -178,10 +179,13 @@ pub struct Resource {
     pub closed: Option<String>,
     pub caremane_time: Vec<CaremaneWindow>,
     pub source_ids: SourceIds,
-    /// Markdown source of the note; rendered by the build. Never shown as it is: templates get
-    /// the sanitised rendering (`render::views::NoteView`).
+    /// Markdown source of the note. Never shown as it is: everything published takes
+    /// [`Resource::note_rendered`].
     #[serde(skip_serializing)]
     pub note: Option<String>,
+    /// The note rendered once when the record is loaded ([`super::body`]).
+    #[serde(skip)]
+    pub note_rendered: Option<NoteBody>,
     /// Where `note` is written, for messages about its Markdown.
     #[serde(skip)]
     pub note_position: Position,
@@ -658,6 +662,7 @@ pub fn validate(
             .map(|n| Position::from(n.referenced))
             .unwrap_or(name_position),
         note: raw.note.map(|n| n.value),
+        note_rendered: None,
         verified,
         name_position,
         phone_position,

@@ -134,6 +134,20 @@ pub fn gojuon_row(reading: &str) -> &'static str {
 /// The ten rows in order, for index navigation.
 pub const GOJUON_ROWS: [&str; 10] = ["あ", "か", "さ", "た", "な", "は", "ま", "や", "ら", "わ"];
 
+/// Roman names of the 五十音 rows, used in URLs (`resources/kana/ka/`) and anchors.
+pub const ROW_SLUGS: [(&str, &str); 10] = [
+    ("あ", "a"),
+    ("か", "ka"),
+    ("さ", "sa"),
+    ("た", "ta"),
+    ("な", "na"),
+    ("は", "ha"),
+    ("ま", "ma"),
+    ("や", "ya"),
+    ("ら", "ra"),
+    ("わ", "wa"),
+];
+
 /// `mon` … `sun`, and `hol` for 祝日, as used in records.
 pub const DAY_KEYS: [&str; 8] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "hol"];
 

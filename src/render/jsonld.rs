@@ -4,8 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::site::PageView;
-use crate::content::pages::PageDetails;
+use crate::content::pages::{Page, PageDetails, lecture_span};
 use crate::content::resource::Resource;
 use crate::content::site::SiteConfig;
 
@@ -107,7 +106,7 @@ pub fn facility(resource: &Resource, site: &SiteConfig) -> String {
     script_safe_json(&value)
 }
 
-pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
+pub fn event(lecture: &Page, site: &SiteConfig) -> String {
     let PageDetails::Lecture {
         date,
         start,
@@ -117,11 +116,11 @@ pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
         fee,
         organizer,
         ..
-    } = &lecture.page.details
+    } = &lecture.details
     else {
         return String::new();
     };
-    let Some((from, to)) = crate::site::feeds::lecture_span(*date, start, end) else {
+    let Some((from, to)) = lecture_span(*date, start, end) else {
         return String::new();
     };
     let local =
@@ -129,15 +128,15 @@ pub fn event(lecture: &PageView, site: &SiteConfig) -> String {
     let value = json!({
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": lecture.page.title,
+        "name": lecture.title,
         "startDate": local(from),
         "endDate": local(to),
         "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
         "eventStatus": "https://schema.org/EventScheduled",
         "location": {"@type": "Place", "name": venue, "address": {"@type": "PostalAddress", "addressCountry": "JP", "streetAddress": address}},
         "organizer": {"@type": "Organization", "name": organizer},
-        "url": format!("{}{}", site.base_url, lecture.url),
-        "description": lecture.page.description.clone().unwrap_or_else(|| lecture.text.chars().take(200).collect()),
+        "url": format!("{}{}", site.base_url, lecture.path),
+        "description": lecture.description.clone().unwrap_or_else(|| lecture.rendered.text.chars().take(200).collect()),
         "offers": {"@type": "Offer", "description": fee},
     });
     script_safe_json(&value)

@@ -1,9 +1,10 @@
 //! Rendering with the theme: loading Tera 2 templates and static files from
-//! `themes/default/` (or the copy built into the binary), and the view data pages are rendered
-//! with.
+//! `themes/default/` (or the copy built into the binary), the ids the theme uses, and what
+//! every page is rendered with ([`view`], [`jsonld`]). Which pages there are is `crate::site`'s.
 
 pub mod jsonld;
 pub mod template_errors;
+pub mod view;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,6 +12,10 @@ use std::path::Path;
 use include_dir::{Dir, include_dir};
 use tera::{Context, Kwargs, State, Tera};
 
+use crate::content::Content;
+use crate::content::body::{BODY_FIELD, in_note};
+use crate::content::markdown::IdUse;
+use crate::diagnostics::{Diagnostic, Position};
 use crate::error::{Error, Result, TemplateProblem};
 use template_errors::Reporter;
 
@@ -77,6 +82,62 @@ impl ReservedIds {
                 .prefixes
                 .iter()
                 .any(|prefix| id.starts_with(prefix.as_str()))
+    }
+
+    /// Every id written in a page body or note that the theme's templates also use (the page
+    /// would have two elements with one id: the skip link or a form would lead to the wrong
+    /// one). An error naming the file, line and field, with the id to choose instead.
+    pub fn check(&self, content: &Content) -> Result<()> {
+        let mut problems = Vec::new();
+        let clash = |id: &IdUse| {
+            self.holds(&id.id).then(|| {
+                format!(
+                    "id「{}」はサイトのひな形（テーマ）がすでに使っています。同じ id が 1 ページに 2 つあると、「本文へ移動」などのリンクや検索欄が正しく動きません。",
+                    id.id
+                )
+            })
+        };
+        let hint = |id: &IdUse| {
+            format!(
+                "ほかと重ならない id に変えてください（例: {{#{}-honbun}}）。この id へのリンク（#{}）を書いていれば、そちらも直してください。",
+                id.id, id.id
+            )
+        };
+        for page in &content.pages {
+            for id in &page.rendered.ids {
+                if let Some(message) = clash(id) {
+                    let line = page.body_line + id.line.saturating_sub(1);
+                    problems.push(
+                        Diagnostic::error(&page.file, Position::new(line, id.column), message)
+                            .field(BODY_FIELD)
+                            .hint(hint(id)),
+                    );
+                }
+            }
+        }
+        for resource in &content.resources {
+            for id in resource.note_rendered.iter().flat_map(|note| &note.ids) {
+                if let Some(message) = clash(id) {
+                    problems.push(
+                        Diagnostic::error(
+                            &resource.file,
+                            in_note(resource, id.line, id.column),
+                            message,
+                        )
+                        .field("note")
+                        .hint(hint(id)),
+                    );
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Content {
+                errors: problems.len(),
+                diagnostics: problems,
+            })
+        }
     }
 }
 

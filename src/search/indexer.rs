@@ -39,7 +39,6 @@ use super::normalize::{self, is_kanji};
 use crate::content::Content;
 use crate::content::pages::{PageDetails, PageKind};
 use crate::error::{Error, Result};
-use crate::site::Views;
 
 /// Logical fields, in impact order.
 const NAME: usize = 0;
@@ -328,16 +327,15 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
+fn source_docs(content: &Content) -> Vec<SourceDoc> {
     let site = &content.site;
     let labels = kind_labels();
     let mut docs = Vec::new();
-    for (index, resource) in content.resources.iter().enumerate() {
+    for resource in &content.resources {
         // The note as its page shows it (sanitised; comments and hidden parts gone).
-        let note = views
-            .notes
-            .get(index)
-            .and_then(Option::as_ref)
+        let note = resource
+            .note_rendered
+            .as_ref()
             .map(|note| note.text.as_str())
             .filter(|text| !text.is_empty());
         let mut doc = SourceDoc {
@@ -436,18 +434,10 @@ fn source_docs(content: &Content, views: &Views<'_>) -> Vec<SourceDoc> {
         };
         docs.push(doc);
     }
-    let page_views: HashMap<&str, &crate::site::PageView> = views
-        .pages
-        .values()
-        .flatten()
-        .map(|v| (v.page.path.as_str(), v))
-        .collect();
     for page in &content.pages {
         let kind = page_kind(page.kind);
         // The body as its page shows it; never the Markdown source.
-        let Some(body) = page_views.get(page.path.as_str()).map(|v| v.text.clone()) else {
-            continue;
-        };
+        let body = page.rendered.text.clone();
         let mut doc = SourceDoc {
             kind,
             cat: -1,
@@ -603,9 +593,9 @@ fn tantivy_error(e: tantivy::TantivyError) -> Error {
 }
 
 /// Builds the index files (site-relative paths and bytes).
-pub fn build_files(content: &Content, views: &Views<'_>) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
     let analyzer = Analyzer::new(&content.dictionary)?;
-    let docs = source_docs(content, views);
+    let docs = source_docs(content);
     let built = build_with(&analyzer, content, docs)?;
     Ok(built.files)
 }

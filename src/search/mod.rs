@@ -17,38 +17,47 @@ pub mod normalize;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::content::Content;
 use crate::error::{Error, Result};
 use crate::output::Staging;
-use crate::site::Views;
 use engine::{Filters, SearchIndex};
 
+/// What writing the index took and made (benchmarks show it with `ZAITAKU_SEARCH_STATS=1`).
+#[derive(Debug, Clone, Copy)]
+pub struct IndexStats {
+    pub documents: usize,
+    pub files: usize,
+    pub bytes: usize,
+    /// Files of term chunks (`t/`).
+    pub chunks: usize,
+    pub elapsed: Duration,
+    /// The process's peak resident memory before and after the index, in MiB.
+    pub peak_rss_before_mib: u64,
+    pub peak_rss_after_mib: u64,
+}
+
 /// Writes the search index into the site being built (`search-index/`).
-/// With `ZAITAKU_SEARCH_STATS=1`, prints how long the index took and how big it is (benchmarks).
-pub fn write_index(content: &Content, views: &Views<'_>, staging: &Staging) -> Result<usize> {
+pub fn write_index(content: &Content, staging: &Staging) -> Result<IndexStats> {
     let started = std::time::Instant::now();
     let peak_before = peak_rss_mib();
-    let files = indexer::build_files(content, views)?;
+    let files = indexer::build_files(content)?;
     for (relative, bytes) in &files {
         staging.write(relative, bytes)?;
     }
-    if std::env::var("ZAITAKU_SEARCH_STATS").is_ok_and(|v| v == "1") {
-        let summary = indexer::summary(&files);
-        eprintln!(
-            "search index: {} documents, {} files, {} bytes ({} term chunks) in {:.2} s; process peak RSS {} MiB before, {} MiB after",
-            content.resources.len() + content.pages.len(),
-            summary["files"],
-            summary["bytes"],
-            summary["chunks"],
-            started.elapsed().as_secs_f64(),
-            peak_before,
-            peak_rss_mib()
-        );
-    }
-    Ok(files.len())
+    let summary = indexer::summary(&files);
+    Ok(IndexStats {
+        documents: content.resources.len() + content.pages.len(),
+        files: summary["files"],
+        bytes: summary["bytes"],
+        chunks: summary["chunks"],
+        elapsed: started.elapsed(),
+        peak_rss_before_mib: peak_before,
+        peak_rss_after_mib: peak_rss_mib(),
+    })
 }
 
 /// The process's peak resident memory so far (Linux `VmHWM`), for the benchmark line.

@@ -33,7 +33,6 @@ use crate::output::guard::{self, OutputDir};
 use crate::lock;
 use crate::output::Staging;
 use crate::render::Theme;
-use crate::site::Views;
 
 use crate::output::scratch;
 
@@ -268,8 +267,7 @@ fn write_index(
 ) -> Result<Duration> {
     let started = Instant::now();
     let before = top_level(pending.staging.path());
-    let views = Views::new(&pending.content, today)?;
-    crate::search::write_index(&pending.content, &views, &pending.staging)?;
+    crate::search::write_index(&pending.content, &pending.staging)?;
     let after = top_level(pending.staging.path());
     if let Ok(mut entries) = entries.lock() {
         entries.extend(after.difference(&before).cloned());

@@ -1,18 +1,106 @@
 //! Machine-readable outputs: the news Atom feed, iCalendar files for lectures (RFC 5545),
-//! `sitemap.xml` and `robots.txt`. Each is written by its own rules, never by pasting text:
-//! Atom by atom_syndication (XML escaping) from text without the characters XML cannot hold,
-//! iCalendar with RFC 5545 TEXT escaping and folding, URLs resolved by the URL parser.
+//! `sitemap.xml` and `robots.txt` ([`Site::extra_files`] lists them). Each is written by its own
+//! rules, never by pasting text: Atom by atom_syndication (XML escaping) from text without the
+//! characters XML cannot hold, iCalendar with RFC 5545 TEXT escaping and folding, URLs resolved
+//! by the URL parser.
 
 use jiff::civil::{Date, DateTime};
 use url::Url;
 
-use super::PageView;
-use crate::content::pages::PageDetails;
+use super::Site;
+use crate::content::pages::{Page, PageDetails, PageKind, lecture_span};
 use crate::content::site::SiteConfig;
+
+/// What makes a file the build writes besides the pages.
+#[derive(Debug, Clone, Copy)]
+pub enum ExtraKind<'a> {
+    /// `news/atom.xml`
+    NewsFeed,
+    /// One lecture's `.ics`.
+    LectureCalendar(&'a Page),
+    /// `lectures/upcoming.ics`
+    UpcomingCalendar,
+    Sitemap,
+    Robots,
+}
+
+/// A generated file that is not a page of the theme.
+#[derive(Debug, Clone)]
+pub struct Extra<'a> {
+    /// Site-relative path.
+    pub file: String,
+    /// What it is, in Japanese, for messages.
+    pub what: &'static str,
+    pub kind: ExtraKind<'a>,
+}
+
+impl<'a> Site<'a> {
+    /// The feeds, calendars, sitemap and robots.txt the build writes: the one list both the
+    /// build and the check of reserved addresses use.
+    pub fn extra_files(&self) -> Vec<Extra<'a>> {
+        let mut out = vec![Extra {
+            file: "news/atom.xml".to_owned(),
+            what: "お知らせのフィード（Atom）",
+            kind: ExtraKind::NewsFeed,
+        }];
+        for lecture in self.kind(PageKind::Lecture) {
+            out.push(Extra {
+                file: format!("{}lecture.ics", lecture.path),
+                what: "講座のカレンダー（.ics）",
+                kind: ExtraKind::LectureCalendar(lecture),
+            });
+        }
+        out.push(Extra {
+            file: "lectures/upcoming.ics".to_owned(),
+            what: "これからの講座のカレンダー（.ics）",
+            kind: ExtraKind::UpcomingCalendar,
+        });
+        out.push(Extra {
+            file: "sitemap.xml".to_owned(),
+            what: "検索エンジン向けのサイトマップ",
+            kind: ExtraKind::Sitemap,
+        });
+        out.push(Extra {
+            file: "robots.txt".to_owned(),
+            what: "検索エンジン向けの案内（robots.txt）",
+            kind: ExtraKind::Robots,
+        });
+        out
+    }
+
+    /// The text of an extra file; `page_files` are the site-relative files of every page
+    /// (for the sitemap).
+    pub fn extra_text(&self, extra: &Extra<'_>, page_files: &[String]) -> String {
+        let site = &self.content.site;
+        match extra.kind {
+            ExtraKind::NewsFeed => atom(site, &self.news),
+            ExtraKind::LectureCalendar(lecture) => {
+                calendar(site, &lecture.title, &[lecture], self.today)
+            }
+            ExtraKind::UpcomingCalendar => calendar(
+                site,
+                &format!("{} 市民公開講座", site.title),
+                &self.upcoming,
+                self.today,
+            ),
+            ExtraKind::Sitemap => sitemap(site, &sitemap_urls(page_files)),
+            ExtraKind::Robots => robots(site),
+        }
+    }
+}
+
+/// Every site-relative URL of an HTML page, for the sitemap.
+pub fn sitemap_urls(files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|file| file.ends_with("index.html"))
+        .map(|file| file.trim_end_matches("index.html").to_owned())
+        .collect()
+}
 
 /// The Atom feed of news items, newest first. `updated` comes from the content, not the clock,
 /// so the same content gives the same feed.
-pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
+pub fn atom(site: &SiteConfig, news: &[&Page]) -> String {
     use atom_syndication::{Entry, Feed, Link, Person, Text};
     let updated_of = |date: Date| {
         format!("{date}T00:00:00+09:00")
@@ -23,11 +111,11 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
     let entries: Vec<Entry> = news
         .iter()
         .map(|item| {
-            let date = item.page.date().unwrap_or_default();
-            let url = absolute(&base, &item.url).to_string();
+            let date = item.date().unwrap_or_default();
+            let url = absolute(&base, &item.path).to_string();
             let mut entry = Entry::default();
             entry.set_id(url.clone());
-            entry.set_title(Text::plain(xml_chars(&item.page.title)));
+            entry.set_title(Text::plain(xml_chars(&item.title)));
             entry.set_updated(updated_of(date));
             entry.set_published(Some(updated_of(date)));
             entry.set_links(vec![Link {
@@ -36,13 +124,12 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
             }]);
             entry.set_summary(Some(Text::plain(xml_chars(
                 &item
-                    .page
                     .description
                     .clone()
-                    .unwrap_or_else(|| item.text.chars().take(120).collect()),
+                    .unwrap_or_else(|| item.rendered.text.chars().take(120).collect()),
             ))));
             entry.set_content(Some(atom_syndication::Content {
-                value: Some(xml_chars(&item.html)),
+                value: Some(xml_chars(&item.rendered.html)),
                 content_type: Some("html".to_owned()),
                 ..Default::default()
             }));
@@ -51,7 +138,7 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
         .collect();
     let newest = news
         .iter()
-        .filter_map(|n| n.page.date())
+        .filter_map(|n| n.date())
         .max()
         .unwrap_or_default();
     let mut feed = Feed::default();
@@ -78,23 +165,8 @@ pub fn atom(site: &SiteConfig, news: &[&PageView]) -> String {
     feed.to_string()
 }
 
-/// A lecture's start and end in Tokushima's local time. An end at 24:00 is midnight, the start
-/// of the next day (iCalendar and schema.org have no 24:00).
-pub fn lecture_span(date: Date, start: &str, end: &str) -> Option<(DateTime, DateTime)> {
-    let at = |time: &str| -> Option<DateTime> {
-        let minutes = crate::content::fields::time_of_day(time).ok()?;
-        let day = if minutes == 24 * 60 {
-            date.tomorrow().ok()?
-        } else {
-            date
-        };
-        Some(day.at((minutes / 60 % 24) as i8, (minutes % 60) as i8, 0, 0))
-    };
-    Some((at(start)?, at(end)?))
-}
-
 /// Writes the iCalendar (RFC 5545) content lines of one lecture.
-fn lecture_event(out: &mut Ical, site: &SiteConfig, lecture: &PageView, stamp: Date) {
+fn lecture_event(out: &mut Ical, site: &SiteConfig, lecture: &Page, stamp: Date) {
     let PageDetails::Lecture {
         date,
         start,
@@ -105,7 +177,7 @@ fn lecture_event(out: &mut Ical, site: &SiteConfig, lecture: &PageView, stamp: D
         apply,
         organizer,
         ..
-    } = &lecture.page.details
+    } = &lecture.details
     else {
         return;
     };
@@ -122,16 +194,16 @@ fn lecture_event(out: &mut Ical, site: &SiteConfig, lecture: &PageView, stamp: D
         "DESCRIPTION",
         &format!(
             "参加費: {fee}\n申し込み: {apply}\n主催: {organizer}\n{}",
-            lecture.text
+            lecture.rendered.text
         ),
     );
     out.line("DTEND;TZID=Asia/Tokyo", &local(to));
     out.line("DTSTAMP", &format!("{}T000000Z", stamp.strftime("%Y%m%d")));
     out.line("DTSTART;TZID=Asia/Tokyo", &local(from));
     out.text("LOCATION", &format!("{venue}（{address}）"));
-    out.text("SUMMARY", &lecture.page.title);
-    out.text("UID", &format!("{}@{host}", lecture.page.slug));
-    out.line("URL", absolute(&base, &lecture.url).as_str());
+    out.text("SUMMARY", &lecture.title);
+    out.text("UID", &format!("{}@{host}", lecture.slug));
+    out.line("URL", absolute(&base, &lecture.path).as_str());
     out.line("END", "VEVENT");
 }
 
@@ -200,7 +272,7 @@ impl Ical {
 
 /// One iCalendar file with the given lectures. `stamp` (the build's "today") is the DTSTAMP,
 /// keeping the output reproducible.
-pub fn calendar(site: &SiteConfig, name: &str, lectures: &[&PageView], stamp: Date) -> String {
+pub fn calendar(site: &SiteConfig, name: &str, lectures: &[&Page], stamp: Date) -> String {
     let mut out = Ical(String::new());
     out.line("BEGIN", "VCALENDAR");
     out.line("VERSION", "2.0");
@@ -294,14 +366,6 @@ mod tests {
             long.0.replace("\r\n ", ""),
             format!("SUMMARY:{}\r\n", "在宅医療".repeat(40))
         );
-    }
-
-    #[test]
-    fn lectures_ending_at_midnight_end_the_next_day() {
-        let date: Date = "2026-12-31".parse().unwrap();
-        let (from, to) = lecture_span(date, "22:00", "24:00").unwrap();
-        assert_eq!(from.to_string(), "2026-12-31T22:00:00");
-        assert_eq!(to.to_string(), "2027-01-01T00:00:00");
     }
 
     #[test]

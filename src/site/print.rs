@@ -1,4 +1,4 @@
-//! The printed directory (医療・介護資源ガイド) and the data of the ケアマネタイム lookup.
+//! The printed directory (医療・介護資源ガイド).
 //!
 //! * `/print/` lists the booklets; each booklet is one HTML page laid out for A4 with CSS paged
 //!   media (`assets/print-directory.css`): the whole directory, one per area, one per category,
@@ -20,13 +20,13 @@ use jiff::civil::Date;
 use serde::Serialize;
 use tera::Context;
 
+use super::Site;
 use crate::content::Content;
 use crate::content::resource::Resource;
 use crate::content::site::{SiteConfig, Term};
 use crate::error::{Error, Result};
-use crate::ja;
-use crate::output::Staging;
-use crate::site::{Output, Views, root_prefix};
+use crate::ja::{self, ROW_SLUGS};
+use crate::render::view::{Output, home_crumb, root_prefix};
 
 /// The title printed on every booklet's cover and running header.
 pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
@@ -426,7 +426,7 @@ fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
         .flat_map(|s| s.groups.iter().flat_map(|g| g.entries.iter()))
         .collect();
     all.sort_by_cached_key(|e| (ja::gojuon_sort_key(&e.kana), e.id.clone()));
-    crate::site::ROW_SLUGS
+    ROW_SLUGS
         .iter()
         .map(|(row, slug)| IndexRow {
             row: (*row).to_owned(),
@@ -457,8 +457,7 @@ fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) 
 }
 
 /// Context every booklet shares.
-fn booklet_context(views: &Views<'_>, booklet: Booklet, url: &str) -> Context {
-    let site = &views.content.site;
+fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> Context {
     let mut context = Context::new();
     context.insert("site", site);
     context.insert("root", &root_prefix(url));
@@ -497,17 +496,18 @@ pub fn css_string(text: &str) -> String {
 
 /// Builds one booklet's page. `numbering` decides what the contents and index show as page
 /// numbers.
-pub fn booklet_output(views: &Views<'_>, booklet: Booklet, numbering: Numbering<'_>) -> Output {
-    let content = views.content;
+pub fn booklet_output(whole: &Site<'_>, booklet: Booklet, numbering: Numbering<'_>) -> Output {
+    let content = whole.content;
+    let today = whole.today;
     let site = &content.site;
     let url = booklet.url(site);
-    let mut context = booklet_context(views, booklet, &url);
+    let mut context = booklet_context(site, booklet, &url);
     let members = content
         .resources
         .iter()
         .filter(|r| booklet.includes(r, site));
     let latest = members.clone().map(|r| r.verified).max();
-    let (issued, issued_label, latest_label) = dates(views.today, latest);
+    let (issued, issued_label, latest_label) = dates(today, latest);
     context.insert("issued", &issued);
     context.insert("issued_label", &issued_label);
     context.insert("latest_label", &latest_label);
@@ -544,9 +544,9 @@ pub fn booklet_output(views: &Views<'_>, booklet: Booklet, numbering: Numbering<
 }
 
 /// One booklet of `/print/` as a build job.
-pub fn booklet_job(views: &Views<'_>, index: usize) -> Output {
-    let booklet = Booklet::all(&views.content.site)[index];
-    booklet_output(views, booklet, Numbering::None)
+pub fn booklet_job(whole: &Site<'_>, index: usize) -> Output {
+    let booklet = Booklet::all(&whole.content.site)[index];
+    booklet_output(whole, booklet, Numbering::None)
 }
 
 /// The file a booklet job writes.
@@ -565,8 +565,8 @@ pub struct BookletLink {
 }
 
 /// `/print/`: the list of booklets, in the site's layout.
-pub fn index_output(views: &Views<'_>) -> Output {
-    let content = views.content;
+pub fn index_output(whole: &Site<'_>) -> Output {
+    let content = whole.content;
     let site = &content.site;
     let links = |filter: &dyn Fn(&Booklet) -> bool| -> Vec<BookletLink> {
         Booklet::all(site)
@@ -585,14 +585,9 @@ pub fn index_output(views: &Views<'_>) -> Output {
             })
             .collect()
     };
-    let mut context = views.common(
-        "print/",
-        "印刷用の資源ガイド",
-        vec![crate::site::Link {
-            title: "ホーム".to_owned(),
-            url: String::new(),
-        }],
-    );
+    let mut context = whole
+        .common
+        .context("print/", "印刷用の資源ガイド", vec![home_crumb()]);
     context.insert("directory_title", DIRECTORY_TITLE);
     context.insert(
         "main_booklets",
@@ -608,25 +603,6 @@ pub fn index_output(views: &Views<'_>) -> Output {
         template: "print_index.html",
         context,
     }
-}
-
-/// The generated scripts the ケアマネタイム pages load, and what each holds (for messages
-/// about reserved addresses).
-pub const SITE_DATA_FILES: [(&str, &str); 2] = [
-    ("assets/holidays.js", "祝日のデータ"),
-    ("caremane-time/data.js", "ケアマネタイムのデータ"),
-];
-
-/// Writes [`SITE_DATA_FILES`]. Returns the number of files.
-pub fn write_site_data(content: &Content, staging: &Staging) -> Result<usize> {
-    for (file, _) in SITE_DATA_FILES {
-        let script = match file {
-            "assets/holidays.js" => crate::ja::holidays::table().script(),
-            _ => super::caremane::lookup::data_script(content),
-        };
-        staging.write(file, script.as_bytes())?;
-    }
-    Ok(SITE_DATA_FILES.len())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //!   v: 1,
 //!   days: ["mon", …, "hol"], methods: [[key, label], …],
 //!   categories: [[key, label], …], areas: [[key, label], …],
-//!   rules: {…},   // the search normalisation's tables (src/search/rules.json)
+//!   rules: {…},   // the search normalisation's tables (src/ja/rules.json)
 //!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified], …],
 //!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note], …]
 //! }
@@ -44,7 +44,7 @@ pub fn method_bit(method: &str) -> u32 {
 /// The search normalisation's tables without their prose.
 fn rules() -> Value {
     let mut rules: Value =
-        serde_json::from_str(crate::search::normalize::RULES_JSON).unwrap_or_else(|_| json!({}));
+        serde_json::from_str(crate::ja::RULES_JSON).unwrap_or_else(|_| json!({}));
     if let Some(map) = rules.as_object_mut() {
         map.remove("about");
     }

@@ -1,3 +1,110 @@
-//! The ケアマネタイム pages and the data of their lookup.
+//! ケアマネタイム: the pages listing when each facility takes care managers' calls (all of them,
+//! and one page per day), and the two scripts their "whom can I contact now" lookup reads:
+//! `caremane-time/data.js` ([`lookup`]) and the holidays, `assets/holidays.js`.
 
 pub mod lookup;
+
+use serde::Serialize;
+
+use super::Site;
+use super::directory::Summary;
+use crate::content::Content;
+use crate::content::resource::CaremaneWindow;
+use crate::ja;
+use crate::render::view::{Link, Output, home_crumb, link};
+
+/// The day keys that have their own ケアマネタイム page, and the URL segment for each.
+pub const CAREMANE_DAYS: [&str; 8] = ja::DAY_KEYS;
+
+/// One ケアマネタイム window with the facility it belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaremaneRow {
+    pub resource: Summary,
+    pub verified: String,
+    pub window: CaremaneWindow,
+}
+
+/// The generated scripts the ケアマネタイム pages load, and what each holds (for messages
+/// about reserved addresses).
+pub const DATA_FILES: [(&str, &str); 2] = [
+    ("assets/holidays.js", "祝日のデータ"),
+    ("caremane-time/data.js", "ケアマネタイムのデータ"),
+];
+
+/// The script of one of [`DATA_FILES`].
+pub fn data_script(file: &str, content: &Content) -> String {
+    match file {
+        "assets/holidays.js" => ja::holidays::table().script(),
+        _ => lookup::data_script(content),
+    }
+}
+
+fn caremane_days() -> Vec<Link> {
+    CAREMANE_DAYS
+        .iter()
+        .map(|d| link(ja::day_long_label(d), format!("caremane-time/{d}/")))
+        .collect()
+}
+
+impl Site<'_> {
+    fn caremane_rows(&self, day: Option<&str>) -> Vec<CaremaneRow> {
+        let mut rows = Vec::new();
+        for resource in &self.content.resources {
+            for window in &resource.caremane_time {
+                if day.is_some_and(|day| !window.days.iter().any(|d| d == day)) {
+                    continue;
+                }
+                rows.push(CaremaneRow {
+                    resource: Summary::of(resource),
+                    verified: ja::seireki(resource.verified),
+                    window: window.clone(),
+                });
+            }
+        }
+        rows
+    }
+
+    /// Every window, in 五十音順 of the facilities.
+    pub(in crate::site) fn caremane_all(&self) -> Output {
+        let mut context =
+            self.common
+                .context("caremane-time/", "ケアマネタイム", vec![home_crumb()]);
+        context.insert("rows", &self.caremane_rows(None));
+        context.insert("days", &caremane_days());
+        context.insert("categories", &self.content.site.categories);
+        context.insert("areas", &self.content.site.areas);
+        Output {
+            file: "caremane-time/index.html".to_owned(),
+            template: "caremane.html",
+            context,
+        }
+    }
+
+    /// The windows of one day, by their start.
+    pub(in crate::site) fn caremane_day(&self, index: usize) -> Output {
+        let day = CAREMANE_DAYS[index];
+        let mut rows = self.caremane_rows(Some(day));
+        // Stable: facilities with the same start stay in 五十音順.
+        rows.sort_by_key(|r| r.window.from_minutes);
+        let url = format!("caremane-time/{day}/");
+        let title = format!("{}のケアマネタイム", ja::day_long_label(day));
+        let mut context = self.common.context(
+            &url,
+            &title,
+            vec![home_crumb(), link("ケアマネタイム", "caremane-time/")],
+        );
+        context.insert("day", day);
+        context.insert("day_label", ja::day_long_label(day));
+        context.insert(
+            "upcoming_holidays",
+            &ja::holidays::upcoming(self.today, day, 5),
+        );
+        context.insert("rows", &rows);
+        context.insert("days", &caremane_days());
+        Output {
+            file: format!("{url}index.html"),
+            template: "caremane_day.html",
+            context,
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The directory of facilities: each facility's page, the listings by category, area and
+//! service, the 五十音 rows, and the directory's front page.
+
+use serde::Serialize;
+
+use super::Site;
+use crate::content::resource::Resource;
+use crate::content::site::{SiteConfig, Term};
+use crate::ja::{self, ROW_SLUGS};
+use crate::render::view::{Link, Output, home_crumb, link};
+
+/// A vocabulary term with the number of facilities that use it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermCount {
+    pub key: String,
+    pub label: String,
+    pub count: usize,
+    pub url: String,
+}
+
+/// What listings show of a facility.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub url: String,
+    pub name: String,
+    pub kana: String,
+    pub category: String,
+    pub area: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    pub services: Vec<String>,
+    pub has_caremane_time: bool,
+}
+
+impl Summary {
+    pub fn of(resource: &Resource) -> Summary {
+        Summary {
+            id: resource.id.clone(),
+            url: format!("resources/{}/", resource.id),
+            name: resource.name.clone(),
+            kana: resource.kana.clone(),
+            category: resource.category.label.clone(),
+            area: resource.area.as_ref().map(|a| a.label.clone()),
+            address: resource.address.clone(),
+            phone: resource.phone.clone(),
+            fax: resource.fax.clone(),
+            services: resource.services.iter().map(|s| s.label.clone()).collect(),
+            has_caremane_time: !resource.caremane_time.is_empty(),
+        }
+    }
+}
+
+/// A group of facilities under a heading (by area, by category, by 五十音 row).
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub key: String,
+    pub label: String,
+    pub resources: Vec<Summary>,
+}
+
+/// Which facility listing a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    Category,
+    Area,
+    Service,
+}
+
+impl ListingKind {
+    /// In the order the build lists them.
+    pub const ALL: [ListingKind; 3] = [
+        ListingKind::Category,
+        ListingKind::Area,
+        ListingKind::Service,
+    ];
+
+    /// The URL segment and the `listing_kind` templates see.
+    pub fn segment(self) -> &'static str {
+        match self {
+            ListingKind::Category => "category",
+            ListingKind::Area => "area",
+            ListingKind::Service => "service",
+        }
+    }
+
+    /// The vocabulary of `site.yaml` the listing pages are made of.
+    pub fn terms(self, site: &SiteConfig) -> &[Term] {
+        match self {
+            ListingKind::Category => &site.categories,
+            ListingKind::Area => &site.areas,
+            ListingKind::Service => &site.services,
+        }
+    }
+}
+
+/// An OpenStreetMap link by coordinates, else a search by address. No map script is embedded.
+pub fn map_url(resource: &Resource) -> String {
+    match resource.location {
+        Some(location) => format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=17/{lat}/{lng}",
+            lat = location.lat,
+            lng = location.lng
+        ),
+        None => format!(
+            "https://www.openstreetmap.org/search?query={}",
+            url::form_urlencoded::byte_serialize(resource.address.as_bytes()).collect::<String>()
+        ),
+    }
+}
+
+fn listing_crumbs() -> Vec<Link> {
+    vec![home_crumb(), link("医療・介護の資源を探す", "resources/")]
+}
+
+fn group_by(
+    members: &[&Resource],
+    terms: &[Term],
+    key_of: &dyn Fn(&Resource) -> Option<String>,
+    none_label: &str,
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = terms
+        .iter()
+        .map(|t| Group {
+            key: t.key.clone(),
+            label: t.label.clone(),
+            resources: Vec::new(),
+        })
+        .collect();
+    let mut unassigned = Vec::new();
+    for resource in members {
+        match key_of(resource).and_then(|k| groups.iter_mut().find(|g| g.key == k)) {
+            Some(group) => group.resources.push(Summary::of(resource)),
+            None => unassigned.push(Summary::of(resource)),
+        }
+    }
+    if !unassigned.is_empty() {
+        groups.push(Group {
+            key: "none".to_owned(),
+            label: none_label.to_owned(),
+            resources: unassigned,
+        });
+    }
+    groups.retain(|g| !g.resources.is_empty());
+    groups
+}
+
+impl Site<'_> {
+    fn counts(
+        &self,
+        terms: &[Term],
+        prefix: &str,
+        count: impl Fn(&Term) -> usize,
+    ) -> Vec<TermCount> {
+        terms
+            .iter()
+            .map(|term| TermCount {
+                key: term.key.clone(),
+                label: term.label.clone(),
+                count: count(term),
+                url: format!("resources/{prefix}/{}/", term.key),
+            })
+            .collect()
+    }
+
+    /// Every category with its number of facilities (the home page, search and 404 list them).
+    pub(super) fn category_counts(&self) -> Vec<TermCount> {
+        let resources = &self.content.resources;
+        self.counts(&self.content.site.categories, "category", |t| {
+            resources.iter().filter(|r| r.category.key == t.key).count()
+        })
+    }
+
+    fn area_counts(&self) -> Vec<TermCount> {
+        let resources = &self.content.resources;
+        self.counts(&self.content.site.areas, "area", |t| {
+            resources
+                .iter()
+                .filter(|r| r.area.as_ref().is_some_and(|a| a.key == t.key))
+                .count()
+        })
+    }
+
+    fn service_counts(&self) -> Vec<TermCount> {
+        let resources = &self.content.resources;
+        self.counts(&self.content.site.services, "service", |t| {
+            resources
+                .iter()
+                .filter(|r| r.services.iter().any(|s| s.key == t.key))
+                .count()
+        })
+    }
+
+    fn row_links(&self) -> Vec<TermCount> {
+        ROW_SLUGS
+            .iter()
+            .map(|(row, slug)| TermCount {
+                key: (*slug).to_owned(),
+                label: (*row).to_owned(),
+                count: self
+                    .content
+                    .resources
+                    .iter()
+                    .filter(|r| r.row == *row)
+                    .count(),
+                url: format!("resources/kana/{slug}/"),
+            })
+            .collect()
+    }
+
+    /// `resources/`: the ways into the directory.
+    pub(super) fn directory_index(&self) -> Output {
+        let mut context = self.common.context(
+            "resources/",
+            "医療・介護の資源を探す",
+            vec![home_crumb()],
+        );
+        context.insert("categories", &self.category_counts());
+        context.insert("areas", &self.area_counts());
+        context.insert("services", &self.service_counts());
+        context.insert("rows", &self.row_links());
+        context.insert("resource_count", &self.content.resources.len());
+        Output {
+            file: "resources/index.html".to_owned(),
+            template: "directory.html",
+            context,
+        }
+    }
+
+    /// The facilities of one category (by area), area or service (by category).
+    pub(super) fn listing(&self, kind: ListingKind, index: usize) -> Output {
+        let site = &self.content.site;
+        let heading_suffix = match kind {
+            ListingKind::Category => "",
+            ListingKind::Area => "の医療・介護資源",
+            ListingKind::Service => "ができる事業所",
+        };
+        let term = &kind.terms(site)[index];
+        let members: Vec<&Resource> = self
+            .content
+            .resources
+            .iter()
+            .filter(|r| match kind {
+                ListingKind::Category => r.category.key == term.key,
+                ListingKind::Area => r.area.as_ref().is_some_and(|a| a.key == term.key),
+                ListingKind::Service => r.services.iter().any(|s| s.key == term.key),
+            })
+            .collect();
+        let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
+        let by_category = |r: &Resource| Some(r.category.key.clone());
+        let groups = match kind {
+            ListingKind::Category => group_by(&members, &site.areas, &by_area, "圏域未設定"),
+            _ => group_by(&members, &site.categories, &by_category, "その他"),
+        };
+        let url = format!("resources/{}/{}/", kind.segment(), term.key);
+        let title = format!("{}{heading_suffix}", term.label);
+        let mut context = self.common.context(&url, &title, listing_crumbs());
+        context.insert("listing_kind", kind.segment());
+        context.insert("term", term);
+        context.insert("groups", &groups);
+        context.insert("count", &members.len());
+        Output {
+            file: format!("{url}index.html"),
+            template: "listing.html",
+            context,
+        }
+    }
+
+    /// The facilities of one 五十音 row.
+    pub(super) fn kana_row(&self, index: usize) -> Output {
+        let (row, slug) = ROW_SLUGS[index];
+        let members: Vec<Summary> = self
+            .content
+            .resources
+            .iter()
+            .filter(|r| r.row == row)
+            .map(Summary::of)
+            .collect();
+        let url = format!("resources/kana/{slug}/");
+        let title = format!("{row}行の事業所（五十音順）");
+        let mut context = self.common.context(&url, &title, listing_crumbs());
+        let count = members.len();
+        let groups = vec![Group {
+            key: slug.to_owned(),
+            label: format!("{row}行"),
+            resources: members,
+        }];
+        context.insert("listing_kind", "kana");
+        context.insert(
+            "term",
+            &Term {
+                key: slug.to_owned(),
+                label: format!("{row}行"),
+            },
+        );
+        context.insert("groups", &groups);
+        context.insert("count", &count);
+        context.insert("rows", &self.row_links());
+        Output {
+            file: format!("{url}index.html"),
+            template: "listing.html",
+            context,
+        }
+    }
+
+    /// One facility's page.
+    pub(super) fn resource_page(&self, index: usize) -> Output {
+        let resource = &self.content.resources[index];
+        let url = format!("resources/{}/", resource.id);
+        let mut crumbs = listing_crumbs();
+        crumbs.push(link(
+            &resource.category.label,
+            format!("resources/category/{}/", resource.category.key),
+        ));
+        let mut context = self.common.context(&url, &resource.name, crumbs);
+        context.insert("resource", resource);
+        context.insert(
+            "note_html",
+            &resource
+                .note_rendered
+                .as_ref()
+                .map(|note| note.html.as_str()),
+        );
+        context.insert("map_url", &map_url(resource));
+        context.insert(
+            "json_ld",
+            &crate::render::jsonld::facility(resource, &self.content.site),
+        );
+        context.insert("verified_label", &ja::seireki(resource.verified));
+        Output {
+            file: format!("{url}index.html"),
+            template: "resource.html",
+            context,
+        }
+    }
+}
