@@ -5,8 +5,6 @@
 //! [`markdown`] and [`render`] turn it into pages with the theme's Tera templates, and
 //! [`build`] assembles the whole site into `public/` atomically.
 
-#[path = "cmd/arguments.rs"]
-pub mod arguments;
 pub mod build;
 pub mod check;
 pub mod content;

@@ -10,8 +10,6 @@ use std::time::Instant;
 
 use clap::Parser;
 use zaitaku::Error;
-use zaitaku::build::{self, BuildOptions};
-use zaitaku::diagnostics::Diagnostic;
 use zaitaku::error::printable;
 
 use cmd::cli::{self, Cli, Command};
@@ -47,7 +45,7 @@ fn main() -> ExitCode {
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
             if let Error::Content { diagnostics, .. } = &error {
-                print_diagnostics(&mut stderr, diagnostics);
+                cmd::print_diagnostics(&mut stderr, diagnostics);
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 let warnings = diagnostics.len() - errors;
                 let _ = writeln!(
@@ -63,60 +61,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Diagnostics quote the content, which may hold control characters: shown, never run.
-fn print_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) {
-    for diagnostic in diagnostics {
-        let _ = writeln!(out, "{}\n", printable(&diagnostic.to_string()));
-    }
-}
-
 fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
     let root = &cli.root;
     match &cli.command {
-        Command::Build {
-            out,
-            base_url,
-            today,
-        } => {
-            let options = BuildOptions {
-                root: root.clone(),
-                out: out.clone().unwrap_or_else(|| root.join("public")),
-                base_url: base_url.clone(),
-                today: today.unwrap_or_else(build::today_in_tokyo),
-            };
-            let report = build::build_with(&options, &mut |waiting| eprintln!("{waiting}"))?;
-            let mut stderr = std::io::stderr().lock();
-            print_diagnostics(&mut stderr, &report.diagnostics);
-            if let Some(leftover) = &report.leftover {
-                let _ = writeln!(
-                    stderr,
-                    "注意: 前のサイトを {} から消しきれませんでした。次の build で片付けます。",
-                    leftover.display()
-                );
-            }
-            let _ = writeln!(
-                stderr,
-                "完了: 事業所 {} 件、ページ {} 件、書き出したファイル {} 件、エラー 0 件、警告 {} 件（{:.2} 秒）→ {}",
-                report.resources,
-                report.pages,
-                report.files,
-                report.diagnostics.len(),
-                report.elapsed.as_secs_f64(),
-                options.out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Search(args) => {
-            zaitaku::search::run(root, args)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check { today, site } => {
-            let today = today.unwrap_or_else(build::today_in_tokyo);
-            zaitaku::check::command(root, today, site, started)
-        }
-        Command::Serve(args) => zaitaku::serve::command(root, args),
-        Command::Import(args) => zaitaku::sheet::import::command(root, args),
-        Command::Export(args) => zaitaku::sheet::export::command(root, args),
-        Command::Pdf(args) => zaitaku::pdf::command(root, args),
+        Command::Build(args) => cmd::build::run(root, args),
+        Command::Search(args) => cmd::search::run(root, args),
+        Command::Check(args) => cmd::check::run(root, args, started),
+        Command::Serve(args) => cmd::serve::run(root, args),
+        Command::Import(args) => cmd::import::run(root, args),
+        Command::Export(args) => cmd::export::run(root, args),
+        Command::Pdf(args) => cmd::pdf::run(root, args),
     }
 }

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,35 +28,26 @@ use std::time::{Duration, Instant};
 use jiff::civil::Date;
 use lopdf::{Document, Object, ObjectId};
 
-use crate::site::print::{Booklet, Numbering, booklet_output};
 use crate::build;
 use crate::error::{Error, Result};
 use crate::render::Theme;
 use crate::site::Site;
+use crate::site::print::{Booklet, Numbering, booklet_output};
 
-/// `zaitaku pdf`.
-#[derive(Debug, Clone, clap::Args)]
+/// What to print (`zaitaku pdf`).
+#[derive(Debug, Clone)]
 pub struct PdfArgs {
-    /// 書き出す PDF ファイル（省略すると <root>/directory-<冊子>.pdf、例: directory-whole.pdf）
-    #[arg(long, value_name = "FILE")]
+    /// The PDF to write (`None`: `<root>/directory-<booklet>.pdf`).
     pub out: Option<PathBuf>,
-    /// どの冊子を作るか: whole（全体版）、caremane（ケアマネタイム一覧・A4 横）、
-    /// area:KEY（圏域版、例: area:north）、category:KEY（種別編、例: category:clinic）
-    #[arg(long, value_name = "BOOKLET", default_value = "whole")]
+    /// Which booklet: `whole`, `caremane`, `area:KEY` or `category:KEY`.
     pub booklet: String,
-    /// Chromium の実行ファイル（省略すると環境変数 ZAITAKU_CHROMIUM、なければ PATH の
-    /// chromium / chromium-browser / google-chrome）
-    #[arg(long, value_name = "PATH")]
+    /// The Chromium to run (`None`: `ZAITAKU_CHROMIUM`, then the usual names on `PATH`).
     pub chromium: Option<PathBuf>,
-    /// 表紙の発行日にする「今日」（YYYY-MM-DD）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
-    pub today: Option<Date>,
-    /// Chromium の 1 回の印刷を待つ秒数（省略すると 60 秒＋事業所 10 件ごとに 1 秒）。
-    /// 過ぎたら Chromium を止めて、エラーで終わります
-    #[arg(long, value_name = "SECS", value_parser = crate::arguments::parse_seconds)]
+    /// "Today", the cover's date of issue.
+    pub today: Date,
+    /// Seconds one print may take (`None`: [`default_timeout`]).
     pub timeout: Option<u64>,
-    /// 書き出し先に PDF ではないファイルがあっても置き換える
-    #[arg(long)]
+    /// Replace a file that is not a PDF.
     pub force: bool,
 }
 
@@ -557,37 +548,31 @@ pub fn default_file_name(booklet_key: &str) -> String {
     format!("directory-{}.pdf", booklet_key.trim().replace(':', "-"))
 }
 
-/// `zaitaku pdf`.
-pub fn command(root: &Path, args: &PdfArgs) -> Result<ExitCode> {
-    let started = Instant::now();
-    let today = args.today.unwrap_or_else(build::today_in_tokyo);
+/// `zaitaku pdf`: judges `--out`, finds Chromium and prints the booklet.
+pub fn run(root: &Path, args: &PdfArgs) -> Result<PdfReport> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| root.join(default_file_name(&args.booklet)));
     // Judged before Chromium runs, and written where the judgement says (a symlink's target).
-    let target = crate::output::guard::output_file(root, &out, crate::output::guard::FileKind::Pdf, args.force)?;
+    let target = crate::output::guard::output_file(
+        root,
+        &out,
+        crate::output::guard::FileKind::Pdf,
+        args.force,
+    )?;
     let chromium = find_chromium(args.chromium.as_deref())?;
     let stop = Stop::install()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    let report = make_pdf(
+    make_pdf(
         root,
         &args.booklet,
         &target,
         &chromium,
-        today,
+        args.today,
         timeout,
         &stop,
-    )?;
-    eprintln!(
-        "完了: PDF {} ページ（事業所 {} 件、印刷 {} 回、{:.1} 秒）→ {}",
-        report.pages,
-        report.facilities,
-        report.passes,
-        started.elapsed().as_secs_f64(),
-        report.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    )
 }
 
 #[cfg(test)]

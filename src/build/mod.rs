@@ -50,14 +50,6 @@ pub struct BuildReport {
     pub search: Option<IndexStats>,
 }
 
-/// Today in Asia/Tokyo, where the centre is.
-pub fn today_in_tokyo() -> Date {
-    jiff::Timestamp::now()
-        .in_tz("Asia/Tokyo")
-        .map(|zoned| zoned.date())
-        .unwrap_or_else(|_| jiff::Zoned::now().date())
-}
-
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
 /// only when it has no errors.
 pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>)> {

@@ -8,10 +8,8 @@
 //! allowed), 1 (errors: content errors or broken internal links) or 2 (setup problems).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -25,17 +23,12 @@ use crate::output::Staging;
 use crate::render::Theme;
 use crate::sheet::record::loose_text;
 
-/// The options `zaitaku check` adds to `--today`.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// What `zaitaku check` checks beyond validation.
+#[derive(Debug, Clone, Default)]
 pub struct CheckArgs {
-    /// 結果を JSON で標準出力に出す（スクリプト用）
-    #[arg(long)]
-    pub json: bool,
-    /// ほかのサイトへのリンクも、実際につないで確かめる
-    #[arg(long)]
+    /// Also fetch the links to other sites.
     pub external: bool,
-    /// 外部リンク 1 件を待つ秒数（--external のとき）
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    /// Seconds to wait for one external link.
     pub timeout: u64,
 }
 
@@ -143,19 +136,19 @@ pub struct SiteReport {
     pub external: Option<Vec<ExternalResult>>,
 }
 
-/// The whole `--json` document.
+/// Everything `zaitaku check` found; serialised, the whole `--json` document.
 #[derive(Debug, Serialize)]
-struct JsonReport<'a> {
-    ok: bool,
-    today: String,
-    resources: usize,
-    pages: usize,
-    errors: usize,
-    warnings: usize,
-    diagnostics: &'a [Diagnostic],
-    site: Option<&'a SiteReport>,
+pub struct CheckReport {
+    pub ok: bool,
+    pub today: String,
+    pub resources: usize,
+    pub pages: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub site: Option<SiteReport>,
     /// Set when the site could not be built (theme errors).
-    build_error: Option<String>,
+    pub build_error: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1230,26 +1223,36 @@ impl SiteReport {
     }
 }
 
-fn summary_line(
-    resources: usize,
-    pages: usize,
-    errors: usize,
-    warnings: usize,
-    seconds: f64,
-) -> String {
-    if errors > 0 {
-        format!(
-            "検査結果: エラー {errors} 件、警告 {warnings} 件（{seconds:.2} 秒）。エラーを直してから build してください。"
-        )
-    } else {
-        format!(
-            "検査結果: 事業所 {resources} 件、ページ {pages} 件、エラー 0 件、警告 {warnings} 件（{seconds:.2} 秒）"
-        )
+impl CheckReport {
+    /// Errors of validation alone (not the site checks').
+    pub fn validation_errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// Whether the site could not be built for a reason that is not the content's (a theme
+    /// that cannot render): a setup problem, as for `zaitaku build`.
+    pub fn setup_failed(&self) -> bool {
+        self.build_error.is_some() && self.validation_errors() == 0
+    }
+
+    /// The last line: the same summary as `zaitaku build`'s, after `seconds`.
+    pub fn summary(&self, seconds: f64) -> String {
+        let (errors, warnings) = (self.errors, self.warnings);
+        if errors > 0 {
+            format!(
+                "検査結果: エラー {errors} 件、警告 {warnings} 件（{seconds:.2} 秒）。エラーを直してから build してください。"
+            )
+        } else {
+            format!(
+                "検査結果: 事業所 {} 件、ページ {} 件、エラー 0 件、警告 {warnings} 件（{seconds:.2} 秒）",
+                self.resources, self.pages
+            )
+        }
     }
 }
 
 /// `zaitaku check`: validation, then (when the content is valid) the site checks.
-pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> Result<ExitCode> {
+pub fn run(root: &Path, today: Date, args: &CheckArgs) -> Result<CheckReport> {
     let (content, mut diagnostics) = build::check(root, today)?;
     // The same warning as `zaitaku build`: staff run check before publishing.
     diagnostics.extend(crate::ja::holidays::staleness(today));
@@ -1282,54 +1285,16 @@ pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> 
     let errors = validation_errors
         + site.as_ref().map(SiteReport::errors).unwrap_or(0)
         + usize::from(build_error.is_some());
-    let mut stderr = std::io::stderr().lock();
-    if args.json {
-        let report = JsonReport {
-            ok: errors == 0,
-            today: today.to_string(),
-            resources,
-            pages,
-            errors,
-            warnings,
-            diagnostics: &diagnostics,
-            site: site.as_ref(),
-            build_error: build_error.clone(),
-        };
-        let json = serde_json::to_string_pretty(&report)
-            .map_err(|e| Error::Setup(format!("JSON を作れません: {e}")))?;
-        println!("{json}");
-    } else {
-        for diagnostic in &diagnostics {
-            let _ = writeln!(stderr, "{diagnostic}\n");
-        }
-        if let Some(error) = &build_error {
-            let _ = writeln!(
-                stderr,
-                "エラー: サイトを作って確かめることができませんでした: {error}\n"
-            );
-        }
-        if let Some(site) = &site {
-            let _ = write!(stderr, "{}", site.human());
-        }
-    }
-    let _ = writeln!(
-        stderr,
-        "{}",
-        summary_line(
-            resources,
-            pages,
-            errors,
-            warnings,
-            started.elapsed().as_secs_f64()
-        )
-    );
-    // A theme that cannot render is a setup problem, as for `zaitaku build`.
-    Ok(if build_error.is_some() && validation_errors == 0 {
-        ExitCode::from(2)
-    } else if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(CheckReport {
+        ok: errors == 0,
+        today: today.to_string(),
+        resources,
+        pages,
+        errors,
+        warnings,
+        diagnostics,
+        site,
+        build_error,
     })
 }
 

@@ -1,7 +1,28 @@
 //! Values of command-line options that several commands share, each read by one function with
-//! a Japanese message: `--today` (build, check, serve, import, pdf) and a number of seconds.
+//! a Japanese message: `--today` (build, check, serve, import, pdf; declared once, in [`Today`])
+//! and a number of seconds.
 
 use jiff::civil::Date;
+
+/// `--today`, the one declaration every command that needs "today" flattens in.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Today {
+    /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
+    #[arg(long = "today", value_name = "YYYY-MM-DD", value_parser = parse_today)]
+    today: Option<Date>,
+}
+
+impl Today {
+    /// The date given, or today in Asia/Tokyo, where the centre is.
+    pub fn date(&self) -> Date {
+        self.today.unwrap_or_else(|| {
+            jiff::Timestamp::now()
+                .in_tz("Asia/Tokyo")
+                .map(|zoned| zoned.date())
+                .unwrap_or_else(|_| jiff::Zoned::now().date())
+        })
+    }
+}
 
 /// The years `--today` may name: the centre's directory is about now, and a typo such as
 /// `0226-11-22` or `20226-11-22` must not pass for a date.
@@ -10,7 +31,7 @@ const YEARS: std::ops::RangeInclusive<i16> = 2000..=2099;
 /// `--today`: `YYYY-MM-DD` (full-width digits and `／` are read too, as an IME may type them).
 pub fn parse_today(value: &str) -> Result<Date, String> {
     let shape = || format!("日付「{value}」は YYYY-MM-DD の形で書いてください（例: 2026-11-22）。");
-    let normalized = crate::ja::nfkc(value.trim()).replace('/', "-");
+    let normalized = zaitaku::ja::nfkc(value.trim()).replace('/', "-");
     let parts: Vec<&str> = normalized.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
         return Err(shape());
@@ -46,7 +67,7 @@ pub fn parse_today(value: &str) -> Result<Date, String> {
 
 /// A number of seconds, at least 1 and at most a day (`--timeout`).
 pub fn parse_seconds(value: &str) -> Result<u64, String> {
-    let normalized = crate::ja::nfkc(value.trim());
+    let normalized = zaitaku::ja::nfkc(value.trim());
     match normalized.parse::<u64>() {
         Ok(seconds) if (1..=86_400).contains(&seconds) => Ok(seconds),
         Ok(_) => Err(format!(

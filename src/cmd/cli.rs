@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser, Subcommand};
-use zaitaku::arguments::parse_today;
 
 /// zaitaku: 在宅医療支援センターのサイトを作るツール（静的サイトジェネレーター）
 #[derive(Debug, Parser)]
@@ -27,35 +26,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// サイトを作って public/ に書き出す（失敗したときは前の public/ をそのまま残す）
-    Build {
-        /// 書き出し先のフォルダ（省略すると <root>/public）
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// site.yaml の base_url の代わりに使うサイトのアドレス
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-        /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
-        today: Option<jiff::civil::Date>,
-    },
+    Build(super::build::Args),
     /// content/ とできあがるサイトを検査する（何も書き出さない）。誤り、リンク切れ、確認が古い事業所、重複のおそれなど
-    Check {
-        /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_today)]
-        today: Option<jiff::civil::Date>,
-        #[command(flatten)]
-        site: zaitaku::check::CheckArgs,
-    },
+    Check(super::check::Args),
     /// プレビュー用のサーバーを起動する（保存するたびに作り直してページを更新する）
-    Serve(zaitaku::serve::ServeArgs),
+    Serve(super::serve::Args),
     /// 表（Excel・CSV、介護サービス情報公表システムやナビイのデータ）から事業所を取り込む
-    Import(zaitaku::sheet::import::ImportArgs),
+    Import(super::import::Args),
     /// 事業所の一覧を表（Excel・CSV）に書き出す（zaitaku import でそのまま取り込める形）
-    Export(zaitaku::sheet::export::ExportArgs),
+    Export(super::export::Args),
     /// 作成済みのサイト（public/）を検索する
-    Search(zaitaku::search::SearchArgs),
+    Search(super::search::Args),
     /// 印刷用の資源ガイド（全体版・圏域版・種別編・ケアマネタイム一覧）を PDF にする（Chromium を使う）
-    Pdf(zaitaku::pdf::PdfArgs),
+    Pdf(super::pdf::Args),
 }
 
 /// Whether clap's "error" is the help or version text the user asked for (printed as is).

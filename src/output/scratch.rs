@@ -49,20 +49,18 @@ pub fn scratch_dir(prefix: &str) -> Result<owned::Dir> {
 }
 
 /// Removes a scratch folder for good. A build that is still finishing may add files while the
-/// folder is being removed, which makes one attempt fail; a few more catch up with it.
-pub fn remove_scratch(dir: owned::Dir) {
+/// folder is being removed, which makes one attempt fail; a few more catch up with it. Returns
+/// the folder when it could not be removed (the next run with the same prefix removes it).
+pub fn remove_scratch(dir: owned::Dir) -> Option<PathBuf> {
     let path = dir.keep();
     for _ in 0..20 {
         match std::fs::remove_dir_all(&path) {
-            Ok(()) => return,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Ok(()) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
-    eprintln!(
-        "注意: 一時フォルダ {} を消せませんでした。次に zaitaku serve を起動したときに片付けます。",
-        path.display()
-    );
+    Some(path)
 }
 
 #[cfg(test)]

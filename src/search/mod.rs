@@ -15,7 +15,6 @@ pub mod format;
 pub mod indexer;
 pub mod normalize;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -73,29 +72,22 @@ fn peak_rss_mib() -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-/// `zaitaku search`: searches a built site from the command line.
-#[derive(Debug, Clone, clap::Args)]
+/// What `zaitaku search` looks for, and where.
+#[derive(Debug, Clone)]
 pub struct SearchArgs {
-    /// 検索する言葉（いくつか書くと、すべてを含むものを探します）
-    #[arg(required = true, value_name = "QUERY")]
+    /// The words to look for (all of them must match).
     pub query: Vec<String>,
-    /// 結果を JSON（[{id, kind, title, url, score, snippet}, …]）で出力する
-    #[arg(long)]
+    /// The results as JSON (`[{id, kind, title, url, score, snippet}, …]`).
     pub json: bool,
-    /// 表示する件数
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// How many results to show.
     pub limit: usize,
-    /// 種別（site.yaml の categories の key、例: clinic）で絞り込む
-    #[arg(long, value_name = "KEY")]
+    /// Only this category (a key of `site.yaml`'s categories).
     pub category: Option<String>,
-    /// 圏域（site.yaml の areas の key、例: north）で絞り込む
-    #[arg(long, value_name = "KEY")]
+    /// Only this area (a key of `site.yaml`'s areas).
     pub area: Option<String>,
-    /// できること（site.yaml の services の key、例: home-visit）で絞り込む
-    #[arg(long, value_name = "KEY")]
+    /// Only this service (a key of `site.yaml`'s services).
     pub service: Option<String>,
-    /// 作成済みのサイトのフォルダ（省略すると <root>/public）
-    #[arg(long, value_name = "DIR")]
+    /// The built site (`None`: `<root>/public`).
     pub site: Option<PathBuf>,
 }
 
@@ -255,8 +247,8 @@ fn marked(text: &str, highlights: &[(usize, usize)]) -> String {
     out
 }
 
-/// Runs `zaitaku search`.
-pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
+/// Runs `zaitaku search`: the text to print, every part of it safe for a terminal.
+pub fn run(root: &Path, args: &SearchArgs) -> Result<String> {
     let site = args.site.clone().unwrap_or_else(|| root.join("public"));
     let query = args.query.join(" ");
     let shown_query = terminal_text(&query);
@@ -268,15 +260,11 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
         args.service.as_deref(),
         args.limit,
     )?;
-    let mut stdout = std::io::stdout().lock();
-    let written = if args.json {
+    Ok(if args.json {
         let json = serde_json::to_string_pretty(&results.results).expect("results serialise");
-        writeln!(stdout, "{}", terminal_json(&json))
+        format!("{}\n", terminal_json(&json))
     } else if results.total == 0 {
-        writeln!(
-            stdout,
-            "「{shown_query}」に一致するものは見つかりませんでした。"
-        )
+        format!("「{shown_query}」に一致するものは見つかりませんでした。\n")
     } else {
         let mut text = format!(
             "「{shown_query}」の検索結果: {} 件{}\n",
@@ -316,7 +304,6 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
                 terminal_text(&marked(&result.snippet, &result.highlights))
             ));
         }
-        write!(stdout, "{text}")
-    };
-    written.map_err(|e| Error::io("標準出力", "書き込み", e))
+        text
+    })
 }

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
@@ -29,29 +28,50 @@ use crate::build;
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::output::guard::{self, OutputDir};
 use crate::lock;
 use crate::output::Staging;
+use crate::output::guard::{self, OutputDir};
 use crate::render::Theme;
 
 use crate::output::scratch;
 
-/// `zaitaku serve`
-#[derive(Debug, Clone, clap::Args)]
+/// How to run the preview (`zaitaku serve`).
+#[derive(Debug, Clone)]
 pub struct ServeArgs {
-    /// 待ち受けるポート番号（0 なら空いている番号を使う）
-    #[arg(long, default_value_t = 1111)]
+    /// The port to listen on (0: any free one).
     pub port: u16,
-    /// 待ち受けるアドレス。ほかのパソコンから見せるときだけ 0.0.0.0 にする
-    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    /// The address to listen on (0.0.0.0 only to show the preview to other computers).
     pub interface: IpAddr,
-    /// プレビュー用にサイトを作るフォルダ（省略すると一時フォルダ。public/ を指定したときだけ public/ に書く）
-    #[arg(long, value_name = "DIR")]
+    /// The folder to build into (`None`: a scratch folder of the server's own).
     pub out: Option<PathBuf>,
-    /// 「今日」の日付（YYYY-MM-DD）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
-    pub today: Option<Date>,
+    pub today: Date,
 }
+
+/// What the preview has to tell its user, as it happens; the command prints it.
+pub enum Progress<'a> {
+    /// Another run uses `--out`; the server waits for it.
+    Waiting(&'a str),
+    /// Scratch folders of previews that were killed, removed.
+    RemovedAbandoned(usize),
+    /// The server listens at `base_url`, building into `folder`.
+    Listening { base_url: &'a str, folder: &'a str },
+    /// A build finished (`waited`: since the save that started it).
+    Rebuilt {
+        outcome: &'a Outcome,
+        waited: Option<Duration>,
+    },
+    /// The search index of the served build was written (how long it took), or not.
+    Indexed(std::result::Result<Duration, &'a Error>),
+    /// The server itself failed.
+    ServerFailed(&'a str),
+    /// A signal stops the preview.
+    Stopping,
+    /// The scratch folder could not be removed (the next preview will).
+    ScratchLeft(&'a Path),
+}
+
+/// Where [`Progress`] goes; called from the server's threads.
+pub type Say = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 
 /// The path of the reload script and the event stream.
 const LIVE_JS: &str = "/__zaitaku/live.js";
@@ -241,10 +261,9 @@ impl Rebuilder {
     /// A thread that writes the search index into builds already served, one at a time and
     /// only the newest, once saves pause for 0.3 s: a save is never kept waiting for an index,
     /// and an index for a build already replaced is not written at all.
-    pub fn index_worker(&self) -> mpsc::Sender<PendingIndex> {
+    pub fn index_worker(&self, say: Say) -> mpsc::Sender<PendingIndex> {
         let (sender, receiver) = mpsc::channel::<PendingIndex>();
         let entries = self.index_entries.clone();
-        let today = self.today;
         std::thread::spawn(move || {
             while let Ok(mut pending) = receiver.recv() {
                 // Wait for a quiet moment: saves in quick succession rebuild the pages without
@@ -252,7 +271,10 @@ impl Rebuilder {
                 while let Ok(newer) = receiver.recv_timeout(Duration::from_millis(300)) {
                     pending = newer;
                 }
-                report_index(write_index(&pending, today, &entries));
+                match write_index(&pending, &entries) {
+                    Ok(elapsed) => say(Progress::Indexed(Ok(elapsed))),
+                    Err(error) => say(Progress::Indexed(Err(&error))),
+                }
             }
         });
         sender
@@ -260,11 +282,7 @@ impl Rebuilder {
 }
 
 /// Writes the search index into a build that is being served.
-fn write_index(
-    pending: &PendingIndex,
-    today: Date,
-    entries: &Mutex<BTreeSet<String>>,
-) -> Result<Duration> {
+fn write_index(pending: &PendingIndex, entries: &Mutex<BTreeSet<String>>) -> Result<Duration> {
     let started = Instant::now();
     let before = top_level(pending.staging.path());
     crate::search::write_index(&pending.content, &pending.staging)?;
@@ -575,41 +593,6 @@ fn relevant(path: &Path) -> bool {
         || name == "4913")
 }
 
-fn report(outcome: &Outcome, waited: Option<Duration>) {
-    let now = jiff::Zoned::now().strftime("%H:%M:%S").to_string();
-    match outcome {
-        Outcome::Built {
-            resources,
-            pages,
-            warnings,
-            elapsed,
-        } => {
-            let since = waited
-                .map(|w| format!("、保存から {} ミリ秒", w.as_millis()))
-                .unwrap_or_default();
-            println!(
-                "{now} 更新しました: 事業所 {resources} 件、ページ {pages} 件、警告 {warnings} 件（作成 {} ミリ秒{since}）",
-                elapsed.as_millis()
-            );
-        }
-        Outcome::Failed { text, .. } => {
-            println!(
-                "{now} サイトを作れませんでした。ブラウザにもエラーを表示しています。\n{text}\n"
-            );
-        }
-    }
-}
-
-fn report_index(result: Result<Duration>) {
-    match result {
-        Ok(elapsed) => println!(
-            "    検索の索引も更新しました（{} ミリ秒）",
-            elapsed.as_millis()
-        ),
-        Err(error) => println!("    検索の索引を作れませんでした: {error}"),
-    }
-}
-
 fn apply(
     outcome: &Outcome,
     served: Option<Served>,
@@ -645,6 +628,7 @@ fn watch(
     index: mpsc::Sender<PendingIndex>,
     status: Arc<RwLock<Status>>,
     reload: broadcast::Sender<u64>,
+    say: Say,
 ) -> Result<notify::RecommendedWatcher> {
     let root = rebuilder.root.clone();
     let (sender, receiver) = mpsc::channel::<notify::Result<notify::Event>>();
@@ -680,7 +664,10 @@ fn watch(
             }
             let (outcome, served, pending) = rebuilder.rebuild(theme_changed);
             apply(&outcome, served, &status, &reload);
-            report(&outcome, Some(started.elapsed()));
+            say(Progress::Rebuilt {
+                outcome: &outcome,
+                waited: Some(started.elapsed()),
+            });
             if let Some(pending) = pending {
                 let _ = index.send(pending);
             }
@@ -689,15 +676,15 @@ fn watch(
     Ok(watcher)
 }
 
-/// Runs the preview server until Ctrl+C, SIGTERM or SIGHUP.
-pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
+/// Runs the preview server until Ctrl+C, SIGTERM or SIGHUP, telling `say` what happens.
+pub fn run(root: &Path, args: &ServeArgs, say: Say) -> Result<()> {
     if !root.join("content").is_dir() {
         return Err(Error::Setup(format!(
             "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
             root.join("content").display()
         )));
     }
-    let today = args.today.unwrap_or_else(build::today_in_tokyo);
+    let today = args.today;
     // `--out` is judged like `zaitaku build --out`, and held for as long as the server runs:
     // a build into the same folder is refused while the preview writes it.
     let out = match &args.out {
@@ -706,7 +693,7 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
             let parent = out.path.parent().unwrap_or(Path::new("/"));
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
             let lock = lock::acquire(&out.path, lock::Purpose::Serve, &mut |waiting| {
-                println!("{waiting}")
+                say(Progress::Waiting(waiting))
             })?;
             Some((out, lock))
         }
@@ -738,7 +725,7 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     // Our own build folders live in a temporary folder, in RAM when the system has /dev/shm.
     let (scratch, removed) = scratch::owned_scratch_dir("zaitaku-serve-")?;
     if removed > 0 {
-        println!("前に止まったプレビューが残した一時フォルダを {removed} 個削除しました。");
+        say(Progress::RemovedAbandoned(removed));
     }
     let host = if local.ip().is_unspecified() {
         "127.0.0.1".to_owned()
@@ -755,14 +742,23 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     );
     let status = Arc::new(RwLock::new(Status::default()));
     let (reload, _) = broadcast::channel(16);
-    let index = rebuilder.index_worker();
+    let index = rebuilder.index_worker(say.clone());
     let (outcome, served, pending) = rebuilder.rebuild(true);
     apply(&outcome, served, &status, &reload);
-    report(&outcome, None);
+    say(Progress::Rebuilt {
+        outcome: &outcome,
+        waited: None,
+    });
     if let Some(pending) = pending {
         let _ = index.send(pending);
     }
-    let watcher = watch(rebuilder, index, status.clone(), reload.clone())?;
+    let watcher = watch(
+        rebuilder,
+        index,
+        status.clone(),
+        reload.clone(),
+        say.clone(),
+    )?;
     let state = AppState {
         status: status.clone(),
         reload,
@@ -775,22 +771,19 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
         Some((out, _)) => out.given.display().to_string(),
         None => format!("一時フォルダ {}", scratch.path().display()),
     };
-    println!(
-        "プレビュー: {base_url}\n（サイトは {shown_out} に作ります。content/ と themes/ を保存するたびに作り直して、開いているページを更新します。止めるには Ctrl+C）"
-    );
+    say(Progress::Listening {
+        base_url: &base_url,
+        folder: &shown_out,
+    });
+    let said = say.clone();
     runtime.block_on(async move {
         tokio::select! {
             result = axum::serve(listener, app) => {
                 if let Err(error) = result {
-                    eprintln!("エラー: サーバーが止まりました: {error}");
+                    said(Progress::ServerFailed(&error.to_string()));
                 }
             }
-            () = stop => {
-                // After SIGHUP the terminal may be gone: a failed write must not stop the
-                // clean-up (println! would panic).
-                use std::io::Write;
-                let _ = writeln!(std::io::stdout(), "プレビューを終わります。");
-            }
+            () = stop => said(Progress::Stopping),
         }
     });
     runtime.shutdown_timeout(Duration::from_millis(200));
@@ -801,8 +794,10 @@ pub fn command(root: &Path, args: &ServeArgs) -> Result<ExitCode> {
     if let Ok(mut status) = status.write() {
         status.served = None;
     }
-    scratch::remove_scratch(scratch);
-    Ok(ExitCode::SUCCESS)
+    if let Some(left) = scratch::remove_scratch(scratch) {
+        say(Progress::ScratchLeft(&left));
+    }
+    Ok(())
 }
 
 /// Resolves on the first Ctrl+C (SIGINT), SIGTERM (a service manager or test harness stopping

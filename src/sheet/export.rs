@@ -2,7 +2,6 @@
 //! so that exporting and importing back changes nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
@@ -15,25 +14,22 @@ use crate::error::{Error, Result};
 use crate::output::guard::{self, FileKind};
 use crate::{ja, owned};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The file format of the export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// Excel ブック（.xlsx）
+    /// An Excel workbook (.xlsx).
     Xlsx,
-    /// CSV（UTF-8、BOM 付き。Excel でそのまま開けます）
+    /// CSV, UTF-8 with a BOM (Excel opens it as it is).
     Csv,
 }
 
-/// `zaitaku export`
-#[derive(Debug, Clone, clap::Args)]
+/// What to export (`zaitaku export`).
+#[derive(Debug, Clone)]
 pub struct ExportArgs {
-    /// 書き出す形式
-    #[arg(long, value_enum, default_value = "xlsx")]
     pub format: ExportFormat,
-    /// 書き出すファイル（省略すると現在のフォルダの 事業所一覧.xlsx / 事業所一覧.csv）
-    #[arg(long, value_name = "FILE")]
+    /// The file to write; `None`: 事業所一覧.xlsx / 事業所一覧.csv in the current folder.
     pub out: Option<PathBuf>,
-    /// 書き出し先に .xlsx / .csv ではないファイルがあっても置き換える
-    #[arg(long)]
+    /// Replace a file that is not a .xlsx / .csv.
     pub force: bool,
 }
 
@@ -381,14 +377,4 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
         ExportFormat::Csv => write_csv(file.path(), &rows),
     })?;
     Ok((out, records.len()))
-}
-
-pub fn command(root: &Path, args: &ExportArgs) -> Result<ExitCode> {
-    let (out, count) = run(root, args)?;
-    println!(
-        "書き出しました: 事業所 {count} 件 → {}\n表を直したら zaitaku import {} で取り込めます（まず --write なしで、変わる内容を確かめてください）。",
-        out.display(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }

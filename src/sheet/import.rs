@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use jiff::civil::Date;
 
@@ -21,48 +20,40 @@ use crate::output::guard;
 use crate::{lock, owned};
 
 /// The sheet's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// 見出しから判断する
+    /// Judged from the headings.
     Auto,
-    /// 事業所の一覧表（zaitaku export と同じ形、または列の対応表で読める表）
+    /// A list of facilities (the layout of `zaitaku export`, or one a column mapping reads).
     Sheet,
-    /// 介護サービス情報公表システムのオープンデータ（CSV）
+    /// The open data of 介護サービス情報公表システム (CSV).
     Kaigo,
-    /// 医療情報ネット（ナビイ）のオープンデータ（施設票の CSV）
+    /// The open data of 医療情報ネット (ナビイ), its facility table (CSV).
     Navii,
 }
 
-/// `zaitaku import`
-#[derive(Debug, Clone, clap::Args)]
+/// What to import (`zaitaku import`).
+#[derive(Debug, Clone)]
 pub struct ImportArgs {
-    /// 取り込む表（.xlsx / .csv）。介護サービス情報公表システムやナビイの CSV もそのまま読めます
-    #[arg(value_name = "FILE")]
+    /// The sheet (.xlsx / .csv, or the open data's CSV).
     pub file: PathBuf,
-    /// 種別のキー（例: home-nursing）。種別の列がない表ではこの種別として取り込み、ほかの種別の行は飛ばします
-    #[arg(long, value_name = "KEY")]
+    /// A category key: a sheet without a category column is read as this category, and rows of
+    /// other categories are skipped.
     pub category: Option<String>,
-    /// 実際にファイルを書き込む（付けなければ、変わる内容を表示するだけ）
-    #[arg(long)]
+    /// Write the record files (otherwise only say what would change).
     pub write: bool,
-    /// Excel のシート名（省略すると、表示されている最初のシート）
-    #[arg(long, value_name = "NAME")]
+    /// The Excel sheet's name (`None`: the first visible sheet).
     pub sheet: Option<String>,
-    /// 列の見出しと項目の対応表（YAML）。省略時は <root>/import-mapping.yaml があれば使う
-    #[arg(long, value_name = "FILE")]
+    /// The column mapping (YAML); `None`: `<root>/import-mapping.yaml` when there is one.
     pub mapping: Option<PathBuf>,
-    /// オープンデータから取り込む市区町村（例: 徳島市、または 36201）。省略すると相談窓口の住所の市
-    #[arg(long, value_name = "CITY")]
+    /// The city whose facilities the open data gives (徳島市 or 36201); `None`: the city of the
+    /// centre's address.
     pub city: Option<String>,
-    /// ナビイの診療科・診療時間票の CSV（施設票と一緒に取り込む）
-    #[arg(long, value_name = "FILE")]
+    /// ナビイ's table of departments and hours (CSV), read with its facility table.
     pub hours: Option<PathBuf>,
-    /// 表の形式（省略すると見出しから判断）
-    #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
-    /// 「今日」の日付（新しい事業所の最終確認日）。省略すると日本時間の今日
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
-    pub today: Option<Date>,
+    /// "Today": the 最終確認日 of new records.
+    pub today: Date,
 }
 
 /// A record file under `content/resources/`.
@@ -247,7 +238,7 @@ pub fn run_with(
         None
     };
     let site = load_site(root)?;
-    let today = args.today.unwrap_or_else(crate::build::today_in_tokyo);
+    let today = args.today;
     if let Some(category) = &args.category
         && site.category(category).is_none()
     {
@@ -1196,17 +1187,4 @@ impl fmt::Display for ImportReport {
             )
         }
     }
-}
-
-/// The command: prints the report; exit code 1 when some rows could not be read.
-pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
-    let report = run_with(root, args, &mut |waiting| eprintln!("{waiting}"))?;
-    // The report quotes the sheet's cells: nothing in them may reach the terminal as a
-    // control sequence.
-    println!("{}", crate::error::printable(&report.to_string()));
-    Ok(if report.problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }

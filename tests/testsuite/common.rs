@@ -158,7 +158,7 @@ pub fn import_args(file: &Path) -> ImportArgs {
         city: None,
         hours: None,
         format: Format::Auto,
-        today: Some(today()),
+        today: today(),
     }
 }
 
