@@ -19,6 +19,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod sheet;
+pub mod signals;
 pub mod site;
 
 pub use error::{Error, Result};

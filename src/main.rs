@@ -34,12 +34,19 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
-    if !matches!(cli.command, Command::Serve(_) | Command::Pdf(_)) {
-        // Ctrl+C and the like remove this run's temporary files (the preview stops by itself;
-        // `pdf` catches them itself to stop the Chromium it started first).
-        zaitaku::owned::clean_up_on_signals();
+    if !matches!(cli.command, Command::Serve(_))
+        && zaitaku::signals::clean_up_on_signals(interrupted).is_err()
+    {
+        // Ctrl+C and the like stop the Chromium `pdf` started and remove this run's temporary
+        // files (the preview stops by itself); without that, nothing is started.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "エラー: Ctrl+C などの合図を受け取る準備ができませんでした。"
+        );
+        return ExitCode::from(2);
     }
     let result = run(&cli, started);
+    zaitaku::signals::wait_for_clean_up();
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -59,6 +66,16 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_code() as u8)
         }
     }
+}
+
+/// After a signal, once what the command started is stopped and its temporary files removed.
+fn interrupted(signal: i32) -> ! {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "エラー: {}",
+        Error::Interrupted { signal }
+    );
+    std::process::exit(Error::Interrupted { signal }.exit_code())
 }
 
 fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {

@@ -6,7 +6,8 @@
 //! export or PDF on its way to its place, the preview's and the PDF's work folders in `TMPDIR` —
 //! is named `<prefix><pid>-<start>-<random>`: the owner's process id and its start time (so a
 //! recycled id is not mistaken for the owner). It is removed when dropped (also while a panic
-//! unwinds), and on Ctrl+C, SIGTERM or SIGHUP once [`clean_up_on_signals`] runs. What a run
+//! unwinds), and on Ctrl+C, SIGTERM or SIGHUP once [`crate::signals::clean_up_on_signals`]
+//! runs. What a run
 //! killed outright leaves behind is removed by the next run that makes a thing with the same
 //! prefix in the same folder: only things whose owner no longer runs.
 
@@ -84,7 +85,8 @@ fn tracked() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Remembers `path` for [`clean_up_on_signals`] until the returned value is dropped.
+/// Remembers `path` for [`crate::signals::clean_up_on_signals`] until the returned value is
+/// dropped.
 pub fn track(path: &Path) -> Tracked {
     tracked().push(path.to_path_buf());
     Tracked(path.to_path_buf())
@@ -119,11 +121,16 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::Relaxed)
 }
 
+/// Marks the process as stopping (see [`stopping`]).
+pub(crate) fn stop() {
+    STOPPING.store(true, Ordering::Relaxed);
+}
+
 /// Removes every tracked path (files, folders; links themselves, never what they point to).
 /// Threads still writing into a folder may add to it while it is removed, until they see
 /// [`stopping`]; a few more rounds catch up with them.
-fn remove_tracked() {
-    STOPPING.store(true, Ordering::Relaxed);
+pub(crate) fn remove_tracked() {
+    stop();
     let list = tracked();
     for _ in 0..100 {
         for path in list.iter() {
@@ -141,49 +148,6 @@ fn remove_entry(path: &Path) -> bool {
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path).is_ok(),
         Ok(_) => std::fs::remove_file(path).is_ok(),
         Err(_) => false,
-    }
-}
-
-/// Removes the tracked temporary files and exits on Ctrl+C (SIGINT), SIGTERM or SIGHUP, with
-/// the shell's code for the signal (128 + its number). For the commands that run once; the
-/// preview server stops on these signals by itself.
-pub fn clean_up_on_signals() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (ready_sender, ready) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("zaitaku-signals".to_owned())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                let _ = ready_sender.send(());
-                return;
-            };
-            let code = runtime.block_on(async {
-                let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                    signal(SignalKind::hangup()),
-                ) else {
-                    let _ = ready_sender.send(());
-                    return None;
-                };
-                let _ = ready_sender.send(());
-                tokio::select! {
-                    _ = interrupt.recv() => Some(130),
-                    _ = terminate.recv() => Some(143),
-                    _ = hangup.recv() => Some(129),
-                }
-            });
-            if let Some(code) = code {
-                remove_tracked();
-                std::process::exit(code);
-            }
-        });
-    if spawned.is_ok() {
-        // From here on a signal ends in the clean-up, not the default action.
-        let _ = ready.recv();
     }
 }
 

@@ -18,11 +18,9 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
@@ -31,6 +29,7 @@ use lopdf::{Document, Object, ObjectId};
 use crate::build;
 use crate::error::{Error, Result};
 use crate::render::Theme;
+use crate::signals;
 use crate::site::Site;
 use crate::site::print::{Booklet, Numbering, booklet_output};
 
@@ -58,76 +57,9 @@ pub fn default_timeout(facilities: usize) -> Duration {
     Duration::from_secs(60 + facilities as u64 / 10)
 }
 
-/// The signals that stop `zaitaku pdf` (Ctrl-C, SIGTERM, SIGHUP), caught while it runs so
-/// that the Chromium it started is killed and its work folder removed. A second signal ends
-/// zaitaku at once.
-#[derive(Default)]
-pub struct Stop {
-    signal: Arc<AtomicUsize>,
-    ids: Vec<signal_hook::SigId>,
-}
-
-impl Stop {
-    /// Catches the signals until dropped.
-    pub fn install() -> Result<Stop> {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut stop = Stop::default();
-        let armed = Arc::new(AtomicBool::new(false));
-        for signal in [SIGINT, SIGTERM, SIGHUP] {
-            let registered = signal_hook::flag::register_conditional_shutdown(
-                signal,
-                128 + signal,
-                Arc::clone(&armed),
-            )
-            .and_then(|first| {
-                stop.ids.push(first);
-                signal_hook::flag::register_usize(signal, Arc::clone(&stop.signal), signal as usize)
-            })
-            .and_then(|second| {
-                stop.ids.push(second);
-                signal_hook::flag::register(signal, Arc::clone(&armed))
-            });
-            match registered {
-                Ok(id) => stop.ids.push(id),
-                Err(_) => {
-                    return Err(Error::Setup(
-                        "Ctrl-C などの合図を受け取る準備ができませんでした。".to_owned(),
-                    ));
-                }
-            }
-        }
-        Ok(stop)
-    }
-
-    /// The signal that arrived, if one did.
-    pub fn signal(&self) -> Option<i32> {
-        match self.signal.load(Ordering::SeqCst) {
-            0 => None,
-            signal => Some(signal as i32),
-        }
-    }
-
-    /// An error when a signal arrived.
-    pub fn check(&self) -> Result<()> {
-        match self.signal() {
-            Some(signal) => Err(Error::Interrupted { signal }),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        for id in self.ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
-    }
-}
-
-/// What a print is watched for: how long it may take, and whether zaitaku was interrupted.
-pub struct Watch<'a> {
+/// What a print is watched for: how long it may take.
+pub struct Watch {
     pub timeout: Duration,
-    pub stop: &'a Stop,
 }
 
 /// Flags for headless Chromium: no sandbox (containers, root), nothing fetched from anywhere.
@@ -211,50 +143,6 @@ fn check_japanese_font() -> Result<()> {
     Ok(())
 }
 
-/// Whether a process of `group` is still running (zombies waiting for their parent to reap
-/// them do not count: they hold no files).
-fn group_running(group: rustix::process::Pid) -> bool {
-    if rustix::process::test_kill_process_group(group).is_err() {
-        return false;
-    }
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return true;
-    };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
-        let Some((_, after)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        matches!(fields.as_slice(), [state, _, pgrp, ..]
-            if pgrp.parse::<i32>().ok() == Some(group.as_raw_nonzero().get())
-                && !matches!(*state, "Z" | "X"))
-    })
-}
-
-/// The Chromium zaitaku started, leader of its own process group. Dropping it kills the whole
-/// group and waits until it is gone (a few seconds at most), so that nothing writes into the
-/// work folder while it is removed: after a print, a failure, a timeout, an interrupt or a
-/// panic alike.
-struct Browser {
-    child: Child,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let group = rustix::process::Pid::from_child(&self.child);
-        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-        let _ = self.child.wait();
-        let until = Instant::now() + Duration::from_secs(5);
-        while group_running(group) && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 fn status_text(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("終了コード {code}"),
@@ -283,13 +171,18 @@ fn log_tail(log: &Path) -> String {
     lines.join("\n")
 }
 
+/// The error when a signal is stopping zaitaku.
+fn interrupted() -> Option<Error> {
+    signals::signal().map(|signal| Error::Interrupted { signal })
+}
+
 /// Prints `html` to `pdf` with Chromium, its profile and temporary files in `work`.
 pub fn print_to_pdf(
     chromium: &Path,
     html: &Path,
     pdf: &Path,
     work: &Path,
-    watch: &Watch<'_>,
+    watch: &Watch,
 ) -> Result<()> {
     let url = url::Url::from_file_path(html)
         .map_err(|_| Error::Setup(format!("{} を URL にできません。", html.display())))?;
@@ -305,30 +198,30 @@ pub fn print_to_pdf(
     let mut profile_arg = OsString::from("--user-data-dir=");
     profile_arg.push(profile.as_os_str());
     let _ = std::fs::remove_file(pdf);
-    watch.stop.check()?;
-    let child = Command::new(chromium)
-        .args(CHROMIUM_ARGS)
-        .arg("--generate-pdf-document-outline")
-        .arg(profile_arg)
-        .arg(print_arg)
-        .arg(url.as_str())
-        .env("TMPDIR", &temporary)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| Error::io(chromium, "起動", e))?;
-    let mut browser = Browser { child };
+    // Killed with its helpers when dropped, and by a signal before the work folder goes.
+    let mut browser = signals::Group::spawn(
+        Command::new(chromium)
+            .args(CHROMIUM_ARGS)
+            .arg("--generate-pdf-document-outline")
+            .arg(profile_arg)
+            .arg(print_arg)
+            .arg(url.as_str())
+            .env("TMPDIR", &temporary)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log),
+    )
+    .map_err(|e| interrupted().unwrap_or_else(|| Error::io(chromium, "起動", e)))?;
     let started = Instant::now();
     let finished = loop {
+        // A signal kills the browser too: that is the interruption, not a failed print.
+        if let Some(error) = interrupted() {
+            break Err(error);
+        }
         match browser.child.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
             Err(e) => break Err(Error::io(chromium, "終了を確認", e)),
-        }
-        if let Some(signal) = watch.stop.signal() {
-            break Err(Error::Interrupted { signal });
         }
         if started.elapsed() >= watch.timeout {
             break Err(Error::Setup(format!(
@@ -465,7 +358,7 @@ pub struct PdfReport {
 }
 
 /// Renders `booklet` and prints it to `out`; each print may take `timeout` (by default
-/// [`default_timeout`] for the booklet's facilities), and stops when `stop` is signalled.
+/// [`default_timeout`] for the booklet's facilities).
 pub fn make_pdf(
     root: &Path,
     booklet_key: &str,
@@ -473,7 +366,6 @@ pub fn make_pdf(
     chromium: &Path,
     today: Date,
     timeout: Option<Duration>,
-    stop: &Stop,
 ) -> Result<PdfReport> {
     let (content, _warnings) = build::load_valid(root, today)?;
     let booklet = Booklet::parse(booklet_key, &content.site)?;
@@ -495,7 +387,6 @@ pub fn make_pdf(
     let pdf = work.path().join("booklet.pdf");
     let watch = Watch {
         timeout: timeout.unwrap_or_else(|| default_timeout(facilities)),
-        stop,
     };
     let mut numbers: Option<HashMap<String, u32>> = None;
     let mut passes = 0;
@@ -562,17 +453,8 @@ pub fn run(root: &Path, args: &PdfArgs) -> Result<PdfReport> {
         args.force,
     )?;
     let chromium = find_chromium(args.chromium.as_deref())?;
-    let stop = Stop::install()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    make_pdf(
-        root,
-        &args.booklet,
-        &target,
-        &chromium,
-        args.today,
-        timeout,
-        &stop,
-    )
+    make_pdf(root, &args.booklet, &target, &chromium, args.today, timeout)
 }
 
 #[cfg(test)]

@@ -801,19 +801,15 @@ pub fn run(root: &Path, args: &ServeArgs, say: Say) -> Result<()> {
 }
 
 /// Resolves on the first Ctrl+C (SIGINT), SIGTERM (a service manager or test harness stopping
-/// the server) or SIGHUP (its terminal closed). Must be called inside the runtime; the
-/// handlers are in place from then on, whether or not the future is being awaited yet.
+/// the server) or SIGHUP (its terminal closed). The handlers are in place from the call on,
+/// whether or not the future is being awaited yet.
 fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    crate::signals::notify_on_signals(move |_| {
+        let _ = sender.send(());
+    })?;
     Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-            _ = hangup.recv() => {}
-        }
+        let _ = receiver.await;
     })
 }
 
