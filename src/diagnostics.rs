@@ -102,9 +102,9 @@ impl Diagnostic {
 }
 
 /// `text` as a terminal may show it: hidden controls written out (one rule for every printed
-/// message, [`crate::error::printable`]); messages quote file names and values as written.
+/// message, [`printable`]); messages quote file names and values as written.
 fn shown(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::error::printable(text)
+    printable(text)
 }
 
 impl fmt::Display for Diagnostic {
@@ -125,16 +125,31 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A Japanese description of a failed file operation on `content/` (the library's English
-/// text, "No such file or directory", is never shown): [`crate::error::io_reason`], and the
-/// refusal of a file that is not a regular file.
-pub fn describe_io_error(error: &std::io::Error) -> String {
-    if error.kind() == std::io::ErrorKind::InvalidInput
-        && error.to_string() == crate::content::source::NOT_REGULAR
-    {
-        return crate::content::source::NOT_REGULAR.to_owned();
+/// Characters that do something other than show a letter: C0 controls but tab and line feed,
+/// DEL, C1 controls, the Unicode line and paragraph separators, and the bidirectional
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+pub fn is_hidden_control(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{B}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        | '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text safe to print on a terminal: the characters of [`is_hidden_control`] shown as
+/// `<U+001B>`, so that a name taken from a file cannot move the cursor, clear the screen or
+/// reverse what follows.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hidden_control) {
+        return std::borrow::Cow::Borrowed(text);
     }
-    crate::error::io_reason(error).what.into_owned()
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_hidden_control(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// All diagnostics of one run, in a stable order.

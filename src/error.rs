@@ -327,32 +327,8 @@ fn kind_reason(kind: io::ErrorKind, code: Option<i32>) -> IoReason {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Characters that do something other than show a letter: C0 controls but tab and line feed,
-/// DEL, C1 controls, the Unicode line and paragraph separators, and the bidirectional
-/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
-pub fn is_hidden_control(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{8}' | '\u{B}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
-        | '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Text safe to print on a terminal: the characters of [`is_hidden_control`] shown as
-/// `<U+001B>`, so that a name taken from a file cannot move the cursor, clear the screen or
-/// reverse what follows.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hidden_control) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if is_hidden_control(c) {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+/// The terminal-safe form of quoted text lives with the diagnostics (which show it too).
+pub use crate::diagnostics::{is_hidden_control, printable};
 
 #[cfg(test)]
 mod tests {

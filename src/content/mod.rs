@@ -23,11 +23,12 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Position, describe_io_error, display_path};
+use crate::diagnostics::{Diagnostic, Diagnostics, Position, display_path};
 use crate::error::{Error, Result};
 use pages::{Page, PageKind};
 use resource::{Resource, ResourceContext};
 use site::SiteConfig;
+use source::describe_io_error;
 
 /// A file copied to the output as it is (an image beside a page).
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::Path;
 
-use crate::diagnostics::{Diagnostic, Position, describe_io_error};
+use crate::diagnostics::{Diagnostic, Position};
 
 /// Files larger than this are refused: a facility record or a page is a few kilobytes, so a
 /// bigger file is a mistake (a pasted spreadsheet, a binary) and must not slow the build down.
@@ -110,6 +110,16 @@ pub fn open_regular(path: &Path) -> std::io::Result<(File, Metadata)> {
 
 /// The message of the error [`open_regular`] gives for a file that is not a regular file.
 pub const NOT_REGULAR: &str = "通常のファイルではありません（名前付きパイプ・ソケット・デバイス）";
+
+/// A Japanese description of a failed file operation on `content/` (the library's English
+/// text, "No such file or directory", is never shown): [`crate::error::io_reason`], and the
+/// refusal of a file that is not a regular file.
+pub fn describe_io_error(error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::InvalidInput && error.to_string() == NOT_REGULAR {
+        return NOT_REGULAR.to_owned();
+    }
+    crate::error::io_reason(error).what.into_owned()
+}
 
 /// Reads and decodes one file.
 pub fn read(file: &str, path: &Path) -> Result<SourceText, Diagnostic> {

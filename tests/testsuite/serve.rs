@@ -65,10 +65,15 @@ impl Drop for Server {
 }
 
 pub(crate) fn start(root: &Path, extra: &[&str]) -> Server {
+    start_on(root, "2026-11-22", extra)
+}
+
+/// [`start`] with `--today today`.
+fn start_on(root: &Path, today: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
         .arg(root)
-        .args(["serve", "--port", "0", "--today", "2026-11-22"])
+        .args(["serve", "--port", "0", "--today", today])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -360,4 +365,38 @@ fn sigterm_removes_the_scratch_folder_and_the_next_start_removes_abandoned_ones(
             .is_some_and(|s| s.success())
     );
     assert!(!next_scratch.exists());
+}
+
+/// The holiday table's staleness is a warning of the preview too, counted like `zaitaku
+/// check` counts it (one place adds it for build, check and serve).
+#[test]
+fn the_preview_counts_the_holiday_warning_as_check_does() {
+    let site = common::sheets_site();
+    let today = format!("{}-06-01", zaitaku::ja::holidays::valid_until());
+    let check = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(site.path())
+        .args(["check", "--today", &today])
+        .output()
+        .unwrap();
+    let check = String::from_utf8_lossy(&check.stderr).into_owned();
+    assert!(check.contains("祝日のデータが"), "{check}");
+    let warnings = check
+        .lines()
+        .last()
+        .and_then(|l| l.split_once("警告 "))
+        .and_then(|(_, rest)| rest.split_once(" 件"))
+        .map(|(n, _)| n.to_owned())
+        .unwrap_or_else(|| panic!("{check}"));
+    assert_ne!(warnings, "0", "{check}");
+    let server = start_on(site.path(), &today, &[]);
+    let built = server
+        .greeting
+        .iter()
+        .find(|l| l.contains("更新しました"))
+        .unwrap_or_else(|| panic!("{:?}", server.greeting));
+    assert!(
+        built.contains(&format!("警告 {warnings} 件")),
+        "{built}\n{check}"
+    );
 }
