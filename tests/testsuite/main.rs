@@ -3,6 +3,7 @@
 
 mod common;
 
+mod architecture;
 mod browser;
 mod build;
 mod caremane;
