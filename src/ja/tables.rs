@@ -124,14 +124,6 @@ impl<V> CharMap<V> {
     pub fn iter(&self) -> impl Iterator<Item = (&char, &V)> {
         self.map.iter()
     }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
 }
 
 impl<V> std::ops::Index<&char> for CharMap<V> {

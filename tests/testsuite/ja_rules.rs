@@ -90,11 +90,10 @@ fn check_calls_saito_written_four_ways_probable_duplicates() {
     let stderr = check_stderr(site.path());
     // Four records with one key: every pair, six of them.
     assert!(stderr.contains("■ 重複のおそれ 6 組（警告）"), "{stderr}");
-    for i in 0..4 {
-        for j in i + 1..4 {
+    for (i, first) in SAITO.iter().enumerate() {
+        for (j, second) in SAITO.iter().enumerate().skip(i + 1) {
             let pair = format!(
-                "{}内科（content/resources/clinic/saito-{i}.yaml）と {}内科（content/resources/clinic/saito-{j}.yaml）: 名称が同じ（異体字・空白・法人格の違いを除く）",
-                SAITO[i], SAITO[j]
+                "{first}内科（content/resources/clinic/saito-{i}.yaml）と {second}内科（content/resources/clinic/saito-{j}.yaml）: 名称が同じ（異体字・空白・法人格の違いを除く）"
             );
             assert!(stderr.contains(&pair), "{pair}\n{stderr}");
         }

@@ -82,7 +82,7 @@ fn kanji_number(n: u32) -> String {
             out.push_str(unit);
         }
     }
-    if n % 10 > 0 {
+    if !n.is_multiple_of(10) {
         out.push_str(DIGITS[(n % 10) as usize]);
     }
     out
