@@ -563,26 +563,12 @@ fn stale(content: &Content, today: Date) -> Vec<StaleGroup> {
     out
 }
 
-/// Legal-entity words and punctuation removed, for comparing names.
+/// Legal-entity words (`ja`'s 法人格, the list search and import use) and punctuation removed,
+/// for comparing names.
 fn name_key(name: &str) -> String {
     let mut key = loose_text(name);
-    for form in [
-        "医療法人社団",
-        "医療法人財団",
-        "社会医療法人",
-        "医療法人",
-        "社会福祉法人",
-        "株式会社",
-        "有限会社",
-        "合同会社",
-        "一般社団法人",
-        "特定非営利活動法人",
-        "(医)",
-        "(株)",
-        "(有)",
-        "(福)",
-    ] {
-        key = key.replace(form, "");
+    for form in crate::ja::legal_forms() {
+        key = key.replace(form.as_str(), "");
     }
     key.chars()
         .filter(|c| !matches!(c, '(' | ')' | '「' | '」' | '-' | '・'))

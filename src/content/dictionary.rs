@@ -73,16 +73,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
             );
             continue;
         }
-        let reading: String = reading
-            .chars()
-            .map(|c| {
-                if ('\u{3041}'..='\u{3096}').contains(&c) {
-                    char::from_u32(c as u32 + 0x60).unwrap_or(c)
-                } else {
-                    c
-                }
-            })
-            .collect();
+        let reading: String = reading.chars().map(crate::ja::to_katakana).collect();
         if !surfaces.insert(columns[0].to_owned()) {
             diagnostics.push(
                 Diagnostic::warning(

@@ -322,7 +322,7 @@ impl Checker<'_> {
                     out.push(key);
                 }
             } else {
-                let suggestion = crate::content::yaml::closest(&key, ja::DAY_KEYS);
+                let suggestion = crate::content::yaml::closest(&key, ja::DAY_KEYS.iter().copied());
                 let message = match suggestion {
                     Some(s) => format!(
                         "曜日「{}」がわかりません。「{s}」の誤りではありませんか。",

@@ -83,10 +83,21 @@ impl Holidays {
         (self.first_year..=self.valid_until).contains(&date.year())
     }
 
-    /// The script `assets/holidays.js` the ケアマネタイム pages load:
-    /// `window.ZaitakuHolidays = {first_year, valid_until, dates: {"YYYY-MM-DD": name}}`.
+    /// The script `assets/holidays.js` the ケアマネタイム pages load: `window.ZaitakuHolidays =
+    /// {first_year, valid_until, dates: {"YYYY-MM-DD": name}, days: [{key, short, long}, …]}`
+    /// — the calendar of the browser, with the day keys and labels of `rules.json`.
     pub fn script(&self) -> String {
-        let json = serde_json::to_string(self).expect("holidays serialise");
+        #[derive(Serialize)]
+        struct Script<'a> {
+            #[serde(flatten)]
+            holidays: &'a Holidays,
+            days: &'a [crate::ja::tables::Day],
+        }
+        let script = Script {
+            holidays: self,
+            days: &crate::ja::tables().days,
+        };
+        let json = serde_json::to_string(&script).expect("holidays serialise");
         format!(
             "/* 日本の祝日（{SOURCE_FILE} から zaitaku build が作成）。{}年〜{}年。 */\nwindow.ZaitakuHolidays={json};\n",
             self.first_year, self.valid_until

@@ -1,25 +1,27 @@
-//! Japanese text rules of the domain: kana checks and normalisation, 五十音 order and rows,
-//! weekdays, and dates in both 西暦 and 和暦.
+//! Japanese text rules of the domain: kana checks and normalisation, 異体字, 法人格, 五十音
+//! order and rows, weekdays, and dates in both 西暦 and 和暦. Every table lives in
+//! `rules.json` ([`tables`]), which the browser reads too.
 
 pub mod holidays;
+pub mod tables;
+
+use std::sync::LazyLock;
 
 use jiff::civil::{Date, Weekday};
 use unicode_normalization::UnicodeNormalization;
 
-/// The text rules of search (kana folding, 異体字, 法人格, numerals …), read by Rust and, shipped
-/// with the ケアマネタイム data, by the browser.
-pub const RULES_JSON: &str = include_str!("rules.json");
+pub use tables::{LegalForm, RULES_JSON, browser_rules, tables};
 
 /// NFKC: half-width katakana and full-width ASCII become their ordinary forms.
 pub fn nfkc(text: &str) -> String {
     text.nfkc().collect()
 }
 
-fn is_hiragana(c: char) -> bool {
+pub fn is_hiragana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}')
 }
 
-fn is_katakana(c: char) -> bool {
+pub fn is_katakana(c: char) -> bool {
     matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FD}' | '\u{30FE}')
 }
 
@@ -34,15 +36,86 @@ pub fn is_kana_reading(text: &str) -> bool {
 
 /// Katakana to hiragana, leaving everything else alone.
 pub fn to_hiragana(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if matches!(c, '\u{30A1}'..='\u{30F6}' | '\u{30FD}' | '\u{30FE}') {
-                char::from_u32(c as u32 - 0x60).unwrap_or(c)
-            } else {
-                c
-            }
-        })
-        .collect()
+    text.chars().map(to_hiragana_char).collect()
+}
+
+/// Hiragana to katakana, leaving everything else alone.
+pub fn to_katakana(c: char) -> char {
+    match c {
+        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Small kana at full size (ッ→ツ, ヶ→ケ, ぁ→あ); everything else as it is.
+pub fn full_size(c: char) -> char {
+    let small = &tables().small_kana;
+    if is_hiragana(c) {
+        small
+            .get(&to_katakana(c))
+            .map(|&big| to_hiragana_char(big))
+            .unwrap_or(c)
+    } else {
+        small.get(&c).copied().unwrap_or(c)
+    }
+}
+
+fn to_hiragana_char(c: char) -> char {
+    if matches!(c, '\u{30A1}'..='\u{30F6}' | '\u{30FD}' | '\u{30FE}') {
+        char::from_u32(c as u32 - 0x60).unwrap_or(c)
+    } else {
+        c
+    }
+}
+
+/// The value of a kanji digit (〇 … 九).
+pub fn kanji_digit(c: char) -> Option<u64> {
+    tables().digits.get(&c).copied()
+}
+
+/// The value of a kanji unit (十 百 千).
+pub fn kanji_unit(c: char) -> Option<u64> {
+    tables().units.get(&c).copied()
+}
+
+/// The 法人格, longest first (then in code point order), so that the first that matches is
+/// the whole form (医療法人社団 before 医療法人).
+pub fn legal_forms() -> &'static [String] {
+    static FORMS: LazyLock<Vec<String>> =
+        LazyLock::new(|| longest_first(tables().legal_forms.iter().map(|f| f.form.clone())));
+    &FORMS
+}
+
+/// Every reading of a 法人格 (katakana), longest first.
+pub fn legal_form_readings() -> &'static [String] {
+    static READINGS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        longest_first(
+            tables()
+                .legal_forms
+                .iter()
+                .flat_map(|f| f.readings.iter().cloned()),
+        )
+    });
+    &READINGS
+}
+
+fn longest_first(words: impl Iterator<Item = String>) -> Vec<String> {
+    let mut words: Vec<String> = words.collect();
+    words.sort_by(|a, b| {
+        b.chars()
+            .count()
+            .cmp(&a.chars().count())
+            .then_with(|| a.cmp(b))
+    });
+    words.dedup();
+    words
+}
+
+/// A 異体字 as the form it is matched as (齊 → 斎), other characters as they are.
+pub fn standard_form(c: char) -> char {
+    tables().variants.get(&c).copied().unwrap_or(c)
 }
 
 /// A reading as shown to readers: NFKC (so half-width katakana is fixed) and in hiragana.
@@ -55,37 +128,16 @@ pub fn display_reading(text: &str) -> String {
 
 /// The plain (清音, full-size) form of a hiragana letter: が→か, ぱ→は, ぁ→あ, ゔ→う.
 fn seion(c: char) -> char {
-    let decomposed: Vec<char> = c.to_string().nfd().collect();
-    let base = decomposed[0];
-    match base {
-        'ぁ' => 'あ',
-        'ぃ' => 'い',
-        'ぅ' => 'う',
-        'ぇ' => 'え',
-        'ぉ' => 'お',
-        'っ' => 'つ',
-        'ゃ' => 'や',
-        'ゅ' => 'ゆ',
-        'ょ' => 'よ',
-        'ゎ' => 'わ',
-        'ゕ' => 'か',
-        'ゖ' => 'け',
-        other => other,
+    let base = c.to_string().nfd().next().unwrap_or(c);
+    if is_hiragana(base) {
+        full_size(base)
+    } else {
+        base
     }
 }
 
 fn vowel_of(c: char) -> Option<char> {
-    const ROWS: [&str; 5] = [
-        "あかさたなはまやらわがざだばぱぁゃゎ",
-        "いきしちにひみりぎじぢびぴぃ",
-        "うくすつぬふむゆるぐずづぶぷぅっゅゔ",
-        "えけせてねへめれげぜでべぺぇ",
-        "おこそとのほもよろをごぞどぼぽぉょ",
-    ];
-    const VOWELS: [char; 5] = ['あ', 'い', 'う', 'え', 'お'];
-    ROWS.iter()
-        .position(|row| row.contains(c))
-        .map(|index| VOWELS[index])
+    tables().vowels.get(&c).copied()
 }
 
 /// The key that sorts readings in 五十音順 as a Japanese dictionary does: first by the plain
@@ -112,85 +164,53 @@ pub fn gojuon_sort_key(reading: &str) -> (String, String) {
 /// The 五十音 row (あ か さ た な は ま や ら わ) a reading belongs in, for the directory index.
 pub fn gojuon_row(reading: &str) -> &'static str {
     let first = gojuon_sort_key(reading).0.chars().next().unwrap_or('あ');
-    const ROWS: [(&str, &str); 10] = [
-        ("あ", "あいうえおゔ"),
-        ("か", "かきくけこ"),
-        ("さ", "さしすせそ"),
-        ("た", "たちつてと"),
-        ("な", "なにぬねの"),
-        ("は", "はひふへほ"),
-        ("ま", "まみむめも"),
-        ("や", "やゆよ"),
-        ("ら", "らりるれろ"),
-        ("わ", "わゐゑをん"),
-    ];
     let first = seion(first);
-    ROWS.iter()
-        .find(|(_, letters)| letters.contains(first))
-        .map(|(row, _)| *row)
+    let rows = &tables().gojuon;
+    rows.iter()
+        .find(|row| row.letters.contains(first))
+        .or(rows.last())
+        .map(|row| row.row.as_str())
         .unwrap_or("わ")
 }
 
-/// The ten rows in order, for index navigation.
-pub const GOJUON_ROWS: [&str; 10] = ["あ", "か", "さ", "た", "な", "は", "ま", "や", "ら", "わ"];
+/// The rows in order, for index navigation.
+pub static GOJUON_ROWS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| tables().gojuon.iter().map(|r| r.row.as_str()).collect());
 
 /// Roman names of the 五十音 rows, used in URLs (`resources/kana/ka/`) and anchors.
-pub const ROW_SLUGS: [(&str, &str); 10] = [
-    ("あ", "a"),
-    ("か", "ka"),
-    ("さ", "sa"),
-    ("た", "ta"),
-    ("な", "na"),
-    ("は", "ha"),
-    ("ま", "ma"),
-    ("や", "ya"),
-    ("ら", "ra"),
-    ("わ", "wa"),
-];
+pub static ROW_SLUGS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    tables()
+        .gojuon
+        .iter()
+        .map(|r| (r.row.as_str(), r.slug.as_str()))
+        .collect()
+});
 
 /// `mon` … `sun`, and `hol` for 祝日, as used in records.
-pub const DAY_KEYS: [&str; 8] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "hol"];
+pub static DAY_KEYS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| tables().days.iter().map(|d| d.key.as_str()).collect());
+
+fn day(key: &str) -> Option<&'static tables::Day> {
+    tables().days.iter().find(|d| d.key == key)
+}
 
 /// 月 火 … 日 祝, short labels for tables.
 pub fn day_label(key: &str) -> &'static str {
-    match key {
-        "mon" => "月",
-        "tue" => "火",
-        "wed" => "水",
-        "thu" => "木",
-        "fri" => "金",
-        "sat" => "土",
-        "sun" => "日",
-        "hol" => "祝",
-        _ => "?",
-    }
+    day(key).map(|d| d.short.as_str()).unwrap_or("?")
 }
 
 /// 月曜日 … 日曜日, 祝日, long labels for headings.
 pub fn day_long_label(key: &str) -> &'static str {
-    match key {
-        "mon" => "月曜日",
-        "tue" => "火曜日",
-        "wed" => "水曜日",
-        "thu" => "木曜日",
-        "fri" => "金曜日",
-        "sat" => "土曜日",
-        "sun" => "日曜日",
-        "hol" => "祝日",
-        _ => "?",
-    }
+    day(key).map(|d| d.long.as_str()).unwrap_or("?")
+}
+
+/// The day key of a weekday (`mon` … `sun`).
+pub fn weekday_key(weekday: Weekday) -> &'static str {
+    DAY_KEYS[weekday.to_monday_zero_offset() as usize]
 }
 
 pub fn weekday_label(weekday: Weekday) -> &'static str {
-    match weekday {
-        Weekday::Monday => "月",
-        Weekday::Tuesday => "火",
-        Weekday::Wednesday => "水",
-        Weekday::Thursday => "木",
-        Weekday::Friday => "金",
-        Weekday::Saturday => "土",
-        Weekday::Sunday => "日",
-    }
+    day_label(weekday_key(weekday))
 }
 
 /// 2025年2月23日（日）
@@ -206,23 +226,20 @@ pub fn seireki(date: Date) -> String {
 
 /// 令和7年2月23日 (元年 for the first year of an era).
 pub fn wareki(date: Date) -> String {
-    const ERAS: [(&str, i16, i8, i8); 5] = [
-        ("令和", 2019, 5, 1),
-        ("平成", 1989, 1, 8),
-        ("昭和", 1926, 12, 25),
-        ("大正", 1912, 7, 30),
-        ("明治", 1868, 10, 23),
-    ];
-    for (name, year, month, day) in ERAS {
-        let start = Date::new(year, month, day).expect("era start dates are valid");
-        if date >= start {
-            let era_year = date.year() - year + 1;
+    for era in &tables().eras {
+        if date >= era.start {
+            let era_year = date.year() - era.start.year() + 1;
             let year_text = if era_year == 1 {
                 "元".to_owned()
             } else {
                 era_year.to_string()
             };
-            return format!("{name}{year_text}年{}月{}日", date.month(), date.day());
+            return format!(
+                "{}{year_text}年{}月{}日",
+                era.name,
+                date.month(),
+                date.day()
+            );
         }
     }
     format!("{}年{}月{}日", date.year(), date.month(), date.day())

@@ -413,8 +413,9 @@ pub fn fetch_plan<T: Terms>(query: &str, terms: &T) -> Vec<Vec<String>> {
 }
 
 /// Each query word, folded, with its parts after noise words and particles are cut out (the
-/// parts that are not stop words; empty words are left out).
-fn word_parts(query: &str) -> Vec<(String, Vec<String>)> {
+/// parts that are not stop words; empty words are left out). What the query means before the
+/// index is asked (`wordParts` in search-engine.js; the node parity test compares the two).
+pub fn word_parts(query: &str) -> Vec<(String, Vec<String>)> {
     let rules = normalize::rules();
     let mut out = Vec::new();
     for word in query_words(query) {

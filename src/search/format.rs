@@ -3,7 +3,7 @@
 //! it with `DecompressionStream`), so a query transfers the same few kilobytes whatever the
 //! static host compresses.
 //!
-//! * `meta.bin`: format, version, the rules (`rules.json`), the first term of every term chunk,
+//! * `meta.bin`: format, version, the rules (the browser's part of `src/ja/rules.json`), the first term of every term chunk,
 //!   the document table (kind, category, area, services, title length per document) and the
 //!   facet labels. Fetched by the first query.
 //! * `t/<n>.bin`: term chunk *n*: `[[term, grams, words], …]` in code point order, where

@@ -2,7 +2,7 @@
 //! `zaitaku search` and, with no server, by the browser.
 //!
 //! * [`normalize`]: the one normalisation (NFKC, kana, 異体字, dashes, 丁目/番地 …), mirrored
-//!   in `search-engine.js`; its tables live in `rules.json`.
+//!   in `search-engine.js`; its tables live in `src/ja/rules.json`.
 //! * [`dictionary`]: IPADIC from Debian's `mecab-ipadic`, compiled once by lindera into a cache.
 //! * [`indexer`]: lindera (via lindera-tantivy) and n-gram analysis into a tantivy index, exported
 //!   as the sharded files of [`format`] under `search-index/`.

@@ -4,7 +4,7 @@
 //! through both.
 //!
 //! * [`prep`]: NFKC (full-/half-width letters, digits and katakana), ASCII lower case and the
-//!   異体字 table of `rules.json`. Lindera reads prepped text, and queries are split into words
+//!   異体字 table of `src/ja/rules.json`. Lindera reads prepped text, and queries are split into words
 //!   on prepped text.
 //! * [`normalize`]: prep, then katakana for hiragana, full-size for small kana (ッ→ツ, ヶ→ケ),
 //!   ー dropped after kana (long vowels) and every dash variant turned into `-` elsewhere,
@@ -12,27 +12,18 @@
 //!   `3-12-`, spaces dropped and punctuation as a word boundary (`' '`). Every output
 //!   character remembers the input character it came from, for highlighting.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
-/// The rules file, shared with the browser (it is copied into `search-index/meta.bin`).
-pub use crate::ja::RULES_JSON;
+use crate::ja::{self, kanji_digit, kanji_unit};
+pub use crate::ja::{is_hiragana, is_katakana};
 
-#[derive(Deserialize)]
-struct RulesFile {
-    variants: HashMap<String, String>,
-    legal_prefixes: Vec<String>,
-    particles: Vec<String>,
-    noise: Vec<String>,
-}
-
-/// `rules.json`, parsed.
+/// The search's view of the rules of `ja` (`src/ja/rules.json`).
 pub struct Rules {
-    variants: HashMap<char, char>,
-    /// Prepped, longest first.
+    variants: &'static ja::tables::CharMap<char>,
+    /// Prepped 法人格, longest first.
     pub legal_prefixes: Vec<Vec<char>>,
     /// Prepped particles (hiragana).
     pub particles: Vec<Vec<char>>,
@@ -40,7 +31,7 @@ pub struct Rules {
     pub noise: Vec<Vec<char>>,
     /// Normalised particles and noise words: pieces of a query that are not searched for.
     pub stop: HashSet<String>,
-    /// The file as JSON, for the browser.
+    /// The rules as the browser reads them (copied into `search-index/meta.bin`).
     pub json: serde_json::Value,
 }
 
@@ -48,45 +39,32 @@ pub struct Rules {
 pub fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| {
-        let file: RulesFile =
-            serde_json::from_str(RULES_JSON).expect("src/search/rules.json is valid");
-        let mut variants = HashMap::new();
-        for (from, to) in &file.variants {
-            let (Some(from), Some(to)) = (single_char(from), single_char(to)) else {
-                panic!("rules.json: variants map one character to one character ({from} → {to})");
-            };
-            variants.insert(from, to);
-        }
+        let tables = ja::tables();
         let mut rules = Rules {
-            variants,
+            variants: &tables.variants,
             legal_prefixes: Vec::new(),
             particles: Vec::new(),
             noise: Vec::new(),
             stop: HashSet::new(),
-            json: serde_json::from_str(RULES_JSON).expect("valid JSON"),
+            json: ja::browser_rules(),
         };
-        let by_length = |list: &[String], rules: &Rules| -> Vec<Vec<char>> {
-            let mut out: Vec<Vec<char>> = list.iter().map(|w| prep_chars(w, rules)).collect();
-            // Longest first, then code point order: the browser sorts the same way.
-            out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-            out
-        };
-        rules.legal_prefixes = by_length(&file.legal_prefixes, &rules);
-        rules.particles = by_length(&file.particles, &rules);
-        rules.noise = by_length(&file.noise, &rules);
+        let by_length =
+            |list: &mut dyn Iterator<Item = &String>, rules: &Rules| -> Vec<Vec<char>> {
+                let mut out: Vec<Vec<char>> = list.map(|w| prep_chars(w, rules)).collect();
+                // Longest first, then code point order: the browser sorts the same way.
+                out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+                out
+            };
+        rules.legal_prefixes = by_length(&mut tables.legal_forms.iter().map(|f| &f.form), &rules);
+        rules.particles = by_length(&mut tables.particles.iter(), &rules);
+        rules.noise = by_length(&mut tables.noise.iter(), &rules);
         let mut stop = HashSet::new();
-        for word in file.particles.iter().chain(&file.noise) {
+        for word in tables.particles.iter().chain(&tables.noise) {
             stop.insert(normalize_with(word, &rules).text());
         }
         rules.stop = stop;
         rules
     })
-}
-
-fn single_char(text: &str) -> Option<char> {
-    let mut chars = text.chars();
-    let first = chars.next()?;
-    chars.next().is_none().then_some(first)
 }
 
 /// Text after normalisation: characters, each with the index (in `char`s) of the input
@@ -110,14 +88,6 @@ impl Normalized {
     fn last(&self) -> Option<char> {
         self.chars.last().copied()
     }
-}
-
-pub fn is_hiragana(c: char) -> bool {
-    matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}')
-}
-
-pub fn is_katakana(c: char) -> bool {
-    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FD}' | '\u{30FE}')
 }
 
 /// Kanji (CJK ideographs, with 々 〆 〇).
@@ -187,40 +157,19 @@ fn is_voicing_mark(c: char) -> bool {
     )
 }
 
-fn kanji_digit(c: char) -> Option<u64> {
-    Some(match c {
-        '〇' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    })
-}
-
 fn is_kanji_numeral(c: char) -> bool {
-    kanji_digit(c).is_some() || matches!(c, '十' | '百' | '千')
+    kanji_digit(c).is_some() || kanji_unit(c).is_some()
 }
 
 /// 二十三 → 23, 一二 → 12, 百 → 100.
 fn kanji_number(run: &[char]) -> String {
-    if run.iter().any(|c| matches!(c, '十' | '百' | '千')) {
+    if run.iter().any(|&c| kanji_unit(c).is_some()) {
         let mut total: u64 = 0;
         let mut current: u64 = 0;
         for &c in run {
-            let unit = match c {
-                '十' => 10,
-                '百' => 100,
-                '千' => 1000,
-                _ => {
-                    current = current * 10 + kanji_digit(c).unwrap_or(0);
-                    continue;
-                }
+            let Some(unit) = kanji_unit(c) else {
+                current = current * 10 + kanji_digit(c).unwrap_or(0);
+                continue;
             };
             total += current.max(1) * unit;
             current = 0;
@@ -235,43 +184,7 @@ fn kanji_number(run: &[char]) -> String {
 
 /// Katakana for hiragana, full-size for small kana.
 fn fold_kana(c: char) -> char {
-    let c = match c {
-        '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-        '\u{309D}' => '\u{30FD}',
-        '\u{309E}' => '\u{30FE}',
-        _ => c,
-    };
-    match c {
-        'ァ' => 'ア',
-        'ィ' => 'イ',
-        'ゥ' => 'ウ',
-        'ェ' => 'エ',
-        'ォ' => 'オ',
-        'ッ' => 'ツ',
-        'ャ' => 'ヤ',
-        'ュ' => 'ユ',
-        'ョ' => 'ヨ',
-        'ヮ' => 'ワ',
-        'ヵ' => 'カ',
-        'ヶ' => 'ケ',
-        'ㇰ' => 'ク',
-        'ㇱ' => 'シ',
-        'ㇲ' => 'ス',
-        'ㇳ' => 'ト',
-        'ㇴ' => 'ヌ',
-        'ㇵ' => 'ハ',
-        'ㇶ' => 'ヒ',
-        'ㇷ' => 'フ',
-        'ㇸ' => 'ヘ',
-        'ㇹ' => 'ホ',
-        'ㇺ' => 'ム',
-        'ㇻ' => 'ラ',
-        'ㇼ' => 'リ',
-        'ㇽ' => 'ル',
-        'ㇾ' => 'レ',
-        'ㇿ' => 'ロ',
-        other => other,
-    }
+    ja::full_size(ja::to_katakana(c))
 }
 
 /// Splits text into units (a character and the voicing or combining marks after it), NFKC's

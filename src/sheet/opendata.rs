@@ -497,17 +497,6 @@ pub struct NaviiHours {
     pub dropped: Vec<(String, String, String, String)>,
 }
 
-const DAY_PREFIXES: [(&str, &str); 8] = [
-    ("月", "mon"),
-    ("火", "tue"),
-    ("水", "wed"),
-    ("木", "thu"),
-    ("金", "fri"),
-    ("土", "sat"),
-    ("日", "sun"),
-    ("祝", "hol"),
-];
-
 /// Reads the 診療科・診療時間票: every `<曜>_診療開始時間[n]` / `<曜>_診療終了時間[n]` pair.
 /// `None` when the table is not one; an error naming the cell when a cell it reads cannot be
 /// imported (the hours of many facilities would otherwise be silently incomplete).
@@ -521,7 +510,9 @@ pub fn read_navii_hours(table: &Table) -> Result<Option<NaviiHours>> {
     let mut pairs: Vec<(&str, usize, usize)> = Vec::new();
     for (index, cell) in header.cells.iter().enumerate() {
         let text = normalize_header(&cell.text());
-        for (prefix, key) in DAY_PREFIXES {
+        for key in ja::DAY_KEYS.iter().copied() {
+            // The columns are named by the days' short labels: 月_診療開始時間1.
+            let prefix = ja::day_label(key);
             if let Some(rest) = text.strip_prefix(&format!("{prefix}_診療開始時間")) {
                 let end_name = format!("{prefix}_診療終了時間{rest}");
                 if let Some(end) = headers.index(&[end_name.as_str()]) {

@@ -371,39 +371,14 @@ pub fn tidy(text: &str) -> String {
     out
 }
 
-/// 異体字 that open data writes in their standard form, folded for comparing names.
-const VARIANTS: [(char, char); 16] = [
-    ('髙', '高'),
-    ('﨑', '崎'),
-    ('嵜', '崎'),
-    ('濵', '浜'),
-    ('濱', '浜'),
-    ('邉', '辺'),
-    ('邊', '辺'),
-    ('齋', '斎'),
-    ('齊', '斉'),
-    ('嶋', '島'),
-    ('德', '徳'),
-    ('冨', '富'),
-    ('籠', '篭'),
-    ('惠', '恵'),
-    ('櫻', '桜'),
-    ('國', '国'),
-];
-
-/// For matching names and addresses: NFKC, 異体字 folded, no spaces or middle dots, and the
-/// usual ways of writing 丁目 numbers made the same.
+/// For matching names and addresses: NFKC, 異体字 folded as search folds them
+/// ([`ja::standard_form`]), no spaces or middle dots, and the usual ways of writing 丁目
+/// numbers made the same.
 pub fn loose_text(text: &str) -> String {
     let nfkc = ja::nfkc(text);
     nfkc.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･' | '　'))
-        .map(|c| {
-            VARIANTS
-                .iter()
-                .find(|(variant, _)| *variant == c)
-                .map(|(_, standard)| *standard)
-                .unwrap_or(c)
-        })
+        .map(ja::standard_form)
         .map(|c| match c {
             'ー' | '−' | '―' | '‐' | '－' => '-',
             other => other,

@@ -21,19 +21,13 @@ fn unreadable(message: impl Into<String>, hint: impl Into<String>) -> Unreadable
     }
 }
 
-const DAY_CHARS: [(char, &str); 8] = [
-    ('月', "mon"),
-    ('火', "tue"),
-    ('水', "wed"),
-    ('木', "thu"),
-    ('金', "fri"),
-    ('土', "sat"),
-    ('日', "sun"),
-    ('祝', "hol"),
-];
-
+/// The index of the day (in `ja`'s order, Monday first) whose short label is `c` (月 … 祝).
 fn day_index(c: char) -> Option<usize> {
-    DAY_CHARS.iter().position(|(d, _)| *d == c)
+    let mut buffer = [0; 4];
+    let label: &str = c.encode_utf8(&mut buffer);
+    ja::DAY_KEYS
+        .iter()
+        .position(|key| ja::day_label(key) == label)
 }
 
 fn is_range_mark(c: char) -> bool {
@@ -78,13 +72,13 @@ pub fn parse_days(text: &str) -> Result<Vec<String>, Unreadable> {
                 && end >= start
                 && end < 7
             {
-                for day in &DAY_CHARS[start..=end] {
-                    days.push(day.1.to_owned());
+                for day in &ja::DAY_KEYS[start..=end] {
+                    days.push((*day).to_owned());
                 }
                 index += 3;
                 continue;
             }
-            days.push(DAY_CHARS[start].1.to_owned());
+            days.push(ja::DAY_KEYS[start].to_owned());
         } else if !(matches!(c, '・' | '、' | ',' | '/' | '／' | '.' | '，') || c.is_whitespace())
         {
             return Err(unreadable(
@@ -108,11 +102,11 @@ pub fn format_days(days: &[String]) -> String {
     days.iter()
         .map(|d| {
             let key = d.trim().to_lowercase();
-            DAY_CHARS
-                .iter()
-                .find(|(_, k)| *k == key)
-                .map(|(c, _)| c.to_string())
-                .unwrap_or(key)
+            if ja::DAY_KEYS.contains(&key.as_str()) {
+                ja::day_label(&key).to_owned()
+            } else {
+                key
+            }
         })
         .collect::<Vec<_>>()
         .join("・")

@@ -8,6 +8,8 @@ mod browser;
 mod build;
 mod caremane;
 mod check;
+mod ja_rules;
+mod parity;
 mod print;
 mod render;
 mod safety_content;

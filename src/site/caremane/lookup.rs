@@ -9,7 +9,7 @@
 //!   v: 1,
 //!   days: ["mon", …, "hol"], methods: [[key, label], …],
 //!   categories: [[key, label], …], areas: [[key, label], …],
-//!   rules: {…},   // the search normalisation's tables (src/ja/rules.json)
+//!   rules: {…},   // the browser's part of src/ja/rules.json (ja::browser_rules)
 //!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified], …],
 //!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note], …]
 //! }
@@ -39,16 +39,6 @@ pub fn method_bit(method: &str) -> u32 {
         .position(|(k, _)| *k == method)
         .map(|i| 1 << i)
         .unwrap_or(0)
-}
-
-/// The search normalisation's tables without their prose.
-fn rules() -> Value {
-    let mut rules: Value =
-        serde_json::from_str(crate::ja::RULES_JSON).unwrap_or_else(|_| json!({}));
-    if let Some(map) = rules.as_object_mut() {
-        map.remove("about");
-    }
-    rules
 }
 
 fn opt(value: &Option<String>) -> Value {
@@ -115,11 +105,11 @@ pub fn data(content: &Content) -> Value {
     }
     json!({
         "v": 1,
-        "days": DAY_KEYS,
+        "days": &*DAY_KEYS,
         "methods": METHODS.iter().map(|(k, l)| json!([k, l])).collect::<Vec<_>>(),
         "categories": terms(&site.categories),
         "areas": terms(&site.areas),
-        "rules": rules(),
+        "rules": crate::ja::browser_rules(),
         "f": facilities,
         "w": windows,
     })

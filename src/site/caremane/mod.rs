@@ -14,7 +14,7 @@ use crate::ja;
 use crate::render::view::{Link, Output, home_crumb, link};
 
 /// The day keys that have their own ケアマネタイム page, and the URL segment for each.
-pub const CAREMANE_DAYS: [&str; 8] = ja::DAY_KEYS;
+pub use ja::DAY_KEYS as CAREMANE_DAYS;
 
 /// One ケアマネタイム window with the facility it belongs to.
 #[derive(Debug, Clone, Serialize)]
@@ -71,6 +71,7 @@ impl Site<'_> {
                 .context("caremane-time/", "ケアマネタイム", vec![home_crumb()]);
         context.insert("rows", &self.caremane_rows(None));
         context.insert("days", &caremane_days());
+        context.insert("day_options", &ja::tables().days);
         context.insert("categories", &self.content.site.categories);
         context.insert("areas", &self.content.site.areas);
         Output {

@@ -11,14 +11,15 @@
  * own time zone. On a 祝日 (assets/holidays.js) only windows that list 祝日 (hol) are offered.
  * Everything here is an enhancement: without JavaScript the per-weekday pages and the
  * facility's own table answer the same question.
+ *
+ * The day keys and labels (mon … hol, 月 … 祝) and the name normalisation are not here: the
+ * keys come with the lookup data (`days`, the order of its day bits), the labels with
+ * assets/holidays.js (`days`), the normalisation is search-engine.js's with the rules in the
+ * lookup data — all written from src/ja/rules.json by `zaitaku build`.
  */
 (function () {
   "use strict";
 
-  var DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "hol"];
-  var DAY_SHORT = { mon: "月", tue: "火", wed: "水", thu: "木", fri: "金", sat: "土", sun: "日", hol: "祝" };
-  var DAY_LONG = { mon: "月曜日", tue: "火曜日", wed: "水曜日", thu: "木曜日", fri: "金曜日", sat: "土曜日", sun: "日曜日", hol: "祝日" };
-  var JS_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
   var SOON_MINUTES = 15;
   var PAGE_SIZE = 50;
   var TOKYO_OFFSET = 9 * 60 * 60 * 1000;
@@ -35,6 +36,30 @@
 
   /* ---------- Japan time and holidays ---------- */
 
+  /** The days of src/ja/rules.json (assets/holidays.js): [{key, short, long}, …], Monday first. */
+  function days() {
+    var h = window.ZaitakuHolidays;
+    return h && h.days ? h.days : [];
+  }
+  function dayOfKey(key) {
+    var all = days();
+    for (var i = 0; i < all.length; i++) if (all[i].key === key) return all[i];
+    return null;
+  }
+  function shortLabel(key) {
+    var day = dayOfKey(key);
+    return day ? day.short : "";
+  }
+  function longLabel(key) {
+    var day = dayOfKey(key);
+    return day ? day.long : "";
+  }
+  /** The key of a JavaScript weekday (0 = Sunday): the days are Monday first. */
+  function weekdayKey(jsDay) {
+    var day = days()[(jsDay + 6) % 7];
+    return day ? day.key : null;
+  }
+
   function dayOf(utcDate, minutes) {
     var y = utcDate.getUTCFullYear();
     var m = utcDate.getUTCMonth() + 1;
@@ -44,7 +69,7 @@
       m: m,
       d: d,
       iso: y + "-" + pad(m) + "-" + pad(d),
-      weekday: JS_DAYS[utcDate.getUTCDay()],
+      weekday: weekdayKey(utcDate.getUTCDay()),
       minutes: minutes
     };
   }
@@ -72,7 +97,8 @@
     return holidayName(day) ? "hol" : day.weekday;
   }
   function dateLabel(day) {
-    return day.m + "月" + day.d + "日（" + DAY_SHORT[day.weekday] + "）";
+    var label = shortLabel(day.weekday);
+    return day.m + "月" + day.d + "日" + (label ? "（" + label + "）" : "");
   }
 
   /* ---------- windows ---------- */
@@ -85,9 +111,7 @@
   }
   function daysLabel(w) {
     return w.days
-      .map(function (k) {
-        return DAY_SHORT[k];
-      })
+      .map(shortLabel)
       .join("・");
   }
   /** The next window that starts after `now` (today later, or a later day within two weeks). */
@@ -232,20 +256,11 @@
 
   /* ---------- the lookup ---------- */
 
-  function simpleFold(text) {
-    var s = String(text).normalize("NFKC").toLowerCase();
-    var out = "";
-    for (var i = 0; i < s.length; i++) {
-      var c = s.charCodeAt(i);
-      if (c >= 0x3041 && c <= 0x3096) out += String.fromCharCode(c + 0x60);
-      else if (!/[\s・･]/.test(s[i])) out += s[i];
-    }
-    return out;
-  }
-
+  /** The site search's normalisation (search-engine.js) with the rules the lookup data carries;
+   *  without search-engine.js names are matched as they are written. */
   function makeFold(data) {
     try {
-      if (window.ZaitakuSearch && window.ZaitakuSearch.Rules && data.rules && data.rules.variants) {
+      if (window.ZaitakuSearch && window.ZaitakuSearch.Rules && data.rules) {
         var rules = new window.ZaitakuSearch.Rules(data.rules);
         rules.fold("テスト");
         return function (text) {
@@ -253,9 +268,11 @@
         };
       }
     } catch (e) {
-      /* fall back to NFKC + kana folding */
+      /* the names are matched as written */
     }
-    return simpleFold;
+    return function (text) {
+      return String(text);
+    };
   }
 
   function unpack(data) {
@@ -275,7 +292,7 @@
     });
     data.w.forEach(function (w) {
       var days = [];
-      for (var i = 0; i < DAY_KEYS.length; i++) if (w[1] & (1 << i)) days.push(DAY_KEYS[i]);
+      for (var i = 0; i < data.days.length; i++) if (w[1] & (1 << i)) days.push(data.days[i]);
       facilities[w[0]].windows.push({
         days: days,
         from: w[2],
@@ -330,7 +347,7 @@
       var f = form.elements;
       var radios = form.querySelectorAll("input[name=t]");
       for (var i = 0; i < radios.length; i++) radios[i].checked = radios[i].value === state.t;
-      if (DAY_KEYS.indexOf(state.d) >= 0) f.d.value = state.d;
+      if (data.days.indexOf(state.d) >= 0) f.d.value = state.d;
       var hm = /^(\d{1,2}):(\d{2})$/.exec(state.h || "");
       if (hm && +hm[1] < 24 && +hm[2] < 60) {
         f.hh.value = String(+hm[1]);
@@ -473,7 +490,7 @@
     function describe(state, found) {
       var when;
       if (state.t === "now") when = "今（" + dateLabel(found.now) + " " + hhmm(found.now.minutes) + "）連絡できる事業所";
-      else if (state.t === "at") when = DAY_LONG[state.d] + " " + hhmm(found.minutes) + " に連絡できる事業所";
+      else if (state.t === "at") when = longLabel(state.d) + " " + hhmm(found.minutes) + " に連絡できる事業所";
       else when = "ケアマネタイムのある事業所";
       var filters = [];
       if (state.m.length) {
@@ -614,7 +631,7 @@
     if (status) setUpStatus(status);
   }
 
-  window.ZaitakuCaremaneTime = { tokyoNow: tokyoNow, dayKey: dayKey, isOpen: isOpen, nextWindow: nextWindow, fold: simpleFold };
+  window.ZaitakuCaremaneTime = { tokyoNow: tokyoNow, dayKey: dayKey, isOpen: isOpen, nextWindow: nextWindow };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
   else setUp();

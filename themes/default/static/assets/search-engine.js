@@ -3,8 +3,10 @@
  * src/search/engine.rs and src/search/format.rs. It reads the prebuilt index in
  * search-index/ (gzip JSON files written by `zaitaku build`), fetching only the term chunks a
  * query needs, and ranks exactly as `zaitaku search` does. No framework, nothing from another
- * host. Keep it in step with the Rust: tests/browser/search-parity.mjs compares both on every
- * query of tests/search/queries.tsv.
+ * host. Its tables (異体字, 法人格, small kana, numerals, particles …) are not here: they come
+ * from src/ja/rules.json inside meta.bin. Keep the code in step with the Rust:
+ * tests/testsuite/parity.rs runs both under node on the test queries and thousands of
+ * generated strings, and tests/browser/search-parity.mjs compares them in Chromium.
  */
 (function (global) {
   'use strict';
@@ -45,33 +47,11 @@
     const x = cp(c);
     return (x >= 0x300 && x <= 0x36f) || x === 0x3099 || x === 0x309a || x === 0xff9e || x === 0xff9f;
   }
-  const KANJI_DIGITS = { '〇': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9 };
-  function isKanjiNumeral(c) { return c in KANJI_DIGITS || c === '十' || c === '百' || c === '千'; }
-  function kanjiNumber(run) {
-    if (run.some((c) => c === '十' || c === '百' || c === '千')) {
-      let total = 0;
-      let current = 0;
-      for (const c of run) {
-        const unit = c === '十' ? 10 : c === '百' ? 100 : c === '千' ? 1000 : 0;
-        if (!unit) { current = current * 10 + (KANJI_DIGITS[c] || 0); continue; }
-        total += Math.max(current, 1) * unit;
-        current = 0;
-      }
-      return String(total + current);
-    }
-    return run.map((c) => String(KANJI_DIGITS[c] || 0)).join('');
-  }
-  const SMALL = {
-    'ァ': 'ア', 'ィ': 'イ', 'ゥ': 'ウ', 'ェ': 'エ', 'ォ': 'オ', 'ッ': 'ツ', 'ャ': 'ヤ', 'ュ': 'ユ', 'ョ': 'ヨ',
-    'ヮ': 'ワ', 'ヵ': 'カ', 'ヶ': 'ケ', 'ㇰ': 'ク', 'ㇱ': 'シ', 'ㇲ': 'ス', 'ㇳ': 'ト', 'ㇴ': 'ヌ', 'ㇵ': 'ハ',
-    'ㇶ': 'ヒ', 'ㇷ': 'フ', 'ㇸ': 'ヘ', 'ㇹ': 'ホ', 'ㇺ': 'ム', 'ㇻ': 'ラ', 'ㇼ': 'リ', 'ㇽ': 'ル', 'ㇾ': 'レ', 'ㇿ': 'ロ',
-  };
-  function foldKana(c) {
+  /** Hiragana to katakana (ja::to_katakana). */
+  function toKatakana(c) {
     const x = cp(c);
-    if (x >= 0x3041 && x <= 0x3096) c = String.fromCodePoint(x + 0x60);
-    else if (x === 0x309d) c = '\u30fd';
-    else if (x === 0x309e) c = '\u30fe';
-    return SMALL[c] || c;
+    if ((x >= 0x3041 && x <= 0x3096) || x === 0x309d || x === 0x309e) return String.fromCodePoint(x + 0x60);
+    return c;
   }
 
   /** Compares strings by code point (as Rust does). */
@@ -96,16 +76,60 @@
     return a.length - b.length;
   }
 
+  /** The tables of src/ja/rules.json (the part `ja::browser_rules` sends), and the text rules
+   *  of normalize.rs that use them. */
   class Rules {
     constructor(json) {
       this.variants = new Map(Object.entries(json.variants));
+      this.smallKana = new Map(Object.entries(json.small_kana));
+      this.kanjiDigits = new Map(Object.entries(json.numerals.digits));
+      this.kanjiUnits = new Map(Object.entries(json.numerals.units));
       const byLength = (list) => list.map((w) => this.prepChars(w))
         .sort((a, b) => (b.length - a.length) || compareArrays(a, b));
-      this.legalPrefixes = byLength(json.legal_prefixes);
+      this.legalPrefixes = byLength(json.legal_forms.map((f) => f.form));
       this.particles = byLength(json.particles);
       this.noise = byLength(json.noise);
       this.stop = new Set();
       for (const w of json.particles.concat(json.noise)) this.stop.add(this.normalize(w).chars.join(''));
+    }
+
+    /** Katakana for hiragana, full-size for small kana. */
+    foldKana(c) {
+      const k = toKatakana(c);
+      return this.smallKana.get(k) || k;
+    }
+
+    isKanjiNumeral(c) { return this.kanjiDigits.has(c) || this.kanjiUnits.has(c); }
+
+    /** 二十三 → 23, 一二 → 12, 百 → 100. */
+    kanjiNumber(run) {
+      if (run.some((c) => this.kanjiUnits.has(c))) {
+        let total = 0;
+        let current = 0;
+        for (const c of run) {
+          const unit = this.kanjiUnits.get(c);
+          if (unit === undefined) { current = current * 10 + (this.kanjiDigits.get(c) || 0); continue; }
+          total += Math.max(current, 1) * unit;
+          current = 0;
+        }
+        return String(total + current);
+      }
+      return run.map((c) => String(this.kanjiDigits.get(c) || 0)).join('');
+    }
+
+    /** The length of an address counter (丁目, 番地, 番, 号) at `at`, or 0. */
+    counterAt(chars, at) {
+      const next = (k) => (at + k < chars.length ? chars[at + k] : null);
+      const c = next(0);
+      if (c === '丁' && next(1) === '目') return 2;
+      if (c === '番' && next(1) === '地') return 2;
+      if (c === '番') {
+        const d = next(1);
+        if (d === null || d === ' ' || d === '-' || isAsciiDigit(d) || this.isKanjiNumeral(d)) return 1;
+        return 0;
+      }
+      if (c === '号') return 1;
+      return 0;
     }
 
     units(text, emit) {
@@ -134,7 +158,7 @@
 
     normalize(text) {
       const folded = { chars: [], source: [] };
-      this.units(text, (c, s) => { folded.chars.push(foldKana(c)); folded.source.push(s); });
+      this.units(text, (c, s) => { folded.chars.push(this.foldKana(c)); folded.source.push(s); });
       const second = { chars: [], source: [] };
       const last = (o) => (o.chars.length ? o.chars[o.chars.length - 1] : null);
       const n = folded.chars.length;
@@ -171,14 +195,14 @@
       let i = 0;
       while (i < m) {
         const c = chars[i];
-        const kanji = isKanjiNumeral(c);
+        const kanji = this.isKanjiNumeral(c);
         if (kanji || isAsciiDigit(c)) {
           let j = i;
-          while (j < m && (kanji ? isKanjiNumeral(chars[j]) : isAsciiDigit(chars[j]))) j += 1;
-          const counter = counterAt(chars, j);
+          while (j < m && (kanji ? this.isKanjiNumeral(chars[j]) : isAsciiDigit(chars[j]))) j += 1;
+          const counter = this.counterAt(chars, j);
           if (counter > 0) {
             if (kanji) {
-              for (const d of kanjiNumber(chars.slice(i, j))) push(d, second.source[i]);
+              for (const d of this.kanjiNumber(chars.slice(i, j))) push(d, second.source[i]);
             } else {
               for (let k = i; k < j; k++) push(chars[k], second.source[k]);
             }
@@ -198,20 +222,6 @@
     }
 
     fold(text) { return this.normalize(text).chars.filter((c) => c !== ' ').join(''); }
-  }
-
-  function counterAt(chars, at) {
-    const next = (k) => (at + k < chars.length ? chars[at + k] : null);
-    const c = next(0);
-    if (c === '丁' && next(1) === '目') return 2;
-    if (c === '番' && next(1) === '地') return 2;
-    if (c === '番') {
-      const d = next(1);
-      if (d === null || d === ' ' || d === '-' || isAsciiDigit(d) || isKanjiNumeral(d)) return 1;
-      return 0;
-    }
-    if (c === '号') return 1;
-    return 0;
   }
 
   // ---- Files (format.rs) ---------------------------------------------------------------
@@ -765,5 +775,8 @@
     }
   }
 
-  global.ZaitakuSearch = { Engine, Rules, compare, decodePostings, inflate };
+  const api = { Engine, Rules, compare, decodePostings, inflate };
+  global.ZaitakuSearch = api;
+  // Under node (tests/testsuite/parity.rs) the file is also a CommonJS module.
+  if (typeof module === 'object' && module && module.exports) module.exports = api;
 })(typeof window !== 'undefined' ? window : globalThis);
