@@ -23,7 +23,9 @@ fn main() {
     let loaded = started.elapsed();
     let theme = Theme::load(&root).unwrap();
     let staging = Staging::new(&out).unwrap();
-    let files = render_site_without_search(&content, &theme, today, &staging).unwrap();
+    let files = render_site_without_search(&content, &theme, today, &staging)
+        .unwrap()
+        .files;
     staging.commit().unwrap();
     eprintln!(
         "records {} files {files} load+validate {:.2} s total {:.2} s",

@@ -1,0 +1,133 @@
+//! The release binary alone is enough: copied into an empty folder and run with an empty
+//! `HOME`, no `ZAITAKU_IPADIC`, no `cargo` around it and `/usr/share/mecab` hidden (an empty
+//! folder bind-mounted over it in a mount namespace of its own, `unshare -m`, as root), it
+//! builds a site with its search index from the IPADIC embedded in it, and `zaitaku search`
+//! answers from that index — the first time (the dictionary is unpacked into the new cache),
+//! the second time (from the cache), and with a read-only `HOME` (in memory, nothing written).
+//! Without `unshare` or root the test is skipped with the reason printed.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{self, TODAY, copy_tree, fixtures};
+
+/// Runs the whole scenario in one mount namespace; every step leaves `<n>.out`, `<n>.err` and
+/// `<n>.code` in `results`.
+const SCRIPT: &str = r#"
+    set -u
+    zaitaku=$1 site=$2 home=$3 rohome=$4 empty=$5 results=$6 today=$7
+    if [ -d /usr/share/mecab ]; then
+        mount --bind "$empty" /usr/share/mecab || exit 97
+    fi
+    if [ -n "$(ls -A /usr/share/mecab 2>/dev/null)" ]; then exit 98; fi
+    mount --bind -o ro "$rohome" "$rohome" || exit 97
+    step() { # step N HOME ARGS...: runs the copied binary alone
+        n=$1 h=$2; shift 2
+        env -i HOME="$h" PATH=/usr/bin:/bin LANG=C.UTF-8 "$zaitaku" "$@" \
+            > "$results/$n.out" 2> "$results/$n.err"
+        echo $? > "$results/$n.code"
+    }
+    step build "$home" --root "$site" build --today "$today"
+    step first "$home" search --json --site "$site/public" たかはし
+    step second "$home" search --site "$site/public" 訪問看護 川内町
+    step readonly "$rohome" --root "$site" build --today "$today" --out "$site/public-ro"
+    ls -A "$rohome" > "$results/rohome.ls"
+    exit 0
+"#;
+
+fn read(results: &Path, name: &str) -> String {
+    std::fs::read_to_string(results.join(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .trim()
+        .to_owned()
+}
+
+/// Asserts step `name` succeeded and returns its standard output.
+fn succeeded(results: &Path, name: &str) -> String {
+    let code = read(results, &format!("{name}.code"));
+    let stderr = read(results, &format!("{name}.err"));
+    assert_eq!(code, "0", "step {name} failed:\n{stderr}");
+    read(results, &format!("{name}.out"))
+}
+
+fn unshare_unavailable() -> Option<String> {
+    if !common::runs("unshare", "--version") {
+        return Some("unshare (util-linux) is not installed".into());
+    }
+    let probe = Command::new("unshare").args(["-m", "true"]).output();
+    match probe {
+        Ok(output) if output.status.success() => None,
+        Ok(output) => Some(format!(
+            "unshare -m is not allowed here (needs root): {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+        Err(e) => Some(format!("unshare does not run: {e}")),
+    }
+}
+
+#[test]
+fn the_binary_alone_builds_a_site_with_its_search_index() {
+    if let Some(reason) = unshare_unavailable() {
+        common::say(&format!(
+            "SKIPPED selfcontained: {reason}; cannot hide /usr/share/mecab"
+        ));
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let bin = work.path().join("bin");
+    let site = work.path().join("site");
+    let home = work.path().join("home");
+    let rohome = work.path().join("rohome");
+    let empty = work.path().join("empty");
+    let results = work.path().join("results");
+    for dir in [&bin, &home, &rohome, &empty, &results] {
+        std::fs::create_dir(dir).unwrap();
+    }
+    let zaitaku = bin.join("zaitaku");
+    std::fs::copy(env!("CARGO_BIN_EXE_zaitaku"), &zaitaku).unwrap();
+    copy_tree(
+        &fixtures().join("base").join("content"),
+        &site.join("content"),
+    );
+
+    let output = Command::new("unshare")
+        .args(["-m", "sh", "-c", SCRIPT, "sh"])
+        .args([&zaitaku, &site, &home, &rohome, &empty, &results])
+        .arg(TODAY)
+        .output()
+        .unwrap();
+    assert!(
+        !matches!(output.status.code(), Some(97 | 98)),
+        "could not hide /usr/share/mecab or make HOME read-only: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{output:?}");
+
+    succeeded(&results, "build");
+    assert!(site.join("public/search-index/meta.bin").is_file());
+
+    let first: serde_json::Value =
+        serde_json::from_str(&succeeded(&results, "first")).expect("search --json");
+    assert_eq!(first[0]["id"], "takahashi-naika", "{first}");
+
+    let second = succeeded(&results, "second");
+    assert!(second.contains("訪問看護ステーションあおば"), "{second}");
+
+    // The dictionary was unpacked into the empty HOME's cache, once, as a whole folder.
+    let cache = home.join(".cache/zaitaku");
+    let unpacked: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap_or_else(|e| panic!("{}: {e}", cache.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(unpacked.len(), 1, "{unpacked:?}");
+    assert!(unpacked[0].join("dict.words").is_file(), "{unpacked:?}");
+
+    // A read-only HOME: the dictionary is read in memory, and nothing is left anywhere.
+    succeeded(&results, "readonly");
+    assert_eq!(read(&results, "rohome.ls"), "");
+    assert_eq!(
+        common::snapshot(&site.join("public-ro").join("search-index")),
+        common::snapshot(&site.join("public").join("search-index")),
+        "the index from memory is the index from the cache"
+    );
+}
