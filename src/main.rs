@@ -19,6 +19,10 @@ use cmd::cli::{self, Cli, Command};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if error.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", cmd::version::text());
+            return ExitCode::SUCCESS;
+        }
         Err(error) if cli::is_requested_output(&error) => {
             let _ = error.print();
             return ExitCode::SUCCESS;

@@ -195,31 +195,62 @@ pub enum Location {
     Embedded,
 }
 
-/// Finds (and compiles into the cache if needed) the IPADIC to use.
-pub fn locate() -> Result<Location> {
+/// Which dictionary a run would use, found without compiling or unpacking anything (for
+/// `zaitaku --version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `ZAITAKU_IPADIC` names a compiled lindera dictionary.
+    EnvCompiled(PathBuf),
+    /// `ZAITAKU_IPADIC` names IPADIC sources (compiled into the cache on first use).
+    EnvSource(PathBuf),
+    /// `ZAITAKU_IPADIC` names a folder with neither (a build stops with an error).
+    EnvInvalid(PathBuf),
+    /// The dictionary in the binary: what it was compiled from (`mecab-ipadic <version>`).
+    Embedded(&'static str),
+    /// Debian's sources (compiled into the cache on first use).
+    Debian(PathBuf),
+    /// None at all (a build stops with an error).
+    Missing,
+}
+
+/// The dictionary [`locate`] would choose.
+pub fn source() -> Source {
     if let Some(value) = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty()) {
         let dir = PathBuf::from(value);
-        if is_compiled(&dir) {
-            return Ok(Location::Folder(dir));
-        }
-        if is_source(&dir) {
-            return compiled_from_source(&dir).map(Location::Folder);
-        }
-        return Err(missing_message(&format!(
-            "（{ENV_VAR}={} には IPADIC のソースも作成済みの辞書もありません）",
-            dir.display()
-        )));
+        return if is_compiled(&dir) {
+            Source::EnvCompiled(dir)
+        } else if is_source(&dir) {
+            Source::EnvSource(dir)
+        } else {
+            Source::EnvInvalid(dir)
+        };
     }
-    if embedded().is_some() {
-        return Ok(Location::Embedded);
+    if let Some(name) = embedded() {
+        return Source::Embedded(name);
     }
     let debian = Path::new(DEBIAN_IPADIC);
     if is_source(debian) {
-        return compiled_from_source(debian).map(Location::Folder);
+        return Source::Debian(debian.to_path_buf());
     }
-    Err(missing_message(&format!(
-        "（この zaitaku には辞書が入っておらず、{DEBIAN_IPADIC} もありません）"
-    )))
+    Source::Missing
+}
+
+/// Finds (and compiles into the cache if needed) the IPADIC to use.
+pub fn locate() -> Result<Location> {
+    match source() {
+        Source::EnvCompiled(dir) => Ok(Location::Folder(dir)),
+        Source::EnvSource(dir) | Source::Debian(dir) => {
+            compiled_from_source(&dir).map(Location::Folder)
+        }
+        Source::Embedded(_) => Ok(Location::Embedded),
+        Source::EnvInvalid(dir) => Err(missing_message(&format!(
+            "（{ENV_VAR}={} には IPADIC のソースも作成済みの辞書もありません）",
+            dir.display()
+        ))),
+        Source::Missing => Err(missing_message(&format!(
+            "（この zaitaku には辞書が入っておらず、{DEBIAN_IPADIC} もありません）"
+        ))),
+    }
 }
 
 /// The embedded dictionary cannot be read: the binary is damaged.

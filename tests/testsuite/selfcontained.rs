@@ -31,6 +31,7 @@ const SCRIPT: &str = r#"
     step first "$home" search --json --site "$site/public" たかはし
     step second "$home" search --site "$site/public" 訪問看護 川内町
     step readonly "$rohome" --root "$site" build --today "$today" --out "$site/public-ro"
+    step version "$home" --version
     ls -A "$rohome" > "$results/rohome.ls"
     exit 0
 "#;
@@ -129,5 +130,79 @@ fn the_binary_alone_builds_a_site_with_its_search_index() {
         common::snapshot(&site.join("public-ro").join("search-index")),
         common::snapshot(&site.join("public").join("search-index")),
         "the index from memory is the index from the cache"
+    );
+
+    let version = succeeded(&results, "version");
+    assert!(version.contains("mecab-ipadic"), "{version}");
+    assert!(version.contains("（zaitaku に内蔵）"), "{version}");
+}
+
+fn version_with(ipadic: Option<&Path>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zaitaku"));
+    command.arg("--version");
+    match ipadic {
+        Some(dir) => command.env("ZAITAKU_IPADIC", dir),
+        None => command.env_remove("ZAITAKU_IPADIC"),
+    };
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The Debian version of the installed mecab-ipadic, as dpkg says.
+fn installed_ipadic() -> Option<String> {
+    let output = Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", "mecab-ipadic"])
+        .output()
+        .ok()?;
+    let version = String::from_utf8(output.stdout).ok()?;
+    (output.status.success() && !version.trim().is_empty()).then(|| version.trim().to_owned())
+}
+
+#[test]
+fn version_names_the_binary_the_dictionary_and_the_index_format() {
+    let text = version_with(None);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("zaitaku {}", env!("CARGO_PKG_VERSION")),
+        "{text}"
+    );
+    let format = format!("検索索引の形式: {}", zaitaku::search::format::FORMAT);
+    assert!(lines.contains(&format.as_str()), "{text}");
+    // Built where mecab-ipadic is installed (as CI and the README set up): embedded, with the
+    // Debian version it was compiled from.
+    let version = installed_ipadic().expect("mecab-ipadic is installed (README setup)");
+    assert_eq!(
+        lines[1],
+        format!("検索用の辞書: mecab-ipadic {version}（zaitaku に内蔵）"),
+        "{text}"
+    );
+
+    // Another dictionary named by ZAITAKU_IPADIC: where it is, and that the embedded one is
+    // not used. Nothing is compiled for --version.
+    let sources = tempfile::tempdir().unwrap();
+    for file in ["matrix.def", "char.def", "unk.def"] {
+        std::fs::write(sources.path().join(file), "").unwrap();
+    }
+    std::fs::write(sources.path().join("Noun.csv"), "").unwrap();
+    let text = version_with(Some(sources.path()));
+    assert!(
+        text.contains(&format!(
+            "検索用の辞書: {} の IPADIC（環境変数 ZAITAKU_IPADIC で指定したソース",
+            sources.path().display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("内蔵の mecab-ipadic"), "{text}");
+
+    let nowhere = sources.path().join("no-such-folder");
+    let text = version_with(Some(&nowhere));
+    assert!(
+        text.contains(&format!(
+            "検索用の辞書: なし（環境変数 ZAITAKU_IPADIC={} のフォルダには IPADIC がありません）",
+            nowhere.display()
+        )),
+        "{text}"
     );
 }
