@@ -5,7 +5,12 @@
 # search dictionary's load. Each binary is copied into a temporary folder and run from there
 # with its own cache (XDG_CACHE_HOME), the way a user runs it.
 #
+#   cargo build --release --example bench-dictionary
 #   scripts/bench-selfcontained.sh [A_BINARY] [B_BINARY]      (N=11 rounds by default)
+#
+# The dictionary's load alone is `examples/bench-dictionary` (this tree's code, a fresh process
+# each run, the load and a first sentence tokenised): "A's way" maps the dictionary A compiled
+# into its cache (ZAITAKU_IPADIC pointing at it), the others as for B's builds.
 #
 # B modes: "cache" maps the dictionary unpacked into the cache by an earlier run; "first run"
 # starts with an empty cache each round (inflates and unpacks); "no cache" cannot write its
@@ -21,6 +26,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/a" "$work/b" "$work/cache-a" "$work/cache-b"
 cp "$A" "$work/a/zaitaku"
 cp "$B" "$work/b/zaitaku"
+cp target/release/examples/bench-dictionary "$work/b/bench-dictionary"
 cp -r tests/fixtures/base "$work/site"
 
 ms() { # ms CMD...: wall milliseconds of CMD (output discarded)
@@ -39,6 +45,11 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 build "$work/a/zaitaku" "$work/cache-a" >/dev/null 2>&1
 build "$work/b/zaitaku" "$work/cache-b" >/dev/null 2>&1
 
+compiled_a=$(find "$work/cache-a/zaitaku" -mindepth 1 -maxdepth 1 -name 'ipadic-*' | head -n 1)
+load() { # load CACHE [ENV=VALUE]: prints the load time in ms
+  env XDG_CACHE_HOME="$1" "${@:2}" "$work/b/bench-dictionary" --tokenize
+}
+
 declare -A runs
 for round in $(seq "$N"); do
   runs[version_a]+="$(ms "$work/a/zaitaku" --version) "
@@ -49,12 +60,18 @@ for round in $(seq "$N"); do
   runs[build_b_first]+="$(ms build "$work/b/zaitaku" "$fresh") "
   rm -rf "$fresh"
   runs[build_b_memory]+="$(ms build "$work/b/zaitaku" /proc/zaitaku-no-cache) "
+  runs[load_a_way]+="$(load "$work/cache-b" ZAITAKU_IPADIC="$compiled_a") "
+  runs[load_b]+="$(load "$work/cache-b") "
+  runs[load_b_first]+="$(load "$fresh") "
+  rm -rf "$fresh"
+  runs[load_b_memory]+="$(load /proc/zaitaku-no-cache) "
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "A: $A ($(stat -c %s "$A") bytes)"
 echo "B: $B ($(stat -c %s "$B") bytes)"
-for key in version_a version_b build_a build_b build_b_first build_b_memory; do
+for key in version_a version_b build_a build_b build_b_first build_b_memory \
+  load_a_way load_b load_b_first load_b_memory; do
   # shellcheck disable=SC2086
   printf '%-15s median %5s ms   runs: %s\n' "$key" "$(printf '%s\n' ${runs[$key]} | median)" "${runs[$key]}"
 done
