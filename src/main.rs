@@ -122,5 +122,6 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         Command::Import(args) => zaitaku::sheet::import::command(root, args),
         Command::Export(args) => zaitaku::sheet::export::command(root, args),
         Command::Pdf(args) => zaitaku::pdf::command(root, args),
+        Command::Init(args) => cmd::init::run(args),
     }
 }

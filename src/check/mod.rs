@@ -1253,6 +1253,9 @@ pub fn command(root: &Path, today: Date, args: &CheckArgs, started: Instant) -> 
     let (content, mut diagnostics) = build::check(root, today)?;
     // The same warning as `zaitaku build`: staff run check before publishing.
     diagnostics.extend(crate::ja::holidays::staleness(today));
+    if let Some(content) = &content {
+        diagnostics.extend(crate::content::placeholders::in_content(root, content));
+    }
     let (resources, pages) = content
         .as_ref()
         .map(|c| (c.resources.len(), c.pages.len()))

@@ -1,4 +1,5 @@
 //! The command layer.
 
 pub mod cli;
+pub mod init;
 pub mod version;

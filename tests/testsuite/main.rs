@@ -7,6 +7,7 @@ mod browser;
 mod build;
 mod caremane;
 mod check;
+mod init;
 mod print;
 mod render;
 mod safety_content;
