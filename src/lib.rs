@@ -21,6 +21,7 @@ pub mod check;
 pub mod content;
 pub mod diagnostics;
 pub mod error;
+pub mod init;
 pub mod ja;
 pub mod lock;
 pub mod output;

@@ -17,6 +17,10 @@ use cmd::cli::{self, Cli, Command};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if error.kind() == clap::error::ErrorKind::DisplayVersion => {
+            print!("{}", cmd::version::text());
+            return ExitCode::SUCCESS;
+        }
         Err(error) if cli::is_requested_output(&error) => {
             let _ = error.print();
             return ExitCode::SUCCESS;
@@ -88,5 +92,6 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         Command::Import(args) => cmd::import::run(root, args),
         Command::Export(args) => cmd::export::run(root, args),
         Command::Pdf(args) => cmd::pdf::run(root, args),
+        Command::Init(args) => cmd::init::run(args),
     }
 }

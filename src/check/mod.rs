@@ -1241,6 +1241,9 @@ impl CheckReport {
 pub fn run(root: &Path, today: Date, args: &CheckArgs) -> Result<CheckReport> {
     // With the holiday-staleness warning of `zaitaku build` (added there, once).
     let (content, mut diagnostics) = build::check(root, today)?;
+    if let Some(content) = &content {
+        diagnostics.extend(crate::content::placeholders::in_content(root, content));
+    }
     let (resources, pages) = content
         .as_ref()
         .map(|c| (c.resources.len(), c.pages.len()))

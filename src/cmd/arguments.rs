@@ -15,13 +15,16 @@ pub struct Today {
 impl Today {
     /// The date given, or today in Asia/Tokyo, where the centre is.
     pub fn date(&self) -> Date {
-        self.today.unwrap_or_else(|| {
-            jiff::Timestamp::now()
-                .in_tz("Asia/Tokyo")
-                .map(|zoned| zoned.date())
-                .unwrap_or_else(|_| jiff::Zoned::now().date())
-        })
+        self.today.unwrap_or_else(tokyo_today)
     }
+}
+
+/// Today in Asia/Tokyo, where the centre is.
+pub fn tokyo_today() -> Date {
+    jiff::Timestamp::now()
+        .in_tz("Asia/Tokyo")
+        .map(|zoned| zoned.date())
+        .unwrap_or_else(|_| jiff::Zoned::now().date())
 }
 
 /// The years `--today` may name: the centre's directory is about now, and a typo such as

@@ -39,6 +39,8 @@ pub enum Command {
     Search(super::search::Args),
     /// 印刷用の資源ガイド（全体版・圏域版・種別編・ケアマネタイム一覧）を PDF にする（Chromium を使う）
     Pdf(super::pdf::Args),
+    /// ほかのセンターのための新しいサイトを作る（設定・記入例・説明・公開の手順。空のフォルダにだけ作る）
+    Init(super::init::InitArgs),
 }
 
 /// Whether clap's "error" is the help or version text the user asked for (printed as is).

@@ -5,6 +5,8 @@ pub mod arguments;
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod init;
+pub mod version;
 pub mod export;
 pub mod import;
 pub mod pdf;

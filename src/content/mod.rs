@@ -10,6 +10,7 @@ pub mod fields;
 pub mod files;
 pub mod markdown;
 pub mod pages;
+pub mod placeholders;
 pub mod resource;
 pub mod site;
 pub mod source;

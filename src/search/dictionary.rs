@@ -1,23 +1,36 @@
-//! IPADIC for lindera, offline: Debian's `mecab-ipadic` ships the dictionary sources (EUC-JP
-//! CSV and *.def files); lindera's own `DictionaryBuilder` compiles them once (about 3 s) into
-//! a cache, and every later run maps the compiled files (about 1 ms).
+//! IPADIC for lindera, offline. Debian's `mecab-ipadic` ships the dictionary sources (EUC-JP
+//! CSV and *.def files); lindera's own `DictionaryBuilder` compiles them — at build time into
+//! the binary (`build.rs`, packed by [`pack`] and deflated: 10 MB in the binary), or at run
+//! time once (about 3 s) into the cache. The first run that needs the embedded dictionary
+//! inflates it (a few tenths of a second) and unpacks it into the cache too; every later run
+//! maps the compiled files from the cache (about a millisecond). Where the cache cannot be
+//! written, each run inflates it into memory.
 //!
 //! Where the dictionary comes from, in order:
 //! 1. `ZAITAKU_IPADIC`: a folder with IPADIC sources (compiled into the cache) or a compiled
 //!    lindera dictionary (used as it is);
-//! 2. `/usr/share/mecab/dic/ipadic` (the Debian package).
+//! 2. the dictionary embedded in the binary (when `mecab-ipadic` was installed where it was
+//!    built: see [`embedded`]);
+//! 3. `/usr/share/mecab/dic/ipadic` (the Debian package), compiled into the cache.
 //!
 //! The cache is `target/zaitaku-ipadic/` when zaitaku runs from its own source tree (tests,
-//! `cargo run`), else `$XDG_CACHE_HOME/zaitaku` or `~/.cache/zaitaku`. Entries are keyed by
-//! the lindera version and the sources' paths, sizes and times, and written to a temporary
-//! folder that is renamed into place, so concurrent processes never see half a dictionary.
+//! `cargo run`), else `$XDG_CACHE_HOME/zaitaku` or `~/.cache/zaitaku`. Compiled entries are
+//! keyed by the lindera version and the sources' paths, sizes and times, the unpacked embedded
+//! one by a hash of its packed bytes; each is written to a temporary folder that is renamed
+//! into place, so concurrent processes never see half a dictionary.
+
+pub mod pack;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use lindera::dictionary::{Dictionary, DictionaryBuilder, Metadata, UserDictionary};
+use lindera_dictionary::dictionary::character_definition::CharacterDefinition;
+use lindera_dictionary::dictionary::connection_cost_matrix::ConnectionCostMatrix;
+use lindera_dictionary::dictionary::prefix_dictionary::PrefixDictionary;
+use lindera_dictionary::dictionary::unknown_dictionary::UnknownDictionary;
 
 use crate::content::dictionary::Entry;
 use crate::error::{Error, Result};
@@ -33,27 +46,18 @@ const LINDERA_VERSION: &str = "lindera-5.3.0";
 
 /// lindera-ipadic 5.3.0's `metadata.json` with two changes: Debian ships the original IPADIC
 /// sources in EUC-JP (lindera-ipadic downloads a UTF-8 copy), and simple user-dictionary rows
-/// get the context id 1288 (名詞,固有名詞,一般) instead of 0 (BOS/EOS).
-const IPADIC_METADATA: &str = r#"{
-  "name": "ipadic",
-  "encoding": "EUC-JP",
-  "default_word_cost": -10000,
-  "default_left_context_id": 1288,
-  "default_right_context_id": 1288,
-  "default_field_value": "*",
-  "flexible_csv": true,
-  "skip_invalid_cost_or_id": false,
-  "normalize_details": true,
-  "dictionary_schema": {
-    "fields": [
-      "surface", "left_context_id", "right_context_id", "cost",
-      "part_of_speech", "part_of_speech_subcategory_1", "part_of_speech_subcategory_2",
-      "part_of_speech_subcategory_3", "conjugation_form", "conjugation_type",
-      "base_form", "reading", "pronunciation"
-    ]
-  },
-  "user_dictionary_schema": { "fields": ["surface", "part_of_speech", "reading"] }
-}"#;
+/// get the context id 1288 (名詞,固有名詞,一般) instead of 0 (BOS/EOS). `build.rs` compiles
+/// the embedded dictionary with the same file.
+const IPADIC_METADATA: &str = include_str!("dictionary/ipadic-metadata.json");
+
+/// The packed dictionary `build.rs` made (empty when `mecab-ipadic` was missing there).
+static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ipadic.deflate"));
+
+/// What the embedded dictionary was compiled from (`mecab-ipadic 2.7.0-20070801+main-3`), or
+/// `None` when the binary has none and looks for one at run time.
+pub fn embedded() -> Option<&'static str> {
+    (!EMBEDDED.is_empty()).then_some(env!("ZAITAKU_EMBEDDED_IPADIC"))
+}
 
 fn metadata() -> Result<Metadata> {
     Metadata::load(IPADIC_METADATA.as_bytes())
@@ -182,47 +186,176 @@ fn compiled_from_source(source: &Path) -> Result<PathBuf> {
     Ok(compiled)
 }
 
-/// Finds (and compiles if needed) the IPADIC to use; returns the compiled folder.
-pub fn locate() -> Result<PathBuf> {
+/// Where the system dictionary is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A compiled lindera dictionary folder (`ZAITAKU_IPADIC`, or the cache).
+    Folder(PathBuf),
+    /// The dictionary in the binary.
+    Embedded,
+}
+
+/// Which dictionary a run would use, found without compiling or unpacking anything (for
+/// `zaitaku --version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `ZAITAKU_IPADIC` names a compiled lindera dictionary.
+    EnvCompiled(PathBuf),
+    /// `ZAITAKU_IPADIC` names IPADIC sources (compiled into the cache on first use).
+    EnvSource(PathBuf),
+    /// `ZAITAKU_IPADIC` names a folder with neither (a build stops with an error).
+    EnvInvalid(PathBuf),
+    /// The dictionary in the binary: what it was compiled from (`mecab-ipadic <version>`).
+    Embedded(&'static str),
+    /// Debian's sources (compiled into the cache on first use).
+    Debian(PathBuf),
+    /// None at all (a build stops with an error).
+    Missing,
+}
+
+/// The dictionary [`locate`] would choose.
+pub fn source() -> Source {
     if let Some(value) = std::env::var_os(ENV_VAR).filter(|v| !v.is_empty()) {
         let dir = PathBuf::from(value);
-        if is_compiled(&dir) {
-            return Ok(dir);
-        }
-        if is_source(&dir) {
-            return compiled_from_source(&dir);
-        }
-        return Err(missing_message(&format!(
-            "（{ENV_VAR}={} には IPADIC のソースも作成済みの辞書もありません）",
-            dir.display()
-        )));
+        return if is_compiled(&dir) {
+            Source::EnvCompiled(dir)
+        } else if is_source(&dir) {
+            Source::EnvSource(dir)
+        } else {
+            Source::EnvInvalid(dir)
+        };
+    }
+    if let Some(name) = embedded() {
+        return Source::Embedded(name);
     }
     let debian = Path::new(DEBIAN_IPADIC);
     if is_source(debian) {
-        return compiled_from_source(debian);
+        return Source::Debian(debian.to_path_buf());
     }
-    Err(missing_message(&format!(
-        "（{DEBIAN_IPADIC} がありません）"
-    )))
+    Source::Missing
 }
 
-/// The system dictionary, compiled and mapped once per process (per location).
+/// Finds (and compiles into the cache if needed) the IPADIC to use.
+pub fn locate() -> Result<Location> {
+    match source() {
+        Source::EnvCompiled(dir) => Ok(Location::Folder(dir)),
+        Source::EnvSource(dir) | Source::Debian(dir) => {
+            compiled_from_source(&dir).map(Location::Folder)
+        }
+        Source::Embedded(_) => Ok(Location::Embedded),
+        Source::EnvInvalid(dir) => Err(missing_message(&format!(
+            "（{ENV_VAR}={} には IPADIC のソースも作成済みの辞書もありません）",
+            dir.display()
+        ))),
+        Source::Missing => Err(missing_message(&format!(
+            "（この zaitaku には辞書が入っておらず、{DEBIAN_IPADIC} もありません）"
+        ))),
+    }
+}
+
+/// The embedded dictionary cannot be read: the binary is damaged.
+fn damaged(e: &dyn std::fmt::Display) -> Error {
+    Error::Setup(format!(
+        "zaitaku に入っている検索用辞書を読めません: {e}\n  zaitaku を入れ直してください（cargo install --path .）。入れ直すまでは、環境変数 {ENV_VAR} に IPADIC のフォルダを指定すると、そちらを使います。"
+    ))
+}
+
+/// The folder in the cache the embedded dictionary is unpacked into (named by a hash of the
+/// packed bytes, so every binary with the same dictionary shares it).
+fn unpacked_folder() -> PathBuf {
+    cache_root().join(format!("ipadic-embedded-{}", env!("ZAITAKU_EMBEDDED_KEY")))
+}
+
+/// Writes the unpacked files into a temporary folder in the cache and renames it into place.
+fn save_unpacked(files: &[Vec<u8>], dir: &Path) -> std::io::Result<()> {
+    let root = dir.parent().expect("a folder in the cache");
+    std::fs::create_dir_all(root)?;
+    let (tmp, _) = crate::owned::dir_in(root, ".unpacking-", 0o755)?;
+    for (name, bytes) in pack::FILES.iter().zip(files) {
+        std::fs::write(tmp.path().join(name), bytes)?;
+    }
+    match std::fs::rename(tmp.path(), dir) {
+        Ok(()) => {
+            let _ = tmp.keep();
+            Ok(())
+        }
+        // Another process finished first: use theirs (ours is removed with `tmp`).
+        Err(_) if is_compiled(dir) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The embedded dictionary: mapped from the cache when a run unpacked it there before (about
+/// a millisecond); else inflated (a few tenths of a second), saved into the cache for the
+/// next runs when the cache can be written, and read from memory.
+fn load_embedded() -> Result<Dictionary> {
+    let dir = unpacked_folder();
+    if is_compiled(&dir)
+        && let Ok(dictionary) = load_folder(&dir)
+    {
+        return Ok(dictionary);
+    }
+    let files = pack::read(EMBEDDED).map_err(|e| damaged(&e))?;
+    // A cache that cannot be written (read-only or full disk, no HOME) costs time, not the run.
+    let _ = save_unpacked(&files, &dir);
+    from_memory(files)
+}
+
+/// Reads unpacked files the way lindera reads its own embedded dictionaries.
+fn from_memory(files: [Vec<u8>; pack::FILES.len()]) -> Result<Dictionary> {
+    let [
+        metadata,
+        char_def,
+        unk,
+        matrix,
+        trie,
+        vals_idx,
+        vals,
+        words_idx,
+        words,
+    ] = files;
+    let metadata = Metadata::load(&metadata).map_err(|e| damaged(&e))?;
+    metadata
+        .validate_format_version()
+        .map_err(|e| damaged(&e))?;
+    let prefix_dictionary =
+        PrefixDictionary::load(trie, vals_idx, vals, words_idx, words).map_err(|e| damaged(&e))?;
+    let connection_cost_matrix = ConnectionCostMatrix::load(matrix).map_err(|e| damaged(&e))?;
+    let character_definition = CharacterDefinition::load(&char_def).map_err(|e| damaged(&e))?;
+    let unknown_dictionary = UnknownDictionary::load(&unk).map_err(|e| damaged(&e))?;
+    Ok(Dictionary {
+        prefix_dictionary: Arc::new(prefix_dictionary),
+        connection_cost_matrix: Arc::new(connection_cost_matrix),
+        character_definition: Arc::new(character_definition),
+        unknown_dictionary: Arc::new(unknown_dictionary),
+        metadata: Arc::new(metadata),
+    })
+}
+
+fn load_folder(dir: &Path) -> Result<Dictionary> {
+    lindera::dictionary::load_fs_dictionary_with_options(dir, true).map_err(|e| {
+        Error::Setup(format!(
+            "検索用の辞書 {} を読めません: {e}\n  フォルダを削除すると次回作り直します。",
+            dir.display()
+        ))
+    })
+}
+
+/// The system dictionary, loaded once per process (per location).
 pub fn system() -> Result<Dictionary> {
-    static LOADED: OnceLock<Mutex<HashMap<PathBuf, Dictionary>>> = OnceLock::new();
-    let dir = locate()?;
+    static LOADED: OnceLock<Mutex<HashMap<Location, Dictionary>>> = OnceLock::new();
+    let location = locate()?;
     let loaded = LOADED.get_or_init(|| Mutex::new(HashMap::new()));
+    // Held while loading: parallel builds wait for one load instead of each doing it.
     let mut loaded = loaded.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(dictionary) = loaded.get(&dir) {
+    if let Some(dictionary) = loaded.get(&location) {
         return Ok(dictionary.clone());
     }
-    let dictionary =
-        lindera::dictionary::load_fs_dictionary_with_options(&dir, true).map_err(|e| {
-            Error::Setup(format!(
-                "検索用の辞書 {} を読めません: {e}\n  フォルダを削除すると次回作り直します。",
-                dir.display()
-            ))
-        })?;
-    loaded.insert(dir, dictionary.clone());
+    let dictionary = match &location {
+        Location::Folder(dir) => load_folder(dir)?,
+        Location::Embedded => load_embedded()?,
+    };
+    loaded.insert(location, dictionary.clone());
     Ok(dictionary)
 }
 
