@@ -22,5 +22,6 @@ pub mod search;
 pub mod serve;
 pub mod sheet;
 pub mod site;
+pub mod survey;
 
 pub use error::{Error, Result};

@@ -36,7 +36,13 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
-    if !matches!(cli.command, Command::Serve(_) | Command::Pdf(_)) {
+    let prints_pdf = matches!(
+        &cli.command,
+        Command::Survey(cmd::survey::SurveyArgs {
+            command: cmd::survey::SurveyCommand::Make(_)
+        })
+    );
+    if !matches!(cli.command, Command::Serve(_) | Command::Pdf(_)) && !prints_pdf {
         // Ctrl+C and the like remove this run's temporary files (the preview stops by itself;
         // `pdf` catches them itself to stop the Chromium it started first).
         zaitaku::owned::clean_up_on_signals();
@@ -118,5 +124,6 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         Command::Import(args) => zaitaku::sheet::import::command(root, args),
         Command::Export(args) => zaitaku::sheet::export::command(root, args),
         Command::Pdf(args) => zaitaku::pdf::command(root, args),
+        Command::Survey(args) => cmd::survey::run(root, args),
     }
 }

@@ -56,6 +56,8 @@ pub enum Command {
     Search(zaitaku::search::SearchArgs),
     /// 印刷用の資源ガイド（全体版・圏域版・種別編・ケアマネタイム一覧）を PDF にする（Chromium を使う）
     Pdf(zaitaku::pdf::PdfArgs),
+    /// 年 1 回の確認調査（確認票を作る・回答の状況・「変更なし」の事業所を確認済みにする）
+    Survey(super::survey::SurveyArgs),
 }
 
 /// Whether clap's "error" is the help or version text the user asked for (printed as is).

@@ -1,3 +1,4 @@
 //! The command layer.
 
 pub mod cli;
+pub mod survey;

@@ -994,7 +994,7 @@ pub const TEMPORARY_PREFIX: &str = ".zaitaku-import-";
 /// Writes one record file in one step (a temporary file beside it, renamed over it), never
 /// outside `content/`: an existing file keeps its permissions and, where allowed, its owner; a
 /// new one gets the usual permissions (0644 under the usual umask).
-fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
+pub fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
     use std::io::Write as _;
     let parent = path.parent().unwrap_or(Path::new("."));
     // Judged again once the folders exist.

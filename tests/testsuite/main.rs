@@ -16,4 +16,5 @@ mod safety_sheets;
 mod search;
 mod serve;
 mod sheet;
+mod survey;
 mod validation;

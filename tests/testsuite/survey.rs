@@ -1,0 +1,391 @@
+//! The confirmation round (issue 16): `content/survey.yaml` seen by `check`, `survey status`,
+//! `survey confirm`, returned sheets going back in with `import --verified`, and `survey make`.
+//!
+//! The site is the sheet tests' five facilities with the round of
+//! `tests/fixtures/survey/content` (start 2026-10-01, due 2026-12-15): あおば (verified
+//! 2026-11-05) and みなみ薬局 (2026-10-01, the start itself) have answered; さくら, 髙橋内科 and
+//! ひかり have not.
+
+use std::path::Path;
+use std::process::Command;
+
+use jiff::civil::date;
+use zaitaku::sheet::export::ExportFormat;
+use zaitaku::survey::{confirm, status};
+
+use crate::common;
+
+fn site() -> tempfile::TempDir {
+    let dir = common::sheets_site();
+    common::copy_tree(
+        &common::fixtures().join("survey").join("content"),
+        &dir.path().join("content"),
+    );
+    dir
+}
+
+fn zaitaku(root: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn read(root: &Path, file: &str) -> String {
+    std::fs::read_to_string(root.join(file)).unwrap()
+}
+
+const TAKAHASHI: &str = "content/resources/clinic/takahashi-naika.yaml";
+
+#[test]
+fn check_says_who_has_not_answered() {
+    let site = site();
+    let diagnostics = common::check(site.path());
+    let summary = diagnostics
+        .iter()
+        .find(|d| d.file == "content/survey.yaml")
+        .expect("a summary warning");
+    assert!(!summary.is_error());
+    assert!(
+        summary
+            .message
+            .contains("対象 5 件のうち 3 件がまだ回答していません"),
+        "{}",
+        summary.message
+    );
+    assert!(summary.message.contains("回答期限は 2026年12月15日"));
+    // The year-old warning stays: none of these is older than a year.
+    assert!(!diagnostics.iter().any(|d| d.message.contains("1 年以上前")));
+    // Once everyone has answered, nothing is said.
+    for file in [
+        "content/resources/care-planning/kyotaku-sakura.yaml",
+        TAKAHASHI,
+        "content/resources/home-help/helper-hikari.yaml",
+    ] {
+        let text = read(site.path(), file).replace("verified: 2026-0", "verified: 2026-1");
+        std::fs::write(site.path().join(file), text).unwrap();
+    }
+    let diagnostics = common::check(site.path());
+    assert!(
+        !diagnostics.iter().any(|d| d.file == "content/survey.yaml"),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn bad_survey_files_are_told_with_file_line_column_and_field() {
+    let site = site();
+    std::fs::write(
+        site.path().join("content/survey.yaml"),
+        "start: 2026-10-01\ndue: 2026-09-31\nselection:\n  categories: [clinik]\n  areas: [north]\n",
+    )
+    .unwrap();
+    let lines: Vec<String> = common::check(site.path())
+        .iter()
+        .filter(|d| d.file == "content/survey.yaml")
+        .map(|d| format!("{} {}", common::summary_line(d), d.message))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("error content/survey.yaml:2:6 due 日付「2026-09-31」"));
+    assert!(lines[1].starts_with(
+        "error content/survey.yaml:4:16 selection.categories[0] 「clinik」は site.yaml の categories にありません。「clinic」の誤りではありませんか。"
+    ), "{lines:?}");
+
+    std::fs::write(
+        site.path().join("content/survey.yaml"),
+        "start: 2026-10-01\ndue: 2026-09-01\nkigen: 2026-12-01\n",
+    )
+    .unwrap();
+    let lines: Vec<String> = common::check(site.path())
+        .iter()
+        .filter(|d| d.file == "content/survey.yaml")
+        .map(common::summary_line)
+        .collect();
+    assert_eq!(lines, ["error content/survey.yaml:3:1 kigen"]);
+
+    std::fs::write(
+        site.path().join("content/survey.yaml"),
+        "start: 2026-10-01\ndue: 2026-09-01\n",
+    )
+    .unwrap();
+    let found: Vec<_> = common::check(site.path())
+        .into_iter()
+        .filter(|d| d.file == "content/survey.yaml")
+        .collect();
+    assert_eq!(
+        common::summary_line(&found[0]),
+        "error content/survey.yaml:2:6 due"
+    );
+    assert!(found[0].message.contains("開始日"), "{}", found[0].message);
+
+    // The cover letter's placeholders are checked too.
+    std::fs::write(
+        site.path().join("content/survey-letter.md"),
+        "{{事業所名}} 御中\n\n期限は {{しめきり}} です。\n",
+    )
+    .unwrap();
+    let found: Vec<_> = common::check(site.path())
+        .into_iter()
+        .filter(|d| d.file == "content/survey-letter.md")
+        .collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        common::summary_line(&found[0]),
+        "error content/survey-letter.md:3:5 -"
+    );
+    assert!(found[0].message.contains("{{しめきり}}"));
+}
+
+#[test]
+fn status_counts_answers_at_a_fixed_date() {
+    let site = site();
+    let status = status::status(site.path(), common::today()).unwrap();
+    assert_eq!((status.answered(), status.waiting()), (2, 3));
+    let waiting: Vec<&str> = status
+        .entries
+        .iter()
+        .take_while(|e| !e.answered)
+        .map(|e| e.id.as_str())
+        .collect();
+    // Not answered first, by category as in site.yaml.
+    assert_eq!(
+        waiting,
+        ["takahashi-naika", "kyotaku-sakura", "helper-hikari"]
+    );
+    let groups: Vec<(String, String, usize, usize)> = status
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.category.key.clone(),
+                g.area.as_ref().map(|a| a.key.clone()).unwrap_or_default(),
+                g.selected,
+                g.answered,
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("clinic".into(), "south-east".into(), 1, 0),
+            ("pharmacy".into(), "south-east".into(), 1, 1),
+            ("home-nursing".into(), "south-east".into(), 1, 1),
+            ("care-planning".into(), "north".into(), 1, 0),
+            ("home-help".into(), "north".into(), 1, 0),
+        ]
+    );
+    // A selection narrows the round.
+    std::fs::write(
+        site.path().join("content/survey.yaml"),
+        "start: 2026-10-01\ndue: 2026-12-15\nselection:\n  areas: [north]\n",
+    )
+    .unwrap();
+    let status = status::status(site.path(), common::today()).unwrap();
+    assert_eq!((status.answered(), status.waiting()), (0, 2));
+
+    // On the terminal: the table and who to call, control characters of a name made visible.
+    let output = zaitaku(site.path(), &["survey", "status", "--today", "2026-11-22"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("未回答 2 件:"), "{stdout}");
+    assert!(stdout.contains("さくら居宅介護支援事業所"), "{stdout}");
+}
+
+#[test]
+fn status_is_written_as_a_sheet_like_export() {
+    let site = site();
+    // A name that would run as a formula in Excel, and one with a control character.
+    let file = site.path().join(TAKAHASHI);
+    let text = read(site.path(), TAKAHASHI).replace(
+        "name: 髙橋内科クリニック",
+        "name: \"=HYPERLINK(\\\"http://example.com\\\")\"",
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("未回答.csv");
+    let output = zaitaku(
+        site.path(),
+        &[
+            "survey",
+            "status",
+            "--today",
+            "2026-11-22",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("\u{FEFF}回答,ID,名称"), "{written}");
+    assert!(
+        written.contains("未回答,takahashi-naika,\"'=HYPERLINK"),
+        "{written}"
+    );
+    let xlsx = out.path().join("未回答.xlsx");
+    let output = zaitaku(
+        site.path(),
+        &["survey", "status", "--out", xlsx.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let table = zaitaku::sheet::table::read(&xlsx, None).unwrap();
+    assert_eq!(table.rows.len(), 6);
+    assert_eq!(table.rows[1].cells[0].text(), "未回答");
+
+    // Someone's file in the way is not overwritten; content/ is never written to.
+    let foreign = out.path().join("memo.xlsx");
+    std::fs::write(&foreign, "大事なメモ").unwrap();
+    let output = zaitaku(
+        site.path(),
+        &["survey", "status", "--out", foreign.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&foreign).unwrap(), "大事なメモ");
+    let inside = site.path().join("content/status.xlsx");
+    let output = zaitaku(
+        site.path(),
+        &["survey", "status", "--out", inside.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!inside.exists());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("content と themes の中"), "{stderr}");
+    // The same with the library's writer.
+    assert!(
+        zaitaku::sheet::export::write_table(
+            site.path(),
+            &inside,
+            ExportFormat::Xlsx,
+            true,
+            &[],
+            &status::layout()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn confirm_changes_nothing_but_the_verified_line() {
+    let site = site();
+    let before = common::snapshot(site.path());
+    let report = confirm::confirm(
+        site.path(),
+        &["takahashi-naika".to_owned(), "houmon-kango-aoba".to_owned()],
+        date(2026, 11, 20),
+        common::today(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.records.len(), 2);
+    assert!(report.records[0].written);
+    // あおば was confirmed on 2026-11-05, before the 20th: moved forward.
+    assert!(report.records[1].written);
+    let after = common::snapshot(site.path());
+    for (file, bytes) in &before {
+        let now = &after[file];
+        if file == TAKAHASHI || file.ends_with("houmon-kango-aoba.yaml") {
+            let old = String::from_utf8(bytes.clone()).unwrap();
+            let new = String::from_utf8(now.clone()).unwrap();
+            let differing: Vec<(&str, &str)> = old
+                .lines()
+                .zip(new.lines())
+                .filter(|(a, b)| a != b)
+                .collect();
+            assert_eq!(differing.len(), 1, "{file}");
+            assert!(differing[0].1.starts_with("verified: 2026-11-20"));
+            assert_eq!(old.lines().count(), new.lines().count());
+        } else {
+            assert_eq!(bytes, now, "{file} is untouched");
+        }
+    }
+    // The comment at the top of the file is kept.
+    assert!(read(site.path(), TAKAHASHI).starts_with("# 院長に 2026-06 に電話で確認"));
+    // An older date never moves it back.
+    let report = confirm::confirm(
+        site.path(),
+        &["takahashi-naika".to_owned()],
+        date(2026, 11, 1),
+        common::today(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(!report.records[0].written);
+    assert!(read(site.path(), TAKAHASHI).contains("verified: 2026-11-20"));
+    // Through the command line, with a CRLF file keeping its line endings.
+    let sakura = site
+        .path()
+        .join("content/resources/care-planning/kyotaku-sakura.yaml");
+    let crlf = read(
+        site.path(),
+        "content/resources/care-planning/kyotaku-sakura.yaml",
+    )
+    .replace('\n', "\r\n");
+    std::fs::write(&sakura, &crlf).unwrap();
+    let output = zaitaku(
+        site.path(),
+        &[
+            "survey",
+            "confirm",
+            "kyotaku-sakura",
+            "--date",
+            "2026-11-21",
+            "--today",
+            "2026-11-22",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        std::fs::read_to_string(&sakura).unwrap(),
+        crlf.replace("verified: 2026-09-01", "verified: 2026-11-21")
+    );
+}
+
+#[test]
+fn confirm_with_a_bad_id_or_date_writes_nothing() {
+    let site = site();
+    let before = common::snapshot(site.path());
+    let error = confirm::confirm(
+        site.path(),
+        &["takahashi-naika".to_owned(), "takahashi-naik".to_owned()],
+        date(2026, 11, 20),
+        common::today(),
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains(
+            "ID「takahashi-naik」の事業所はありません。「takahashi-naika」の誤りではありませんか。"
+        ),
+        "{error}"
+    );
+    assert_eq!(common::snapshot(site.path()), before);
+    // A date after today.
+    let error = confirm::confirm(
+        site.path(),
+        &["takahashi-naika".to_owned()],
+        date(2026, 11, 23),
+        common::today(),
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("今日（2026-11-22）より後"), "{error}");
+    // An id with control characters is shown, never sent to the terminal.
+    let output = zaitaku(
+        site.path(),
+        &[
+            "survey",
+            "confirm",
+            "evil\u{1b}[2J\u{7}",
+            "--today",
+            "2026-11-22",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("evil<U+001B>[2J<U+0007>"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'));
+    assert_eq!(common::snapshot(site.path()), before);
+}
