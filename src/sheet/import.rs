@@ -63,6 +63,16 @@ pub struct ImportArgs {
     /// 「今日」の日付（新しい事業所の最終確認日）。省略すると日本時間の今日
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::arguments::parse_today)]
     pub today: Option<Date>,
+    /// 返ってきた確認票として取り込む: 表にある事業所すべての最終確認日を、変更がなくてもこの日にする（日付を省くと今日）。表にない事業所は新しく登録しません
+    #[arg(long, value_name = "YYYY-MM-DD", num_args = 0..=1, value_parser = crate::arguments::parse_today)]
+    pub verified: Option<Option<Date>>,
+}
+
+impl ImportArgs {
+    /// The date `--verified` sets, if given (`--verified` alone: `today`).
+    pub fn verified_on(&self, today: Date) -> Option<Date> {
+        self.verified.map(|date| date.unwrap_or(today))
+    }
 }
 
 /// A record file under `content/resources/`.
@@ -233,21 +243,64 @@ pub fn run_with(
     waiting: &mut dyn FnMut(&str),
 ) -> Result<ImportReport> {
     let _lock = if args.write {
-        let content = guard::resolve(&root.join("content"))?;
-        if !content.is_dir() {
-            return Err(Error::Setup(format!(
-                "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
-                root.join("content").display()
-            )));
-        }
-        let lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
-        remove_abandoned(root);
-        Some(lock)
+        Some(lock_content(root, waiting)?)
     } else {
         None
     };
+    if args.file.is_dir() {
+        return Err(Error::Setup(format!(
+            "{} はフォルダです。フォルダの中の表をまとめて取り込むのは、返ってきた確認票を取り込むとき（--verified を付けたとき）だけです。",
+            args.file.display()
+        )));
+    }
     let site = load_site(root)?;
     let today = args.today.unwrap_or_else(crate::build::today_in_tokyo);
+    let existing = load_existing(root);
+    let mut report = prepare(root, args, &args.file, &site, today, &existing)?;
+    if args.write {
+        if !report.unreadable_files.is_empty() {
+            return Err(unreadable_error(&report));
+        }
+        write(root, &existing, &report)?;
+        report.written = true;
+    }
+    Ok(report)
+}
+
+/// One writer of `content/` at a time (import, survey confirm); what killed imports left is
+/// removed once the lock is held.
+pub fn lock_content(root: &Path, waiting: &mut dyn FnMut(&str)) -> Result<lock::Lock> {
+    let content = guard::resolve(&root.join("content"))?;
+    if !content.is_dir() {
+        return Err(Error::Setup(format!(
+            "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
+            root.join("content").display()
+        )));
+    }
+    let lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
+    remove_abandoned(root);
+    Ok(lock)
+}
+
+/// Refuses to write while some record files cannot be read (a row might add one twice).
+pub fn unreadable_error(report: &ImportReport) -> Error {
+    Error::Setup(format!(
+        "次のファイルが読めないため、同じ事業所を 2 重に登録しないよう、書き込みを止めました:\n  {}\n  zaitaku check でこれらのファイルの誤りを直してから、もう一度取り込んでください。",
+        report.unreadable_files.join("\n  ")
+    ))
+}
+
+/// Reads `file` and compares it with the records (`existing`): what an import would do,
+/// nothing written.
+pub fn prepare(
+    root: &Path,
+    args: &ImportArgs,
+    file: &Path,
+    site: &SiteConfig,
+    today: Date,
+    existing: &[Existing],
+) -> Result<ImportReport> {
+    let site = site.clone();
     if let Some(category) = &args.category
         && site.category(category).is_none()
     {
@@ -261,7 +314,7 @@ pub fn run_with(
             keys.join("、")
         )));
     }
-    let table = table::read(&args.file, args.sheet.as_deref())?;
+    let table = table::read(file, args.sheet.as_deref())?;
     let detected = opendata::detect(&table);
     let kind = match (args.format, detected) {
         (Format::Auto, Some((kind, index))) => Some((kind, index)),
@@ -357,7 +410,6 @@ pub fn run_with(
         .iter()
         .filter(|r| !r.cells.iter().all(|c| c.is_empty()))
         .count();
-    let existing = load_existing(root);
     let mut report = ImportReport {
         file: table.file.clone(),
         sheet: table.sheet.clone(),
@@ -396,22 +448,13 @@ pub fn run_with(
         root,
         &site,
         today,
-        &existing,
+        existing,
         rows,
         kind.map(|k| k.0),
         args.category.as_deref(),
+        args.verified_on(today),
         &mut report,
     );
-    if args.write {
-        if !report.unreadable_files.is_empty() {
-            return Err(Error::Setup(format!(
-                "次のファイルが読めないため、同じ事業所を 2 重に登録しないよう、書き込みを止めました:\n  {}\n  zaitaku check でこれらのファイルの誤りを直してから、もう一度取り込んでください。",
-                report.unreadable_files.join("\n  ")
-            )));
-        }
-        write(root, &existing, &report)?;
-        report.written = true;
-    }
     Ok(report)
 }
 
@@ -728,6 +771,7 @@ fn plan(
     rows: Rows,
     open_data: Option<Kind>,
     category: Option<&str>,
+    verified: Option<Date>,
     report: &mut ImportReport,
 ) {
     let Rows {
@@ -782,7 +826,18 @@ fn plan(
             };
             taken.insert(index);
             matched_rows.insert(index, row.row);
-            let proposed = merge(Some(old), &row, category, today);
+            let mut proposed = merge(Some(old), &row, category, today);
+            // A returned sheet confirms the whole record, changed or not (never backwards).
+            if let Some(date) = verified
+                && old
+                    .verified
+                    .trim()
+                    .parse::<Date>()
+                    .ok()
+                    .is_none_or(|current| current < date)
+            {
+                proposed.verified = date.to_string();
+            }
             let changed = old.differences(&proposed, loose);
             if changed.is_empty() {
                 report.unchanged += 1;
@@ -833,6 +888,21 @@ fn plan(
                     .collect(),
                 text,
                 rewritten,
+            });
+        } else if verified.is_some() {
+            let id = row.id.as_deref().map(crate::error::printable);
+            report.problems.push(Problem {
+                row: row.row,
+                name,
+                column: Some("ID".to_owned()),
+                message: match id {
+                    Some(id) => format!("ID「{id}」の事業所はありません。"),
+                    None => "どの事業所の確認票か、わかりません（ID が空で、名称の同じ事業所もありません）。".to_owned(),
+                },
+                hint: Some(
+                    "返ってきた確認票では新しい事業所を登録しません。ID の欄を確認票のとおりに直すか、新しい事業所なら --verified を付けずに取り込んでください。"
+                        .to_owned(),
+                ),
             });
         } else {
             if let Some(id) = &row.id
@@ -983,6 +1053,10 @@ fn plan(
         });
     }
     report.missing_note = note.to_owned();
+    if verified.is_some() {
+        // Returned sheets hold one facility each: the others are not missing.
+        report.missing.clear();
+    }
     report.problems.sort_by_key(|p| p.row);
     report.notices.sort_by_key(|n| n.row);
 }
@@ -1020,7 +1094,8 @@ fn remove_abandoned(root: &Path) {
     }
 }
 
-fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()> {
+/// Writes what `report` found: new and changed record files (every file judged first).
+pub fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()> {
     let mut files: Vec<(PathBuf, &str)> = Vec::new();
     for new in &report.new {
         let path = root.join(&new.file);
@@ -1200,6 +1275,9 @@ impl fmt::Display for ImportReport {
 
 /// The command: prints the report; exit code 1 when some rows could not be read.
 pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
+    if args.file.is_dir() || args.verified.is_some() {
+        return super::returned::command(root, args);
+    }
     let report = run_with(root, args, &mut |waiting| eprintln!("{waiting}"))?;
     // The report quotes the sheet's cells: nothing in them may reach the terminal as a
     // control sequence.

@@ -14,6 +14,7 @@ pub mod injection;
 pub mod names;
 pub mod opendata;
 pub mod record;
+pub mod returned;
 pub mod staff;
 pub mod table;
 pub mod values;

@@ -10,7 +10,6 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::error::{Error, Result};
-use crate::lock;
 use crate::output::guard;
 use crate::sheet::import::{self, Existing};
 use crate::sheet::record;
@@ -109,14 +108,7 @@ pub fn confirm(
             "確認済みにする事業所の ID を 1 つ以上指定してください（例: zaitaku survey confirm takahashi-naika）。".to_owned(),
         ));
     }
-    let content = guard::resolve(&root.join("content"))?;
-    if !content.is_dir() {
-        return Err(Error::Setup(format!(
-            "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
-            root.join("content").display()
-        )));
-    }
-    let _lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
+    let _lock = import::lock_content(root, waiting)?;
     let existing = import::load_existing(root);
     let mut problems: Vec<String> = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();

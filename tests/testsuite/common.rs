@@ -159,6 +159,7 @@ pub fn import_args(file: &Path) -> ImportArgs {
         hours: None,
         format: Format::Auto,
         today: Some(today()),
+        verified: None,
     }
 }
 

@@ -389,3 +389,247 @@ fn confirm_with_a_bad_id_or_date_writes_nothing() {
     assert!(!stderr.contains('\u{1b}'));
     assert_eq!(common::snapshot(site.path()), before);
 }
+
+/// The sheet `survey make` writes for `id`, as the facility sends it back with `changes`
+/// (header → new cell text).
+fn returned_sheet(site: &Path, id: &str, changes: &[(&str, &str)], to: &Path) {
+    use zaitaku::sheet::export::{self, Value};
+    let site_config = zaitaku::sheet::import::load_site(site).unwrap();
+    let existing = zaitaku::sheet::import::load_existing(site);
+    let records = export::sorted_records(&site_config, &existing).unwrap();
+    let mut rows = export::rows(&site_config, &records);
+    let header: Vec<String> = rows[0].iter().map(Value::text).collect();
+    let mut row = rows
+        .iter()
+        .find(|r| r[0] == Value::Text(id.to_owned()))
+        .unwrap()
+        .clone();
+    for (column, text) in changes {
+        let at = header.iter().position(|h| h == column).unwrap();
+        row[at] = Value::Text((*text).to_owned());
+    }
+    rows.truncate(1);
+    rows.push(row);
+    let layout = export::Layout {
+        sheet: "確認票",
+        widths: Vec::new(),
+        freeze: (1, 0),
+    };
+    export::write_xlsx(to, &rows, &layout).unwrap();
+}
+
+fn returned_args(file: &Path, write: bool) -> zaitaku::sheet::import::ImportArgs {
+    let mut args = common::import_args(file);
+    args.write = write;
+    args.verified = Some(Some(date(2026, 11, 20)));
+    args
+}
+
+const MINAMI: &str = "content/resources/pharmacy/minami-yakkyoku.yaml";
+
+#[test]
+fn returned_sheets_set_verified_on_every_record_that_came_back() {
+    let site = site();
+    let folder = tempfile::tempdir().unwrap();
+    returned_sheet(
+        site.path(),
+        "takahashi-naika",
+        &[("電話番号", "088-608-9999")],
+        &folder.path().join("確認票-takahashi-naika.xlsx"),
+    );
+    returned_sheet(
+        site.path(),
+        "minami-yakkyoku",
+        &[],
+        &folder.path().join("確認票-minami-yakkyoku.xlsx"),
+    );
+    let before = common::snapshot(site.path());
+    // Without --write: the diff as today, nothing written.
+    let batch = zaitaku::sheet::returned::run(
+        site.path(),
+        &returned_args(folder.path(), false),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(common::snapshot(site.path()), before);
+    assert_eq!(batch.problems(), 0, "{:?}", batch.reports);
+    let shown: String = batch.reports.iter().map(|r| r.to_string()).collect();
+    assert!(
+        shown.contains("電話番号: 088-608-4633 → 088-608-9999"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("最終確認日: 2026-10-01 → 2026-11-20"),
+        "{shown}"
+    );
+    // Returned sheets hold one facility each: the others are not "missing".
+    assert!(!shown.contains("取り込んだ表にない事業所"), "{shown}");
+
+    zaitaku::sheet::returned::run(
+        site.path(),
+        &returned_args(folder.path(), true),
+        &mut |_| {},
+    )
+    .unwrap();
+    let after = common::snapshot(site.path());
+    let takahashi = read(site.path(), TAKAHASHI);
+    assert!(
+        takahashi.contains("phone: 088-608-9999  # 代表"),
+        "{takahashi}"
+    );
+    assert!(takahashi.contains("verified: 2026-11-20"));
+    assert!(takahashi.starts_with("# 院長に 2026-06 に電話で確認"));
+    let minami = read(site.path(), MINAMI);
+    let old = String::from_utf8(before[MINAMI].clone()).unwrap();
+    assert_eq!(
+        minami,
+        old.replace("verified: 2026-10-01", "verified: 2026-11-20")
+    );
+    for (file, bytes) in &before {
+        if file != TAKAHASHI && file != MINAMI {
+            assert_eq!(&after[file], bytes, "{file} is untouched");
+        }
+    }
+    // The round counts them as answered now.
+    let status = status::status(site.path(), common::today()).unwrap();
+    assert_eq!((status.answered(), status.waiting()), (3, 2));
+}
+
+#[test]
+fn hostile_returned_folders_are_refused_file_by_file() {
+    let site = site();
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path();
+    // A FIFO named like a sheet (opening it would block), a link to a file outside, a folder,
+    // Excel's owner file, and a text file.
+    assert!(
+        Command::new("mkfifo")
+            .arg(dir.join("fifo.xlsx"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("link.csv")).unwrap();
+    std::fs::create_dir(dir.join("old")).unwrap();
+    std::fs::write(dir.join("~$確認票-x.xlsx"), b"owner").unwrap();
+    std::fs::write(dir.join("memo.txt"), "電話で確認済み").unwrap();
+    // The sheet made for あおば came back with 髙橋内科's row in it.
+    returned_sheet(
+        site.path(),
+        "takahashi-naika",
+        &[("電話番号", "088-608-7777")],
+        &dir.join("確認票-houmon-kango-aoba.xlsx"),
+    );
+    // みなみ薬局 answered twice, differently.
+    returned_sheet(
+        site.path(),
+        "minami-yakkyoku",
+        &[("FAX", "088-600-2222")],
+        &dir.join("確認票-minami-yakkyoku.xlsx"),
+    );
+    returned_sheet(
+        site.path(),
+        "minami-yakkyoku",
+        &[("FAX", "088-600-3333")],
+        &dir.join("確認票-minami-yakkyoku (1).xlsx"),
+    );
+    // An id with control characters, and a name that would be a formula in Excel.
+    returned_sheet(
+        site.path(),
+        "kyotaku-sakura",
+        &[("ID", "kyotaku-sakura\u{1b}[2J")],
+        &dir.join("sakura.xlsx"),
+    );
+    returned_sheet(
+        site.path(),
+        "helper-hikari",
+        &[("名称", "=HYPERLINK(\"http://example.com\",\"ひかり\")")],
+        &dir.join("確認票-helper-hikari.xlsx"),
+    );
+    let before = common::snapshot(site.path());
+    let batch =
+        zaitaku::sheet::returned::run(site.path(), &returned_args(dir, true), &mut |_| {}).unwrap();
+    let refused: Vec<String> = batch
+        .refused
+        .iter()
+        .map(|(file, why)| {
+            format!(
+                "{} {why}",
+                Path::new(file).file_name().unwrap().to_string_lossy()
+            )
+        })
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert!(refused[0].starts_with("fifo.xlsx ふつうのファイルではない"));
+    assert!(refused[1].starts_with("link.csv リンク"));
+    assert!(refused[2].starts_with("memo.txt 表"));
+    assert!(refused[3].starts_with("old フォルダ"));
+    let problems: Vec<String> = batch
+        .reports
+        .iter()
+        .flat_map(|r| {
+            r.problems
+                .iter()
+                .map(move |p| format!("{} {}", r.file, p.message))
+        })
+        .collect();
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("「houmon-kango-aoba」あての確認票ですが"))
+    );
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| p.contains("同じ事業所（ID minami-yakkyoku）の回答が 2 件"))
+            .count(),
+        2
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("sakura.xlsx")),
+        "{problems:?}"
+    );
+    let after = common::snapshot(site.path());
+    // Only ひかり was written; its odd name is kept as text, quoted in the YAML.
+    for (file, bytes) in &before {
+        if !file.ends_with("helper-hikari.yaml") {
+            assert_eq!(&after[file], bytes, "{file} is untouched");
+        }
+    }
+    let hikari = read(
+        site.path(),
+        "content/resources/home-help/helper-hikari.yaml",
+    );
+    let record = zaitaku::sheet::record::parse(&hikari).unwrap();
+    assert_eq!(record.name, "=HYPERLINK(\"http://example.com\",\"ひかり\")");
+    assert!(hikari.contains("verified: 2026-11-20"));
+    // …and exported behind a ' so that Excel shows it as text.
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("all.csv");
+    common::export_to(site.path(), ExportFormat::Csv, &csv).unwrap();
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .contains(",\"'=HYPERLINK(")
+    );
+    // The command line says what it left alone, control characters made visible.
+    let output = zaitaku(
+        site.path(),
+        &[
+            "import",
+            dir.to_str().unwrap(),
+            "--verified",
+            "2026-11-20",
+            "--today",
+            "2026-11-22",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("読まなかったファイル 4 件"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'));
+    // A folder without --verified is refused.
+    let output = zaitaku(site.path(), &["import", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+}
