@@ -6,6 +6,7 @@
 //! The round's state is `content/survey.yaml` ([`crate::content::survey`]).
 
 pub mod confirm;
+pub mod make;
 pub mod status;
 
 use std::path::Path;

@@ -633,3 +633,171 @@ fn hostile_returned_folders_are_refused_file_by_file() {
     let output = zaitaku(site.path(), &["import", dir.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// `true` when the PDF test is skipped on purpose; panics when what it needs is missing.
+fn skip_or_require_browser() -> bool {
+    common::skip_or_require_browser(
+        &common::repo(),
+        &[common::Need::Tool("pdftotext", "poppler-utils")],
+        "SKIPPED tests/testsuite/survey.rs survey make: ZAITAKU_SKIP_BROWSER=1 is set, so no 確認票 was printed or checked.",
+        "The survey make test cannot run; install what is missing (or run `bash .ci/run`):",
+    )
+}
+
+fn pdf_pages(pdf: &Path) -> Vec<String> {
+    let output = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut pages: Vec<String> = text
+        .split('\u{c}')
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect())
+        .collect();
+    if pages.last().is_some_and(|p| p.is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+fn sample_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::repo().join("content"), &dir.path().join("content"));
+    dir
+}
+
+#[test]
+fn make_prints_one_page_per_facility_and_sheets_that_import_back() {
+    if skip_or_require_browser() {
+        return;
+    }
+    let site = sample_site();
+    let out = site.path().join("forms");
+    let make = |extra: &[&str]| {
+        let _turn = common::browser_turn();
+        let mut args = vec![
+            "survey",
+            "make",
+            "--category",
+            "short-stay",
+            "--due",
+            "2026-12-15",
+            "--today",
+            "2026-11-22",
+            "--chromium",
+            common::chromium_path().to_str().unwrap(),
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<String>>();
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        zaitaku(site.path(), &args)
+    };
+    let output = make(&["--out", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let content = zaitaku::build::load_valid(site.path(), common::today())
+        .unwrap()
+        .0;
+    let short_stays: Vec<_> = content
+        .resources
+        .iter()
+        .filter(|r| r.category.key == "short-stay")
+        .collect();
+    assert_eq!(short_stays.len(), 5);
+    // A cover letter and a form for each, in the directory's order.
+    let pages = pdf_pages(&out.join("確認票.pdf"));
+    assert_eq!(pages.len(), 10, "{pages:?}");
+    for (index, resource) in short_stays.iter().enumerate() {
+        let name: String = resource
+            .name
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let letter = &pages[index * 2];
+        let form = &pages[index * 2 + 1];
+        assert!(letter.contains(&format!("{name}御中")), "{letter}");
+        assert!(letter.contains("2026年12月15日"), "{letter}");
+        assert!(letter.contains("088-600-1101"), "{letter}");
+        assert!(form.contains(&name), "{form}");
+        assert!(form.contains(&format!("ID{}", resource.id)), "{form}");
+        assert!(form.contains("回答期限2026年12月15日"), "{form}");
+        assert!(form.contains("FAX088-600-1101"), "{form}");
+        // Services as checkboxes: the ones it has ticked.
+        for service in &resource.services {
+            assert!(form.contains(&format!("☑{}", service.label)), "{form}");
+        }
+        assert!(out.join(format!("確認票-{}.xlsx", resource.id)).is_file());
+    }
+    assert_eq!(common::names(&out).len(), 6);
+
+    // The facility writes a new phone number into its sheet and mails it back.
+    let first = short_stays[0];
+    let sheet = out.join(format!("確認票-{}.xlsx", first.id));
+    let table = zaitaku::sheet::table::read(&sheet, None).unwrap();
+    let mut rows: Vec<Vec<zaitaku::sheet::export::Value>> = table
+        .rows
+        .iter()
+        .map(|row| {
+            row.cells
+                .iter()
+                .map(|c| zaitaku::sheet::export::Value::Text(c.text()))
+                .collect()
+        })
+        .collect();
+    let phone = rows[0].iter().position(|h| h.text() == "電話番号").unwrap();
+    rows[1][phone] = zaitaku::sheet::export::Value::Text("088-608-0000".to_owned());
+    let inbox = tempfile::tempdir().unwrap();
+    zaitaku::sheet::export::write_xlsx(
+        &inbox.path().join(format!("確認票-{}.xlsx", first.id)),
+        &rows,
+        &zaitaku::survey::status::layout(),
+    )
+    .unwrap();
+    let before = common::snapshot(&site.path().join("content"));
+    let output = zaitaku(
+        site.path(),
+        &[
+            "import",
+            inbox.path().to_str().unwrap(),
+            "--verified",
+            "2026-11-21",
+            "--today",
+            "2026-11-22",
+            "--write",
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let after = common::snapshot(&site.path().join("content"));
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|file| before[*file] != after[*file])
+        .collect();
+    let file = first.file.trim_start_matches("content/");
+    assert_eq!(changed, [file]);
+    let text = read(site.path(), &first.file);
+    assert!(text.contains("phone: 088-608-0000"), "{text}");
+    assert!(text.contains("verified: 2026-11-21"), "{text}");
+
+    // The folder holds the forms now: made again, nothing is written over.
+    let before = common::snapshot(&out);
+    let output = make(&["--out", out.to_str().unwrap(), "--no-letter"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("返ってきた確認票を上書きしない"),
+        "{stderr}"
+    );
+    assert_eq!(common::snapshot(&out), before);
+    // Never into content/.
+    let inside = site.path().join("content/forms");
+    let output = make(&["--out", inside.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!inside.exists());
+}
