@@ -4,6 +4,7 @@
 //! Loading never stops at the first problem: every file is read and every diagnostic kept, so
 //! one `zaitaku check` shows the editor the whole list.
 
+pub mod availability;
 pub mod body;
 pub mod dictionary;
 pub mod fields;

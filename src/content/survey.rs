@@ -92,9 +92,7 @@ pub const PLACEHOLDERS: [(&str, &str); 8] = [
 ];
 
 /// `2026年12月15日`.
-pub fn japanese_date(date: Date) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
-}
+pub use crate::ja::year_month_day as japanese_date;
 
 /// Every `{{名前}}` in `source`: its name and byte offset.
 pub fn placeholders(source: &str) -> Vec<(String, usize)> {

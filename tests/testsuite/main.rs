@@ -17,4 +17,5 @@ mod search;
 mod serve;
 mod sheet;
 mod survey;
+mod vacancy;
 mod validation;
