@@ -35,6 +35,9 @@ pub struct ExportArgs {
     /// 書き出し先に .xlsx / .csv ではないファイルがあっても置き換える
     #[arg(long)]
     pub force: bool,
+    /// 空き情報の表を書き出す（空き状況・空きの数・メモ・時点。直して zaitaku import で取り込めます）
+    #[arg(long)]
+    pub availability: bool,
 }
 
 /// One cell of the export.
@@ -410,6 +413,18 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
     let site = load_site(root)?;
     let existing = load_existing(root);
     let records = sorted_records(&site, &existing)?;
+    if args.availability {
+        let rows = super::availability::rows(&site, &records);
+        let out = args.out.clone().unwrap_or_else(|| {
+            PathBuf::from(match args.format {
+                ExportFormat::Xlsx => "空き情報.xlsx",
+                ExportFormat::Csv => "空き情報.csv",
+            })
+        });
+        let layout = super::availability::layout();
+        write_table(root, &out, args.format, args.force, &rows, &layout)?;
+        return Ok((out, rows.len() - 1));
+    }
     let rows = rows(&site, &records);
     check_cell_lengths(&existing, &records, &rows)?;
     let out = args.out.clone().unwrap_or_else(|| {

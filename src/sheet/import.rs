@@ -711,7 +711,7 @@ fn column_for_field(field: Option<&str>) -> Option<String> {
 }
 
 /// Validates a record's text with the loader's own checks; the errors as problems.
-fn validate(
+pub fn validate(
     site: &SiteConfig,
     today: Date,
     id: &str,
@@ -1277,6 +1277,9 @@ impl fmt::Display for ImportReport {
 pub fn command(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
     if args.file.is_dir() || args.verified.is_some() {
         return super::returned::command(root, args);
+    }
+    if super::availability::is_availability_sheet(&args.file, args.sheet.as_deref()) {
+        return super::availability::command(root, args);
     }
     let report = run_with(root, args, &mut |waiting| eprintln!("{waiting}"))?;
     // The report quotes the sheet's cells: nothing in them may reach the terminal as a

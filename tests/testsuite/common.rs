@@ -176,6 +176,7 @@ pub fn export_to(
             format,
             out: Some(out.to_path_buf()),
             force: false,
+            availability: false,
         },
     )
 }

@@ -198,3 +198,118 @@ fn records_with_availability_go_through_export_and_import_unharmed() {
     );
     assert_eq!(zaitaku::sheet::record::parse(&text).unwrap(), record);
 }
+
+#[test]
+fn the_weekly_sheet_changes_only_the_availability_of_what_changed() {
+    use zaitaku::sheet::export::{ExportArgs, Value};
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let sheet = out.path().join("空き情報.xlsx");
+    let (_, count) = zaitaku::sheet::export::run(
+        site.path(),
+        &ExportArgs {
+            format: ExportFormat::Xlsx,
+            out: Some(sheet.clone()),
+            force: false,
+            availability: true,
+        },
+    )
+    .unwrap();
+    // The home-nursing stations (the category has vacancy information), not the clinic.
+    assert_eq!(count, 4);
+    let table = zaitaku::sheet::table::read(&sheet, None).unwrap();
+    let mut rows: Vec<Vec<Value>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            // Empty cells at the end of a row are not in the file.
+            (0..8).map(|i| Value::Text(r.cell(i).text())).collect()
+        })
+        .collect();
+    let header: Vec<String> = rows[0].iter().map(Value::text).collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "名称",
+            "種別",
+            "圏域",
+            "空き状況",
+            "空きの数",
+            "メモ",
+            "時点"
+        ]
+    );
+    let find = |rows: &Vec<Vec<Value>>, id: &str| {
+        rows.iter()
+            .position(|r| r[0] == Value::Text(id.to_owned()))
+            .unwrap()
+    };
+    let set = |rows: &mut Vec<Vec<Value>>, id: &str, column: usize, text: &str| {
+        let at = find(rows, id);
+        rows[at][column] = Value::Text(text.to_owned());
+    };
+    // かえで is full now (its date left as it was: the import dates it today); つばき has one
+    // place since yesterday; あおば tells for the first time; みどり is as it was.
+    set(&mut rows, "kaede", 4, "空きなし");
+    set(&mut rows, "kaede", 5, "");
+    set(&mut rows, "tsubaki", 4, "空きあり");
+    set(&mut rows, "tsubaki", 5, "１");
+    set(&mut rows, "tsubaki", 7, "2026/11/20");
+    set(&mut rows, "aoba", 4, "要相談");
+    let mut stray = rows[find(&rows, "midori")].clone();
+    stray[0] = Value::Text("midori\u{1b}[2J".to_owned());
+    rows.push(stray);
+    let twice = rows[find(&rows, "tsubaki")].clone();
+    rows.push(twice);
+    let edited = out.path().join("edited.xlsx");
+    zaitaku::sheet::export::write_xlsx(&edited, &rows, &zaitaku::sheet::availability::layout())
+        .unwrap();
+    let before = common::snapshot(site.path());
+    let report = zaitaku::sheet::availability::run(
+        site.path(),
+        &edited,
+        None,
+        common::today(),
+        true,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.changed.len(), 3, "{report}");
+    assert_eq!(report.unchanged, 1, "{report}");
+    assert_eq!(report.problems.len(), 2, "{report}");
+    assert!(report.problems[0].message.contains("midori<U+001B>[2J"));
+    assert!(report.problems[1].message.contains("同じ事業所"));
+    let after = common::snapshot(site.path());
+    let text = |file: &str| String::from_utf8(after[file].clone()).unwrap();
+    let old = |file: &str| String::from_utf8(before[file].clone()).unwrap();
+    let kaede = "content/resources/home-nursing/kaede.yaml";
+    assert_eq!(
+        text(kaede),
+        old(kaede).replace(
+            "availability:\n  status: available\n  count: 1\n  as_of: 2026-11-01  # 3 週間前の情報\n",
+            "availability:\n  status: full\n  as_of: 2026-11-22\n"
+        )
+    );
+    let tsubaki = "content/resources/home-nursing/tsubaki.yaml";
+    assert!(text(tsubaki).contains(
+        "availability:\n  status: available\n  count: 1\n  as_of: 2026-11-20\nverified:"
+    ));
+    let aoba = "content/resources/home-nursing/aoba.yaml";
+    assert!(text(aoba).contains("availability:\n  status: ask\n  as_of: 2026-11-22\nverified:"));
+    for (file, bytes) in &before {
+        if ![kaede, tsubaki, aoba].contains(&file.as_str()) {
+            assert_eq!(&after[file], bytes, "{file} is untouched");
+        }
+    }
+    // Through `zaitaku import`, which knows the sheet by its headers.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(site.path())
+        .args(["import", edited.to_str().unwrap(), "--today", "2026-11-22"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("空き情報の取り込み元"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'));
+}
