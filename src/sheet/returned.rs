@@ -38,7 +38,7 @@ pub fn addressee(file: &Path) -> Option<String> {
 pub struct Batch {
     pub reports: Vec<ImportReport>,
     /// Files not read, and why.
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<Refused>,
     pub written: bool,
 }
 
@@ -48,9 +48,12 @@ impl Batch {
     }
 }
 
+/// A file left alone, and why.
+pub type Refused = (String, String);
+
 /// The sheets in `folder` (sorted by name), and the entries that are not read with why.
 /// Hidden files and Excel's `~$` owner files are passed over silently.
-pub fn files_in(folder: &Path) -> Result<(Vec<PathBuf>, Vec<(String, String)>)> {
+pub fn files_in(folder: &Path) -> Result<(Vec<PathBuf>, Vec<Refused>)> {
     let entries =
         std::fs::read_dir(folder).map_err(|e| Error::io(folder, "フォルダを読み込み", e))?;
     let mut entries: Vec<std::fs::DirEntry> = entries

@@ -112,7 +112,7 @@ pub fn layout() -> Layout<'static> {
     }
 }
 
-fn position<'a>(terms: &'a [Term], term: Option<&Term>) -> usize {
+fn position(terms: &[Term], term: Option<&Term>) -> usize {
     term.and_then(|t| terms.iter().position(|x| x.key == t.key))
         .unwrap_or(usize::MAX)
 }
