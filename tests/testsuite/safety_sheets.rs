@@ -30,6 +30,7 @@ fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
         "export",
         "search",
         "pdf",
+        "survey",
         "help",
         "root",
         "xlsx",
