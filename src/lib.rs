@@ -33,5 +33,6 @@ pub mod serve;
 pub mod sheet;
 pub mod signals;
 pub mod site;
+pub mod survey;
 
 pub use error::{Error, Result};

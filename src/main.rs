@@ -93,5 +93,6 @@ fn run(cli: &Cli, started: Instant) -> Result<ExitCode, Error> {
         Command::Export(args) => cmd::export::run(root, args),
         Command::Pdf(args) => cmd::pdf::run(root, args),
         Command::Init(args) => cmd::init::run(args),
+        Command::Survey(args) => cmd::survey::run(root, args),
     }
 }

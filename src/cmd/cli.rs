@@ -41,6 +41,8 @@ pub enum Command {
     Pdf(super::pdf::Args),
     /// ほかのセンターのための新しいサイトを作る（設定・記入例・説明・公開の手順。空のフォルダにだけ作る）
     Init(super::init::InitArgs),
+    /// 年 1 回の確認調査（確認票を作る・回答の状況・「変更なし」の事業所を確認済みにする）
+    Survey(super::survey::SurveyArgs),
 }
 
 /// Whether clap's "error" is the help or version text the user asked for (printed as is).

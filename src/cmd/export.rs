@@ -25,6 +25,9 @@ pub struct Args {
     /// 書き出し先に .xlsx / .csv ではないファイルがあっても置き換える
     #[arg(long)]
     pub force: bool,
+    /// 空き情報の表を書き出す（空き状況・空きの数・メモ・時点。直して zaitaku import で取り込めます）
+    #[arg(long)]
+    pub availability: bool,
 }
 
 pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
@@ -35,6 +38,7 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
         },
         out: args.out.clone(),
         force: args.force,
+        availability: args.availability,
     };
     let (out, count) = export::run(root, &options)?;
     super::say(&format!(

@@ -48,6 +48,9 @@ pub struct Args {
     /// 表の形式（省略すると見出しから判断）
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
+    /// 返ってきた確認票として取り込む: 表にある事業所すべての最終確認日を、変更がなくてもこの日にする（日付を省くと今日）。表にない事業所は新しく登録しません
+    #[arg(long, value_name = "YYYY-MM-DD", num_args = 0..=1, value_parser = super::arguments::parse_today)]
+    pub verified: Option<Option<jiff::civil::Date>>,
     // Also the 最終確認日 of new records.
     #[command(flatten)]
     pub today: Today,
@@ -69,10 +72,75 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
             Format::Navii => import::Format::Navii,
         },
         today: args.today.date(),
+        verified: args.verified.map(|date| date.unwrap_or(args.today.date())),
     };
+    if options.file.is_dir() || options.verified.is_some() {
+        return returned(root, &options);
+    }
+    if zaitaku::sheet::availability::is_availability_sheet(&options.file, options.sheet.as_deref()) {
+        return availability(root, &options);
+    }
     let report = import::run_with(root, &options, &mut |waiting| super::tell(waiting))?;
     // The report quotes the sheet's cells: nothing in them may reach the terminal as a
     // control sequence.
+    super::say(&printable(&report.to_string()));
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The command: every file's report, the files left alone, and a last line.
+fn returned(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
+    let batch = zaitaku::sheet::returned::run(root, args, &mut |waiting| super::tell(waiting))?;
+    let mut out = String::new();
+    for report in &batch.reports {
+        out.push_str(&report.to_string());
+        out.push_str("\n\n");
+    }
+    if !batch.refused.is_empty() {
+        out.push_str(&format!(
+            "読まなかったファイル {} 件:\n",
+            batch.refused.len()
+        ));
+        for (file, why) in &batch.refused {
+            out.push_str(&format!("  ! {file}: {why}\n"));
+        }
+        out.push('\n');
+    }
+    let changed: usize = batch.reports.iter().map(|r| r.changed.len()).sum();
+    out.push_str(&if batch.written {
+        format!(
+            "確認票 {} 件を取り込み、{changed} 件の事業所を書き換えました（最終確認日を含む）。",
+            batch.reports.len()
+        )
+    } else {
+        format!(
+            "確認票 {} 件を読みました。書き換わる事業所は {changed} 件です（最終確認日を含む）。書き込むには --write を付けてください。",
+            batch.reports.len()
+        )
+    });
+    // The reports quote the sheets' cells.
+    super::say(&printable(&out));
+    Ok(if batch.problems() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `zaitaku import` of a vacancy sheet.
+fn availability(root: &Path, args: &ImportArgs) -> Result<ExitCode> {
+    let today = args.today;
+    let report = zaitaku::sheet::availability::run(
+        root,
+        &args.file,
+        args.sheet.as_deref(),
+        today,
+        args.write,
+        &mut |waiting| super::tell(waiting),
+    )?;
     super::say(&printable(&report.to_string()));
     Ok(if report.problems.is_empty() {
         ExitCode::SUCCESS

@@ -5,6 +5,7 @@ pub mod arguments;
 pub mod build;
 pub mod check;
 pub mod cli;
+pub mod survey;
 pub mod init;
 pub mod version;
 pub mod export;

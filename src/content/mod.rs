@@ -4,6 +4,7 @@
 //! Loading never stops at the first problem: every file is read and every diagnostic kept, so
 //! one `zaitaku check` shows the editor the whole list.
 
+pub mod availability;
 pub mod body;
 pub mod dictionary;
 pub mod fields;
@@ -14,6 +15,7 @@ pub mod placeholders;
 pub mod resource;
 pub mod site;
 pub mod source;
+pub mod survey;
 pub mod svg;
 pub mod text;
 pub mod yaml;
@@ -51,6 +53,8 @@ pub struct Content {
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
     pub dictionary: Vec<dictionary::Entry>,
+    /// The confirmation round, when `content/survey.yaml` exists.
+    pub survey: Option<survey::Survey>,
 }
 
 impl Content {
@@ -77,6 +81,8 @@ pub const MAX_DEPTH: usize = 8;
 struct Found {
     site_yaml: Option<PathBuf>,
     dictionary: Option<PathBuf>,
+    survey: Option<PathBuf>,
+    letter: Option<PathBuf>,
     resources: Vec<PathBuf>,
     pages: Vec<(PageKind, PathBuf)>,
     assets: Vec<Asset>,
@@ -143,6 +149,8 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
     let mut found = Found {
         site_yaml: None,
         dictionary: None,
+        survey: None,
+        letter: None,
         resources: Vec::new(),
         pages: Vec::new(),
         assets: Vec::new(),
@@ -281,13 +289,15 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
             match name.as_ref() {
                 "site.yaml" => found.site_yaml = Some(path.to_path_buf()),
                 "dictionary.csv" => found.dictionary = Some(path.to_path_buf()),
+                survey::FILE_NAME => found.survey = Some(path.to_path_buf()),
+                survey::LETTER_NAME => found.letter = Some(path.to_path_buf()),
                 _ => diagnostics.push(
                     Diagnostic::warning(
                         &shown,
                         Position::FILE,
                         format!("ファイル「{name}」は zaitaku が使わないため、読み込みません。"),
                     )
-                    .hint("content の直下には site.yaml と dictionary.csv だけを置きます。"),
+                    .hint("content の直下には site.yaml、dictionary.csv、survey.yaml（確認調査）、survey-letter.md（送付状）だけを置きます。"),
                 ),
             }
             continue;
@@ -532,6 +542,11 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         None => Vec::new(),
     };
 
+    let survey = load_survey(root, &found, &site, &mut diagnostics);
+    if let Some(survey) = &survey {
+        diagnostics.extend(survey::summary(survey, &resources, today));
+    }
+
     // Kept even with errors: the checks that need the whole site (the addresses the build
     // makes, in `crate::build::reserved`) still run, so one run lists every error.
     let content = Some(Content {
@@ -540,11 +555,65 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         pages,
         assets: found.assets,
         dictionary,
+        survey,
     });
     Ok(Loaded {
         content,
         diagnostics,
     })
+}
+
+/// `content/survey.yaml` and the cover letter beside it.
+fn load_survey(
+    root: &Path,
+    found: &Found,
+    site: &SiteConfig,
+    diagnostics: &mut Diagnostics,
+) -> Option<survey::Survey> {
+    let letter = found.letter.as_ref().and_then(|path| {
+        let file = display_path(root, path);
+        match source::read(&file, path) {
+            Ok(text) => {
+                diagnostics.extend(text.warnings);
+                diagnostics.extend(survey::check_letter(&file, &text.text));
+                Some(survey::Letter {
+                    file,
+                    source: text.text,
+                })
+            }
+            Err(error) => {
+                diagnostics.push(error);
+                None
+            }
+        }
+    });
+    let path = found.survey.as_ref()?;
+    let file = display_path(root, path);
+    let text = match source::read(&file, path) {
+        Ok(text) => text,
+        Err(error) => {
+            diagnostics.push(error);
+            return None;
+        }
+    };
+    diagnostics.extend(text.warnings);
+    diagnostics.extend(crate::content::yaml::check_characters(
+        &file,
+        &text.text,
+        0,
+        &|_| false,
+    ));
+    match crate::content::yaml::parse::<survey::SurveyFile>(&file, &text.text, 0) {
+        Ok(raw) => {
+            let (survey, problems) = survey::validate(&file, raw, site, letter);
+            diagnostics.extend(problems);
+            survey
+        }
+        Err(error) => {
+            diagnostics.push(error);
+            None
+        }
+    }
 }
 
 fn load_resource(

@@ -48,6 +48,8 @@ pub struct ResourceFile {
     source_ids: Option<SourceIds>,
     #[serde(default)]
     note: Option<Spanned<String>>,
+    #[serde(default)]
+    availability: Option<super::availability::AvailabilityFile>,
     verified: Spanned<String>,
 }
 
@@ -190,6 +192,8 @@ pub struct Resource {
     #[serde(skip)]
     pub note_position: Position,
     pub verified: Date,
+    /// Vacancy information (空き情報), when the record has it.
+    pub availability: Option<super::availability::Availability>,
     /// Where `name` and `phone` are in the file, for cross-file messages.
     #[serde(skip)]
     pub name_position: Position,
@@ -626,6 +630,15 @@ pub fn validate(
         );
     }
 
+    let availability = raw.availability.as_ref().and_then(|block| {
+        super::availability::validate(
+            file,
+            block,
+            &site.availability,
+            context.today,
+            &mut checker.diagnostics,
+        )
+    });
     let name_position = Position::from(raw.name.referenced);
     let phone_position = raw
         .phone
@@ -666,6 +679,7 @@ pub fn validate(
         note: raw.note.map(|n| n.value),
         note_rendered: None,
         verified,
+        availability,
         name_position,
         phone_position,
     };

@@ -21,6 +21,18 @@ pub struct SiteFile {
     services: Vec<TermFile>,
     #[serde(default)]
     specialties: Vec<String>,
+    #[serde(default)]
+    availability: Option<AvailabilityFile>,
+}
+
+/// `availability:` of site.yaml: the vacancy statuses and when information counts as old.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityFile {
+    #[serde(default)]
+    statuses: Vec<TermFile>,
+    #[serde(default)]
+    stale_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +94,8 @@ pub struct SiteConfig {
     pub areas: Vec<Term>,
     pub services: Vec<Term>,
     pub specialties: Vec<String>,
+    /// Vacancy information (空き情報) settings.
+    pub availability: super::availability::Settings,
 }
 
 impl SiteConfig {
@@ -205,7 +219,37 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
                 .hint(invalid.hint),
         );
     }
+    let mut availability = super::availability::Settings::default();
+    if let Some(settings) = raw.availability {
+        if !settings.statuses.is_empty() {
+            availability.statuses = check_terms(
+                file,
+                "availability.statuses",
+                settings.statuses,
+                diagnostics,
+            );
+        }
+        if let Some(days) = settings.stale_days {
+            if (1..=365).contains(&days.value) {
+                availability.stale_days = days.value;
+            } else {
+                diagnostics.push(
+                    Diagnostic::error(
+                        file,
+                        at(days.referenced),
+                        format!(
+                            "stale_days「{}」は 1〜365（日）にしてください。",
+                            days.value
+                        ),
+                    )
+                    .field("availability.stale_days")
+                    .hint("空き情報を何日たったら「古い」と表示するかを書きます（ふつうは 7 か 14）。"),
+                );
+            }
+        }
+    }
     SiteConfig {
+        availability,
         description: raw.description.unwrap_or_default(),
         title: raw.title,
         organization: raw.organization,

@@ -213,6 +213,16 @@ pub fn weekday_label(weekday: Weekday) -> &'static str {
     day_label(weekday_key(weekday))
 }
 
+/// 2026年12月15日 (dates printed in letters and forms).
+pub fn year_month_day(date: Date) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// 11月20日 (the date a short, recent fact was true).
+pub fn month_day(date: Date) -> String {
+    format!("{}月{}日", date.month(), date.day())
+}
+
 /// 2025年2月23日（日）
 pub fn seireki(date: Date) -> String {
     format!(

@@ -31,6 +31,8 @@ pub struct ExportArgs {
     pub out: Option<PathBuf>,
     /// Replace a file that is not a .xlsx / .csv.
     pub force: bool,
+    /// The weekly vacancy sheet instead of the directory.
+    pub availability: bool,
 }
 
 /// One cell of the export.
@@ -42,7 +44,7 @@ pub enum Value {
 }
 
 impl Value {
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         match self {
             Value::Text(text) => text.clone(),
             Value::Number(number) => format!("{number}"),
@@ -271,10 +273,42 @@ fn check_cell_lengths(
     Ok(())
 }
 
-fn write_xlsx(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
+/// How a sheet is laid out in Excel: its name, the columns' widths and the frozen corner.
+pub struct Layout<'a> {
+    pub sheet: &'a str,
+    pub widths: Vec<f64>,
+    /// Rows and columns kept in view while scrolling.
+    pub freeze: (u32, u16),
+}
+
+/// The layout of the directory sheet.
+fn directory_layout() -> Layout<'static> {
+    let widths = LAYOUT
+        .iter()
+        .map(|(_, column)| match column {
+            Column::Name | Column::Address | Column::Hours | Column::Note => 30.0,
+            Column::Kana | Column::Corporation | Column::Services | Column::Closed => 20.0,
+            Column::Phone | Column::Fax | Column::Verified | Column::Jigyosho | Column::Navii => {
+                14.0
+            }
+            _ => 12.0,
+        })
+        .collect();
+    Layout {
+        sheet: "事業所",
+        widths,
+        freeze: (1, 3),
+    }
+}
+
+/// Writes `rows` (header first) as an Excel workbook; text is typed as strings, never as
+/// formulas ([`injection::for_xlsx`]).
+pub fn write_xlsx(path: &Path, rows: &[Vec<Value>], layout: &Layout<'_>) -> Result<()> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("事業所").map_err(|e| xlsx_error(path, e))?;
+    sheet
+        .set_name(layout.sheet)
+        .map_err(|e| xlsx_error(path, e))?;
     let header = CellFormat::new().set_bold();
     let wrap = CellFormat::new().set_text_wrap();
     let date = CellFormat::new().set_num_format("yyyy-mm-dd");
@@ -305,30 +339,24 @@ fn write_xlsx(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
             result.map_err(|e| xlsx_error(path, e))?;
         }
     }
-    for (c, (_, column)) in LAYOUT.iter().enumerate() {
-        let width = match column {
-            Column::Name | Column::Address | Column::Hours | Column::Note => 30.0,
-            Column::Kana | Column::Corporation | Column::Services | Column::Closed => 20.0,
-            Column::Phone | Column::Fax | Column::Verified | Column::Jigyosho | Column::Navii => {
-                14.0
-            }
-            _ => 12.0,
-        };
+    for (c, width) in layout.widths.iter().enumerate() {
         sheet
-            .set_column_width(c as u16, width)
+            .set_column_width(c as u16, *width)
             .map_err(|e| xlsx_error(path, e))?;
     }
     sheet
-        .set_freeze_panes(1, 3)
+        .set_freeze_panes(layout.freeze.0, layout.freeze.1)
         .map_err(|e| xlsx_error(path, e))?;
     let last_row = rows.len().saturating_sub(1) as u32;
+    let last_column = rows.first().map(Vec::len).unwrap_or(1).saturating_sub(1) as u16;
     sheet
-        .autofilter(0, 0, last_row, (LAYOUT.len() - 1) as u16)
+        .autofilter(0, 0, last_row, last_column)
         .map_err(|e| xlsx_error(path, e))?;
     workbook.save(path).map_err(|e| xlsx_error(path, e))
 }
 
-fn write_csv(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
+/// Writes `rows` as CSV (UTF-8 with a BOM, CRLF), formula-like text behind a `'`.
+pub fn write_csv(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
@@ -349,11 +377,49 @@ fn write_csv(path: &Path, rows: &[Vec<Value>]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| Error::io(path, "書き込み", e))
 }
 
+/// Writes a table to `out` as export does: never into `content/` or `themes/`, never over a
+/// file of another kind (without `force`), in one step.
+pub fn write_table(
+    root: &Path,
+    out: &Path,
+    format: ExportFormat,
+    force: bool,
+    rows: &[Vec<Value>],
+    layout: &Layout<'_>,
+) -> Result<()> {
+    let kind = match format {
+        ExportFormat::Xlsx => FileKind::Xlsx,
+        ExportFormat::Csv => FileKind::Csv,
+    };
+    // Judged before any folder is made, and again once they exist.
+    guard::output_file(root, out, kind, force)?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+    }
+    let target = guard::output_file(root, out, kind, force)?;
+    owned::replace_file(&target, ".zaitaku-export-", |file| match format {
+        ExportFormat::Xlsx => write_xlsx(file.path(), rows, layout),
+        ExportFormat::Csv => write_csv(file.path(), rows),
+    })
+}
+
 /// Writes the export; returns the file and the number of records.
 pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
     let site = load_site(root)?;
     let existing = load_existing(root);
     let records = sorted_records(&site, &existing)?;
+    if args.availability {
+        let rows = super::availability::rows(&site, &records);
+        let out = args.out.clone().unwrap_or_else(|| {
+            PathBuf::from(match args.format {
+                ExportFormat::Xlsx => "空き情報.xlsx",
+                ExportFormat::Csv => "空き情報.csv",
+            })
+        });
+        let layout = super::availability::layout();
+        write_table(root, &out, args.format, args.force, &rows, &layout)?;
+        return Ok((out, rows.len() - 1));
+    }
     let rows = rows(&site, &records);
     check_cell_lengths(&existing, &records, &rows)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -362,19 +428,13 @@ pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
             ExportFormat::Csv => "事業所一覧.csv",
         })
     });
-    let kind = match args.format {
-        ExportFormat::Xlsx => FileKind::Xlsx,
-        ExportFormat::Csv => FileKind::Csv,
-    };
-    // Judged before any folder is made, and again once they exist.
-    guard::output_file(root, &out, kind, args.force)?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
-    }
-    let target = guard::output_file(root, &out, kind, args.force)?;
-    owned::replace_file(&target, ".zaitaku-export-", |file| match args.format {
-        ExportFormat::Xlsx => write_xlsx(file.path(), &rows),
-        ExportFormat::Csv => write_csv(file.path(), &rows),
-    })?;
+    write_table(
+        root,
+        &out,
+        args.format,
+        args.force,
+        &rows,
+        &directory_layout(),
+    )?;
     Ok((out, records.len()))
 }

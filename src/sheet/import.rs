@@ -54,6 +54,8 @@ pub struct ImportArgs {
     pub format: Format,
     /// "Today": the 最終確認日 of new records.
     pub today: Date,
+    /// Returned 確認票: every record that came back gets this 最終確認日, changed or not.
+    pub verified: Option<Date>,
 }
 
 /// A record file under `content/resources/`.
@@ -224,21 +226,64 @@ pub fn run_with(
     waiting: &mut dyn FnMut(&str),
 ) -> Result<ImportReport> {
     let _lock = if args.write {
-        let content = guard::resolve(&root.join("content"))?;
-        if !content.is_dir() {
-            return Err(Error::Setup(format!(
-                "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
-                root.join("content").display()
-            )));
-        }
-        let lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
-        remove_abandoned(root);
-        Some(lock)
+        Some(lock_content(root, waiting)?)
     } else {
         None
     };
+    if args.file.is_dir() {
+        return Err(Error::Setup(format!(
+            "{} はフォルダです。フォルダの中の表をまとめて取り込むのは、返ってきた確認票を取り込むとき（--verified を付けたとき）だけです。",
+            args.file.display()
+        )));
+    }
     let site = load_site(root)?;
     let today = args.today;
+    let existing = load_existing(root);
+    let mut report = prepare(root, args, &args.file, &site, today, &existing)?;
+    if args.write {
+        if !report.unreadable_files.is_empty() {
+            return Err(unreadable_error(&report));
+        }
+        write(root, &existing, &report)?;
+        report.written = true;
+    }
+    Ok(report)
+}
+
+/// One writer of `content/` at a time (import, survey confirm); what killed imports left is
+/// removed once the lock is held.
+pub fn lock_content(root: &Path, waiting: &mut dyn FnMut(&str)) -> Result<lock::Lock> {
+    let content = guard::resolve(&root.join("content"))?;
+    if !content.is_dir() {
+        return Err(Error::Setup(format!(
+            "content フォルダが見つかりません: {}\n  サイトのフォルダで実行するか、--root でサイトのフォルダを指定してください。",
+            root.join("content").display()
+        )));
+    }
+    let lock = lock::acquire(&content, lock::Purpose::Import, waiting)?;
+    remove_abandoned(root);
+    Ok(lock)
+}
+
+/// Refuses to write while some record files cannot be read (a row might add one twice).
+pub fn unreadable_error(report: &ImportReport) -> Error {
+    Error::Setup(format!(
+        "次のファイルが読めないため、同じ事業所を 2 重に登録しないよう、書き込みを止めました:\n  {}\n  zaitaku check でこれらのファイルの誤りを直してから、もう一度取り込んでください。",
+        report.unreadable_files.join("\n  ")
+    ))
+}
+
+/// Reads `file` and compares it with the records (`existing`): what an import would do,
+/// nothing written.
+pub fn prepare(
+    root: &Path,
+    args: &ImportArgs,
+    file: &Path,
+    site: &SiteConfig,
+    today: Date,
+    existing: &[Existing],
+) -> Result<ImportReport> {
+    let site = site.clone();
     if let Some(category) = &args.category
         && site.category(category).is_none()
     {
@@ -252,7 +297,7 @@ pub fn run_with(
             keys.join("、")
         )));
     }
-    let table = table::read(&args.file, args.sheet.as_deref())?;
+    let table = table::read(file, args.sheet.as_deref())?;
     let detected = opendata::detect(&table);
     let kind = match (args.format, detected) {
         (Format::Auto, Some((kind, index))) => Some((kind, index)),
@@ -348,7 +393,6 @@ pub fn run_with(
         .iter()
         .filter(|r| !r.cells.iter().all(|c| c.is_empty()))
         .count();
-    let existing = load_existing(root);
     let mut report = ImportReport {
         file: table.file.clone(),
         sheet: table.sheet.clone(),
@@ -387,22 +431,13 @@ pub fn run_with(
         root,
         &site,
         today,
-        &existing,
+        existing,
         rows,
         kind.map(|k| k.0),
         args.category.as_deref(),
+        args.verified,
         &mut report,
     );
-    if args.write {
-        if !report.unreadable_files.is_empty() {
-            return Err(Error::Setup(format!(
-                "次のファイルが読めないため、同じ事業所を 2 重に登録しないよう、書き込みを止めました:\n  {}\n  zaitaku check でこれらのファイルの誤りを直してから、もう一度取り込んでください。",
-                report.unreadable_files.join("\n  ")
-            )));
-        }
-        write(root, &existing, &report)?;
-        report.written = true;
-    }
     Ok(report)
 }
 
@@ -659,7 +694,7 @@ fn column_for_field(field: Option<&str>) -> Option<String> {
 }
 
 /// Validates a record's text with the loader's own checks; the errors as problems.
-fn validate(
+pub fn validate(
     site: &SiteConfig,
     today: Date,
     id: &str,
@@ -719,6 +754,7 @@ fn plan(
     rows: Rows,
     open_data: Option<Kind>,
     category: Option<&str>,
+    verified: Option<Date>,
     report: &mut ImportReport,
 ) {
     let Rows {
@@ -773,7 +809,18 @@ fn plan(
             };
             taken.insert(index);
             matched_rows.insert(index, row.row);
-            let proposed = merge(Some(old), &row, category, today);
+            let mut proposed = merge(Some(old), &row, category, today);
+            // A returned sheet confirms the whole record, changed or not (never backwards).
+            if let Some(date) = verified
+                && old
+                    .verified
+                    .trim()
+                    .parse::<Date>()
+                    .ok()
+                    .is_none_or(|current| current < date)
+            {
+                proposed.verified = date.to_string();
+            }
             let changed = old.differences(&proposed, loose);
             if changed.is_empty() {
                 report.unchanged += 1;
@@ -824,6 +871,21 @@ fn plan(
                     .collect(),
                 text,
                 rewritten,
+            });
+        } else if verified.is_some() {
+            let id = row.id.as_deref().map(crate::error::printable);
+            report.problems.push(Problem {
+                row: row.row,
+                name,
+                column: Some("ID".to_owned()),
+                message: match id {
+                    Some(id) => format!("ID「{id}」の事業所はありません。"),
+                    None => "どの事業所の確認票か、わかりません（ID が空で、名称の同じ事業所もありません）。".to_owned(),
+                },
+                hint: Some(
+                    "返ってきた確認票では新しい事業所を登録しません。ID の欄を確認票のとおりに直すか、新しい事業所なら --verified を付けずに取り込んでください。"
+                        .to_owned(),
+                ),
             });
         } else {
             if let Some(id) = &row.id
@@ -974,6 +1036,10 @@ fn plan(
         });
     }
     report.missing_note = note.to_owned();
+    if verified.is_some() {
+        // Returned sheets hold one facility each: the others are not missing.
+        report.missing.clear();
+    }
     report.problems.sort_by_key(|p| p.row);
     report.notices.sort_by_key(|n| n.row);
 }
@@ -985,7 +1051,7 @@ pub const TEMPORARY_PREFIX: &str = ".zaitaku-import-";
 /// Writes one record file in one step (a temporary file beside it, renamed over it), never
 /// outside `content/`: an existing file keeps its permissions and, where allowed, its owner; a
 /// new one gets the usual permissions (0644 under the usual umask).
-fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
+pub fn write_file(root: &Path, path: &Path, text: &str) -> Result<()> {
     use std::io::Write as _;
     let parent = path.parent().unwrap_or(Path::new("."));
     // Judged again once the folders exist.
@@ -1011,7 +1077,8 @@ fn remove_abandoned(root: &Path) {
     }
 }
 
-fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()> {
+/// Writes what `report` found: new and changed record files (every file judged first).
+pub fn write(root: &Path, existing: &[Existing], report: &ImportReport) -> Result<()> {
     let mut files: Vec<(PathBuf, &str)> = Vec::new();
     for new in &report.new {
         let path = root.join(&new.file);

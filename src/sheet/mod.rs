@@ -7,6 +7,7 @@
 //! then, with `--write`, written: changed fields are replaced inside the existing file, so a
 //! record whose data did not change is never touched.
 
+pub mod availability;
 pub mod columns;
 pub mod export;
 pub mod import;
@@ -14,6 +15,7 @@ pub mod injection;
 pub mod names;
 pub mod opendata;
 pub mod record;
+pub mod returned;
 pub mod staff;
 pub mod table;
 pub mod values;

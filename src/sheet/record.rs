@@ -194,8 +194,25 @@ pub struct Record {
     pub source_ids: Option<SourceIds>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Vacancy information, kept as written (updated by the availability sheet only).
+    #[serde(default)]
+    pub availability: Option<AvailabilityRecord>,
     #[serde(default)]
     pub verified: String,
+}
+
+/// A record's `availability` block as written.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityRecord {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub count: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub as_of: String,
 }
 
 /// Parses a record file's text (already decoded). The error is serde-saphyr's, in English;

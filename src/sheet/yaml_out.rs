@@ -205,12 +205,79 @@ pub fn block(record: &Record, key: Key) -> Option<String> {
     }
 }
 
+/// The `availability` block of a record.
+pub fn availability_block(availability: &super::record::AvailabilityRecord) -> String {
+    let mut out = format!(
+        "availability:\n  status: {}\n",
+        scalar(availability.status.trim(), false)
+    );
+    if let Some(count) = availability.count {
+        out.push_str(&format!("  count: {count}\n"));
+    }
+    if let Some(note) = opt(&availability.note) {
+        out.push_str(&format!("  note: {}\n", scalar(note, false)));
+    }
+    let as_of = availability.as_of.trim();
+    if as_of.len() == 10 && as_of.parse::<jiff::civil::Date>().is_ok() {
+        out.push_str(&format!("  as_of: {as_of}\n"));
+    } else {
+        out.push_str(&format!("  as_of: {}\n", quoted(as_of)));
+    }
+    out
+}
+
 /// A whole record file.
 pub fn render(record: &Record) -> String {
-    Key::ALL
-        .into_iter()
-        .filter_map(|key| block(record, key))
-        .collect()
+    let mut out = String::new();
+    for key in Key::ALL {
+        if key == Key::Verified
+            && let Some(availability) = &record.availability
+        {
+            out.push_str(&availability_block(availability));
+        }
+        out.extend(block(record, key));
+    }
+    out
+}
+
+/// `text` with its `availability` block replaced by `availability` (or added before
+/// `verified:`), everything else left as it was.
+pub fn replace_availability(
+    text: &str,
+    availability: &super::record::AvailabilityRecord,
+) -> String {
+    let crlf = text.contains("\r\n");
+    let bom = text.starts_with('\u{FEFF}');
+    let body = text.trim_start_matches('\u{FEFF}').replace("\r\n", "\n");
+    let mut lines: Vec<String> = body.split_inclusive('\n').map(str::to_owned).collect();
+    if let Some(last) = lines.last_mut()
+        && !last.ends_with('\n')
+    {
+        last.push('\n');
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let blocks = top_level_blocks(&refs);
+    let new_block: Vec<String> = availability_block(availability)
+        .split_inclusive('\n')
+        .map(str::to_owned)
+        .collect();
+    let found = |name: &str| blocks.iter().find(|(key, _, _)| key == name);
+    if let Some((_, start, end)) = found("availability") {
+        lines.splice(*start..*end, new_block);
+    } else {
+        let at = found("verified")
+            .map(|(_, start, _)| *start)
+            .unwrap_or(lines.len());
+        lines.splice(at..at, new_block);
+    }
+    let mut out: String = lines.concat();
+    if crlf {
+        out = out.replace('\n', "\r\n");
+    }
+    if bom {
+        out.insert(0, '\u{FEFF}');
+    }
+    out
 }
 
 /// The top-level fields of a YAML text: each key and the range of lines it covers (its own

@@ -15,6 +15,7 @@
 //! * [`feeds`]: the news feed, the lecture calendars, `sitemap.xml` and `robots.txt`.
 
 pub mod articles;
+pub mod availability;
 pub mod caremane;
 pub mod directory;
 pub mod feeds;
@@ -107,6 +108,7 @@ impl<'a> Site<'a> {
         let mut out = Vec::new();
         out.push(self.home());
         out.push(self.directory_index());
+        out.push(self.availability_page());
         out.extend(self.pamphlet());
         out.extend(self.manga());
         out.extend(self.lectures());

@@ -159,6 +159,7 @@ pub fn import_args(file: &Path) -> ImportArgs {
         hours: None,
         format: Format::Auto,
         today: today(),
+        verified: None,
     }
 }
 
@@ -175,6 +176,7 @@ pub fn export_to(
             format,
             out: Some(out.to_path_buf()),
             force: false,
+            availability: false,
         },
     )
 }

@@ -21,4 +21,6 @@ mod search;
 mod selfcontained;
 mod serve;
 mod sheet;
+mod survey;
+mod vacancy;
 mod validation;

@@ -31,6 +31,7 @@ fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
         "search",
         "pdf",
         "init",
+        "survey",
         "help",
         "root",
         "xlsx",
