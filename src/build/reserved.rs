@@ -62,6 +62,7 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
         pages: Vec::new(),
         assets: Vec::new(),
         dictionary: Vec::new(),
+        synonyms: Vec::new(),
     };
     let lectures = Content {
         pages: content

@@ -6,6 +6,7 @@
 
 pub mod body;
 pub mod dictionary;
+pub mod synonyms;
 pub mod fields;
 pub mod files;
 pub mod markdown;
@@ -49,6 +50,8 @@ pub struct Content {
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
     pub dictionary: Vec<dictionary::Entry>,
+    /// The centre's own search words (`content/synonyms.csv`).
+    pub synonyms: Vec<synonyms::Synonym>,
 }
 
 impl Content {
@@ -75,6 +78,7 @@ pub const MAX_DEPTH: usize = 8;
 struct Found {
     site_yaml: Option<PathBuf>,
     dictionary: Option<PathBuf>,
+    synonyms: Option<PathBuf>,
     resources: Vec<PathBuf>,
     pages: Vec<(PageKind, PathBuf)>,
     assets: Vec<Asset>,
@@ -141,6 +145,7 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
     let mut found = Found {
         site_yaml: None,
         dictionary: None,
+        synonyms: None,
         resources: Vec::new(),
         pages: Vec::new(),
         assets: Vec::new(),
@@ -279,13 +284,14 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
             match name.as_ref() {
                 "site.yaml" => found.site_yaml = Some(path.to_path_buf()),
                 "dictionary.csv" => found.dictionary = Some(path.to_path_buf()),
+                "synonyms.csv" => found.synonyms = Some(path.to_path_buf()),
                 _ => diagnostics.push(
                     Diagnostic::warning(
                         &shown,
                         Position::FILE,
                         format!("ファイル「{name}」は zaitaku が使わないため、読み込みません。"),
                     )
-                    .hint("content の直下には site.yaml と dictionary.csv だけを置きます。"),
+                    .hint("content の直下には site.yaml、dictionary.csv、synonyms.csv だけを置きます。"),
                 ),
             }
             continue;
@@ -530,6 +536,25 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         None => Vec::new(),
     };
 
+    let synonyms = match &found.synonyms {
+        Some(path) => {
+            let file = display_path(root, path);
+            match source::read(&file, path) {
+                Ok(text) => {
+                    diagnostics.extend(text.warnings);
+                    let (entries, problems) = synonyms::parse(&file, &text.text);
+                    diagnostics.extend(problems);
+                    entries
+                }
+                Err(error) => {
+                    diagnostics.push(error);
+                    Vec::new()
+                }
+            }
+        }
+        None => Vec::new(),
+    };
+
     // Kept even with errors: the checks that need the whole site (the addresses the build
     // makes, in `crate::build::reserved`) still run, so one run lists every error.
     let content = Some(Content {
@@ -538,6 +563,7 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         pages,
         assets: found.assets,
         dictionary,
+        synonyms,
     });
     Ok(Loaded {
         content,

@@ -2,6 +2,7 @@
 //! weekdays, and dates in both 西暦 and 和暦.
 
 pub mod holidays;
+pub mod lay_words;
 
 use jiff::civil::{Date, Weekday};
 use unicode_normalization::UnicodeNormalization;

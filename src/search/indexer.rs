@@ -35,6 +35,7 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
 
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
+use super::lay;
 use super::normalize::{self, is_kanji};
 use crate::content::Content;
 use crate::content::pages::{PageDetails, PageKind};
@@ -273,11 +274,54 @@ struct SourceDoc {
     cat: i32,
     area: i32,
     svc: u64,
+    /// `DocTable::open`.
+    open: u32,
     /// Values of each logical field.
     fields: [Vec<String>; 5],
     /// Readings (kana) of the name, when known (a facility's `kana`).
     name_reading: Vec<String>,
     exact: Vec<String>,
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A phone number without its area code: `088-608-4633` → `608-4633` (numbers written with
+/// three groups; mobile and toll-free numbers, 0120 / 0570 / 0X0, have none to drop).
+pub fn local_number(number: &str) -> Option<String> {
+    let prepped = normalize::prep(number);
+    let groups: Vec<&str> = prepped
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let area = groups.first()?;
+    let mobile = area.len() == 3 && area.ends_with('0');
+    if groups.len() != 3 || !area.starts_with('0') || mobile || ["0120", "0570", "0800"].contains(area) {
+        return None;
+    }
+    Some(format!("{}-{}", groups[1], groups[2]))
+}
+
+/// When a facility is open (hours) and reachable (24時間対応, ケアマネタイム), as the bits of
+/// `DocTable::open`; `night` is open after 19:00 or 24時間対応.
+fn open_bits(resource: &crate::content::resource::Resource) -> u32 {
+    use super::lay::{REACHABLE_SHIFT, time_bit};
+    let mut open = 0;
+    for band in &resource.hours {
+        open |= lay::day_bits(&band.days);
+        if band.close.as_str() > "19:00" || band.open.as_str() < "06:00" {
+            open |= time_bit("night");
+        }
+    }
+    let mut reachable = 0;
+    for window in &resource.caremane_time {
+        reachable |= lay::day_bits(&window.days);
+    }
+    if resource.services.iter().any(|s| s.key == "24h") {
+        reachable = (1 << crate::ja::lay_words::TIME_KEYS.len()) - 1;
+    }
+    open | (reachable << REACHABLE_SHIFT)
 }
 
 /// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
@@ -364,15 +408,23 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         if let Some(corporation) = &resource.corporation {
             doc.fields[CORP].push(corporation.clone());
         }
+        doc.open = open_bits(resource);
         let addr = &mut doc.fields[ADDR];
         if let Some(postal) = &resource.postal_code {
             addr.push(format!("〒{postal}"));
+            // Also as digits only: 7708011 finds 770-8011.
+            addr.push(digits(postal));
         }
         addr.push(resource.address.clone());
         for number in resource.phone.iter().chain(&resource.fax) {
             addr.push(number.clone());
-            // Also as digits only: 0886084633 finds 088-608-4633.
-            addr.push(number.chars().filter(char::is_ascii_digit).collect());
+            // Also as digits only (0886084633 finds 088-608-4633), and without the area code
+            // (608-4633, 6084633), as people dial within the city.
+            addr.push(digits(number));
+            if let Some(local) = local_number(number) {
+                addr.push(digits(&local));
+                addr.push(local);
+            }
         }
         let attrs = &mut doc.fields[ATTRS];
         attrs.push(resource.category.label.clone());
@@ -835,6 +887,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         table.cat.push(doc.cat);
         table.area.push(doc.area);
         table.svc.push(doc.svc);
+        table.open.push(doc.open);
         // At most 2^18 - 1: the browser packs score, title length and document into one number.
         let tlen = normalize::fold(&doc.fragment.title)
             .chars()
@@ -872,6 +925,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         chunks: firsts,
         docs: table,
         labels,
+        lay: lay::table(content),
     };
     let json = serde_json::to_vec(&meta).expect("meta serialises");
     files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));

@@ -13,6 +13,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod format;
 pub mod indexer;
+pub mod lay;
 pub mod normalize;
 
 use std::io::Write;
@@ -113,6 +114,9 @@ pub struct SearchResult {
     pub snippet: String,
     /// Highlighted ranges of `snippet`, in characters.
     pub highlights: Vec<(usize, usize)>,
+    /// How it was found through the lay vocabulary or the site's synonyms
+    /// (「『胃瘻』を『胃ろう』として検索しました」).
+    pub via: Vec<String>,
     #[serde(skip)]
     pub fragment: format::Fragment,
     /// The document number in the index (its fragment file is `f/<doc>.bin`).
@@ -127,6 +131,9 @@ pub struct Results {
     pub total: usize,
     pub results: Vec<SearchResult>,
     pub clauses: Vec<String>,
+    /// No result has every word of the query; these have most of them
+    /// ([`engine::PARTIAL_NOTE`]).
+    pub partial: bool,
 }
 
 fn filter_index(
@@ -175,8 +182,10 @@ pub fn search_in(
         area: filter_index(&labels.areas, area, "area")?,
         service: filter_index(&labels.services, service, "service")?,
     };
-    let analysis = engine::analyze(query, index);
-    let hits: Vec<engine::Hit> = engine::rank(&analysis, index, &index.meta)
+    let analysis = engine::analyze(query, index, index.lay());
+    let ranking = engine::rank(&analysis, index, &index.meta);
+    let hits: Vec<engine::Hit> = ranking
+        .hits
         .into_iter()
         .filter(|hit| engine::passes(&index.meta, hit.doc, &filters))
         .collect();
@@ -192,6 +201,7 @@ pub fn search_in(
             score: hit.score,
             snippet,
             highlights,
+            via: engine::via_notes(&analysis, index, hit.doc),
             fragment,
             doc: hit.doc,
         });
@@ -200,6 +210,7 @@ pub fn search_in(
         total: hits.len(),
         results,
         clauses: analysis.clauses,
+        partial: ranking.partial,
     })
 }
 
@@ -278,7 +289,12 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
             "「{shown_query}」に一致するものは見つかりませんでした。"
         )
     } else {
-        let mut text = format!(
+        let mut text = String::new();
+        if results.partial {
+            text.push_str(engine::PARTIAL_NOTE);
+            text.push('\n');
+        }
+        text += &format!(
             "「{shown_query}」の検索結果: {} 件{}\n",
             results.total,
             if results.total > results.results.len() {
@@ -310,6 +326,9 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<()> {
             }
             if !contact.is_empty() {
                 text.push_str(&format!("    {}\n", terminal_text(&contact.join("　"))));
+            }
+            for note in &result.via {
+                text.push_str(&format!("    （{}）\n", terminal_text(note)));
             }
             text.push_str(&format!(
                 "    {}\n",
