@@ -3,6 +3,7 @@
 
 pub mod holidays;
 pub mod lay_words;
+pub mod voicing;
 
 use jiff::civil::{Date, Weekday};
 use unicode_normalization::UnicodeNormalization;

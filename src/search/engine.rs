@@ -193,6 +193,9 @@ pub struct Group {
     /// For a word that asks for a time (日曜, 夜間): the day bits of [`super::lay::day_bits`];
     /// the group then matches facilities open or reachable then, not text.
     pub days: u32,
+    /// The content word the group belongs to: the pieces a word not in the index is cut into
+    /// share it, and a partial match counts whole content words.
+    pub unit: usize,
 }
 
 /// One searched string of a group.
@@ -202,16 +205,57 @@ pub struct Alternative {
     /// Through the lay vocabulary or the site's synonyms: (the word as written there, the term
     /// as written there), for 「『胃瘻』を『胃ろう』として検索しました」.
     pub via: Option<(String, String)>,
+    /// Matched against name readings without voicing marks (`text` has none): a kana word
+    /// remembered with the wrong 濁音/清音, at a lower score.
+    pub loose: bool,
 }
 
 impl Group {
+    /// A word searched as itself and, when it is kana, loosely among name readings.
     fn plain(text: String) -> Group {
+        let mut alternatives = vec![Alternative {
+            text: text.clone(),
+            ..Alternative::default()
+        }];
+        if let Some(loose) = loose_form(&text) {
+            alternatives.push(Alternative {
+                text: loose,
+                loose: true,
+                ..Alternative::default()
+            });
+        }
         Group {
-            word: text.clone(),
-            alternatives: vec![Alternative { text, via: None }],
+            word: text,
+            alternatives,
             days: 0,
+            unit: 0,
         }
     }
+}
+
+/// The loose form of a normalised word written in katakana only (two characters or more).
+fn loose_form(text: &str) -> Option<String> {
+    (text.chars().count() >= 2 && text.chars().all(normalize::is_katakana))
+        .then(|| crate::ja::voicing::voiceless(text))
+}
+
+/// Per-document scores of a loose form among the name readings' loose terms.
+fn loose_scores<T: Terms>(loose: &str, terms: &T) -> Postings {
+    let mut out: Option<Postings> = None;
+    for gram in clause_grams(&chars_of(loose)) {
+        let key = format!("{}{gram}", super::indexer::LOOSE_PREFIX);
+        let these = terms.entry(&key).map(|e| e.grams.clone()).unwrap_or_default();
+        out = Some(match out {
+            None => these,
+            Some(previous) => merge(&previous, &these, true, u32::min),
+        });
+    }
+    out.unwrap_or_default()
+}
+
+/// Whether a normalised word matches a name reading loosely.
+fn loose_present<T: Terms>(text: &str, terms: &T) -> bool {
+    loose_form(text).is_some_and(|loose| !loose_scores(&loose, terms).is_empty())
 }
 
 fn chars_of(text: &str) -> Vec<char> {
@@ -392,15 +436,8 @@ fn segment<T: Terms>(
     let mut best: Vec<(u32, usize, bool)> = vec![(0, 0, false); n + 1];
     // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
     let glued = |k: usize| k > 0 && k < n && is_alnum_dash(piece[k - 1]) && is_alnum_dash(piece[k]);
-    // A single kanji cut out of a longer word is junk (今日 is not 今 + 日), unless the index
-    // has it as a word of its own.
-    let usable = |s: &[char]| {
-        lookup.present(s)
-            && (n == 1
-                || s.len() > 1
-                || !is_kanji(s[0])
-                || lookup.terms.entry(&string_of(s)).is_some_and(|e| !e.words.is_empty()))
-    };
+    // A single kanji cut out of a longer word is junk (今日 is not 今 + 日).
+    let usable = |s: &[char]| lookup.present(s) && (n == 1 || s.len() > 1 || !is_kanji(s[0]));
     for i in (0..n).rev() {
         let mut choice: Option<(u32, usize, bool)> = None;
         for length in (1..=n - i).rev() {
@@ -560,12 +597,15 @@ pub fn analyze<T: Terms>(query: &str, terms: &T, lay: &Lay) -> Analysis {
     };
     let mut groups: Vec<Group> = Vec::new();
     for (word, subs) in word_parts(query) {
-        if let Some(group) = lay.group(&word) {
-            push_group(group, &mut groups);
+        if lay.is_noise(&word) {
             continue;
         }
-        if lookup.present(&chars_of(&word)) {
-            push_group(Group::plain(word), &mut groups);
+        if let Some(group) = lay.group(&word) {
+            push_group(group, &mut groups, false);
+            continue;
+        }
+        if lookup.present(&chars_of(&word)) || loose_present(&word, terms) {
+            push_group(Group::plain(word), &mut groups, false);
             continue;
         }
         for sub in subs {
@@ -574,7 +614,7 @@ pub fn analyze<T: Terms>(query: &str, terms: &T, lay: &Lay) -> Analysis {
     }
     let mut clauses: Vec<String> = Vec::new();
     for group in &groups {
-        for alternative in &group.alternatives {
+        for alternative in group.alternatives.iter().filter(|a| !a.loose) {
             if !clauses.contains(&alternative.text) {
                 clauses.push(alternative.text.clone());
             }
@@ -590,8 +630,15 @@ pub fn analyze<T: Terms>(query: &str, terms: &T, lay: &Lay) -> Analysis {
     }
 }
 
-fn push_group(group: Group, groups: &mut Vec<Group>) {
+/// Adds a group as a content word of its own (`same_unit`: as a piece of the last one).
+fn push_group(mut group: Group, groups: &mut Vec<Group>, same_unit: bool) {
     if !groups.iter().any(|g| g.word == group.word) {
+        let last = groups.last().map_or(0, |g| g.unit);
+        group.unit = if same_unit || groups.is_empty() {
+            last
+        } else {
+            last + 1
+        };
         groups.push(group);
     }
 }
@@ -601,38 +648,41 @@ fn push_group(group: Group, groups: &mut Vec<Group>) {
 fn analyze_piece<T: Terms>(piece: &[char], lookup: &Lookup<'_, T>, lay: &Lay, groups: &mut Vec<Group>) {
     let rules = normalize::rules();
     let text = string_of(piece);
-    if piece.is_empty() || rules.stop.contains(&text) {
+    if piece.is_empty() || rules.stop.contains(&text) || lay.is_noise(&text) {
         return;
     }
     if let Some(group) = lay.group(&text) {
-        push_group(group, groups);
+        push_group(group, groups, false);
         return;
     }
-    if lookup.present(piece) {
-        push_group(Group::plain(text), groups);
+    if lookup.present(piece) || loose_present(&text, lookup.terms) {
+        push_group(Group::plain(text), groups, false);
         return;
     }
     if let Some((start, length)) = lay.find_inside(piece) {
         analyze_piece(&piece[..start], lookup, lay, groups);
         if let Some(group) = lay.group(&string_of(&piece[start..start + length])) {
-            push_group(group, groups);
+            push_group(group, groups, false);
         }
         analyze_piece(&piece[start + length..], lookup, lay, groups);
         return;
     }
     match segment(piece, lookup, &rules.stop) {
         Some(pieces) => {
-            for piece in pieces {
-                push_group(Group::plain(piece), groups);
+            // Pieces of two characters or more are words of their own (a partial match may
+            // leave one out); a single character only counts with its neighbours (ラ + メン).
+            let glued = pieces.iter().any(|p| p.chars().count() < 2);
+            for (i, piece) in pieces.into_iter().enumerate() {
+                push_group(Group::plain(piece), groups, glued && i > 0);
             }
         }
         None => push_group(
             Group {
                 word: text,
-                alternatives: Vec::new(),
-                days: 0,
+                ..Group::default()
             },
             groups,
+            false,
         ),
     }
 }
@@ -732,7 +782,11 @@ pub fn group_scores<T: Terms>(group: &Group, terms: &T, meta: &Meta) -> Postings
     }
     let mut out: Postings = Vec::new();
     for alternative in &group.alternatives {
-        let scores = clause_scores(&alternative.text, terms);
+        let scores = if alternative.loose {
+            loose_scores(&alternative.text, terms)
+        } else {
+            clause_scores(&alternative.text, terms)
+        };
         out = merge(&out, &scores, false, u32::max);
     }
     out
@@ -772,17 +826,25 @@ pub fn rank<T: Terms>(analysis: &Analysis, terms: &T, meta: &Meta) -> Ranking {
         });
         hits.into_iter().map(|(hit, _)| hit).collect()
     };
-    if !total.is_empty() || scores.len() < 2 {
+    let unit_count = analysis.groups.last().map_or(0, |g| g.unit + 1);
+    if !total.is_empty() || unit_count < 2 {
         let n = scores.len();
         return Ranking {
             hits: finish(total.into_iter().map(|(d, s)| (d, s, n)).collect()),
             partial: false,
         };
     }
-    // Partial: documents by how many groups they match, then by score; at least half of the
-    // groups (or the most any document matches, when that is fewer).
+    // Partial: documents by how many content words they match, then by score; at least half
+    // of the words (or the most any document matches, when that is fewer).
+    let mut units: Vec<Postings> = Vec::new();
+    for (group, postings) in analysis.groups.iter().zip(&scores) {
+        match units.get_mut(group.unit) {
+            Some(unit) => *unit = merge(unit, postings, true, |a, b| a + b),
+            None => units.push(postings.clone()),
+        }
+    }
     let mut counted: Vec<(u32, u32, usize)> = Vec::new();
-    for group in &scores {
+    for group in &units {
         let mut merged = Vec::with_capacity(counted.len() + group.len());
         let (mut i, mut j) = (0, 0);
         while i < counted.len() || j < group.len() {
@@ -801,7 +863,7 @@ pub fn rank<T: Terms>(analysis: &Analysis, terms: &T, meta: &Meta) -> Ranking {
         counted = merged;
     }
     let most = counted.iter().map(|c| c.2).max().unwrap_or(0);
-    let needed = most.min(scores.len().div_ceil(2)).max(1);
+    let needed = most.min(units.len().div_ceil(2)).max(1);
     counted.retain(|c| c.2 >= needed);
     let hits = finish(counted);
     Ranking {
@@ -831,16 +893,13 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
         {
             continue;
         }
-        let mut best: Option<(u32, &(String, String))> = None;
-        for alternative in &group.alternatives {
-            if let Some(via) = &alternative.via {
-                let s = score(&alternative.text);
-                if s > 0 && best.is_none_or(|(b, _)| s > b) {
-                    best = Some((s, via));
-                }
-            }
-        }
-        if let Some((_, (word, term))) = best {
+        // The first term that matches (the table lists the most telling term first).
+        let first = group
+            .alternatives
+            .iter()
+            .filter_map(|a| a.via.as_ref().map(|via| (a, via)))
+            .find(|(a, _)| score(&a.text) > 0);
+        if let Some((_, (word, term))) = first {
             notes.push(format!("『{word}』を『{term}』として検索しました"));
         }
     }

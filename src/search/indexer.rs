@@ -48,6 +48,7 @@ const ADDR: usize = 2;
 const ATTRS: usize = 3;
 const TEXT: usize = 4;
 const EXACT: usize = 5;
+const LOOSE: usize = 6;
 const FIELDS: [&str; 5] = ["name", "corp", "addr", "attrs", "text"];
 const WEIGHT: [u32; 5] = [10, 4, 5, 5, 2];
 
@@ -59,6 +60,8 @@ enum Kind {
     Gram,
     ReadingGram,
     Exact,
+    /// n-grams of the name's reading without voicing marks, as `~` + gram (`LOOSE_IMPACT`).
+    Loose,
 }
 
 impl Kind {
@@ -68,12 +71,12 @@ impl Kind {
             Kind::Reading => 3,
             Kind::Gram => 2,
             Kind::ReadingGram => 1,
-            Kind::Exact => 0,
+            Kind::Exact | Kind::Loose => 0,
         }
     }
 
     fn is_gram(self) -> bool {
-        matches!(self, Kind::Gram | Kind::ReadingGram)
+        matches!(self, Kind::Gram | Kind::ReadingGram | Kind::Loose)
     }
 }
 
@@ -83,6 +86,13 @@ const READING_GRAMS_IN_TEXT: bool = false;
 
 /// Worth of an exact whole-name term.
 const EXACT_IMPACT: u32 = 100;
+
+/// Worth of a name reading matched with other voicing (やまさき for ヤマザキ): below a
+/// substring of the reading (10), so the exact spelling ranks first.
+const LOOSE_IMPACT: u32 = 5;
+
+/// The prefix of loose terms; no query word can hold it (`~` is punctuation to search).
+pub const LOOSE_PREFIX: char = '~';
 
 /// How much text a result's fragment keeps for snippets (a later query fetches ten fragments).
 const FACILITY_SNIPPET_CHARS: usize = 300;
@@ -229,6 +239,24 @@ pub fn grams(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Loose terms of a reading: `~` + the n-grams of it without voicing marks.
+#[derive(Clone)]
+struct LooseTokenizer;
+
+impl Tokenizer for LooseTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let plain = crate::ja::voicing::voiceless(&normalize::fold(text));
+        let tokens = grams(&plain)
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| token(format!("{LOOSE_PREFIX}{g}"), i))
+            .collect();
+        VecStream { tokens, index: 0 }
+    }
 }
 
 #[derive(Clone)]
@@ -689,6 +717,12 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         logical: EXACT,
         kind: Kind::Exact,
     });
+    let loose = builder.add_text_field("loose", options("loose"));
+    infos.push(FieldInfo {
+        field: loose,
+        logical: LOOSE,
+        kind: Kind::Loose,
+    });
     let doc_field = builder.add_u64_field("doc", FAST);
     let schema = builder.build();
 
@@ -698,6 +732,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     tokenizers.register("ja_r", TextAnalyzer::from(analyzer.words_tokenizer(true)));
     tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
     tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
+    tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
 
     let make_document = |number: usize, doc: &SourceDoc| {
         let mut document = TantivyDocument::default();
@@ -723,6 +758,9 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         }
         for value in &doc.exact {
             document.add_text(exact, value);
+        }
+        for reading in &doc.name_reading {
+            document.add_text(loose, reading);
         }
         document
     };
@@ -800,7 +838,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 }
             }
             let Some(key) = smallest else { break };
-            let mut best: [HashMap<u32, [u32; 6]>; 2] = [HashMap::new(), HashMap::new()];
+            let mut best: [HashMap<u32, [u32; 7]>; 2] = [HashMap::new(), HashMap::new()];
             for (i, stream) in streams.iter_mut().enumerate() {
                 if !live[i] || stream.key() != key.as_slice() {
                     continue;
@@ -814,6 +852,8 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 while doc != TERMINATED {
                     let value = if info.kind == Kind::Exact {
                         EXACT_IMPACT
+                    } else if info.kind == Kind::Loose {
+                        LOOSE_IMPACT
                     } else {
                         let mut weight = WEIGHT[info.logical];
                         if info.logical == TEXT && postings.term_freq() >= 3 {
@@ -821,7 +861,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                         }
                         weight * info.kind.factor()
                     };
-                    let slot = best[space].entry(number_of(doc)).or_insert([0; 6]);
+                    let slot = best[space].entry(number_of(doc)).or_insert([0; 7]);
                     slot[info.logical] = slot[info.logical].max(value);
                     doc = postings.advance();
                 }
@@ -830,7 +870,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
             let Ok(term) = String::from_utf8(key) else {
                 continue;
             };
-            let to_postings = |map: &HashMap<u32, [u32; 6]>| -> Postings {
+            let to_postings = |map: &HashMap<u32, [u32; 7]>| -> Postings {
                 let mut postings: Postings =
                     map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
                 postings.sort_unstable();

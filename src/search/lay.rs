@@ -53,6 +53,7 @@ struct Expansion {
     shown: String,
     terms: Vec<(String, String)>,
     days: u32,
+    noise: bool,
 }
 
 /// The compiled table.
@@ -69,10 +70,10 @@ impl Lay {
         for entry in entries {
             let days = match entry.kind {
                 LayKind::Day => day_bits(&entry.terms),
-                LayKind::Term => 0,
+                LayKind::Term | LayKind::Noise => 0,
             };
             let terms: Vec<(String, String)> = match entry.kind {
-                LayKind::Day => Vec::new(),
+                LayKind::Day | LayKind::Noise => Vec::new(),
                 LayKind::Term => entry
                     .terms
                     .iter()
@@ -89,6 +90,7 @@ impl Lay {
                     shown: word.clone(),
                     terms: Vec::new(),
                     days,
+                    noise: entry.kind == LayKind::Noise,
                 });
                 for term in &terms {
                     if term.0 != folded && !expansion.terms.iter().any(|t| t.0 == term.0) {
@@ -102,30 +104,38 @@ impl Lay {
         Lay { words, inside }
     }
 
-    /// The group of a normalised query word that is in the table.
+    /// Whether a normalised word is one of the table's noise words (not searched for).
+    pub fn is_noise(&self, folded: &str) -> bool {
+        self.words.get(folded).is_some_and(|e| e.noise)
+    }
+
+    /// The group of a normalised query word that is in the table (not for noise words).
     pub fn group(&self, folded: &str) -> Option<Group> {
-        let expansion = self.words.get(folded)?;
+        let expansion = self.words.get(folded).filter(|e| !e.noise)?;
         if expansion.days != 0 {
             return Some(Group {
                 word: folded.to_owned(),
                 alternatives: Vec::new(),
                 days: expansion.days,
+                unit: 0,
             });
         }
         let mut alternatives = vec![Alternative {
             text: folded.to_owned(),
-            via: None,
+            ..Alternative::default()
         }];
         for (term, shown) in &expansion.terms {
             alternatives.push(Alternative {
                 text: term.clone(),
                 via: Some((expansion.shown.clone(), shown.clone())),
+                loose: false,
             });
         }
         Some(Group {
             word: folded.to_owned(),
             alternatives,
             days: 0,
+            unit: 0,
         })
     }
 

@@ -448,12 +448,13 @@
       this.words = new Map();
       for (const entry of entries || []) {
         const days = entry.kind === 'day' ? dayBits(entry.terms) : 0;
-        const terms = entry.kind === 'day' ? []
+        const noise = entry.kind === 'noise';
+        const terms = entry.kind !== 'term' ? []
           : entry.terms.map((t) => [rules.fold(t), t]).filter(([t]) => t.length > 0);
         for (const word of entry.words) {
           const folded = rules.fold(word);
           if (!folded.length) continue;
-          if (!this.words.has(folded)) this.words.set(folded, { shown: word, terms: [], days });
+          if (!this.words.has(folded)) this.words.set(folded, { shown: word, terms: [], days, noise });
           const expansion = this.words.get(folded);
           for (const term of terms) {
             if (term[0] !== folded && !expansion.terms.some((t) => t[0] === term[0])) expansion.terms.push(term);
@@ -464,14 +465,17 @@
         .sort((a, b) => (b.length - a.length) || compareArrays(a, b));
     }
 
-    /** {word, alternatives: [{text, via: [word, term] | null}], days} or null. */
+    /** Whether a normalised word is a noise word of the table (lay.rs `is_noise`). */
+    isNoise(folded) { const e = this.words.get(folded); return !!e && e.noise; }
+
+    /** {word, alternatives: [{text, via: [word, term] | null, loose}], days, unit} or null. */
     group(folded) {
       const e = this.words.get(folded);
-      if (!e) return null;
-      if (e.days !== 0) return { word: folded, alternatives: [], days: e.days };
-      const alternatives = [{ text: folded, via: null }];
-      for (const [term, shown] of e.terms) alternatives.push({ text: term, via: [e.shown, shown] });
-      return { word: folded, alternatives, days: 0 };
+      if (!e || e.noise) return null;
+      if (e.days !== 0) return { word: folded, alternatives: [], days: e.days, unit: 0 };
+      const alternatives = [{ text: folded, via: null, loose: false }];
+      for (const [term, shown] of e.terms) alternatives.push({ text: term, via: [e.shown, shown], loose: false });
+      return { word: folded, alternatives, days: 0, unit: 0 };
     }
 
     /** [start, length] of the leftmost longest table word inside `chars`, or null. */
@@ -632,7 +636,7 @@
       const cache = new Map();
       const termsOf = (f) => [f].concat(clauseGrams(Array.from(f)));
       const parts = this.wordParts(query);
-      const layTerms = this.layTerms(parts).flatMap(termsOf);
+      const layTerms = this.layTerms(parts).flatMap(termsOf).concat(this.looseTerms(parts));
       await this.load(parts.flatMap(([folded, subs]) => termsOf(folded).concat(subs.flatMap(termsOf))).concat(layTerms));
       const substrings = [];
       for (const [folded, subs] of parts) {
@@ -656,6 +660,18 @@
         for (const w of [folded].concat(subs)) {
           const group = this.lay.group(w);
           if (group) for (const a of group.alternatives) out.push(a.text);
+        }
+      }
+      return out;
+    }
+
+    /** The loose terms of the query's kana words and parts (fetched with the first round). */
+    looseTerms(parts) {
+      const out = [];
+      for (const [folded, subs] of parts) {
+        for (const w of [folded].concat(subs)) {
+          const loose = looseForm(w);
+          if (loose !== null) for (const g of clauseGrams(Array.from(loose))) out.push('~' + g);
         }
       }
       return out;
@@ -711,14 +727,8 @@
       // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
       const alnumDash = (c) => isAsciiAlnum(c) || c === '-';
       const glued = (k) => k > 0 && k < n && alnumDash(piece[k - 1]) && alnumDash(piece[k]);
-      // A single kanji cut out of a longer word is junk (今日 is not 今 + 日), unless the index
-      // has it as a word of its own.
-      const usable = (s) => {
-        if (!this.present(s, cache)) return false;
-        if (n === 1 || s.length > 1 || !isKanji(s[0])) return true;
-        const e = this.entry(s.join(''));
-        return e !== null && e.words.docs.length > 0;
-      };
+      // A single kanji cut out of a longer word is junk (今日 is not 今 + 日).
+      const usable = (s) => this.present(s, cache) && (n === 1 || s.length > 1 || !isKanji(s[0]));
       for (let i = n - 1; i >= 0; i--) {
         let choice = null;
         for (let length = n - i; length >= 1; length--) {
@@ -754,28 +764,33 @@
       const cache = new Map();
       const groups = [];
       for (const [word, subs] of this.wordParts(query)) {
+        if (this.lay.isNoise(word)) continue;
         const group = this.lay.group(word);
         if (group) { this.pushGroup(group, groups); continue; }
-        if (this.present(Array.from(word), cache)) { this.pushGroup(plainGroup(word), groups); continue; }
+        if (this.present(Array.from(word), cache) || this.loosePresent(word)) { this.pushGroup(plainGroup(word), groups); continue; }
         for (const sub of subs) this.analyzePiece(Array.from(sub), cache, groups);
       }
       const clauses = [];
-      for (const g of groups) for (const a of g.alternatives) if (!clauses.includes(a.text)) clauses.push(a.text);
+      for (const g of groups) for (const a of g.alternatives) if (!a.loose && !clauses.includes(a.text)) clauses.push(a.text);
       const impossible = groups.some((g) => g.days === 0 && g.alternatives.length === 0);
       return { clauses, groups, impossible };
     }
 
-    pushGroup(group, groups) {
-      if (!groups.some((g) => g.word === group.word)) groups.push(group);
+    /** Adds a group as a content word of its own (`sameUnit`: as a piece of the last one). */
+    pushGroup(group, groups, sameUnit) {
+      if (groups.some((g) => g.word === group.word)) return;
+      const last = groups.length ? groups[groups.length - 1].unit : 0;
+      group.unit = sameUnit || groups.length === 0 ? last : last + 1;
+      groups.push(group);
     }
 
     /** engine.rs `analyze_piece`. */
     analyzePiece(piece, cache, groups) {
       const text = piece.join('');
-      if (!piece.length || this.rules.stop.has(text)) return;
+      if (!piece.length || this.rules.stop.has(text) || this.lay.isNoise(text)) return;
       const group = this.lay.group(text);
       if (group) { this.pushGroup(group, groups); return; }
-      if (this.present(piece, cache)) { this.pushGroup(plainGroup(text), groups); return; }
+      if (this.present(piece, cache) || this.loosePresent(text)) { this.pushGroup(plainGroup(text), groups); return; }
       const inside = this.lay.findInside(piece);
       if (inside) {
         const [start, length] = inside;
@@ -786,8 +801,11 @@
         return;
       }
       const pieces = this.segment(piece, cache);
-      if (pieces === null) { this.pushGroup({ word: text, alternatives: [], days: 0 }, groups); return; }
-      for (const p of pieces) this.pushGroup(plainGroup(p), groups);
+      if (pieces === null) { this.pushGroup({ word: text, alternatives: [], days: 0, unit: 0 }, groups, false); return; }
+      // Pieces of two characters or more are words of their own; a single character only
+      // counts with its neighbours (ラ + メン).
+      const glued = pieces.some((p) => Array.from(p).length < 2);
+      pieces.forEach((p, i) => this.pushGroup(plainGroup(p), groups, glued && i > 0));
     }
 
     clauseScores(clause) {
@@ -819,8 +837,26 @@
         return { docs: Int32Array.from(docs), imps: Int32Array.from(imps) };
       }
       let out = EMPTY;
-      for (const a of group.alternatives) out = unionPostings(out, this.clauseScores(a.text), max);
+      for (const a of group.alternatives) {
+        out = unionPostings(out, a.loose ? this.looseScores(a.text) : this.clauseScores(a.text), max);
+      }
       return out;
+    }
+
+    /** engine.rs `loose_scores`: a loose form among the name readings' `~` terms. */
+    looseScores(loose) {
+      let out = null;
+      for (const gram of clauseGrams(Array.from(loose))) {
+        const e = this.entry('~' + gram);
+        const these = e ? e.grams : EMPTY;
+        out = out === null ? these : joinPostings(out, these, min);
+      }
+      return out || EMPTY;
+    }
+
+    loosePresent(text) {
+      const loose = looseForm(text);
+      return loose !== null && this.looseScores(loose).docs.length > 0;
     }
 
     /** Every matching document, best first: {hits: [{doc, score}], partial} (engine.rs
@@ -833,15 +869,20 @@
       const scores = groups.map((g) => this.groupScores(g));
       let total = null;
       for (const g of scores) total = total === null ? g : joinPostings(total, g, add);
-      if (total.docs.length > 0 || scores.length < 2) {
+      const unitCount = groups[groups.length - 1].unit + 1;
+      if (total.docs.length > 0 || unitCount < 2) {
         return { hits: this.sortHits(total.docs, total.imps, null, 0), partial: false };
       }
       // Partial: by how many groups a document matches, at least half of them (or the most
       // any document matches, when that is fewer).
+      const units = [];
+      groups.forEach((group, i) => {
+        units[group.unit] = units[group.unit] === undefined ? scores[i] : joinPostings(units[group.unit], scores[i], add);
+      });
       const count = this.meta.count;
       const matched = new Int32Array(count);
       const sum = new Int32Array(count);
-      for (const g of scores) {
+      for (const g of units) {
         for (let i = 0; i < g.docs.length; i++) {
           const d = g.docs[i];
           if (d < count) { matched[d] += 1; sum[d] += g.imps[i]; }
@@ -849,11 +890,11 @@
       }
       let most = 0;
       for (let d = 0; d < count; d++) if (matched[d] > most) most = matched[d];
-      const needed = Math.max(1, Math.min(most, Math.ceil(scores.length / 2)));
+      const needed = Math.max(1, Math.min(most, Math.ceil(units.length / 2)));
       const docs = [];
       for (let d = 0; d < count; d++) if (matched[d] >= needed) docs.push(d);
       const imps = docs.map((d) => sum[d]);
-      const hits = this.sortHits(docs, imps, matched, scores.length);
+      const hits = this.sortHits(docs, imps, matched, units.length);
       return { hits, partial: hits.length > 0 };
     }
 
@@ -899,13 +940,9 @@
       for (const group of analysis.groups) {
         if (group.alternatives.every((a) => !a.via)) continue;
         if (group.alternatives.some((a) => !a.via && score(a.text) > 0)) continue;
-        let best = null;
-        for (const a of group.alternatives) {
-          if (!a.via) continue;
-          const s = score(a.text);
-          if (s > 0 && (best === null || s > best[0])) best = [s, a.via];
-        }
-        if (best) notes.push(`『${best[1][0]}』を『${best[1][1]}』として検索しました`);
+        // The first term that matches (the table lists the most telling term first).
+        const first = group.alternatives.find((a) => a.via && score(a.text) > 0);
+        if (first) notes.push(`『${first.via[0]}』を『${first.via[1]}』として検索しました`);
       }
       return notes;
     }
@@ -974,7 +1011,22 @@
     }
   }
 
-  function plainGroup(text) { return { word: text, alternatives: [{ text, via: null }], days: 0 }; }
+  /** ja/voicing.rs `voiceless`: kana without their voicing marks (ガ→カ, パ→ハ). */
+  function voiceless(text) { return text.normalize('NFD').replace(/[\u3099\u309a]/g, '').normalize('NFC'); }
+
+  /** engine.rs `loose_form`: a katakana-only word of two characters or more, voiceless. */
+  function looseForm(text) {
+    const chars = Array.from(text);
+    return chars.length >= 2 && chars.every(isKatakana) ? voiceless(text) : null;
+  }
+
+  /** engine.rs `Group::plain`: a word searched as itself and, when kana, loosely. */
+  function plainGroup(text) {
+    const alternatives = [{ text, via: null, loose: false }];
+    const loose = looseForm(text);
+    if (loose !== null) alternatives.push({ text: loose, via: null, loose: true });
+    return { word: text, alternatives, days: 0, unit: 0 };
+  }
 
   global.ZaitakuSearch = { Engine, Rules, Lay, PARTIAL_NOTE, compare, decodePostings, inflate };
 })(typeof window !== 'undefined' ? window : globalThis);
