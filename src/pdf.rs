@@ -28,11 +28,11 @@ use std::time::{Duration, Instant};
 use jiff::civil::Date;
 use lopdf::{Document, Object, ObjectId};
 
-use crate::site::print::{Booklet, Numbering, booklet_output};
 use crate::build;
 use crate::error::{Error, Result};
 use crate::render::Theme;
 use crate::site::Site;
+use crate::site::print::{Booklet, Numbering, booklet_output};
 
 /// `zaitaku pdf`.
 #[derive(Debug, Clone, clap::Args)]
@@ -566,7 +566,12 @@ pub fn command(root: &Path, args: &PdfArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| root.join(default_file_name(&args.booklet)));
     // Judged before Chromium runs, and written where the judgement says (a symlink's target).
-    let target = crate::output::guard::output_file(root, &out, crate::output::guard::FileKind::Pdf, args.force)?;
+    let target = crate::output::guard::output_file(
+        root,
+        &out,
+        crate::output::guard::FileKind::Pdf,
+        args.force,
+    )?;
     let chromium = find_chromium(args.chromium.as_deref())?;
     let stop = Stop::install()?;
     let timeout = args.timeout.map(Duration::from_secs);

@@ -6,7 +6,6 @@
 
 pub mod body;
 pub mod dictionary;
-pub mod synonyms;
 pub mod fields;
 pub mod files;
 pub mod markdown;
@@ -15,6 +14,7 @@ pub mod resource;
 pub mod site;
 pub mod source;
 pub mod svg;
+pub mod synonyms;
 pub mod text;
 pub mod yaml;
 

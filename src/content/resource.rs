@@ -279,9 +279,9 @@ impl Checker<'_> {
             return Some(term.clone());
         }
         let by_label = terms.iter().find(|t| t.label == value.value.trim());
-        let suggestion = by_label
-            .map(|t| t.key.as_str())
-            .or_else(|| crate::content::yaml::closest(&value.value, terms.iter().map(|t| t.key.as_str())));
+        let suggestion = by_label.map(|t| t.key.as_str()).or_else(|| {
+            crate::content::yaml::closest(&value.value, terms.iter().map(|t| t.key.as_str()))
+        });
         let message = match suggestion {
             Some(s) => format!(
                 "「{}」は site.yaml の {vocabulary} にありません。「{s}」の誤りではありませんか。",
@@ -552,8 +552,10 @@ pub fn validate(
                     }
                 }
                 None => {
-                    let suggestion =
-                        crate::content::yaml::closest(&method.value, METHODS.iter().map(|(k, _)| *k));
+                    let suggestion = crate::content::yaml::closest(
+                        &method.value,
+                        METHODS.iter().map(|(k, _)| *k),
+                    );
                     let message = match suggestion {
                         Some(s) => format!(
                             "連絡方法「{}」がわかりません。「{s}」の誤りではありませんか。",

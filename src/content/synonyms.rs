@@ -187,7 +187,11 @@ mod tests {
             .iter()
             .map(|d| (d.position.line, d.position.column))
             .collect();
-        assert_eq!(lines, [(4, 1), (5, 1), (6, 1), (7, 1), (8, 5)], "{diagnostics:?}");
+        assert_eq!(
+            lines,
+            [(4, 1), (5, 1), (6, 1), (7, 1), (8, 5)],
+            "{diagnostics:?}"
+        );
         assert!(diagnostics[0].message.contains("数式"));
         assert!(diagnostics[2].message.contains("空白"));
     }

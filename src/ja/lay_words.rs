@@ -86,7 +86,8 @@ pub fn parse(text: &str) -> Result<Vec<LayEntry>, (usize, String)> {
 
 /// The shipped table, parsed (the file is checked by the tests, so it always parses).
 pub fn shipped() -> Vec<LayEntry> {
-    parse(LAY_WORDS_TSV).unwrap_or_else(|(line, message)| panic!("{LAY_WORDS_PATH}:{line}: {message}"))
+    parse(LAY_WORDS_TSV)
+        .unwrap_or_else(|(line, message)| panic!("{LAY_WORDS_PATH}:{line}: {message}"))
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use tera::Context;
 
-pub use crate::content::body::root_prefix;
 use crate::content::Content;
+pub use crate::content::body::root_prefix;
 use crate::content::pages::{Page, PageKind};
 use crate::content::site::SiteConfig;
 use crate::ja;

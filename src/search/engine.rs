@@ -11,11 +11,19 @@
 //! and Latin words are never cut; a character found nowhere makes the query find nothing).
 //! The browser fetches what this needs in rounds ([`fetch_plan`]).
 //!
+//! **Lay vocabulary** ([`super::lay`]). A word (or part of a word) in the lay table becomes a
+//! group of alternatives — itself and its terms (胃瘻 → 胃瘻 | 胃ろう | 経管栄養); a day word
+//! (日曜, 夜間) a group matched by opening times, not text; a noise phrase (診てくれる) is
+//! dropped. A kana word also matches name readings without voicing marks, at a lower score.
+//! A single kanji is never cut out of a longer word (今日 is not 今 + 日).
+//!
 //! **Ranking.** A clause's score in a document is the larger of its word impact (which
 //! includes the whole-name bonus when the clause is a document's whole name or kana) and its
 //! substring impact (the smallest impact among its n-grams). Documents must match every
-//! clause; their score is the sum. Ties go to the shorter title, then to the document order
-//! (facilities in 五十音順, then pages). Everything is integer arithmetic.
+//! group (its best alternative); their score is the sum. When none does, the documents that
+//! match most of the query's content words are shown, marked partial. Ties go to the shorter
+//! title, then to the document order (facilities in 五十音順, then pages). Everything is
+//! integer arithmetic.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -244,7 +252,10 @@ fn loose_scores<T: Terms>(loose: &str, terms: &T) -> Postings {
     let mut out: Option<Postings> = None;
     for gram in clause_grams(&chars_of(loose)) {
         let key = format!("{}{gram}", super::indexer::LOOSE_PREFIX);
-        let these = terms.entry(&key).map(|e| e.grams.clone()).unwrap_or_default();
+        let these = terms
+            .entry(&key)
+            .map(|e| e.grams.clone())
+            .unwrap_or_default();
         out = Some(match out {
             None => these,
             Some(previous) => merge(&previous, &these, true, u32::min),
@@ -645,7 +656,12 @@ fn push_group(mut group: Group, groups: &mut Vec<Group>, same_unit: bool) {
 
 /// A part of a query word (normalised) that is not in the index as a whole word: a lay word,
 /// a word of the index, a lay word inside it, or pieces of the index's vocabulary.
-fn analyze_piece<T: Terms>(piece: &[char], lookup: &Lookup<'_, T>, lay: &Lay, groups: &mut Vec<Group>) {
+fn analyze_piece<T: Terms>(
+    piece: &[char],
+    lookup: &Lookup<'_, T>,
+    lay: &Lay,
+    groups: &mut Vec<Group>,
+) {
     let rules = normalize::rules();
     let text = string_of(piece);
     if piece.is_empty() || rules.stop.contains(&text) || lay.is_noise(&text) {
@@ -657,6 +673,14 @@ fn analyze_piece<T: Terms>(piece: &[char], lookup: &Lookup<'_, T>, lay: &Lay, gr
     }
     if lookup.present(piece) || loose_present(&text, lookup.terms) {
         push_group(Group::plain(text), groups, false);
+        return;
+    }
+    // A particle left at the start by the cuts (歯医者さん|に家): the rest is the word.
+    if let Some(k) = (1..piece.len().min(4))
+        .rev()
+        .find(|&k| rules.stop.contains(&string_of(&piece[..k])))
+    {
+        analyze_piece(&piece[k..], lookup, lay, groups);
         return;
     }
     if let Some((start, length)) = lay.find_inside(piece) {
@@ -671,7 +695,9 @@ fn analyze_piece<T: Terms>(piece: &[char], lookup: &Lookup<'_, T>, lay: &Lay, gr
         Some(pieces) => {
             // Pieces of two characters or more are words of their own (a partial match may
             // leave one out); a single character only counts with its neighbours (ラ + メン).
-            let glued = pieces.iter().any(|p| p.chars().count() < 2);
+            // So is a katakana word (チョコレート is not チヨ + コレ).
+            let glued = pieces.iter().any(|p| p.chars().count() < 2)
+                || piece.iter().all(|&c| normalize::is_katakana(c));
             for (i, piece) in pieces.into_iter().enumerate() {
                 push_group(Group::plain(piece), groups, glued && i > 0);
             }
@@ -770,13 +796,13 @@ pub fn group_scores<T: Terms>(group: &Group, terms: &T, meta: &Meta) -> Postings
         return (0..meta.count.min(open.len()))
             .filter_map(|d| {
                 let bits = open[d];
-                if bits & group.days != 0 {
-                    Some((d as u32, lay::OPEN_IMPACT))
-                } else if (bits >> lay::REACHABLE_SHIFT) & group.days != 0 {
-                    Some((d as u32, lay::REACHABLE_IMPACT))
-                } else {
-                    None
-                }
+                // Each time asked for: open then, or else reachable then (年中無休 asks for
+                // every day, 土日 for two).
+                let open_bits = bits & group.days;
+                let reachable = (bits >> lay::REACHABLE_SHIFT) & group.days & !open_bits;
+                let score = open_bits.count_ones() * lay::OPEN_IMPACT
+                    + reachable.count_ones() * lay::REACHABLE_IMPACT;
+                (score > 0).then_some((d as u32, score))
             })
             .collect();
     }

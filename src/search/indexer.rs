@@ -17,7 +17,11 @@
 //! | text (notes, page body) | 2, 3 if it occurs 3 times or more | | | |
 //!
 //! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
-//! their own worth 100, so typing a name exactly puts it first.
+//! their own worth 100, so typing a name exactly puts it first. The `kana` without voicing
+//! marks gives `~` + n-gram terms worth 5 (やまさき finds ヤマザキ, below an exact reading).
+//! Phone and FAX numbers are indexed as written, as digits only and without the area code;
+//! postal codes also as digits only. The document table records when a facility is open
+//! (hours) and reachable (24時間対応, ケアマネタイム) for the day words of a query.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -325,7 +329,11 @@ pub fn local_number(number: &str) -> Option<String> {
         .collect();
     let area = groups.first()?;
     let mobile = area.len() == 3 && area.ends_with('0');
-    if groups.len() != 3 || !area.starts_with('0') || mobile || ["0120", "0570", "0800"].contains(area) {
+    if groups.len() != 3
+        || !area.starts_with('0')
+        || mobile
+        || ["0120", "0570", "0800"].contains(area)
+    {
         return None;
     }
     Some(format!("{}-{}", groups[1], groups[2]))

@@ -29,9 +29,9 @@ use crate::build;
 use crate::content::Content;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
-use crate::output::guard::{self, OutputDir};
 use crate::lock;
 use crate::output::Staging;
+use crate::output::guard::{self, OutputDir};
 use crate::render::Theme;
 
 use crate::output::scratch;

@@ -427,10 +427,7 @@ fn trimmed_list(list: &[String]) -> Vec<String> {
 }
 
 fn day_order(day: &str) -> usize {
-    ja::DAY_KEYS
-        .iter()
-        .position(|d| *d == day)
-        .unwrap_or(99)
+    ja::DAY_KEYS.iter().position(|d| *d == day).unwrap_or(99)
 }
 
 /// Day keys lower-cased, without repeats, in week order.

@@ -13,17 +13,12 @@ fn views<'a>(pages: &[&'a Page]) -> Vec<PageView<'a>> {
 impl Site<'_> {
     /// The front page: coming lectures, latest news, the directory's categories.
     pub(super) fn home(&self) -> Output {
-        let mut context = self
-            .common
-            .context("", &self.content.site.title, vec![]);
+        let mut context = self.common.context("", &self.content.site.title, vec![]);
         context.insert(
             "upcoming_lectures",
             &views(&self.upcoming[..self.upcoming.len().min(3)]),
         );
-        context.insert(
-            "latest_news",
-            &views(&self.news[..self.news.len().min(5)]),
-        );
+        context.insert("latest_news", &views(&self.news[..self.news.len().min(5)]));
         context.insert("categories", &self.category_counts());
         context.insert("resource_count", &self.content.resources.len());
         Output {

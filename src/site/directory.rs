@@ -211,11 +211,9 @@ impl Site<'_> {
 
     /// `resources/`: the ways into the directory.
     pub(super) fn directory_index(&self) -> Output {
-        let mut context = self.common.context(
-            "resources/",
-            "医療・介護の資源を探す",
-            vec![home_crumb()],
-        );
+        let mut context =
+            self.common
+                .context("resources/", "医療・介護の資源を探す", vec![home_crumb()]);
         context.insert("categories", &self.category_counts());
         context.insert("areas", &self.area_counts());
         context.insert("services", &self.service_counts());

@@ -149,11 +149,17 @@ impl<'a> Site<'a> {
                 kind.terms(site)[index].key
             ),
             Job::KanaRow(index) => {
-                format!("resources/kana/{}/index.html", crate::ja::ROW_SLUGS[index].1)
+                format!(
+                    "resources/kana/{}/index.html",
+                    crate::ja::ROW_SLUGS[index].1
+                )
             }
             Job::CaremaneAll => "caremane-time/index.html".to_owned(),
             Job::CaremaneDay(index) => {
-                format!("caremane-time/{}/index.html", caremane::CAREMANE_DAYS[index])
+                format!(
+                    "caremane-time/{}/index.html",
+                    caremane::CAREMANE_DAYS[index]
+                )
             }
             Job::Booklet(index) => print::booklet_file(site, index),
         }

@@ -14,6 +14,7 @@ mod safety_output;
 mod safety_publish;
 mod safety_sheets;
 mod search;
+mod search_lay;
 mod serve;
 mod sheet;
 mod validation;

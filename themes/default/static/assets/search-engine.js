@@ -791,6 +791,10 @@
       const group = this.lay.group(text);
       if (group) { this.pushGroup(group, groups); return; }
       if (this.present(piece, cache) || this.loosePresent(text)) { this.pushGroup(plainGroup(text), groups); return; }
+      // A particle left at the start by the cuts (歯医者さん|に家): the rest is the word.
+      for (let k = Math.min(piece.length, 4) - 1; k >= 1; k--) {
+        if (this.rules.stop.has(piece.slice(0, k).join(''))) { this.analyzePiece(piece.slice(k), cache, groups); return; }
+      }
       const inside = this.lay.findInside(piece);
       if (inside) {
         const [start, length] = inside;
@@ -804,7 +808,8 @@
       if (pieces === null) { this.pushGroup({ word: text, alternatives: [], days: 0, unit: 0 }, groups, false); return; }
       // Pieces of two characters or more are words of their own; a single character only
       // counts with its neighbours (ラ + メン).
-      const glued = pieces.some((p) => Array.from(p).length < 2);
+      // So is a katakana word (チョコレート is not チヨ + コレ).
+      const glued = pieces.some((p) => Array.from(p).length < 2) || piece.every(isKatakana);
       pieces.forEach((p, i) => this.pushGroup(plainGroup(p), groups, glued && i > 0));
     }
 
@@ -830,9 +835,13 @@
         const n = Math.min(this.meta.count, open.length);
         const docs = [];
         const imps = [];
+        const ones = (x) => { let c = 0; for (; x; x &= x - 1) c += 1; return c; };
         for (let d = 0; d < n; d++) {
-          if (open[d] & group.days) { docs.push(d); imps.push(OPEN_IMPACT); }
-          else if ((open[d] >>> REACHABLE_SHIFT) & group.days) { docs.push(d); imps.push(REACHABLE_IMPACT); }
+          // Each time asked for: open then, or else reachable then.
+          const openBits = open[d] & group.days;
+          const reachable = (open[d] >>> REACHABLE_SHIFT) & group.days & ~openBits;
+          const score = ones(openBits) * OPEN_IMPACT + ones(reachable) * REACHABLE_IMPACT;
+          if (score > 0) { docs.push(d); imps.push(score); }
         }
         return { docs: Int32Array.from(docs), imps: Int32Array.from(imps) };
       }
