@@ -262,7 +262,7 @@ impl Rebuilder {
 /// Writes the search index into a build that is being served.
 fn write_index(
     pending: &PendingIndex,
-    today: Date,
+    _today: Date,
     entries: &Mutex<BTreeSet<String>>,
 ) -> Result<Duration> {
     let started = Instant::now();
