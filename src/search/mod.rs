@@ -8,6 +8,9 @@
 //!   as the sharded files of [`format`] under `search-index/`.
 //! * [`engine`]: query analysis, ranking and snippets on those files — the same algorithm as
 //!   the browser's, so both give the same results.
+//! * [`lay`]: the lay vocabulary (`themes/default/static/assets/ja/lay-words.tsv`) and the
+//!   site's `content/synonyms.csv` at query time: everyday words, abbreviations, old terms,
+//!   day words and noise phrases.
 
 pub mod dictionary;
 pub mod engine;
