@@ -63,6 +63,7 @@ pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
         assets: Vec::new(),
         dictionary: Vec::new(),
         survey: None,
+        synonyms: Vec::new(),
     };
     let lectures = Content {
         pages: content

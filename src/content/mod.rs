@@ -17,6 +17,7 @@ pub mod site;
 pub mod source;
 pub mod survey;
 pub mod svg;
+pub mod synonyms;
 pub mod text;
 pub mod yaml;
 
@@ -55,6 +56,8 @@ pub struct Content {
     pub dictionary: Vec<dictionary::Entry>,
     /// The confirmation round, when `content/survey.yaml` exists.
     pub survey: Option<survey::Survey>,
+    /// The centre's own search words (`content/synonyms.csv`).
+    pub synonyms: Vec<synonyms::Synonym>,
 }
 
 impl Content {
@@ -83,6 +86,7 @@ struct Found {
     dictionary: Option<PathBuf>,
     survey: Option<PathBuf>,
     letter: Option<PathBuf>,
+    synonyms: Option<PathBuf>,
     resources: Vec<PathBuf>,
     pages: Vec<(PageKind, PathBuf)>,
     assets: Vec<Asset>,
@@ -151,6 +155,7 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
         dictionary: None,
         survey: None,
         letter: None,
+        synonyms: None,
         resources: Vec::new(),
         pages: Vec::new(),
         assets: Vec::new(),
@@ -291,13 +296,14 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
                 "dictionary.csv" => found.dictionary = Some(path.to_path_buf()),
                 survey::FILE_NAME => found.survey = Some(path.to_path_buf()),
                 survey::LETTER_NAME => found.letter = Some(path.to_path_buf()),
+                "synonyms.csv" => found.synonyms = Some(path.to_path_buf()),
                 _ => diagnostics.push(
                     Diagnostic::warning(
                         &shown,
                         Position::FILE,
                         format!("ファイル「{name}」は zaitaku が使わないため、読み込みません。"),
                     )
-                    .hint("content の直下には site.yaml、dictionary.csv、survey.yaml（確認調査）、survey-letter.md（送付状）だけを置きます。"),
+                    .hint("content の直下には site.yaml、dictionary.csv、synonyms.csv（検索の言い換え）、survey.yaml（確認調査）、survey-letter.md（送付状）だけを置きます。"),
                 ),
             }
             continue;
@@ -546,6 +552,24 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
     if let Some(survey) = &survey {
         diagnostics.extend(survey::summary(survey, &resources, today));
     }
+    let synonyms = match &found.synonyms {
+        Some(path) => {
+            let file = display_path(root, path);
+            match source::read(&file, path) {
+                Ok(text) => {
+                    diagnostics.extend(text.warnings);
+                    let (entries, problems) = synonyms::parse(&file, &text.text);
+                    diagnostics.extend(problems);
+                    entries
+                }
+                Err(error) => {
+                    diagnostics.push(error);
+                    Vec::new()
+                }
+            }
+        }
+        None => Vec::new(),
+    };
 
     // Kept even with errors: the checks that need the whole site (the addresses the build
     // makes, in `crate::build::reserved`) still run, so one run lists every error.
@@ -556,6 +580,7 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         assets: found.assets,
         dictionary,
         survey,
+        synonyms,
     });
     Ok(Loaded {
         content,

@@ -3,6 +3,8 @@
 //! `rules.json` ([`tables`]), which the browser reads too.
 
 pub mod holidays;
+pub mod lay_words;
+pub mod voicing;
 pub mod tables;
 
 use std::sync::LazyLock;

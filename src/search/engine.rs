@@ -11,11 +11,19 @@
 //! and Latin words are never cut; a character found nowhere makes the query find nothing).
 //! The browser fetches what this needs in rounds ([`fetch_plan`]).
 //!
+//! **Lay vocabulary** ([`super::lay`]). A word (or part of a word) in the lay table becomes a
+//! group of alternatives — itself and its terms (胃瘻 → 胃瘻 | 胃ろう | 経管栄養); a day word
+//! (日曜, 夜間) a group matched by opening times, not text; a noise phrase (診てくれる) is
+//! dropped. A kana word also matches name readings without voicing marks, at a lower score.
+//! A single kanji is never cut out of a longer word (今日 is not 今 + 日).
+//!
 //! **Ranking.** A clause's score in a document is the larger of its word impact (which
 //! includes the whole-name bonus when the clause is a document's whole name or kana) and its
 //! substring impact (the smallest impact among its n-grams). Documents must match every
-//! clause; their score is the sum. Ties go to the shorter title, then to the document order
-//! (facilities in 五十音順, then pages). Everything is integer arithmetic.
+//! group (its best alternative); their score is the sum. When none does, the documents that
+//! match most of the query's content words are shown, marked partial. Ties go to the shorter
+//! title, then to the document order (facilities in 五十音順, then pages). Everything is
+//! integer arithmetic.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -23,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::format::{self, Fragment, Meta, Postings, TermEntry};
-use super::normalize::{self, is_boundary, is_dash, is_hiragana, is_space};
+use super::lay::{self, Lay};
+use super::normalize::{self, is_boundary, is_dash, is_hiragana, is_kanji, is_space};
 use crate::error::{Error, Result};
 
 /// Queries are cut to this many characters.
@@ -40,6 +49,7 @@ pub struct SearchIndex {
     pub meta: Meta,
     chunks: RefCell<HashMap<usize, Rc<Vec<Rc<TermEntry>>>>>,
     fragments: RefCell<HashMap<usize, Rc<Vec<Fragment>>>>,
+    lay: std::cell::OnceCell<Lay>,
 }
 
 impl SearchIndex {
@@ -65,6 +75,7 @@ impl SearchIndex {
             meta,
             chunks: RefCell::new(HashMap::new()),
             fragments: RefCell::new(HashMap::new()),
+            lay: std::cell::OnceCell::new(),
         })
     }
 
@@ -91,13 +102,26 @@ impl SearchIndex {
             .checked_sub(1)
     }
 
-    /// The term chunks the browser fetches for a query ([`fetch_plan`]).
+    /// The term chunks the browser fetches for a query: those of [`fetch_plan`], and those of
+    /// every term the analysis and ranking look up (the lay vocabulary's terms).
     pub fn chunks_for(&self, query: &str) -> std::collections::BTreeSet<usize> {
+        let recorder = Recorder {
+            index: self,
+            seen: RefCell::new(Vec::new()),
+        };
+        let analysis = analyze(query, &recorder, self.lay());
+        rank(&analysis, &recorder, &self.meta);
         fetch_plan(query, self)
             .iter()
             .flatten()
+            .chain(recorder.seen.borrow().iter())
             .filter_map(|term| self.chunk_of(term))
             .collect()
+    }
+
+    /// The lay vocabulary and the site's synonyms, as the index carries them.
+    pub fn lay(&self) -> &Lay {
+        self.lay.get_or_init(|| Lay::new(&self.meta.lay))
     }
 
     /// The folder of the index files.
@@ -131,6 +155,19 @@ impl SearchIndex {
     }
 }
 
+/// Looks terms up in an index and remembers which.
+struct Recorder<'a> {
+    index: &'a SearchIndex,
+    seen: RefCell<Vec<String>>,
+}
+
+impl Terms for Recorder<'_> {
+    fn entry(&self, term: &str) -> Option<Rc<TermEntry>> {
+        self.seen.borrow_mut().push(term.to_owned());
+        self.index.entry(term)
+    }
+}
+
 impl Terms for SearchIndex {
     fn entry(&self, term: &str) -> Option<Rc<TermEntry>> {
         let number = self.chunk_of(term)?;
@@ -145,10 +182,91 @@ impl Terms for SearchIndex {
 /// What a query means to the index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
-    /// Normalised strings every result must match.
+    /// Every normalised string searched for (the alternatives of all groups), for highlights.
     pub clauses: Vec<String>,
-    /// A part of the query occurs nowhere: nothing can match.
+    /// What results must match: one group per content word of the query.
+    pub groups: Vec<Group>,
+    /// A part of the query occurs nowhere: no document has every word.
     pub impossible: bool,
+}
+
+/// One content word of a query and the ways it is searched ([`super::lay`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    /// The word as typed (normalised), for messages.
+    pub word: String,
+    /// Searched strings (normalised): a document matching any of them matches the group.
+    /// Empty (with `days` 0) when the word is found nowhere.
+    pub alternatives: Vec<Alternative>,
+    /// For a word that asks for a time (日曜, 夜間): the day bits of [`super::lay::day_bits`];
+    /// the group then matches facilities open or reachable then, not text.
+    pub days: u32,
+    /// The content word the group belongs to: the pieces a word not in the index is cut into
+    /// share it, and a partial match counts whole content words.
+    pub unit: usize,
+}
+
+/// One searched string of a group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Alternative {
+    pub text: String,
+    /// Through the lay vocabulary or the site's synonyms: (the word as written there, the term
+    /// as written there), for 「『胃瘻』を『胃ろう』として検索しました」.
+    pub via: Option<(String, String)>,
+    /// Matched against name readings without voicing marks (`text` has none): a kana word
+    /// remembered with the wrong 濁音/清音, at a lower score.
+    pub loose: bool,
+}
+
+impl Group {
+    /// A word searched as itself and, when it is kana, loosely among name readings.
+    fn plain(text: String) -> Group {
+        let mut alternatives = vec![Alternative {
+            text: text.clone(),
+            ..Alternative::default()
+        }];
+        if let Some(loose) = loose_form(&text) {
+            alternatives.push(Alternative {
+                text: loose,
+                loose: true,
+                ..Alternative::default()
+            });
+        }
+        Group {
+            word: text,
+            alternatives,
+            days: 0,
+            unit: 0,
+        }
+    }
+}
+
+/// The loose form of a normalised word written in katakana only (two characters or more).
+fn loose_form(text: &str) -> Option<String> {
+    (text.chars().count() >= 2 && text.chars().all(normalize::is_katakana))
+        .then(|| crate::ja::voicing::voiceless(text))
+}
+
+/// Per-document scores of a loose form among the name readings' loose terms.
+fn loose_scores<T: Terms>(loose: &str, terms: &T) -> Postings {
+    let mut out: Option<Postings> = None;
+    for gram in clause_grams(&chars_of(loose)) {
+        let key = format!("{}{gram}", super::indexer::LOOSE_PREFIX);
+        let these = terms
+            .entry(&key)
+            .map(|e| e.grams.clone())
+            .unwrap_or_default();
+        out = Some(match out {
+            None => these,
+            Some(previous) => merge(&previous, &these, true, u32::min),
+        });
+    }
+    out.unwrap_or_default()
+}
+
+/// Whether a normalised word matches a name reading loosely.
+fn loose_present<T: Terms>(text: &str, terms: &T) -> bool {
+    loose_form(text).is_some_and(|loose| !loose_scores(&loose, terms).is_empty())
 }
 
 fn chars_of(text: &str) -> Vec<char> {
@@ -329,6 +447,8 @@ fn segment<T: Terms>(
     let mut best: Vec<(u32, usize, bool)> = vec![(0, 0, false); n + 1];
     // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
     let glued = |k: usize| k > 0 && k < n && is_alnum_dash(piece[k - 1]) && is_alnum_dash(piece[k]);
+    // A single kanji cut out of a longer word is junk (今日 is not 今 + 日).
+    let usable = |s: &[char]| lookup.present(s) && (n == 1 || s.len() > 1 || !is_kanji(s[0]));
     for i in (0..n).rev() {
         let mut choice: Option<(u32, usize, bool)> = None;
         for length in (1..=n - i).rev() {
@@ -338,7 +458,7 @@ fn segment<T: Terms>(
             let s = &piece[i..i + length];
             let (cost, searched) = if stop.contains(&string_of(s)) {
                 (if length == 1 { 9 } else { 6 }, false)
-            } else if lookup.present(s) {
+            } else if usable(s) {
                 (10, true)
             } else {
                 continue;
@@ -356,7 +476,7 @@ fn segment<T: Terms>(
         let (_, length, searched) = best[i];
         let s = &piece[i..i + length];
         if searched {
-            if !lookup.present(s) {
+            if !usable(s) {
                 return None;
             }
             out.push(string_of(s));
@@ -481,48 +601,116 @@ fn query_words(query: &str) -> Vec<Vec<char>> {
     if kept.is_empty() { legal_only } else { kept }
 }
 
-/// Analyses a query against the index.
-pub fn analyze<T: Terms>(query: &str, terms: &T) -> Analysis {
-    let rules = normalize::rules();
+/// Analyses a query against the index, with the lay vocabulary `lay`.
+pub fn analyze<T: Terms>(query: &str, terms: &T, lay: &Lay) -> Analysis {
     let lookup = Lookup {
         terms,
         present: RefCell::new(HashMap::new()),
     };
-    let mut clauses: Vec<String> = Vec::new();
-    let push = |clause: String, clauses: &mut Vec<String>| {
-        if !clauses.contains(&clause) {
-            clauses.push(clause);
-        }
-    };
+    let mut groups: Vec<Group> = Vec::new();
     for (word, subs) in word_parts(query) {
-        if lookup.present(&chars_of(&word)) {
-            push(word, &mut clauses);
+        if lay.is_noise(&word) {
+            continue;
+        }
+        if let Some(group) = lay.group(&word) {
+            push_group(group, &mut groups, false);
+            continue;
+        }
+        if lookup.present(&chars_of(&word)) || loose_present(&word, terms) {
+            push_group(Group::plain(word), &mut groups, false);
             continue;
         }
         for sub in subs {
-            let folded = chars_of(&sub);
-            if lookup.present(&folded) {
-                push(sub, &mut clauses);
-                continue;
-            }
-            match segment(&folded, &lookup, &rules.stop) {
-                Some(pieces) => {
-                    for piece in pieces {
-                        push(piece, &mut clauses);
-                    }
-                }
-                None => {
-                    return Analysis {
-                        clauses,
-                        impossible: true,
-                    };
-                }
+            analyze_piece(&chars_of(&sub), &lookup, lay, &mut groups);
+        }
+    }
+    let mut clauses: Vec<String> = Vec::new();
+    for group in &groups {
+        for alternative in group.alternatives.iter().filter(|a| !a.loose) {
+            if !clauses.contains(&alternative.text) {
+                clauses.push(alternative.text.clone());
             }
         }
     }
+    let impossible = groups
+        .iter()
+        .any(|g| g.days == 0 && g.alternatives.is_empty());
     Analysis {
         clauses,
-        impossible: false,
+        groups,
+        impossible,
+    }
+}
+
+/// Adds a group as a content word of its own (`same_unit`: as a piece of the last one).
+fn push_group(mut group: Group, groups: &mut Vec<Group>, same_unit: bool) {
+    if !groups.iter().any(|g| g.word == group.word) {
+        let last = groups.last().map_or(0, |g| g.unit);
+        group.unit = if same_unit || groups.is_empty() {
+            last
+        } else {
+            last + 1
+        };
+        groups.push(group);
+    }
+}
+
+/// A part of a query word (normalised) that is not in the index as a whole word: a lay word,
+/// a word of the index, a lay word inside it, or pieces of the index's vocabulary.
+fn analyze_piece<T: Terms>(
+    piece: &[char],
+    lookup: &Lookup<'_, T>,
+    lay: &Lay,
+    groups: &mut Vec<Group>,
+) {
+    let rules = normalize::rules();
+    let text = string_of(piece);
+    if piece.is_empty() || rules.stop.contains(&text) || lay.is_noise(&text) {
+        return;
+    }
+    if let Some(group) = lay.group(&text) {
+        push_group(group, groups, false);
+        return;
+    }
+    if lookup.present(piece) || loose_present(&text, lookup.terms) {
+        push_group(Group::plain(text), groups, false);
+        return;
+    }
+    // A particle left at the start by the cuts (歯医者さん|に家): the rest is the word.
+    if let Some(k) = (1..piece.len().min(4))
+        .rev()
+        .find(|&k| rules.stop.contains(&string_of(&piece[..k])))
+    {
+        analyze_piece(&piece[k..], lookup, lay, groups);
+        return;
+    }
+    if let Some((start, length)) = lay.find_inside(piece) {
+        analyze_piece(&piece[..start], lookup, lay, groups);
+        if let Some(group) = lay.group(&string_of(&piece[start..start + length])) {
+            push_group(group, groups, false);
+        }
+        analyze_piece(&piece[start + length..], lookup, lay, groups);
+        return;
+    }
+    match segment(piece, lookup, &rules.stop) {
+        Some(pieces) => {
+            // Pieces of two characters or more are words of their own (a partial match may
+            // leave one out); a single character only counts with its neighbours (ラ + メン).
+            // So is a katakana word (チョコレート is not チヨ + コレ).
+            let glued = pieces.iter().any(|p| p.chars().count() < 2)
+                || piece.iter().all(|&c| normalize::is_katakana(c));
+            for (i, piece) in pieces.into_iter().enumerate() {
+                push_group(Group::plain(piece), groups, glued && i > 0);
+            }
+        }
+        None => push_group(
+            Group {
+                word: text,
+                ..Group::default()
+            },
+            groups,
+            false,
+        ),
     }
 }
 
@@ -542,44 +730,11 @@ fn clause_scores<T: Terms>(clause: &str, terms: &T) -> Postings {
             .unwrap_or_default();
         grams = Some(match grams {
             None => these,
-            Some(previous) => {
-                let (mut i, mut j) = (0, 0);
-                let mut out = Vec::new();
-                while i < previous.len() && j < these.len() {
-                    match previous[i].0.cmp(&these[j].0) {
-                        std::cmp::Ordering::Less => i += 1,
-                        std::cmp::Ordering::Greater => j += 1,
-                        std::cmp::Ordering::Equal => {
-                            out.push((previous[i].0, previous[i].1.min(these[j].1)));
-                            i += 1;
-                            j += 1;
-                        }
-                    }
-                }
-                out
-            }
+            Some(previous) => merge(&previous, &these, true, u32::min),
         });
     }
-    let grams = grams.unwrap_or_default();
     // Union, taking the larger score.
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(words.len().max(grams.len()));
-    while i < words.len() || j < grams.len() {
-        let take_word = j >= grams.len() || (i < words.len() && words[i].0 < grams[j].0);
-        let take_gram = i >= words.len() || (j < grams.len() && grams[j].0 < words[i].0);
-        if take_word {
-            out.push(words[i]);
-            i += 1;
-        } else if take_gram {
-            out.push(grams[j]);
-            j += 1;
-        } else {
-            out.push((words[i].0, words[i].1.max(grams[j].1)));
-            i += 1;
-            j += 1;
-        }
-    }
-    out
+    merge(&words, &grams.unwrap_or_default(), false, u32::max)
 }
 
 /// Facet filters by index into the labels (`None`: any).
@@ -597,51 +752,185 @@ pub struct Hit {
     pub score: u32,
 }
 
-/// The documents that match every clause, best first, before filtering.
-pub fn rank<T: Terms>(analysis: &Analysis, terms: &T, meta: &Meta) -> Vec<Hit> {
-    if analysis.impossible || analysis.clauses.is_empty() {
-        return Vec::new();
-    }
-    let mut total: Option<Postings> = None;
-    for clause in &analysis.clauses {
-        let scores = clause_scores(clause, terms);
-        total = Some(match total {
-            None => scores,
-            Some(previous) => {
-                let (mut i, mut j) = (0, 0);
-                let mut out = Vec::new();
-                while i < previous.len() && j < scores.len() {
-                    match previous[i].0.cmp(&scores[j].0) {
-                        std::cmp::Ordering::Less => i += 1,
-                        std::cmp::Ordering::Greater => j += 1,
-                        std::cmp::Ordering::Equal => {
-                            out.push((previous[i].0, previous[i].1 + scores[j].1));
-                            i += 1;
-                            j += 1;
-                        }
-                    }
-                }
-                out
+/// Ranked documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranking {
+    pub hits: Vec<Hit>,
+    /// No document matches every group: these match most of them
+    /// (「すべての言葉を含む結果はありませんでした。一部の言葉に一致した結果です」).
+    pub partial: bool,
+}
+
+/// The note shown when a ranking is partial.
+pub const PARTIAL_NOTE: &str =
+    "すべての言葉を含む結果はありませんでした。一部の言葉に一致した結果です。";
+
+/// Joins two postings lists by document, keeping documents in both (`both`) or in either.
+fn merge(a: &Postings, b: &Postings, both: bool, f: impl Fn(u32, u32) -> u32) -> Postings {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            if !both {
+                out.push(a[i]);
             }
-        });
-        if total.as_ref().is_some_and(Vec::is_empty) {
-            break;
+            i += 1;
+        } else if i >= a.len() || b[j].0 < a[i].0 {
+            if !both {
+                out.push(b[j]);
+            }
+            j += 1;
+        } else {
+            out.push((a[i].0, f(a[i].1, b[j].1)));
+            i += 1;
+            j += 1;
         }
     }
-    let mut hits: Vec<Hit> = total
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|&(doc, score)| score > 0 && (doc as usize) < meta.count)
-        .map(|(doc, score)| Hit { doc, score })
+    out
+}
+
+/// Per-document scores of a group: the best of its alternatives, or for a time word the
+/// facilities open (or reachable) then.
+pub fn group_scores<T: Terms>(group: &Group, terms: &T, meta: &Meta) -> Postings {
+    if group.days != 0 {
+        let open = &meta.docs.open;
+        return (0..meta.count.min(open.len()))
+            .filter_map(|d| {
+                let bits = open[d];
+                // Each time asked for: open then, or else reachable then (年中無休 asks for
+                // every day, 土日 for two).
+                let open_bits = bits & group.days;
+                let reachable = (bits >> lay::REACHABLE_SHIFT) & group.days & !open_bits;
+                let score = open_bits.count_ones() * lay::OPEN_IMPACT
+                    + reachable.count_ones() * lay::REACHABLE_IMPACT;
+                (score > 0).then_some((d as u32, score))
+            })
+            .collect();
+    }
+    let mut out: Postings = Vec::new();
+    for alternative in &group.alternatives {
+        let scores = if alternative.loose {
+            loose_scores(&alternative.text, terms)
+        } else {
+            clause_scores(&alternative.text, terms)
+        };
+        out = merge(&out, &scores, false, u32::max);
+    }
+    out
+}
+
+/// The documents that match every group, best first, before filtering; when none does (and
+/// the query has several words), the documents that match most of them.
+pub fn rank<T: Terms>(analysis: &Analysis, terms: &T, meta: &Meta) -> Ranking {
+    if analysis.groups.is_empty() {
+        return Ranking::default();
+    }
+    let scores: Vec<Postings> = analysis
+        .groups
+        .iter()
+        .map(|g| group_scores(g, terms, meta))
         .collect();
+    let mut total: Option<Postings> = None;
+    for group in &scores {
+        total = Some(match total {
+            None => group.clone(),
+            Some(previous) => merge(&previous, group, true, |a, b| a + b),
+        });
+    }
+    let total = total.unwrap_or_default();
     let tlen = &meta.docs.tlen;
-    hits.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(tlen[a.doc as usize].cmp(&tlen[b.doc as usize]))
-            .then(a.doc.cmp(&b.doc))
-    });
-    hits
+    let finish = |postings: Vec<(u32, u32, usize)>| -> Vec<Hit> {
+        let mut hits: Vec<(Hit, usize)> = postings
+            .into_iter()
+            .filter(|&(doc, score, _)| score > 0 && (doc as usize) < meta.count)
+            .map(|(doc, score, matched)| (Hit { doc, score }, matched))
+            .collect();
+        hits.sort_by(|(a, am), (b, bm)| {
+            bm.cmp(am)
+                .then(b.score.cmp(&a.score))
+                .then(tlen[a.doc as usize].cmp(&tlen[b.doc as usize]))
+                .then(a.doc.cmp(&b.doc))
+        });
+        hits.into_iter().map(|(hit, _)| hit).collect()
+    };
+    let unit_count = analysis.groups.last().map_or(0, |g| g.unit + 1);
+    if !total.is_empty() || unit_count < 2 {
+        let n = scores.len();
+        return Ranking {
+            hits: finish(total.into_iter().map(|(d, s)| (d, s, n)).collect()),
+            partial: false,
+        };
+    }
+    // Partial: documents by how many content words they match, then by score; at least half
+    // of the words (or the most any document matches, when that is fewer).
+    let mut units: Vec<Postings> = Vec::new();
+    for (group, postings) in analysis.groups.iter().zip(&scores) {
+        match units.get_mut(group.unit) {
+            Some(unit) => *unit = merge(unit, postings, true, |a, b| a + b),
+            None => units.push(postings.clone()),
+        }
+    }
+    let mut counted: Vec<(u32, u32, usize)> = Vec::new();
+    for group in &units {
+        let mut merged = Vec::with_capacity(counted.len() + group.len());
+        let (mut i, mut j) = (0, 0);
+        while i < counted.len() || j < group.len() {
+            if j >= group.len() || (i < counted.len() && counted[i].0 < group[j].0) {
+                merged.push(counted[i]);
+                i += 1;
+            } else if i >= counted.len() || group[j].0 < counted[i].0 {
+                merged.push((group[j].0, group[j].1, 1));
+                j += 1;
+            } else {
+                merged.push((counted[i].0, counted[i].1 + group[j].1, counted[i].2 + 1));
+                i += 1;
+                j += 1;
+            }
+        }
+        counted = merged;
+    }
+    let most = counted.iter().map(|c| c.2).max().unwrap_or(0);
+    let needed = most.min(units.len().div_ceil(2)).max(1);
+    counted.retain(|c| c.2 >= needed);
+    let hits = finish(counted);
+    Ranking {
+        partial: !hits.is_empty(),
+        hits,
+    }
+}
+
+/// How a document was found through the lay vocabulary: one note per group it matches only
+/// through a term (「『胃瘻』を『胃ろう』として検索しました」).
+pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<String> {
+    let score = |text: &str| {
+        let scores = clause_scores(text, terms);
+        scores
+            .binary_search_by(|p| p.0.cmp(&doc))
+            .map_or(0, |i| scores[i].1)
+    };
+    let mut notes = Vec::new();
+    for group in &analysis.groups {
+        if group.alternatives.iter().all(|a| a.via.is_none()) {
+            continue;
+        }
+        if group
+            .alternatives
+            .iter()
+            .any(|a| a.via.is_none() && score(&a.text) > 0)
+        {
+            continue;
+        }
+        // The first term that matches (the table lists the most telling term first).
+        let first = group
+            .alternatives
+            .iter()
+            .filter_map(|a| a.via.as_ref().map(|via| (a, via)))
+            .find(|(a, _)| score(&a.text) > 0);
+        if let Some((_, (word, term))) = first {
+            notes.push(format!("『{word}』を『{term}』として検索しました"));
+        }
+    }
+    notes
 }
 
 /// Whether a document passes the filters.

@@ -3,9 +3,10 @@
 //! it with `DecompressionStream`), so a query transfers the same few kilobytes whatever the
 //! static host compresses.
 //!
-//! * `meta.bin`: format, version, the rules (the browser's part of `src/ja/rules.json`), the first term of every term chunk,
-//!   the document table (kind, category, area, services, title length per document) and the
-//!   facet labels. Fetched by the first query.
+//! * `meta.bin`: format, version, the rules (the browser's part of `src/ja/rules.json`), the first
+//!   term of every term chunk, the document table (kind, category, area, services, title length,
+//!   open days per document), the facet labels and the lay vocabulary with the site's synonyms.
+//!   Fetched by the first query.
 //! * `t/<n>.bin`: term chunk *n*: `[[term, grams, words], …]` in code point order, where
 //!   `grams` / `words` are 0 or postings `[[impact, docs], …]` and `docs` is either a list of
 //!   gaps between document numbers or a base64 bitmap (whichever is shorter). A whole name
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Bumped when the files change shape; `zaitaku search` refuses other versions.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Fragments per `f/` file: a result list of ten needs fewer requests when neighbours in the
 /// document order (五十音) come together, and a file stays around 1–2 KB compressed.
@@ -54,6 +55,9 @@ pub struct DocTable {
     pub svc: Vec<u64>,
     /// Title length in normalised characters (shorter titles win ties).
     pub tlen: Vec<u32>,
+    /// When a facility is open (bits of `search::lay::time_bit`: hours) and, shifted by
+    /// `search::lay::REACHABLE_SHIFT`, reachable (24時間対応, ケアマネタイム); 0 for pages.
+    pub open: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +73,8 @@ pub struct Meta {
     pub chunks: Vec<String>,
     pub docs: DocTable,
     pub labels: Labels,
+    /// The lay vocabulary (`lay-words.tsv`) and the site's `content/synonyms.csv`.
+    pub lay: Vec<crate::ja::lay_words::LayEntry>,
 }
 
 /// What a result shows of one document.

@@ -17,7 +17,11 @@
 //! | text (notes, page body) | 2, 3 if it occurs 3 times or more | | | |
 //!
 //! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
-//! their own worth 100, so typing a name exactly puts it first.
+//! their own worth 100, so typing a name exactly puts it first. The `kana` without voicing
+//! marks gives `~` + n-gram terms worth 5 (やまさき finds ヤマザキ, below an exact reading).
+//! Phone and FAX numbers are indexed as written, as digits only and without the area code;
+//! postal codes also as digits only. The document table records when a facility is open
+//! (hours) and reachable (24時間対応, ケアマネタイム) for the day words of a query.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -35,6 +39,7 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
 
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
+use super::lay;
 use super::normalize::{self, is_kanji};
 use crate::content::Content;
 use crate::content::pages::{PageDetails, PageKind};
@@ -47,6 +52,7 @@ const ADDR: usize = 2;
 const ATTRS: usize = 3;
 const TEXT: usize = 4;
 const EXACT: usize = 5;
+const LOOSE: usize = 6;
 const FIELDS: [&str; 5] = ["name", "corp", "addr", "attrs", "text"];
 const WEIGHT: [u32; 5] = [10, 4, 5, 5, 2];
 
@@ -58,6 +64,8 @@ enum Kind {
     Gram,
     ReadingGram,
     Exact,
+    /// n-grams of the name's reading without voicing marks, as `~` + gram (`LOOSE_IMPACT`).
+    Loose,
 }
 
 impl Kind {
@@ -67,12 +75,12 @@ impl Kind {
             Kind::Reading => 3,
             Kind::Gram => 2,
             Kind::ReadingGram => 1,
-            Kind::Exact => 0,
+            Kind::Exact | Kind::Loose => 0,
         }
     }
 
     fn is_gram(self) -> bool {
-        matches!(self, Kind::Gram | Kind::ReadingGram)
+        matches!(self, Kind::Gram | Kind::ReadingGram | Kind::Loose)
     }
 }
 
@@ -82,6 +90,13 @@ const READING_GRAMS_IN_TEXT: bool = false;
 
 /// Worth of an exact whole-name term.
 const EXACT_IMPACT: u32 = 100;
+
+/// Worth of a name reading matched with other voicing (やまさき for ヤマザキ): below a
+/// substring of the reading (10), so the exact spelling ranks first.
+const LOOSE_IMPACT: u32 = 5;
+
+/// The prefix of loose terms; no query word can hold it (`~` is punctuation to search).
+pub const LOOSE_PREFIX: char = '~';
 
 /// How much text a result's fragment keeps for snippets (a later query fetches ten fragments).
 const FACILITY_SNIPPET_CHARS: usize = 300;
@@ -230,6 +245,24 @@ pub fn grams(text: &str) -> Vec<String> {
     out
 }
 
+/// Loose terms of a reading: `~` + the n-grams of it without voicing marks.
+#[derive(Clone)]
+struct LooseTokenizer;
+
+impl Tokenizer for LooseTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let plain = crate::ja::voicing::voiceless(&normalize::fold(text));
+        let tokens = grams(&plain)
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| token(format!("{LOOSE_PREFIX}{g}"), i))
+            .collect();
+        VecStream { tokens, index: 0 }
+    }
+}
+
 #[derive(Clone)]
 struct GramTokenizer;
 
@@ -273,11 +306,58 @@ struct SourceDoc {
     cat: i32,
     area: i32,
     svc: u64,
+    /// `DocTable::open`.
+    open: u32,
     /// Values of each logical field.
     fields: [Vec<String>; 5],
     /// Readings (kana) of the name, when known (a facility's `kana`).
     name_reading: Vec<String>,
     exact: Vec<String>,
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A phone number without its area code: `088-608-4633` → `608-4633` (numbers written with
+/// three groups; mobile and toll-free numbers, 0120 / 0570 / 0X0, have none to drop).
+pub fn local_number(number: &str) -> Option<String> {
+    let prepped = normalize::prep(number);
+    let groups: Vec<&str> = prepped
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let area = groups.first()?;
+    let mobile = area.len() == 3 && area.ends_with('0');
+    if groups.len() != 3
+        || !area.starts_with('0')
+        || mobile
+        || ["0120", "0570", "0800"].contains(area)
+    {
+        return None;
+    }
+    Some(format!("{}-{}", groups[1], groups[2]))
+}
+
+/// When a facility is open (hours) and reachable (24時間対応, ケアマネタイム), as the bits of
+/// `DocTable::open`; `night` is open after 19:00 or 24時間対応.
+fn open_bits(resource: &crate::content::resource::Resource) -> u32 {
+    use super::lay::{REACHABLE_SHIFT, time_bit};
+    let mut open = 0;
+    for band in &resource.hours {
+        open |= lay::day_bits(&band.days);
+        if band.close.as_str() > "19:00" || band.open.as_str() < "06:00" {
+            open |= time_bit("night");
+        }
+    }
+    let mut reachable = 0;
+    for window in &resource.caremane_time {
+        reachable |= lay::day_bits(&window.days);
+    }
+    if resource.services.iter().any(|s| s.key == "24h") {
+        reachable = (1 << crate::ja::lay_words::TIME_KEYS.len()) - 1;
+    }
+    open | (reachable << REACHABLE_SHIFT)
 }
 
 /// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
@@ -364,15 +444,23 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         if let Some(corporation) = &resource.corporation {
             doc.fields[CORP].push(corporation.clone());
         }
+        doc.open = open_bits(resource);
         let addr = &mut doc.fields[ADDR];
         if let Some(postal) = &resource.postal_code {
             addr.push(format!("〒{postal}"));
+            // Also as digits only: 7708011 finds 770-8011.
+            addr.push(digits(postal));
         }
         addr.push(resource.address.clone());
         for number in resource.phone.iter().chain(&resource.fax) {
             addr.push(number.clone());
-            // Also as digits only: 0886084633 finds 088-608-4633.
-            addr.push(number.chars().filter(char::is_ascii_digit).collect());
+            // Also as digits only (0886084633 finds 088-608-4633), and without the area code
+            // (608-4633, 6084633), as people dial within the city.
+            addr.push(digits(number));
+            if let Some(local) = local_number(number) {
+                addr.push(digits(&local));
+                addr.push(local);
+            }
         }
         let attrs = &mut doc.fields[ATTRS];
         attrs.push(resource.category.label.clone());
@@ -637,6 +725,12 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         logical: EXACT,
         kind: Kind::Exact,
     });
+    let loose = builder.add_text_field("loose", options("loose"));
+    infos.push(FieldInfo {
+        field: loose,
+        logical: LOOSE,
+        kind: Kind::Loose,
+    });
     let doc_field = builder.add_u64_field("doc", FAST);
     let schema = builder.build();
 
@@ -646,6 +740,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     tokenizers.register("ja_r", TextAnalyzer::from(analyzer.words_tokenizer(true)));
     tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
     tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
+    tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
 
     let make_document = |number: usize, doc: &SourceDoc| {
         let mut document = TantivyDocument::default();
@@ -671,6 +766,9 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         }
         for value in &doc.exact {
             document.add_text(exact, value);
+        }
+        for reading in &doc.name_reading {
+            document.add_text(loose, reading);
         }
         document
     };
@@ -748,7 +846,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 }
             }
             let Some(key) = smallest else { break };
-            let mut best: [HashMap<u32, [u32; 6]>; 2] = [HashMap::new(), HashMap::new()];
+            let mut best: [HashMap<u32, [u32; 7]>; 2] = [HashMap::new(), HashMap::new()];
             for (i, stream) in streams.iter_mut().enumerate() {
                 if !live[i] || stream.key() != key.as_slice() {
                     continue;
@@ -762,6 +860,8 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 while doc != TERMINATED {
                     let value = if info.kind == Kind::Exact {
                         EXACT_IMPACT
+                    } else if info.kind == Kind::Loose {
+                        LOOSE_IMPACT
                     } else {
                         let mut weight = WEIGHT[info.logical];
                         if info.logical == TEXT && postings.term_freq() >= 3 {
@@ -769,7 +869,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                         }
                         weight * info.kind.factor()
                     };
-                    let slot = best[space].entry(number_of(doc)).or_insert([0; 6]);
+                    let slot = best[space].entry(number_of(doc)).or_insert([0; 7]);
                     slot[info.logical] = slot[info.logical].max(value);
                     doc = postings.advance();
                 }
@@ -778,7 +878,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
             let Ok(term) = String::from_utf8(key) else {
                 continue;
             };
-            let to_postings = |map: &HashMap<u32, [u32; 6]>| -> Postings {
+            let to_postings = |map: &HashMap<u32, [u32; 7]>| -> Postings {
                 let mut postings: Postings =
                     map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
                 postings.sort_unstable();
@@ -835,6 +935,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         table.cat.push(doc.cat);
         table.area.push(doc.area);
         table.svc.push(doc.svc);
+        table.open.push(doc.open);
         // At most 2^18 - 1: the browser packs score, title length and document into one number.
         let tlen = normalize::fold(&doc.fragment.title)
             .chars()
@@ -872,6 +973,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         chunks: firsts,
         docs: table,
         labels,
+        lay: lay::table(content),
     };
     let json = serde_json::to_vec(&meta).expect("meta serialises");
     files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));

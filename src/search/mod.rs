@@ -8,11 +8,15 @@
 //!   as the sharded files of [`format`] under `search-index/`.
 //! * [`engine`]: query analysis, ranking and snippets on those files — the same algorithm as
 //!   the browser's, so both give the same results.
+//! * [`lay`]: the lay vocabulary (`themes/default/static/assets/ja/lay-words.tsv`) and the
+//!   site's `content/synonyms.csv` at query time: everyday words, abbreviations, old terms,
+//!   day words and noise phrases.
 
 pub mod dictionary;
 pub mod engine;
 pub mod format;
 pub mod indexer;
+pub mod lay;
 pub mod normalize;
 
 use std::path::{Path, PathBuf};
@@ -105,6 +109,9 @@ pub struct SearchResult {
     pub snippet: String,
     /// Highlighted ranges of `snippet`, in characters.
     pub highlights: Vec<(usize, usize)>,
+    /// How it was found through the lay vocabulary or the site's synonyms
+    /// (「『胃瘻』を『胃ろう』として検索しました」).
+    pub via: Vec<String>,
     #[serde(skip)]
     pub fragment: format::Fragment,
     /// The document number in the index (its fragment file is `f/<doc>.bin`).
@@ -119,6 +126,9 @@ pub struct Results {
     pub total: usize,
     pub results: Vec<SearchResult>,
     pub clauses: Vec<String>,
+    /// No result has every word of the query; these have most of them
+    /// ([`engine::PARTIAL_NOTE`]).
+    pub partial: bool,
 }
 
 fn filter_index(
@@ -167,8 +177,10 @@ pub fn search_in(
         area: filter_index(&labels.areas, area, "area")?,
         service: filter_index(&labels.services, service, "service")?,
     };
-    let analysis = engine::analyze(query, index);
-    let hits: Vec<engine::Hit> = engine::rank(&analysis, index, &index.meta)
+    let analysis = engine::analyze(query, index, index.lay());
+    let ranking = engine::rank(&analysis, index, &index.meta);
+    let hits: Vec<engine::Hit> = ranking
+        .hits
         .into_iter()
         .filter(|hit| engine::passes(&index.meta, hit.doc, &filters))
         .collect();
@@ -184,6 +196,7 @@ pub fn search_in(
             score: hit.score,
             snippet,
             highlights,
+            via: engine::via_notes(&analysis, index, hit.doc),
             fragment,
             doc: hit.doc,
         });
@@ -192,6 +205,7 @@ pub fn search_in(
         total: hits.len(),
         results,
         clauses: analysis.clauses,
+        partial: ranking.partial,
     })
 }
 
@@ -266,7 +280,12 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<String> {
     } else if results.total == 0 {
         format!("「{shown_query}」に一致するものは見つかりませんでした。\n")
     } else {
-        let mut text = format!(
+        let mut text = String::new();
+        if results.partial {
+            text.push_str(engine::PARTIAL_NOTE);
+            text.push('\n');
+        }
+        text += &format!(
             "「{shown_query}」の検索結果: {} 件{}\n",
             results.total,
             if results.total > results.results.len() {
@@ -298,6 +317,9 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<String> {
             }
             if !contact.is_empty() {
                 text.push_str(&format!("    {}\n", terminal_text(&contact.join("　"))));
+            }
+            for note in &result.via {
+                text.push_str(&format!("    （{}）\n", terminal_text(note)));
             }
             text.push_str(&format!(
                 "    {}\n",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Search in the browser against `zaitaku search`: runs every query of tests/search/queries.tsv
 // through the real search page in headless Chromium and through the command line, and checks
-// that both return the same top 10 (ids and scores) in the same order — and that the page
+// that both return the same top 10 (ids, scores, snippets and 「…として検索しました」 notes) in the same order — and that the page
 // lists them in that order. Also measures what the browser transfers (compressed: index files
 // are gzip on disk, scripts and pages counted gzip-compressed as a static host sends them) for
 // the first and for each later query, the browser's query latency, and checks the search page
@@ -69,7 +69,7 @@ const queries = fs.readFileSync(opts.queries, 'utf8').split('\n')
 const cli = new Map();
 for (const q of queries) {
   const out = execFileSync(opts.zaitaku, ['search', '--json', '--limit', '10', '--site', site, '--', q], { encoding: 'utf8' });
-  cli.set(q, JSON.parse(out).map((r) => ({ id: r.id, score: r.score, snippet: r.snippet })));
+  cli.set(q, JSON.parse(out).map((r) => ({ id: r.id, score: r.score, snippet: r.snippet, via: (r.via || []).join(' ') })));
 }
 
 // Compressed size of a site file as a browser receives it.
@@ -143,6 +143,7 @@ try {
     return hits.map((h, i) => ({
       id: fragments[i].id, score: h.score,
       snippet: engine.snippet(fragments[i].text, result.analysis.clauses, 100).text,
+      via: engine.viaNotes(result.analysis, h.doc).join(' '),
     }));
   }, q);
   const domIds = () => page.evaluate(() => Array.from(document.querySelectorAll('.search-result-title a')).slice(0, 10)
@@ -169,6 +170,8 @@ try {
     if (a !== b) mismatches.push(`「${q}」\n      browser ${a || '(none)'}\n      cli     ${b || '(none)'}`);
     const snippets = browserTop.filter((r, k) => expected[k] && r.snippet !== expected[k].snippet);
     if (snippets.length) mismatches.push(`「${q}」 snippets differ for ${snippets.map((r) => r.id).join(', ')}`);
+    const notes = browserTop.filter((r, k) => expected[k] && r.via !== expected[k].via);
+    if (notes.length) mismatches.push(`「${q}」 "searched as" notes differ for ${notes.map((r) => r.id).join(', ')}`);
     const dom = (await domIds()).map(idOfPath);
     const want = expected.map((r) => r.id);
     if (dom.join(' ') !== want.join(' ')) mismatches.push(`「${q}」 page lists ${dom.join(' ') || '(none)'}, cli ${want.join(' ') || '(none)'}`);

@@ -19,6 +19,7 @@ mod safety_publish;
 mod safety_sheets;
 mod search;
 mod selfcontained;
+mod search_lay;
 mod serve;
 mod sheet;
 mod survey;

@@ -437,6 +437,76 @@
     return out;
   }
 
+  // ---- Lay vocabulary (lay.rs) ---------------------------------------------------------
+
+  /** Time keys of a day word (lay_words.rs TIME_KEYS) and the impacts of open / reachable. */
+  const TIME_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'hol', 'night'];
+  const REACHABLE_SHIFT = 9;
+  const OPEN_IMPACT = 20;
+  const REACHABLE_IMPACT = 10;
+  const PARTIAL_NOTE = 'すべての言葉を含む結果はありませんでした。一部の言葉に一致した結果です。';
+
+  function dayBits(keys) {
+    let bits = 0;
+    for (const k of keys) { const i = TIME_KEYS.indexOf(k); if (i >= 0) bits |= 1 << i; }
+    return bits;
+  }
+
+  /** The lay vocabulary and the site's synonyms from meta.bin, compiled (lay.rs `Lay`). */
+  class Lay {
+    constructor(entries, rules) {
+      this.words = new Map();
+      for (const entry of entries || []) {
+        const days = entry.kind === 'day' ? dayBits(entry.terms) : 0;
+        const noise = entry.kind === 'noise';
+        const terms = entry.kind !== 'term' ? []
+          : entry.terms.map((t) => [rules.fold(t), t]).filter(([t]) => t.length > 0);
+        for (const word of entry.words) {
+          const folded = rules.fold(word);
+          if (!folded.length) continue;
+          if (!this.words.has(folded)) this.words.set(folded, { shown: word, terms: [], days, noise });
+          const expansion = this.words.get(folded);
+          for (const term of terms) {
+            if (term[0] !== folded && !expansion.terms.some((t) => t[0] === term[0])) expansion.terms.push(term);
+          }
+        }
+      }
+      this.inside = Array.from(this.words.keys()).map((w) => Array.from(w))
+        .sort((a, b) => (b.length - a.length) || compareArrays(a, b));
+    }
+
+    /** Whether a normalised word is a noise word of the table (lay.rs `is_noise`). */
+    isNoise(folded) { const e = this.words.get(folded); return !!e && e.noise; }
+
+    /** {word, alternatives: [{text, via: [word, term] | null, loose}], days, unit} or null. */
+    group(folded) {
+      const e = this.words.get(folded);
+      if (!e || e.noise) return null;
+      if (e.days !== 0) return { word: folded, alternatives: [], days: e.days, unit: 0 };
+      const alternatives = [{ text: folded, via: null, loose: false }];
+      for (const [term, shown] of e.terms) alternatives.push({ text: term, via: [e.shown, shown], loose: false });
+      return { word: folded, alternatives, days: 0, unit: 0 };
+    }
+
+    /** [start, length] of the leftmost longest table word inside `chars`, or null. */
+    findInside(chars) {
+      const latin = (c) => c !== undefined && isAsciiAlnum(c);
+      let best = null;
+      for (const word of this.inside) {
+        if (word.length >= chars.length || (best && best[1] > word.length)) continue;
+        for (let start = 0; start + word.length <= chars.length; start++) {
+          if (best && best[0] <= start) break;
+          const end = start + word.length;
+          if (!startsWith(chars, start, word)) continue;
+          const glued = (latin(word[0]) && start > 0 && latin(chars[start - 1])) ||
+            (latin(word[word.length - 1]) && end < chars.length && latin(chars[end]));
+          if (!glued) { best = [start, word.length]; break; }
+        }
+      }
+      return best;
+    }
+  }
+
   class Engine {
     /** `base`: URL of the search-index/ folder; `fetchBytes(url)` → ArrayBuffer (optional). */
     constructor(base, fetchBytes) {
@@ -464,9 +534,10 @@
       if (!this.initializing) {
         this.initializing = (async () => {
           const meta = await this.json('meta.bin', { cache: 'no-cache' });
-          if (meta.format !== 2) throw new Error('search index format ' + meta.format);
+          if (meta.format !== 3) throw new Error('search index format ' + meta.format);
           this.meta = meta;
           this.rules = new Rules(meta.rules);
+          this.lay = new Lay(meta.lay, this.rules);
         })();
       }
       await this.initializing;
@@ -509,6 +580,7 @@
       const number = this.chunkOf(term);
       if (number < 0) return null;
       const chunk = this.chunks.get(number);
+      if (!chunk && this.missing) { this.missing.add(term); return null; }
       if (!chunk) throw new Error(`search: chunk ${number} for 「${term}」 was not loaded`);
       const raw = chunk.get(term);
       if (!raw) return null;
@@ -574,7 +646,8 @@
       const cache = new Map();
       const termsOf = (f) => [f].concat(clauseGrams(Array.from(f)));
       const parts = this.wordParts(query);
-      await this.load(parts.flatMap(([folded, subs]) => termsOf(folded).concat(subs.flatMap(termsOf))));
+      const layTerms = this.layTerms(parts).flatMap(termsOf).concat(this.looseTerms(parts));
+      await this.load(parts.flatMap(([folded, subs]) => termsOf(folded).concat(subs.flatMap(termsOf))).concat(layTerms));
       const substrings = [];
       for (const [folded, subs] of parts) {
         if (this.present(Array.from(folded), cache)) continue;
@@ -587,6 +660,49 @@
         }
       }
       await this.load(substrings);
+      return this.completeRounds(query);
+    }
+
+    /** The lay alternatives of the query's words and parts (fetched with the first round). */
+    layTerms(parts) {
+      const out = [];
+      for (const [folded, subs] of parts) {
+        for (const w of [folded].concat(subs)) {
+          const group = this.lay.group(w);
+          if (group) for (const a of group.alternatives) out.push(a.text);
+        }
+      }
+      return out;
+    }
+
+    /** The loose terms of the query's kana words and parts (fetched with the first round). */
+    looseTerms(parts) {
+      const out = [];
+      for (const [folded, subs] of parts) {
+        for (const w of [folded].concat(subs)) {
+          const loose = looseForm(w);
+          if (loose !== null) for (const g of clauseGrams(Array.from(loose))) out.push('~' + g);
+        }
+      }
+      return out;
+    }
+
+    /** Analyses (and ranks) with what is loaded, fetching what that still looked up in
+     *  chunks not loaded yet (a lay word inside a longer word), until nothing is missing. */
+    async completeRounds(query) {
+      for (let round = 0; round < 8; round++) {
+        this.missing = new Set();
+        let analysis;
+        try {
+          analysis = this.analyze(query);
+          this.rank(analysis);
+        } finally {
+          const missing = Array.from(this.missing);
+          this.missing = null;
+          if (missing.length === 0) return analysis; // eslint-disable-line no-unsafe-finally
+          await this.load(missing);
+        }
+      }
       return this.analyze(query);
     }
 
@@ -621,6 +737,8 @@
       // Numbers and Latin words (with their dashes) are never cut: 770-9999 is one piece.
       const alnumDash = (c) => isAsciiAlnum(c) || c === '-';
       const glued = (k) => k > 0 && k < n && alnumDash(piece[k - 1]) && alnumDash(piece[k]);
+      // A single kanji cut out of a longer word is junk (今日 is not 今 + 日).
+      const usable = (s) => this.present(s, cache) && (n === 1 || s.length > 1 || !isKanji(s[0]));
       for (let i = n - 1; i >= 0; i--) {
         let choice = null;
         for (let length = n - i; length >= 1; length--) {
@@ -629,7 +747,7 @@
           let cost;
           let searched;
           if (stop.has(s.join(''))) { cost = length === 1 ? 9 : 6; searched = false; }
-          else if (this.present(s, cache)) { cost = 10; searched = true; }
+          else if (usable(s)) { cost = 10; searched = true; }
           else continue;
           const total = cost + best[i + length][0];
           if (choice === null || total < choice[0]) choice = [total, length, searched];
@@ -642,7 +760,7 @@
         const [, length, searched] = best[i];
         const s = piece.slice(i, i + length);
         if (searched) {
-          if (!this.present(s, cache)) return null;
+          if (!usable(s)) return null;
           out.push(s.join(''));
         }
         i += length;
@@ -650,22 +768,59 @@
       return out;
     }
 
-    /** {clauses, impossible}: what the query means to the index (chunks must be loaded). */
+    /** {clauses, groups, impossible}: what the query means to the index (engine.rs
+     *  `analyze`; chunks must be loaded). */
     analyze(query) {
       const cache = new Map();
-      const clauses = [];
-      const push = (clause) => { if (!clauses.includes(clause)) clauses.push(clause); };
+      const groups = [];
       for (const [word, subs] of this.wordParts(query)) {
-        if (this.present(Array.from(word), cache)) { push(word); continue; }
-        for (const sub of subs) {
-          const f = Array.from(sub);
-          if (this.present(f, cache)) { push(sub); continue; }
-          const pieces = this.segment(f, cache);
-          if (pieces === null) return { clauses, impossible: true };
-          for (const p of pieces) push(p);
-        }
+        if (this.lay.isNoise(word)) continue;
+        const group = this.lay.group(word);
+        if (group) { this.pushGroup(group, groups); continue; }
+        if (this.present(Array.from(word), cache) || this.loosePresent(word)) { this.pushGroup(plainGroup(word), groups); continue; }
+        for (const sub of subs) this.analyzePiece(Array.from(sub), cache, groups);
       }
-      return { clauses, impossible: false };
+      const clauses = [];
+      for (const g of groups) for (const a of g.alternatives) if (!a.loose && !clauses.includes(a.text)) clauses.push(a.text);
+      const impossible = groups.some((g) => g.days === 0 && g.alternatives.length === 0);
+      return { clauses, groups, impossible };
+    }
+
+    /** Adds a group as a content word of its own (`sameUnit`: as a piece of the last one). */
+    pushGroup(group, groups, sameUnit) {
+      if (groups.some((g) => g.word === group.word)) return;
+      const last = groups.length ? groups[groups.length - 1].unit : 0;
+      group.unit = sameUnit || groups.length === 0 ? last : last + 1;
+      groups.push(group);
+    }
+
+    /** engine.rs `analyze_piece`. */
+    analyzePiece(piece, cache, groups) {
+      const text = piece.join('');
+      if (!piece.length || this.rules.stop.has(text) || this.lay.isNoise(text)) return;
+      const group = this.lay.group(text);
+      if (group) { this.pushGroup(group, groups); return; }
+      if (this.present(piece, cache) || this.loosePresent(text)) { this.pushGroup(plainGroup(text), groups); return; }
+      // A particle left at the start by the cuts (歯医者さん|に家): the rest is the word.
+      for (let k = Math.min(piece.length, 4) - 1; k >= 1; k--) {
+        if (this.rules.stop.has(piece.slice(0, k).join(''))) { this.analyzePiece(piece.slice(k), cache, groups); return; }
+      }
+      const inside = this.lay.findInside(piece);
+      if (inside) {
+        const [start, length] = inside;
+        this.analyzePiece(piece.slice(0, start), cache, groups);
+        const g = this.lay.group(piece.slice(start, start + length).join(''));
+        if (g) this.pushGroup(g, groups);
+        this.analyzePiece(piece.slice(start + length), cache, groups);
+        return;
+      }
+      const pieces = this.segment(piece, cache);
+      if (pieces === null) { this.pushGroup({ word: text, alternatives: [], days: 0, unit: 0 }, groups, false); return; }
+      // Pieces of two characters or more are words of their own; a single character only
+      // counts with its neighbours (ラ + メン).
+      // So is a katakana word (チョコレート is not チヨ + コレ).
+      const glued = pieces.some((p) => Array.from(p).length < 2) || piece.every(isKatakana);
+      pieces.forEach((p, i) => this.pushGroup(plainGroup(p), groups, glued && i > 0));
     }
 
     clauseScores(clause) {
@@ -682,23 +837,95 @@
       return unionPostings(words, grams || EMPTY, max);
     }
 
-    /** Every matching document, best first: [{doc, score}]. Ties go to the shorter title, then
-     *  to the document order; the three are packed into one number for a fast numeric sort. */
-    rank(analysis) {
-      if (analysis.impossible || analysis.clauses.length === 0) return [];
-      let total = null;
-      for (const clause of analysis.clauses) {
-        const scores = this.clauseScores(clause);
-        total = total === null ? scores : joinPostings(total, scores, add);
-        if (total.docs.length === 0) break;
+    /** engine.rs `group_scores`: the best of a group's alternatives, or for a time word the
+     *  facilities open (or reachable) then. */
+    groupScores(group) {
+      if (group.days !== 0) {
+        const open = this.meta.docs.open;
+        const n = Math.min(this.meta.count, open.length);
+        const docs = [];
+        const imps = [];
+        const ones = (x) => { let c = 0; for (; x; x &= x - 1) c += 1; return c; };
+        for (let d = 0; d < n; d++) {
+          // Each time asked for: open then, or else reachable then.
+          const openBits = open[d] & group.days;
+          const reachable = (open[d] >>> REACHABLE_SHIFT) & group.days & ~openBits;
+          const score = ones(openBits) * OPEN_IMPACT + ones(reachable) * REACHABLE_IMPACT;
+          if (score > 0) { docs.push(d); imps.push(score); }
+        }
+        return { docs: Int32Array.from(docs), imps: Int32Array.from(imps) };
       }
+      let out = EMPTY;
+      for (const a of group.alternatives) {
+        out = unionPostings(out, a.loose ? this.looseScores(a.text) : this.clauseScores(a.text), max);
+      }
+      return out;
+    }
+
+    /** engine.rs `loose_scores`: a loose form among the name readings' `~` terms. */
+    looseScores(loose) {
+      let out = null;
+      for (const gram of clauseGrams(Array.from(loose))) {
+        const e = this.entry('~' + gram);
+        const these = e ? e.grams : EMPTY;
+        out = out === null ? these : joinPostings(out, these, min);
+      }
+      return out || EMPTY;
+    }
+
+    loosePresent(text) {
+      const loose = looseForm(text);
+      return loose !== null && this.looseScores(loose).docs.length > 0;
+    }
+
+    /** Every matching document, best first: {hits: [{doc, score}], partial} (engine.rs
+     *  `rank`). Ties go to the shorter title, then to the document order; when no document
+     *  matches every group, those that match most of them, by how many. The sort keys are
+     *  packed into one number for a fast numeric sort. */
+    rank(analysis) {
+      const groups = analysis.groups;
+      if (groups.length === 0) return { hits: [], partial: false };
+      const scores = groups.map((g) => this.groupScores(g));
+      let total = null;
+      for (const g of scores) total = total === null ? g : joinPostings(total, g, add);
+      const unitCount = groups[groups.length - 1].unit + 1;
+      if (total.docs.length > 0 || unitCount < 2) {
+        return { hits: this.sortHits(total.docs, total.imps, null, 0), partial: false };
+      }
+      // Partial: by how many groups a document matches, at least half of them (or the most
+      // any document matches, when that is fewer).
+      const units = [];
+      groups.forEach((group, i) => {
+        units[group.unit] = units[group.unit] === undefined ? scores[i] : joinPostings(units[group.unit], scores[i], add);
+      });
+      const count = this.meta.count;
+      const matched = new Int32Array(count);
+      const sum = new Int32Array(count);
+      for (const g of units) {
+        for (let i = 0; i < g.docs.length; i++) {
+          const d = g.docs[i];
+          if (d < count) { matched[d] += 1; sum[d] += g.imps[i]; }
+        }
+      }
+      let most = 0;
+      for (let d = 0; d < count; d++) if (matched[d] > most) most = matched[d];
+      const needed = Math.max(1, Math.min(most, Math.ceil(units.length / 2)));
+      const docs = [];
+      for (let d = 0; d < count; d++) if (matched[d] >= needed) docs.push(d);
+      const imps = docs.map((d) => sum[d]);
+      const hits = this.sortHits(docs, imps, matched, units.length);
+      return { hits, partial: hits.length > 0 };
+    }
+
+    /** Sorts documents by groups matched (when `matched`), score, title length, document. */
+    sortHits(docs, imps, matched, groupCount) {
       const tlen = this.meta.docs.tlen;
       const count = this.meta.count;
-      const keys = new Float64Array(total.docs.length);
+      const keys = new Float64Array(docs.length);
       let n = 0;
-      for (let i = 0; i < total.docs.length; i++) {
-        const doc = total.docs[i];
-        const score = total.imps[i];
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i];
+        const score = imps[i];
         if (score <= 0 || doc >= count) continue;
         keys[n++] = (32767 - Math.min(score, 32767)) * 2 ** 38 + Math.min(tlen[doc], 262143) * 2 ** 20 + doc;
       }
@@ -709,7 +936,34 @@
         const doc = key % 2 ** 20;
         hits[i] = { doc, score: 32767 - Math.floor(key / 2 ** 38) };
       }
+      if (matched) {
+        // Stable: within the same number of groups, the order above.
+        const byCount = hits.map((h, i) => [groupCount - matched[h.doc], i]);
+        byCount.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+        return byCount.map(([, i]) => hits[i]);
+      }
       return hits;
+    }
+
+    /** engine.rs `via_notes`: 「『胃瘻』を『胃ろう』として検索しました」 for each group the
+     *  document matches only through a term. */
+    viaNotes(analysis, doc) {
+      const score = (text) => {
+        const p = this.clauseScores(text);
+        let lo = 0;
+        let hi = p.docs.length;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (p.docs[mid] < doc) lo = mid + 1; else hi = mid; }
+        return lo < p.docs.length && p.docs[lo] === doc ? p.imps[lo] : 0;
+      };
+      const notes = [];
+      for (const group of analysis.groups) {
+        if (group.alternatives.every((a) => !a.via)) continue;
+        if (group.alternatives.some((a) => !a.via && score(a.text) > 0)) continue;
+        // The first term that matches (the table lists the most telling term first).
+        const first = group.alternatives.find((a) => a.via && score(a.text) > 0);
+        if (first) notes.push(`『${first.via[0]}』を『${first.via[1]}』として検索しました`);
+      }
+      return notes;
     }
 
     /** Whether a document passes {category, area, service} (indices or null). */
@@ -725,7 +979,8 @@
     async search(query) {
       await this.init();
       const analysis = await this.prepare(query);
-      return { analysis, hits: this.rank(analysis) };
+      const { hits, partial } = this.rank(analysis);
+      return { analysis, hits, partial };
     }
 
     /** What results show of document `doc` (its pack of fragments is fetched once). */
@@ -775,7 +1030,25 @@
     }
   }
 
-  const api = { Engine, Rules, compare, decodePostings, inflate };
+  /** ja/voicing.rs `voiceless`: kana without their voicing marks (ガ→カ, パ→ハ). */
+  function voiceless(text) { return text.normalize('NFD').replace(/[\u3099\u309a]/g, '').normalize('NFC'); }
+
+  /** engine.rs `loose_form`: a katakana-only word of two characters or more, voiceless. */
+  function looseForm(text) {
+    const chars = Array.from(text);
+    return chars.length >= 2 && chars.every(isKatakana) ? voiceless(text) : null;
+  }
+
+  /** engine.rs `Group::plain`: a word searched as itself and, when kana, loosely. */
+  function plainGroup(text) {
+    const alternatives = [{ text, via: null, loose: false }];
+    const loose = looseForm(text);
+    if (loose !== null) alternatives.push({ text: loose, via: null, loose: true });
+    return { word: text, alternatives, days: 0, unit: 0 };
+  }
+
+
+  const api = { Engine, Rules, Lay, PARTIAL_NOTE, compare, decodePostings, inflate };
   global.ZaitakuSearch = api;
   // Under node (tests/testsuite/parity.rs) the file is also a CommonJS module.
   if (typeof module === 'object' && module && module.exports) module.exports = api;

@@ -172,6 +172,7 @@
         }
         item.append(dl);
       }
+      for (const note of engine.viaNotes(state.analysis, hit.doc)) item.append(el('p', { class: 'search-result-via', text: note }));
       item.append(highlighted('p', 'search-result-snippet', engine.snippet(fragment.text, clauses, 100)));
       return item;
     }
@@ -189,6 +190,18 @@
       if (focusFirst && items[0]) items[0].querySelector('a').focus();
     }
 
+    /** The no-result page: what to try, the categories, the ケアマネタイム lookup and the
+     *  相談窓口's phone (from the page's <template data-search-help>). */
+    function showHelp() {
+      const help = document.querySelector('template[data-search-help]');
+      empty.replaceChildren(
+        el('h2', { class: 'search-empty-title', text: '見つからないときは' }),
+        el('p', { text: '言葉を短くしたり、ひらがなで入力したり、別の言い方（例：「床ずれ」→「褥瘡」、「目医者」→「眼科」）にすると見つかることがあります。' }),
+        el('p', {}, ['事業所は ', el('a', { href: new URL('resources/', siteRoot).href, text: '医療・介護の資源を探す' }), ' から、種類・地域・五十音で探すこともできます。']),
+      );
+      if (help) empty.append(help.content.cloneNode(true));
+    }
+
     async function render(announce) {
       state.run += 1;
       const run = state.run;
@@ -197,19 +210,15 @@
       renderFacets();
       const hits = filtered(null);
       empty.hidden = hits.length > 0 || !state.q;
-      if (hits.length === 0 && state.q) {
-        empty.replaceChildren(
-          el('p', { text: '言葉を短くしたり、ひらがなで入力したり、別の言い方（例：「床ずれ」→「褥瘡」）にすると見つかることがあります。' }),
-          el('p', {}, ['事業所は ', el('a', { href: new URL('resources/', siteRoot).href, text: '医療・介護の資源を探す' }), ' から、種類・地域・五十音で探すこともできます。']),
-        );
-      }
+      region.classList.toggle('search-results-empty', hits.length === 0);
+      if (hits.length === 0 && state.q) showHelp();
       await showMore(false);
       if (run !== state.run) return;
       if (announce) {
         const narrowed = hits.length !== state.hits.length ? `（絞り込み前 ${state.hits.length} 件）` : '';
         status.textContent = !state.q ? '調べたい言葉を入力してください。'
           : hits.length === 0 ? `「${state.q}」に一致するものは見つかりませんでした。`
-            : `「${state.q}」の検索結果 ${hits.length} 件${narrowed}`;
+            : (state.partial ? window.ZaitakuSearch.PARTIAL_NOTE : '') + `「${state.q}」の検索結果 ${hits.length} 件${narrowed}`;
       }
     }
 
@@ -224,7 +233,8 @@
       if (push !== undefined) writeUrl(push);
       if (!state.q) {
         state.hits = [];
-        state.analysis = { clauses: [], impossible: false };
+        state.partial = false;
+        state.analysis = { clauses: [], groups: [], impossible: false };
         await render(true);
         return;
       }
@@ -233,6 +243,7 @@
         const result = await engine.search(state.q);
         if (search !== searches) return; // a newer query was typed meanwhile
         state.hits = result.hits;
+        state.partial = result.partial;
         state.analysis = result.analysis;
         await render(true);
       } catch (error) {

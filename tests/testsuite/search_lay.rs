@@ -1,0 +1,291 @@
+//! Search as people ask (issue 13): the lay vocabulary and the site's `content/synonyms.csv`
+//! (checked like `dictionary.csv`, and saying how a result was found), day words that mean
+//! "open then", partial matches with their note, and — on a generated site of 1,500 records
+//! with look-alike names — the exact name still first. The queries themselves are in
+//! `tests/search/queries.tsv` (run by `search::queries_find_what_readers_mean` and, in the
+//! browser, by `search::browser_matches_command_line`).
+
+use crate::common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{say, site_with};
+
+use zaitaku::build::{BuildOptions, build};
+use zaitaku::diagnostics::Severity;
+use zaitaku::search::engine::SearchIndex;
+use zaitaku::search::{format, lay, search_in};
+
+fn zaitaku() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+}
+
+fn build_into(root: &Path) -> std::path::PathBuf {
+    let public = root.join("public");
+    build(&BuildOptions {
+        root: root.to_path_buf(),
+        out: public.clone(),
+        base_url: None,
+        today: common::today(),
+    })
+    .unwrap_or_else(|e| panic!("build failed: {e}"));
+    public
+}
+
+#[test]
+fn synonyms_csv_errors_name_file_line_and_column() {
+    let site = site_with(None);
+    std::fs::write(
+        site.path().join("content/synonyms.csv"),
+        "言葉,検索する言葉\n在宅センター,在宅医療支援センター\n=HYPERLINK(\"x\"),訪問看護\n胃瘻\n訪問 看護,訪問看護\n胃\u{1b}瘻,胃ろう\n",
+    )
+    .unwrap();
+    let diagnostics = common::check(site.path());
+    let ours: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.file == "content/synonyms.csv")
+        .map(|d| {
+            format!(
+                "{:?} {}:{} {}",
+                d.severity, d.position.line, d.position.column, d.message
+            )
+        })
+        .collect();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.file == "content/synonyms.csv" && d.severity == Severity::Error)
+        .count();
+    assert_eq!(errors, 4, "{ours:#?}");
+    for (line, column, text) in [
+        (3, 1, "数式"),
+        (4, 1, "2 つが必要"),
+        (5, 1, "空白"),
+        (6, 2, "画面に出ない"),
+    ] {
+        assert!(
+            ours.iter()
+                .any(|d| d.contains(&format!(" {line}:{column} ")) && d.contains(text)),
+            "no error at {line}:{column} ({text}): {ours:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_sites_synonyms_reach_the_browser_index_and_say_so() {
+    let site = site_with(None);
+    std::fs::write(
+        site.path().join("content/synonyms.csv"),
+        "# テスト\nたかさん,髙橋内科\n",
+    )
+    .unwrap();
+    let public = build_into(site.path());
+    let meta: format::Meta = format::read_json(&public.join("search-index/meta.bin")).unwrap();
+    assert!(
+        meta.lay.iter().any(|e| e.words == ["たかさん"]),
+        "the site's synonym is in meta.bin for the browser"
+    );
+    assert!(meta.lay.len() > 100, "the shared table is there too");
+    let index = SearchIndex::open(&public).unwrap();
+    let results = search_in(&index, "たかさん", None, None, None, 5).unwrap();
+    let first = results.results.first().expect("found through the synonym");
+    assert_eq!(first.id, "takahashi-naika");
+    assert_eq!(first.via, ["『たかさん』を『髙橋内科』として検索しました"]);
+}
+
+#[test]
+fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
+    let site = tempfile::tempdir().unwrap();
+    let public = site.path().join("public");
+    common::build_sample_site(&public);
+    let output = zaitaku()
+        .args(["search", "--site"])
+        .arg(&public)
+        .arg("胃瘻")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("（『胃瘻』を『胃ろう』として検索しました）"),
+        "{text}"
+    );
+    // The label is highlighted through the synonym.
+    assert!(text.contains("【胃ろう】"), "{text}");
+
+    let output = zaitaku()
+        .args(["search", "--json", "--site"])
+        .arg(&public)
+        .arg("PEG")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json[0]["via"][0], "『PEG』を『胃ろう』として検索しました",
+        "{json}"
+    );
+
+    let output = zaitaku()
+        .args(["search", "--site"])
+        .arg(&public)
+        .args(["髙橋", "大阪"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with(
+            "すべての言葉を含む結果はありませんでした。一部の言葉に一致した結果です。\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("髙橋内科クリニック"), "{text}");
+
+    let index = SearchIndex::open(&public).unwrap();
+    // 日曜 means open (or reachable) on Sunday: never a facility whose 休み says 日曜.
+    let sunday = lay::time_bit("sun");
+    let results = search_in(&index, "日曜", None, None, None, 200).unwrap();
+    assert!(results.total >= 5, "{}", results.total);
+    for result in &results.results {
+        let open = index.meta.docs.open[result.doc as usize];
+        assert!(
+            open & sunday != 0 || (open >> lay::REACHABLE_SHIFT) & sunday != 0,
+            "{} is neither open nor reachable on Sunday",
+            result.id
+        );
+    }
+    assert!(
+        results.results.iter().all(|r| r.id != "yamasaki-helper"),
+        "山崎ヘルパーステーション is closed on Sunday (休み: 土曜・日曜・祝日)"
+    );
+    // No one-character junk.
+    assert_eq!(
+        search_in(&index, "今日", None, None, None, 5)
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+/// Surnames that look and sound alike (濁音/清音, one character apart), for names that differ
+/// by a character. (異体字 pairs such as 山崎/山﨑 are one name to search, so they are not here.)
+const SURNAMES: [(&str, &str); 12] = [
+    ("山崎", "やまざき"),
+    ("山先", "やまさき"),
+    ("山岸", "やまぎし"),
+    ("山坂", "やまさか"),
+    ("中川", "なかがわ"),
+    ("中河", "なかこう"),
+    ("長谷川", "はせがわ"),
+    ("長谷", "はせ"),
+    ("高橋", "たかはし"),
+    ("高梁", "たかはり"),
+    ("佐古", "さこ"),
+    ("佐子", "さご"),
+];
+
+const KINDS: [(&str, &str); 5] = [
+    ("内科", "ないか"),
+    ("内科クリニック", "ないかくりにっく"),
+    ("医院", "いいん"),
+    ("診療所", "しんりょうじょ"),
+    ("クリニック", "くりにっく"),
+];
+
+/// Town words that make 1,500 distinct names out of the look-alikes.
+const TOWNS: [(&str, &str); 26] = [
+    ("", ""),
+    ("南", "みなみ"),
+    ("北", "きた"),
+    ("東", "ひがし"),
+    ("西", "にし"),
+    ("中央", "ちゅうおう"),
+    ("駅前", "えきまえ"),
+    ("本町", "ほんまち"),
+    ("新町", "しんまち"),
+    ("川内", "かわうち"),
+    ("国府", "こくふ"),
+    ("八万", "はちまん"),
+    ("津田", "つだ"),
+    ("応神", "おうじん"),
+    ("沖浜", "おきのはま"),
+    ("昭和", "しょうわ"),
+    ("蔵本", "くらもと"),
+    ("勝占", "かつら"),
+    ("渋野", "しぶの"),
+    ("丈六", "じょうろく"),
+    ("入田", "にゅうた"),
+    ("名東", "みょうどう"),
+    ("加茂", "かも"),
+    ("助任", "すけとう"),
+    ("富田", "とみだ"),
+    ("眉山", "びざん"),
+];
+
+#[test]
+fn the_exact_name_ranks_first_among_1500_look_alikes() {
+    let site = site_with(None);
+    let dir = site.path().join("content/resources/clinic");
+    let mut names = Vec::new();
+    let mut n = 0;
+    'outer: for (town, town_kana) in TOWNS {
+        for (surname, surname_kana) in SURNAMES {
+            for (kind, kind_kana) in KINDS {
+                if n == 1_560 {
+                    break 'outer;
+                }
+                let name = format!("{town}{surname}{kind}");
+                let kana = format!("{town_kana}{surname_kana}{kind_kana}");
+                std::fs::write(
+                    dir.join(format!("gen-{n}.yaml")),
+                    format!(
+                        "name: {name}\nkana: {kana}\ncategory: clinic\naddress: 徳島市幸町{n}番地\nphone: 088-7{:02}-{:04}\nverified: 2026-04-01\n",
+                        n / 10_000,
+                        n % 10_000
+                    ),
+                )
+                .unwrap();
+                names.push((format!("gen-{n}"), name, kana));
+                n += 1;
+            }
+        }
+    }
+    assert!(names.len() >= 1_500);
+    let public = build_into(site.path());
+    let index = SearchIndex::open(&public).unwrap();
+    let mut misses = Vec::new();
+    // Every 13th record, by name and by reading.
+    for (id, name, kana) in names.iter().step_by(13) {
+        for query in [name, kana] {
+            let results = search_in(&index, query, None, None, None, 3).unwrap();
+            if results.results.first().map(|r| r.id.as_str()) != Some(id.as_str()) {
+                misses.push(format!(
+                    "「{query}」: {id} not first {:?}",
+                    results.results.iter().map(|r| &r.id).collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    say(&format!(
+        "search: {} generated look-alike records; {} exact names and readings tried, {} not first\n",
+        names.len(),
+        names.len().div_ceil(13) * 2,
+        misses.len()
+    ));
+    assert!(misses.is_empty(), "{misses:#?}");
+    // A reading with the other voicing still finds the name, below the exact one.
+    let results = search_in(&index, "みなみやまさきないか", None, None, None, 10).unwrap();
+    let ids: Vec<&str> = results.results.iter().map(|r| r.id.as_str()).collect();
+    let exact = names
+        .iter()
+        .find(|(_, _, k)| k == "みなみやまさきないか")
+        .unwrap();
+    assert_eq!(ids.first(), Some(&exact.0.as_str()), "{ids:?}");
+    let voiced = names
+        .iter()
+        .find(|(_, _, k)| k == "みなみやまざきないか")
+        .unwrap();
+    assert!(
+        ids.contains(&voiced.0.as_str()),
+        "やまざき found by やまさき: {ids:?}"
+    );
+}
