@@ -77,7 +77,8 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
     if options.file.is_dir() || options.verified.is_some() {
         return returned(root, &options);
     }
-    if zaitaku::sheet::availability::is_availability_sheet(&options.file, options.sheet.as_deref()) {
+    if zaitaku::sheet::availability::is_availability_sheet(&options.file, options.sheet.as_deref())
+    {
         return availability(root, &options);
     }
     let report = import::run_with(root, &options, &mut |waiting| super::tell(waiting))?;

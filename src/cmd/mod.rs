@@ -5,14 +5,14 @@ pub mod arguments;
 pub mod build;
 pub mod check;
 pub mod cli;
-pub mod survey;
-pub mod init;
-pub mod version;
 pub mod export;
 pub mod import;
+pub mod init;
 pub mod pdf;
 pub mod search;
 pub mod serve;
+pub mod survey;
+pub mod version;
 
 use std::io::Write;
 

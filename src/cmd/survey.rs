@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::arguments::{parse_today, tokyo_today as today_in_tokyo};
 use clap::Subcommand;
 use jiff::civil::Date;
 use unicode_width::UnicodeWidthStr;
-use super::arguments::{parse_today, tokyo_today as today_in_tokyo};
 use zaitaku::content::survey::japanese_date;
 use zaitaku::error::{Error, Result, printable};
 use zaitaku::sheet::export::{ExportFormat, write_table};
@@ -109,9 +109,8 @@ pub fn run(root: &Path, args: &SurveyArgs) -> Result<ExitCode> {
         SurveyCommand::Confirm { ids, date, today } => {
             let today = today.unwrap_or_else(today_in_tokyo);
             let date = date.unwrap_or(today);
-            let report = zaitaku::survey::confirm::confirm(root, ids, date, today, &mut |w| {
-                super::tell(w)
-            })?;
+            let report =
+                zaitaku::survey::confirm::confirm(root, ids, date, today, &mut |w| super::tell(w))?;
             let mut out = String::new();
             for record in &report.records {
                 if record.written {

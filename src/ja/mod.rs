@@ -4,8 +4,8 @@
 
 pub mod holidays;
 pub mod lay_words;
-pub mod voicing;
 pub mod tables;
+pub mod voicing;
 
 use std::sync::LazyLock;
 

@@ -425,4 +425,3 @@ pub fn is_availability_sheet(file: &Path, sheet: Option<&str>) -> bool {
             .ok()
             .is_some_and(|t| header_row(&t).is_some())
 }
-

@@ -236,7 +236,6 @@ pub fn run(root: &Path, args: &ImportArgs, waiting: &mut dyn FnMut(&str)) -> Res
     Ok(batch)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
