@@ -19,9 +19,9 @@ use crate::content::Content;
 use crate::content::resource::Resource;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
+use crate::ja::loose_text;
 use crate::output::Staging;
 use crate::render::Theme;
-use crate::sheet::record::loose_text;
 
 /// What `zaitaku check` checks beyond validation.
 #[derive(Debug, Clone, Default)]
