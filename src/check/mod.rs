@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use jiff::civil::Date;
+use scraper::ElementRef;
 use serde::Serialize;
 
 use crate::build;
@@ -19,9 +20,9 @@ use crate::content::Content;
 use crate::content::resource::Resource;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
+use crate::ja::loose_text;
 use crate::output::Staging;
 use crate::render::Theme;
-use crate::sheet::record::loose_text;
 
 /// What `zaitaku check` checks beyond validation.
 #[derive(Debug, Clone, Default)]
@@ -154,132 +155,36 @@ pub struct CheckReport {
 // ---------------------------------------------------------------------------------------------
 // HTML scanning
 
-/// The attributes of every start tag: (tag name, [(attribute, value)]).
+/// The elements of the page as a browser parses it (html5ever through `scraper`), in document
+/// order: (tag name, [(attribute, value)]) with entities decoded and, of two equal attributes,
+/// the first. The inert contents of `<template>` are not part of the page and are left out.
 fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
-    let bytes = html.as_bytes();
+    let document = scraper::Html::parse_document(html);
     let mut out = Vec::new();
-    let mut index = 0;
-    while let Some(offset) = html[index..].find('<') {
-        let start = index + offset + 1;
-        if html[start..].starts_with("!--") {
-            index = html[start..]
-                .find("-->")
-                .map(|e| start + e + 3)
-                .unwrap_or(html.len());
-            continue;
-        }
-        let name_end = html[start..]
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .map(|e| start + e)
-            .unwrap_or(html.len());
-        let name = html[start..name_end].to_ascii_lowercase();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-            index = start;
-            continue;
-        }
-        let mut attributes = Vec::new();
-        let mut position = name_end;
-        loop {
-            while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
-                position += 1;
-            }
-            if position >= bytes.len() || bytes[position] == b'>' {
-                position += 1;
-                break;
-            }
-            if bytes[position] == b'/' {
-                position += 1;
-                continue;
-            }
-            let attribute_start = position;
-            while position < bytes.len()
-                && !matches!(bytes[position], b'=' | b'>' | b'/')
-                && !(bytes[position] as char).is_ascii_whitespace()
-            {
-                position += 1;
-            }
-            let attribute = html[attribute_start..position].to_ascii_lowercase();
-            while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
-                position += 1;
-            }
-            let mut value = String::new();
-            if position < bytes.len() && bytes[position] == b'=' {
-                position += 1;
-                while position < bytes.len() && (bytes[position] as char).is_ascii_whitespace() {
-                    position += 1;
-                }
-                if position < bytes.len() && matches!(bytes[position], b'"' | b'\'') {
-                    let quote = bytes[position];
-                    let value_start = position + 1;
-                    let value_end = bytes[value_start..]
-                        .iter()
-                        .position(|b| *b == quote)
-                        .map(|e| value_start + e)
-                        .unwrap_or(bytes.len());
-                    value = html[value_start..value_end].to_owned();
-                    position = (value_end + 1).min(bytes.len());
-                } else {
-                    let value_start = position;
-                    while position < bytes.len()
-                        && bytes[position] != b'>'
-                        && !(bytes[position] as char).is_ascii_whitespace()
-                    {
-                        position += 1;
-                    }
-                    value = html[value_start..position].to_owned();
-                }
-            }
-            if !attribute.is_empty() {
-                attributes.push((attribute, unescape(&value)));
-            }
-        }
+    // An explicit stack rather than recursion: a page nested ten thousand deep is still read.
+    let mut stack = vec![document.root_element()];
+    while let Some(element) = stack.pop() {
+        let value = element.value();
+        let name = value.name().to_ascii_lowercase();
+        let attributes = value
+            .attrs()
+            .map(|(attribute, value)| (attribute.to_ascii_lowercase(), value.to_owned()))
+            .collect();
         out.push((name.clone(), attributes));
-        // Skip the contents of script and style elements.
-        if name == "script" || name == "style" {
-            let close = format!("</{name}");
-            position = html[position.min(html.len())..]
-                .to_ascii_lowercase()
-                .find(&close)
-                .map(|e| position + e)
-                .unwrap_or(html.len());
+        if name == "template" {
+            continue;
         }
-        index = position.min(html.len());
+        let children: Vec<_> = element.children().filter_map(ElementRef::wrap).collect();
+        stack.extend(children.into_iter().rev());
     }
     out
 }
 
-fn unescape(value: &str) -> String {
-    if !value.contains('&') {
-        return value.to_owned();
-    }
-    value
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && let Some(value) = bytes
-                .get(index + 1..index + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(value);
-            index += 3;
-            continue;
-        }
-        out.push(bytes[index]);
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Percent-decoded text (invalid UTF-8 replaced).
+fn percent_decoded(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 struct Page {
@@ -349,36 +254,8 @@ fn page_url(file: &str) -> String {
     }
 }
 
-/// Resolves `href` (without fragment) on the page `from` (a site URL path) to a site path.
-fn resolve(from: &str, href: &str) -> String {
-    let base: Vec<&str> = if href.starts_with('/') {
-        Vec::new()
-    } else {
-        let dir = &from[..from.rfind('/').map(|i| i + 1).unwrap_or(0)];
-        dir.split('/').filter(|s| !s.is_empty()).collect()
-    };
-    let mut parts: Vec<String> = base.iter().map(|s| (*s).to_owned()).collect();
-    let trailing = href.ends_with('/')
-        || href.is_empty()
-        || href.ends_with("/.")
-        || href.ends_with("/..")
-        || href == "."
-        || href == "..";
-    for segment in href.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other.to_owned()),
-        }
-    }
-    let mut path = format!("/{}", parts.join("/"));
-    if trailing && !path.ends_with('/') {
-        path.push('/');
-    }
-    path
-}
+/// The origin the site's pages are resolved against; no request is ever made to it.
+const SITE_ORIGIN: &str = "https://site.zaitaku.invalid";
 
 enum Target {
     Skip,
@@ -389,40 +266,37 @@ enum Target {
     },
 }
 
+/// Where `href` on the page `page` (a site URL path) leads, joined as a browser joins it
+/// (`url`): a page of this site (its path and fragment percent-decoded), elsewhere, or
+/// nothing to check (`mailto:`, `tel:`, `data:`, `javascript:` …).
 fn classify(href: &str, page: &str, base_url: &str) -> Target {
     let href = href.trim();
     if href.is_empty() {
         return Target::Skip;
     }
-    let lower = href.to_ascii_lowercase();
     if let Some(rest) = href.strip_prefix(base_url).filter(|_| !base_url.is_empty()) {
         return classify(&format!("/{rest}"), page, "");
     }
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//") {
-        return Target::External;
-    }
-    if let Some(colon) = href.find(':') {
-        let scheme = &href[..colon];
-        if scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-            && !href[..colon].contains('/')
-        {
-            // mailto:, tel:, data:, javascript: …
-            return Target::Skip;
-        }
-    }
-    let (without_fragment, fragment) = match href.split_once('#') {
-        Some((path, fragment)) => (path, Some(percent_decode(fragment))),
-        None => (href, None),
+    let Ok(base) = url::Url::parse(&format!("{SITE_ORIGIN}{page}")) else {
+        return Target::Skip;
     };
-    let without_query = without_fragment.split('?').next().unwrap_or("");
-    let path = if without_query.is_empty() {
-        page.to_owned()
-    } else {
-        resolve(page, &percent_decode(without_query))
+    let Ok(joined) = base.join(href) else {
+        // Not a URL a browser could follow either: a missing page, as before.
+        return Target::Internal {
+            path: href.to_owned(),
+            fragment: None,
+        };
     };
-    Target::Internal { path, fragment }
+    if joined.origin() == base.origin() {
+        return Target::Internal {
+            path: percent_decoded(joined.path()),
+            fragment: joined.fragment().map(percent_decoded),
+        };
+    }
+    match joined.scheme() {
+        "http" | "https" => Target::External,
+        _ => Target::Skip,
+    }
 }
 
 /// The site file a URL path is served from, if it exists.
@@ -988,7 +862,8 @@ pub fn check_site(
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .unwrap_or_default()
             });
-            if text.contains(&link.href) || text.contains(&unescape(&link.href)) {
+            // The href as parsed, or as written in HTML with `&amp;`.
+            if text.contains(&link.href) || text.contains(&link.href.replace('&', "&amp;")) {
                 link.origin = "content";
             }
         }
@@ -1296,30 +1171,47 @@ mod tests {
             r#"<a href="../x/#a" class=b>t</a><!-- <a href="no"> --><img src='i.svg' alt="x"><script>var a = "<a href='no'>";</script><p id="top">"#,
         );
         let names: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(names, ["a", "img", "script", "p"]);
-        assert_eq!(found[0].1[0], ("href".to_owned(), "../x/#a".to_owned()));
-        assert_eq!(found[1].1[0], ("src".to_owned(), "i.svg".to_owned()));
+        assert_eq!(names, ["html", "head", "body", "a", "img", "script", "p"]);
+        assert_eq!(found[3].1[0], ("href".to_owned(), "../x/#a".to_owned()));
+        assert_eq!(found[4].1[0], ("src".to_owned(), "i.svg".to_owned()));
+    }
+
+    fn internal(href: &str, page: &str) -> (String, Option<String>) {
+        match classify(href, page, "https://zaitaku.example.jp/") {
+            Target::Internal { path, fragment } => (path, fragment),
+            _ => panic!("{href} is not internal"),
+        }
     }
 
     #[test]
     fn resolves_relative_links() {
-        assert_eq!(resolve("/resources/a/", "../b/"), "/resources/b/");
-        assert_eq!(resolve("/resources/a/", "../../"), "/");
-        assert_eq!(resolve("/", "assets/site.css"), "/assets/site.css");
-        assert_eq!(resolve("/news/x/", "/about/"), "/about/");
+        assert_eq!(internal("../b/", "/resources/a/").0, "/resources/b/");
+        assert_eq!(internal("../../", "/resources/a/").0, "/");
+        assert_eq!(internal("../../../..", "/resources/a/").0, "/");
+        assert_eq!(internal("assets/site.css", "/").0, "/assets/site.css");
+        assert_eq!(internal("/about/", "/news/x/").0, "/about/");
+        assert_eq!(internal("?q=1", "/news/x/").0, "/news/x/");
+        assert_eq!(
+            internal("%E7%9B%B8%E8%AB%87/#%E6%99%82%E9%96%93", "/"),
+            ("/相談/".to_owned(), Some("時間".to_owned()))
+        );
+        assert_eq!(
+            internal("https://zaitaku.example.jp/about/", "/").0,
+            "/about/"
+        );
         assert!(matches!(
             classify("https://example.jp/", "/", "https://zaitaku.example.jp/"),
             Target::External
         ));
         assert!(matches!(
-            classify(
-                "https://zaitaku.example.jp/about/",
-                "/",
-                "https://zaitaku.example.jp/"
-            ),
-            Target::Internal { .. }
+            classify("//example.jp/x", "/", ""),
+            Target::External
         ));
         assert!(matches!(classify("tel:088", "/", ""), Target::Skip));
+        assert!(matches!(
+            classify("mailto:a@example.jp", "/", ""),
+            Target::Skip
+        ));
     }
 
     #[test]

@@ -120,6 +120,21 @@ pub fn standard_form(c: char) -> char {
     tables().variants.get(&c).copied().unwrap_or(c)
 }
 
+/// For matching names and addresses: NFKC, 異体字 folded as search folds them
+/// ([`standard_form`]), no spaces or middle dots, and the usual ways of writing 丁目
+/// numbers made the same.
+pub fn loose_text(text: &str) -> String {
+    nfkc(text)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･' | '　'))
+        .map(standard_form)
+        .map(|c| match c {
+            'ー' | '−' | '―' | '‐' | '－' => '-',
+            other => other,
+        })
+        .collect()
+}
+
 /// A reading as shown to readers: NFKC (so half-width katakana is fixed) and in hiragana.
 pub fn display_reading(text: &str) -> String {
     to_hiragana(&nfkc(text))

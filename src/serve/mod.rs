@@ -426,37 +426,29 @@ pub fn inject(html: &[u8]) -> Vec<u8> {
     }
 }
 
-fn content_type(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml; charset=utf-8",
-        "ics" => "text/calendar; charset=utf-8",
-        "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "pdf" => "application/pdf",
-        "woff2" => "font/woff2",
-        "wasm" => "application/wasm",
-        _ => "application/octet-stream",
+/// The Content-Type of a served file, by its extension (`mime_guess`); text in UTF-8, as
+/// every file zaitaku writes is.
+fn content_type(path: &Path) -> String {
+    let kind = mime_guess::from_path(path).first_or_octet_stream();
+    let texty = kind.type_() == mime_guess::mime::TEXT
+        || matches!(
+            kind.essence_str(),
+            "application/xml" | "application/javascript"
+        );
+    if texty && kind.get_param(mime_guess::mime::CHARSET).is_none() {
+        format!("{}; charset=utf-8", kind.essence_str())
+    } else {
+        kind.essence_str().to_owned()
     }
 }
 
 /// The file a request path refers to, never outside `out`.
 fn resolve(out: &Path, uri_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(uri_path)?;
+    // Decoded once (`%252e` stays `%2e`, a name); `%2e%2e` and `%2f` become `..` and `/`
+    // before the components are looked at, so they cannot climb out either.
+    let decoded = percent_encoding::percent_decode_str(uri_path)
+        .decode_utf8()
+        .ok()?;
     let mut path = out.to_path_buf();
     for component in Path::new(decoded.trim_start_matches('/')).components() {
         match component {
@@ -469,23 +461,6 @@ fn resolve(out: &Path, uri_path: &str) -> Option<PathBuf> {
         path.push("index.html");
     }
     Some(path)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' && index + 2 < bytes.len() + 1 {
-            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -541,7 +516,7 @@ async fn serve_file(State(state): State<AppState>, uri: Uri) -> Response {
     match std::fs::read(&file) {
         Ok(bytes) => {
             let kind = content_type(&file);
-            if kind.starts_with("text/html") {
+            if kind == "text/html; charset=utf-8" {
                 html_response(StatusCode::OK, inject(&bytes))
             } else {
                 no_store(([(header::CONTENT_TYPE, kind)], Body::from(bytes)).into_response())

@@ -17,7 +17,7 @@ use crate::content::{self, fields, source};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::error::{Error, Result};
 use crate::output::guard;
-use crate::{lock, owned};
+use crate::{ja, lock, owned};
 
 /// The sheet's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -476,7 +476,7 @@ fn find_match(
         return Some(index);
     }
     // By name: the same facility unless its own national id says otherwise.
-    let name = record::loose_text(&new.name);
+    let name = ja::loose_text(&new.name);
     let same_name: Vec<usize> = candidates()
         .filter(|(_, e)| {
             let record = e.record.as_ref().expect("filtered");
@@ -486,7 +486,7 @@ fn find_match(
                 || (new.navii().is_some()
                     && record.navii().is_some()
                     && record.navii() != new.navii());
-            record::loose_text(&record.name) == name && category_ok(record) && !conflicting_id
+            ja::loose_text(&record.name) == name && category_ok(record) && !conflicting_id
         })
         .map(|(index, _)| index)
         .collect();
@@ -955,7 +955,7 @@ fn plan(
             }
             // The same new facility twice in the sheet.
             let key = (
-                record::loose_text(&merged.name),
+                ja::loose_text(&merged.name),
                 merged.category.trim().to_owned(),
             );
             if let Some(first) = new_rows.get(&key) {

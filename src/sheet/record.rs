@@ -300,7 +300,7 @@ impl Record {
     pub fn same(&self, other: &Record, key: Key, loose: bool) -> bool {
         let text = |a: &str, b: &str| {
             if loose {
-                loose_text(a) == loose_text(b)
+                ja::loose_text(a) == ja::loose_text(b)
             } else {
                 tidy(a) == tidy(b)
             }
@@ -386,21 +386,6 @@ pub fn tidy(text: &str) -> String {
         }
     }
     out
-}
-
-/// For matching names and addresses: NFKC, 異体字 folded as search folds them
-/// ([`ja::standard_form`]), no spaces or middle dots, and the usual ways of writing 丁目
-/// numbers made the same.
-pub fn loose_text(text: &str) -> String {
-    let nfkc = ja::nfkc(text);
-    nfkc.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '・' | '･' | '　'))
-        .map(ja::standard_form)
-        .map(|c| match c {
-            'ー' | '−' | '―' | '‐' | '－' => '-',
-            other => other,
-        })
-        .collect()
 }
 
 /// A reading compared as hiragana without spaces.

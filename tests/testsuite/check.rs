@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -355,4 +356,51 @@ fn a_theme_that_cannot_render_is_a_setup_error() {
             .starts_with("検査結果: エラー 1 件"),
         "{stderr}"
     );
+}
+
+/// HTML a hand-written scanner reads wrongly: the links of the parsed document are checked,
+/// as a browser sees them — entities decoded, the first of two `href`s, nothing inside
+/// `<textarea>` or `<template>`, a comment closed by `--!>`, upper-case and unquoted tags.
+#[test]
+fn links_are_read_as_a_browser_parses_the_page() {
+    let site = common::sheets_site();
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let themes = site.path().join("themes");
+    common::copy_tree(&repo.join("themes"), &themes);
+    let base = themes.join("default/templates/base.html");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let tricky = concat!(
+        // Not links: the text of a textarea, the inert contents of a template.
+        "<textarea><a href=\"{{ root }}fp-textarea/\">x</a></textarea>",
+        "<template><a href=\"{{ root }}fp-template/\">x</a></template>",
+        // Good links, written in ways a browser still follows.
+        "<a href=\"{{ root }}sou&#x64;an/\">entity</a>",
+        "<a href=\"{{ root }}soudan/#h&#111;urs\">entity in the fragment</a>",
+        "<a href=\"{{ root }}soudan/\" href=\"{{ root }}fp-second-href/\">two hrefs</a>",
+        "<a href=\"{{ root }}sou\ndan/\">a newline</a>",
+        // Broken links the scanner must still see.
+        "<!-- a comment --!><a href=\"{{ root }}after-comment/\">x</a>",
+        "<A HREF={{ root }}upper-unquoted/>x</A>",
+        "<a href=\"{{ root }}soudan/#no&#45;such\">x</a>",
+    );
+    let marked = text.replacen("</body>", &format!("{tricky}</body>"), 1);
+    assert_ne!(text, marked, "base.html has a </body>");
+    std::fs::write(&base, marked).unwrap();
+    let (code, stdout, stderr) = check(site.path(), &["--json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let broken = json["site"]["broken_links"].as_array().unwrap();
+    let messages: BTreeSet<String> = broken
+        .iter()
+        .map(|b| b["message"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "行き先のページやファイル /after-comment/ がありません。",
+        "行き先のページやファイル /upper-unquoted/ がありません。",
+        "ページ /soudan/ に見出し（id）「no-such」がありません。",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(messages, expected, "{broken:#?}");
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use zaitaku::ja;
 use zaitaku::search::{indexer, normalize};
-use zaitaku::sheet::{import, names, record};
+use zaitaku::sheet::{import, names};
 
 use crate::common;
 
@@ -37,7 +37,7 @@ fn saito_is_one_name_for_search_and_for_matching() {
         .collect();
     let loose: Vec<String> = SAITO
         .iter()
-        .map(|s| record::loose_text(&format!("{s}内科")))
+        .map(|s| ja::loose_text(&format!("{s}内科")))
         .collect();
     for (i, s) in SAITO.iter().enumerate() {
         assert_eq!(folded[i], folded[3], "search: {s}");

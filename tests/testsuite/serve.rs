@@ -112,6 +112,12 @@ fn start_on(root: &Path, today: &str, extra: &[&str]) -> Server {
 
 /// A GET request: (status, body).
 pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
+    let (status, _, body) = get_with_type(port, path);
+    (status, body)
+}
+
+/// A GET request: (status, Content-Type, body).
+fn get_with_type(port: u16, path: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,
@@ -122,11 +128,16 @@ pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
     stream.read_to_end(&mut response).unwrap();
     let response = String::from_utf8_lossy(&response).into_owned();
     let status = response[9..12].parse().unwrap();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let kind = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        })
+        .map(|(_, value)| value.trim().to_owned())
         .unwrap_or_default();
-    (status, body)
+    (status, kind, body.to_owned())
 }
 
 /// The server-sent event stream, read like a browser's EventSource.
@@ -399,4 +410,42 @@ fn the_preview_counts_the_holiday_warning_as_check_does() {
         built.contains(&format!("警告 {warnings} 件")),
         "{built}\n{check}"
     );
+}
+
+/// A file with a Japanese name is served at its percent-encoded address, with the type a
+/// browser needs (subtitles as `text/vtt`); `%2e%2e` and an encoded `/` never leave the site.
+#[test]
+fn encoded_japanese_paths_are_served_and_encoded_dot_dot_stays_inside() {
+    let site = common::sheets_site();
+    let pages = site.path().join("content/pages");
+    std::fs::write(pages.join("案内図.txt"), "徳島市の案内図\n").unwrap();
+    std::fs::write(
+        pages.join("字幕.vtt"),
+        "WEBVTT\n\n00:00.000 --> 00:01.000\nこんにちは\n",
+    )
+    .unwrap();
+    std::fs::write(site.path().join("secret.txt"), "ひみつ\n").unwrap();
+    let out = site.path().join("preview");
+    let server = start(site.path(), &["--out", out.to_str().unwrap()]);
+    let (status, kind, body) = get_with_type(server.port, "/%E6%A1%88%E5%86%85%E5%9B%B3.txt");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(kind, "text/plain; charset=utf-8");
+    assert_eq!(body, "徳島市の案内図\n");
+    let (status, kind, body) = get_with_type(server.port, "/%E5%AD%97%E5%B9%95.vtt");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(kind, "text/vtt; charset=utf-8");
+    let (status, kind, _) = get_with_type(server.port, "/assets/site.css");
+    assert_eq!((status, kind.as_str()), (200, "text/css; charset=utf-8"));
+    for path in [
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/a/%2e%2e/%2e%2e/secret.txt",
+        "/%252e%252e/secret.txt",
+    ] {
+        let (status, body) = get(server.port, path);
+        assert!(!body.contains("ひみつ"), "{path} left the site");
+        assert_ne!(status, 200, "{path}");
+    }
 }
