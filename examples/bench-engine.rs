@@ -28,9 +28,8 @@ fn main() {
         .files;
     staging.commit().unwrap();
     eprintln!(
-        "records {} files {} load+validate {:.2} s total {:.2} s",
+        "records {} files {files} load+validate {:.2} s total {:.2} s",
         content.resources.len(),
-        files.files,
         loaded.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
