@@ -25,10 +25,14 @@ use crate::ja;
 /// The status key pages and filters treat as 「空きあり」.
 pub const AVAILABLE: &str = "available";
 
+/// The label of [`AVAILABLE`] when `site.yaml` does not name one; search also finds every
+/// current 「空きあり」 by it.
+pub const AVAILABLE_LABEL: &str = "空きあり";
+
 /// The statuses when `site.yaml` names none.
 pub fn default_statuses() -> Vec<Term> {
     [
-        (AVAILABLE, "空きあり"),
+        (AVAILABLE, AVAILABLE_LABEL),
         ("ask", "要相談"),
         ("full", "空きなし"),
     ]

@@ -42,6 +42,7 @@ use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
 use super::lay;
 use super::normalize::{self, is_kanji};
 use crate::content::Content;
+use crate::content::availability;
 use crate::content::pages::{PageDetails, PageKind};
 use crate::error::{Error, Result};
 
@@ -360,6 +361,31 @@ fn open_bits(resource: &crate::content::resource::Resource) -> u32 {
     open | (reachable << REACHABLE_SHIFT)
 }
 
+/// The terms a facility is found by for its vacancy information: only a 「空きあり」 that is
+/// current on the build's day — its label in `site.yaml` and [`availability::AVAILABLE_LABEL`]
+/// (what the lay words search for, whatever the site calls it). Other statuses and old
+/// information are not searchable, so 「空き」 never finds a facility that is full, or one whose
+/// vacancy may be long gone.
+fn vacancy_terms(resource: &crate::content::resource::Resource) -> Vec<String> {
+    match &resource.availability {
+        Some(a) if a.available && !a.stale => {
+            let mut terms = vec![availability::AVAILABLE_LABEL.to_owned()];
+            if a.status.label != availability::AVAILABLE_LABEL {
+                terms.push(a.status.label.clone());
+            }
+            terms
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Current vacancy information as a result shows it: 「空きあり（2）11月20日時点」.
+fn vacancy_snippet(resource: &crate::content::resource::Resource) -> Option<String> {
+    let a = resource.availability.as_ref().filter(|a| !a.stale)?;
+    let count = a.count.map(|c| format!("（{c}）")).unwrap_or_default();
+    Some(format!("{}{count}{}時点", a.status.label, a.as_of_label))
+}
+
 /// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
 pub fn strip_legal(name: &str) -> String {
     let prepped: Vec<char> = normalize::prep(name).chars().collect();
@@ -470,6 +496,7 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         if !resource.caremane_time.is_empty() {
             attrs.push("ケアマネタイム".to_owned());
         }
+        attrs.extend(vacancy_terms(resource));
         let text = &mut doc.fields[TEXT];
         text.extend(note.map(str::to_owned));
         text.extend(resource.closed.iter().cloned());
@@ -503,6 +530,7 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         if !resource.specialties.is_empty() {
             snippet.push(resource.specialties.join("・"));
         }
+        snippet.extend(vacancy_snippet(resource));
         snippet.extend(note.map(str::to_owned));
         snippet.extend(resource.closed.iter().map(|c| format!("休み: {c}")));
         doc.fragment = Fragment {

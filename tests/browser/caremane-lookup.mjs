@@ -10,7 +10,8 @@
 //                  "expect_text": [...]?           strings the results or status must contain
 //                  "expect_soon": "id"?            this card carries the "closes soon" mark
 //                  "expect_url": "..."?            the query string after the page set it
-//                  "select": {"t":"at","d":"tue","hh":"13","mm":"30"}?  set via the form
+//                  "select": {"t":"at","d":"tue","hh":"13","mm":"30","v":true}?  set via the form
+//                                                  (v: tick 「空きあり」だけ)
 //               } ] }
 // Ends with `caremane: N passed, M failed`; exits 1 when anything failed.
 
@@ -57,6 +58,7 @@ async function runCase(browser, base, c) {
       if (c.select.mm) await page.selectOption('#cm-mm', c.select.mm);
       for (const m of c.select.m ?? []) await page.check(`input[name=m][value=${m}]`);
       if (c.select.q) await page.fill('#cm-q', c.select.q);
+      if (c.select.v) await page.check('input[name=v]');
       await page.waitForTimeout(400);
     }
     // Show every result.

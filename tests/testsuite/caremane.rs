@@ -21,6 +21,33 @@ fn resources() -> Vec<Resource> {
     content.resources
 }
 
+/// The sample site's `availability.stale_days`.
+fn stale_days() -> i64 {
+    let (content, _) = zaitaku::build::load_valid(&common::repo(), common::today()).unwrap();
+    content.site.availability.stale_days
+}
+
+/// Facilities with windows whose vacancy is 「空きあり」 and no older than `stale_days` on the
+/// date in Japan at `instant` (the visitor's day, not the build's).
+fn vacant_at(resources: &[Resource], instant: &str, stale_days: i64) -> Vec<String> {
+    let today = instant
+        .parse::<Timestamp>()
+        .unwrap()
+        .in_tz("Asia/Tokyo")
+        .unwrap()
+        .date();
+    resources
+        .iter()
+        .filter(|r| !r.caremane_time.is_empty())
+        .filter(|r| {
+            r.availability.as_ref().is_some_and(|a| {
+                a.status.key == "available" && (today - a.as_of).get_days() as i64 <= stale_days
+            })
+        })
+        .map(|r| r.id.clone())
+        .collect()
+}
+
 /// Japan's weekday key and minutes for an instant, plus whether that date is a 祝日.
 fn tokyo(instant: &str) -> (String, u16, bool) {
     let zoned = instant
@@ -230,6 +257,42 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
         tuesday,
         "Asia/Tokyo",
         &kanji,
+    ));
+
+    // 「空きあり」だけ, ticked on the form: on 5 November the sample's 「空きあり」 of 30 October is
+    // current; on the Tuesday it is too old, so nothing is left (the build's day is the 22nd).
+    let stale_days = stale_days();
+    let early = "2026-11-05T03:00:00Z";
+    let vacant_early = vacant_at(resources, early, stale_days);
+    let vacant_late = vacant_at(resources, tuesday, stale_days);
+    assert!(
+        !vacant_early.is_empty() && vacant_early.len() < with_windows.len(),
+        "the sample has a 「空きあり」 with ケアマネタイム current on 5 November"
+    );
+    assert_ne!(vacant_early, vacant_late, "the browser's day decides");
+    assert!(
+        with_windows
+            .iter()
+            .any(|r| r.availability.as_ref().is_some_and(|a| !a.available)),
+        "a facility with another status is left out"
+    );
+    let mut ticked = lookup_case(
+        "vacancy-ticked",
+        "/caremane-time/?t=any",
+        early,
+        "Asia/Tokyo",
+        &vacant_early,
+    );
+    ticked["select"] = json!({"v": true});
+    ticked["expect_url"] = json!("?t=any&v=1");
+    ticked["expect_text"] = json!(["空きありだけ", "空きあり（10月30日時点）"]);
+    cases.push(ticked);
+    cases.push(lookup_case(
+        "vacancy-stale",
+        "/caremane-time/?t=any&v=1",
+        tuesday,
+        "Asia/Tokyo",
+        &vacant_late,
     ));
 
     // Ten minutes before a Tuesday window closes, its card says so.

@@ -313,3 +313,60 @@ fn the_weekly_sheet_changes_only_the_availability_of_what_changed() {
     assert!(stdout.contains("空き情報の取り込み元"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'));
 }
+
+/// `zaitaku search --json QUERY` over a built site: the ids found, best first.
+fn search_ids(public: &Path, query: &str) -> Vec<String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .args(["search", "--json", "--site"])
+        .arg(public)
+        .arg(query)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn current_vacancies_are_found_by_search_and_old_ones_are_not() {
+    let site = site();
+    let out = built(site.path());
+    let public = out.path().join("public");
+    // みどり is 空きあり as of 2 days ago; かえで's 空きあり is 21 days old (stale at 14);
+    // つばき is 空きなし: none of them but みどり is found as having a vacancy.
+    assert_eq!(search_ids(&public, "空きあり"), ["midori"]);
+    assert_eq!(search_ids(&public, "空き 訪問看護"), ["midori"]);
+    // Everyday words for a vacancy (lay-words.tsv) find it too.
+    assert_eq!(search_ids(&public, "空いている 訪看"), ["midori"]);
+    // A facility with no vacancy is not found by 「空き」.
+    assert!(!search_ids(&public, "空き").contains(&"tsubaki".to_owned()));
+    // The result says since when (the snippet carries the status and its date).
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .args(["search", "--site"])
+        .arg(&public)
+        .arg("空きあり")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    // (【】 marks what matched.)
+    assert!(text.contains("【空きあり】（2）11月20日時点"), "{text}");
+    assert!(!text.contains("かえで"), "{text}");
+
+    // With the site's limit at 30 days, かえで's information is current and found.
+    let site_yaml = site.path().join("content/site.yaml");
+    let mut yaml = std::fs::read_to_string(&site_yaml).unwrap();
+    yaml.push_str("availability:\n  stale_days: 30\n");
+    std::fs::write(&site_yaml, yaml).unwrap();
+    let out = built(site.path());
+    let mut found = search_ids(&out.path().join("public"), "空きあり");
+    found.sort();
+    assert_eq!(found, ["kaede", "midori"]);
+}

@@ -10,16 +10,21 @@
 //!   days: ["mon", …, "hol"], methods: [[key, label], …],
 //!   categories: [[key, label], …], areas: [[key, label], …],
 //!   rules: {…},   // the browser's part of src/ja/rules.json (ja::browser_rules)
-//!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified], …],
+//!   statuses: [[key, label], …], available: "available", stale_days: 14,
+//!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified,
+//!        vacancy status (-1 = none), vacancy as_of ("" = none)], …],
 //!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note], …]
 //! }
 //! ```
 //!
-//! Only facilities with at least one window are listed; `f` is in 五十音順.
+//! Only facilities with at least one window are listed; `f` is in 五十音順. The vacancy status
+//! and date let the filter 「空きあり」だけ judge, on the visitor's own day, whether a 「空きあり」
+//! is still current (no older than `stale_days`), as the pages do on the build's day.
 
 use serde_json::{Value, json};
 
 use crate::content::Content;
+use crate::content::availability::AVAILABLE;
 use crate::content::resource::METHODS;
 use crate::ja::DAY_KEYS;
 
@@ -78,6 +83,17 @@ pub fn data(content: &Content) -> Value {
             .and_then(|a| site.areas.iter().position(|t| t.key == a.key))
             .map(|i| i as i64)
             .unwrap_or(-1);
+        let vacancy = resource.availability.as_ref();
+        let vacancy_status = vacancy
+            .and_then(|a| {
+                site.availability
+                    .statuses
+                    .iter()
+                    .position(|t| t.key == a.status.key)
+            })
+            .map(|i| i as i64)
+            .unwrap_or(-1);
+        let vacancy_as_of = vacancy.map(|a| a.as_of.to_string()).unwrap_or_default();
         facilities.push(json!([
             resource.id,
             resource.name,
@@ -87,6 +103,8 @@ pub fn data(content: &Content) -> Value {
             opt(&resource.phone),
             opt(&resource.fax),
             resource.verified.to_string(),
+            vacancy_status,
+            vacancy_as_of,
         ]));
         for window in &resource.caremane_time {
             let days: u32 = window.days.iter().map(|d| day_bit(d)).sum();
@@ -109,6 +127,9 @@ pub fn data(content: &Content) -> Value {
         "methods": METHODS.iter().map(|(k, l)| json!([k, l])).collect::<Vec<_>>(),
         "categories": terms(&site.categories),
         "areas": terms(&site.areas),
+        "statuses": terms(&site.availability.statuses),
+        "available": AVAILABLE,
+        "stale_days": site.availability.stale_days,
         "rules": crate::ja::browser_rules(),
         "f": facilities,
         "w": windows,

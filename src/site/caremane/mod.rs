@@ -74,6 +74,7 @@ impl Site<'_> {
         context.insert("day_options", &ja::tables().days);
         context.insert("categories", &self.content.site.categories);
         context.insert("areas", &self.content.site.areas);
+        context.insert("stale_days", &self.content.site.availability.stale_days);
         Output {
             file: "caremane-time/index.html".to_owned(),
             template: "caremane.html",

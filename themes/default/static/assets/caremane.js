@@ -1,9 +1,11 @@
 /* zaitaku default theme: "whom can I contact now" for ケアマネタイム.
  *
  * - On /caremane-time/ ([data-cm-lookup]): filters the windows in caremane-time/data.js
- *   instantly by time (今 / a chosen weekday and time / any), contact method, category, area
- *   and name (kana or kanji, with the site search's normalisation when search-engine.js is
- *   loaded). The filter state lives in the URL (?t=at&d=tue&h=13:30&m=phone&c=clinic&a=north&q=…).
+ *   instantly by time (今 / a chosen weekday and time / any), contact method, category, area,
+ *   name (kana or kanji, with the site search's normalisation when search-engine.js is
+ *   loaded) and 「空きあり」だけ (a current 「空きあり」: no older than the data's stale_days on
+ *   today's date in Japan). The filter state lives in the URL
+ *   (?t=at&d=tue&h=13:30&m=phone&c=clinic&a=north&q=…&v=1).
  * - On a facility page ([data-cm-status]): says whether a care manager can call now, until
  *   when, or when the next window is, and how.
  *
@@ -286,6 +288,8 @@
         phone: f[5],
         fax: f[6],
         verified: f[7],
+        vacancy: f[8] >= 0 && data.statuses ? data.statuses[f[8]] : null,
+        vacancyAsOf: f[9] || "",
         windows: [],
         key: null
       };
@@ -304,6 +308,27 @@
       });
     });
     return facilities;
+  }
+
+  /** Days from an ISO date (YYYY-MM-DD) to `day`; NaN when it is not one. */
+  function daysSince(iso, day) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    if (!m) return NaN;
+    return Math.round((Date.UTC(day.y, day.m - 1, day.d) - Date.UTC(+m[1], +m[2] - 1, +m[3])) / 86400000);
+  }
+  /** Whether the facility's vacancy information is current on `today` (Japan): not older than
+   *  the site's stale_days, as the pages judge it on the build's day. */
+  function vacancyCurrent(data, f, today) {
+    if (!f.vacancy) return false;
+    var age = daysSince(f.vacancyAsOf, today);
+    return !isNaN(age) && age <= data.stale_days;
+  }
+  /** A current 「空きあり」. */
+  function vacant(data, f, today) {
+    return !!f.vacancy && f.vacancy[0] === data.available && vacancyCurrent(data, f, today);
+  }
+  function isoLabel(iso) {
+    return iso.replace(/^\d+-0?(\d+)-0?(\d+)$/, "$1月$2日");
   }
 
   function setUpLookup(section) {
@@ -336,7 +361,8 @@
         m: [],
         c: f.c.value,
         a: f.a.value,
-        q: f.q.value.trim()
+        q: f.q.value.trim(),
+        v: !!(f.v && f.v.checked)
       };
       var boxes = form.querySelectorAll("input[name=m]");
       for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) state.m.push(boxes[i].value);
@@ -360,6 +386,7 @@
       f.a.value = state.a || "";
       if (f.a.value !== (state.a || "")) f.a.value = "";
       f.q.value = state.q || "";
+      if (f.v) f.v.checked = !!state.v;
     }
 
     function fromUrl() {
@@ -373,7 +400,8 @@
         m: (p.get("m") || "").split(",").filter(Boolean),
         c: p.get("c") || "",
         a: p.get("a") || "",
-        q: p.get("q") || ""
+        q: p.get("q") || "",
+        v: p.get("v") === "1"
       };
     }
 
@@ -388,6 +416,7 @@
       if (state.c) p.set("c", state.c);
       if (state.a) p.set("a", state.a);
       if (state.q) p.set("q", state.q);
+      if (state.v) p.set("v", "1");
       var query = p.toString();
       var url = location.pathname + (query ? "?" + query : "") + location.hash;
       if (url !== location.pathname + location.search + location.hash) history.replaceState(null, "", url);
@@ -427,6 +456,7 @@
         var f = facilities[i];
         if (state.c && f.category !== category) continue;
         if (state.a && f.area !== area) continue;
+        if (state.v && !vacant(data, f, now)) continue;
         if (query) {
           if (f.key === null) f.key = fold(f.name) + "\n" + fold(f.kana);
           if (f.key.indexOf(query) < 0) continue;
@@ -441,6 +471,15 @@
         if (hits.length) out.push({ facility: f, windows: hits });
       }
       return { list: out, key: key, minutes: minutes, now: now };
+    }
+
+    /** 「空き情報」 of a card: the status and its date, or that it is old. */
+    function vacancyFact(f, now) {
+      if (!f.vacancy) return null;
+      var text = vacancyCurrent(data, f, now)
+        ? f.vacancy[1] + "（" + isoLabel(f.vacancyAsOf) + "時点）"
+        : "情報が古くなっています（" + isoLabel(f.vacancyAsOf) + "時点）";
+      return el("div", null, [el("dt", { text: "空き情報" }), el("dd", { text: text })]);
     }
 
     function card(hit, found, state) {
@@ -477,6 +516,7 @@
       var contact = el("dl", { class: "cm-card-contact" }, [
         el("div", null, [el("dt", { text: "電話" }), el("dd", null, [f.phone ? telLink(f.phone) : "登録なし"])]),
         f.fax ? el("div", null, [el("dt", { text: "FAX" }), el("dd", { text: f.fax })]) : null,
+        vacancyFact(f, found.now),
         el("div", null, [el("dt", { text: "最終確認日" }), el("dd", { text: f.verified.replace(/^(\d+)-0?(\d+)-0?(\d+)$/, "$1年$2月$3日") })])
       ]);
       return el("li", { class: "cm-card", "data-id": f.id }, [
@@ -510,6 +550,7 @@
         if (a[0] === state.a) filters.push(a[1]);
       });
       if (state.q) filters.push("「" + state.q + "」");
+      if (state.v) filters.push("空きありだけ");
       return when + (filters.length ? "（" + filters.join("・") + "）" : "") + "：" + found.list.length + " 件";
     }
 
@@ -547,6 +588,7 @@
           });
           if (state.c && (data.categories[f.category] || [])[0] !== state.c) return;
           if (state.a && (data.areas[f.area] || [])[0] !== state.a) return;
+          if (state.v && !vacant(data, f, now)) return;
           if (state.q && (!f.key || f.key.indexOf(fold(state.q)) < 0)) return;
           var next = nextWindow(ws, now);
           if (next) upcoming.push({ f: f, next: next, sort: next.offset * 1440 + next.window.from });
@@ -609,7 +651,7 @@
     form.addEventListener("reset", function () {
       setTimeout(function () {
         var now = tokyoNow();
-        write({ t: "now", d: dayKey(now), h: hhmm0(now.minutes - (now.minutes % 5)), m: [], c: "", a: "", q: "" });
+        write({ t: "now", d: dayKey(now), h: hhmm0(now.minutes - (now.minutes % 5)), m: [], c: "", a: "", q: "", v: false });
         update(0);
       }, 0);
     });
