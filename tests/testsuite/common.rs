@@ -395,3 +395,49 @@ pub fn run_harness(script: &str, args: &[&dyn AsRef<OsStr>]) -> HarnessRun {
     let status = child.wait().expect("wait for the harness");
     HarnessRun { status, lines }
 }
+
+/// Whether snapshot tests should rewrite their expected files instead of comparing
+/// (`ZAITAKU_BLESS`). See [`bless_from`].
+pub fn bless() -> bool {
+    bless_from(std::env::var_os("ZAITAKU_BLESS").as_deref())
+}
+
+/// How a value of `ZAITAKU_BLESS` reads: `1`, `true`, `yes` (any case, surrounding spaces
+/// ignored) bless; unset, empty, `0`, `false`, `no` do not. Anything else panics, so a typo
+/// neither blesses nor silently compares.
+#[track_caller]
+pub fn bless_from(value: Option<&OsStr>) -> bool {
+    let Some(value) = value else { return false };
+    let text = value.to_string_lossy();
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => true,
+        "" | "0" | "false" | "no" => false,
+        other => panic!(
+            "ZAITAKU_BLESS={other:?} is not understood: use 1/true/yes to rewrite the expected \
+             files, or 0/false/no (or leave it unset) to compare with them"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bless_from;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn bless_only_for_yes_values() {
+        for yes in ["1", "true", "yes", "TRUE", "Yes", " 1 "] {
+            assert!(bless_from(Some(OsStr::new(yes))), "{yes:?} should bless");
+        }
+        assert!(!bless_from(None), "unset should not bless");
+        for no in ["", "0", "false", "no", "FALSE", "No", " 0 "] {
+            assert!(!bless_from(Some(OsStr::new(no))), "{no:?} should not bless");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "ZAITAKU_BLESS=\"ture\" is not understood")]
+    fn bless_refuses_a_typo() {
+        bless_from(Some(OsStr::new("ture")));
+    }
+}
