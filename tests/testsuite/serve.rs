@@ -163,7 +163,10 @@ impl Events {
                 self.buffer.drain(..start + end);
                 return value;
             }
-            let n = self.stream.read(&mut chunk).expect("an event within 120 s (only a hang takes that long)");
+            let n = self
+                .stream
+                .read(&mut chunk)
+                .expect("an event within 120 s (only a hang takes that long)");
             assert!(n > 0, "event stream closed");
             self.buffer.push_str(&String::from_utf8_lossy(&chunk[..n]));
         }
