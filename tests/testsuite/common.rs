@@ -339,6 +339,24 @@ pub fn build_sample_site(out: &Path) {
     );
 }
 
+/// The sample site (this repository's `content/`) built once per test process by
+/// [`build_sample_site`], for the modules that only read it. Modules that need a changed copy
+/// build their own.
+///
+/// It lives in `target/tmp/sample-site/public` (Cargo's folder for test scratch, so nothing
+/// is left in the system's temporary folder); a later run rebuilds it over the previous one.
+pub fn sample_site() -> &'static Path {
+    static SITE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("sample-site")
+            .join("public");
+        std::fs::create_dir_all(out.parent().unwrap()).expect("create target/tmp/sample-site");
+        build_sample_site(&out);
+        out
+    })
+}
+
 /// How a node harness (`tests/browser/*.mjs`) ended, and everything it printed on stdout.
 pub struct HarnessRun {
     pub status: ExitStatus,

@@ -95,9 +95,7 @@ fn the_sites_synonyms_reach_the_browser_index_and_say_so() {
 
 #[test]
 fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
-    let site = tempfile::tempdir().unwrap();
-    let public = site.path().join("public");
-    common::build_sample_site(&public);
+    let public = common::sample_site();
     let output = zaitaku()
         .args(["search", "--site"])
         .arg(&public)
