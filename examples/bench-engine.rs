@@ -30,7 +30,7 @@ fn main() {
     eprintln!(
         "records {} files {} load+validate {:.2} s total {:.2} s",
         content.resources.len(),
-        files.files,
+        files,
         loaded.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
