@@ -111,6 +111,17 @@ try {
   const pageProblems = [];
   page.on('requestfinished', (r) => requests.push(r.url()));
   page.on('requestfailed', (r) => pageProblems.push(`request failed: ${r.url()}`));
+  // Requests still under way, and `settled()`: a promise for the moment there are none.
+  const inFlight = new Set();
+  const whenSettled = [];
+  const finished = (r) => {
+    inFlight.delete(r);
+    if (inFlight.size === 0) whenSettled.splice(0).forEach((resolve) => resolve());
+  };
+  page.on('request', (r) => inFlight.add(r));
+  page.on('requestfinished', finished);
+  page.on('requestfailed', finished);
+  const settled = () => (inFlight.size === 0 ? Promise.resolve() : new Promise((resolve) => whenSettled.push(resolve)));
   page.on('pageerror', (e) => pageProblems.push(`uncaught exception: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') pageProblems.push(`console ${m.type()}: ${m.text()}`); });
   await page.route('**/*', (route) => {
@@ -124,6 +135,8 @@ try {
   await page.addInitScript(() => {
     window.__searchEvents = [];
     document.addEventListener('zaitaku-search-done', (e) => window.__searchEvents.push(e.detail));
+    window.__searchWarmed = [];
+    document.addEventListener('zaitaku-search-warmed', (e) => window.__searchWarmed.push(e.detail));
   });
 
   // 2. The first query: a fresh page load of /search/?q=….
@@ -221,7 +234,11 @@ try {
     const n1 = await page.evaluate(() => document.querySelectorAll('.search-result').length);
     await areaRadio.focus();
     await page.keyboard.press('ArrowDown');
-    await page.waitForTimeout(300);
+    // The choice writes the URL and clears the list at once; the list fills again when the
+    // filtered results are rendered. (If that never happens, the checks below say so.)
+    await page
+      .waitForFunction(() => /area=/.test(location.search) && document.querySelectorAll('.search-result').length > 0, null, { timeout: 10_000 })
+      .catch(() => {});
     if (!/area=/.test(page.url())) ui.push(`choosing an area with the keyboard did not reach the URL: ${page.url()}`);
     const n2 = await page.evaluate(() => document.querySelectorAll('.search-result').length);
     if (!(n2 > 0 && n2 <= n1)) ui.push(`filtering by area shows ${n2} results (before ${n1})`);
@@ -238,7 +255,7 @@ try {
   }, AXE_TAGS);
   ui.push(...axe.map((v) => `axe ${v}`));
   await page.setViewportSize({ width: 320, height: 800 });
-  await page.waitForTimeout(100);
+  await page.waitForFunction(() => window.innerWidth === 320);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) ui.push(`horizontal scrolling at 320 px (${overflow} px too wide)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zaitaku-search-html-'));
@@ -256,15 +273,20 @@ try {
     await page.goto(`${base}search/`, { waitUntil: 'load' });
     await page.focus('#search-page-q');
     const typed = requests.length;
+    const warmed = await page.evaluate(() => window.__searchWarmed.length);
     await page.keyboard.type(queries[0], { delay: 60 });
-    // The pause: until the warming has fetched something and then no request has finished
-    // for 500 ms (at most 10 s), so a slow machine does not count its requests as Enter's.
+    // The pause: until the page says the warming for the whole text is done (its fetches
+    // have finished), so a slow machine does not count the warming's requests as Enter's.
     const indexSince = (from) => requests.slice(from).filter((u) => /\/search-index\//.test(u)).length;
-    for (let quiet = 0, seen = requests.length, waited = 0; waited < 10_000; waited += 100) {
-      await page.waitForTimeout(100);
-      if (requests.length === seen) quiet += 100; else { quiet = 0; seen = requests.length; }
-      if (quiet >= 500 && indexSince(typed) > 0) break;
-    }
+    await page
+      .waitForFunction(
+        ([n, text]) => window.__searchWarmed.slice(n).some((w) => w.query === text),
+        [warmed, queries[0].trim()],
+        { timeout: 30_000 },
+      )
+      .catch(() => warm.push('the page never finished warming the index after typing'));
+    // (Bounded, so a request that never ends fails the checks below instead of hanging.)
+    await Promise.race([settled(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
     if (indexSince(typed) === 0) warm.push('nothing was fetched during the pause after typing');
     const entered = requests.length;
     const n = await page.evaluate(() => window.__searchEvents.length);

@@ -34,14 +34,8 @@ fn sample_site_passes_browser_checks() {
         return;
     }
 
-    let tmp = tempfile::Builder::new()
-        .prefix("zaitaku-browser-")
-        .tempdir()
-        .expect("create a temporary folder");
-    let public = tmp.path().join("public");
-
-    // 1. Build the sample site with the real binary.
-    common::build_sample_site(&public);
+    // 1. The sample site, built with the real binary (once for the whole test binary).
+    let public = common::sample_site();
 
     // 2. Check it in the browser harness, showing its output as it goes.
     let screenshots = root.join("target").join("screenshots");
@@ -63,13 +57,12 @@ fn sample_site_passes_browser_checks() {
         .take(200)
         .collect();
     if !run.passed("browser") {
-        // Keep the built site for a look.
-        let kept = tmp.keep();
+        // The built site stays in target/tmp for a look.
         panic!(
-            "the browser checks failed ({}); summary: {}\nbuilt site kept at {}\nscreenshots in {}\n{}",
+            "the browser checks failed ({}); summary: {}\nbuilt site at {}\nscreenshots in {}\n{}",
             run.status,
             summary.unwrap_or("(no summary line: the harness stopped early)"),
-            kept.join("public").display(),
+            public.display(),
             screenshots.display(),
             failed_lines
                 .iter()

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{fixtures, site_with, snapshot, today};
@@ -84,6 +84,23 @@ fn failed_build_leaves_public_untouched() {
     );
 }
 
+/// The staging folders (`.zaitaku-build-*`) beside `out` that hold at least one page, i.e.
+/// a build that has started writing pages and has not swapped them in yet.
+fn staging_with_pages(out: &Path) -> Vec<PathBuf> {
+    let parent = out.parent().unwrap();
+    siblings(out)
+        .into_iter()
+        .filter(|n| n.starts_with(zaitaku::output::STAGING_PREFIX))
+        .map(|n| parent.join(n))
+        .filter(|dir| {
+            walkdir::WalkDir::new(dir)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|e| e.file_type().is_file() && e.file_name() == "index.html")
+        })
+        .collect()
+}
+
 #[test]
 fn a_killed_build_leaves_public_untouched() {
     // A site big enough that the build is still writing when it is killed.
@@ -93,37 +110,70 @@ fn a_killed_build_leaves_public_untouched() {
     build(&options(site.path(), &out)).unwrap();
     let before = snapshot(&out);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(generated.path())
-        .args(["build", "--today", "2026-11-22"])
-        .spawn()
-        .unwrap();
-    // Kill as soon as the staging folder exists, i.e. in the middle of writing.
-    let started = std::time::Instant::now();
-    loop {
-        let staging = siblings(&out)
-            .iter()
-            .any(|n| n.starts_with(".zaitaku-build-"));
-        if staging || started.elapsed().as_secs() > 60 {
+    // Kill once the staging folder holds pages. The kill landed mid-write when, with the
+    // build dead, that folder is still there with its pages (never swapped in). A try where
+    // the build got further first (it swapped, or finished) does not count; after a few such
+    // tries the test fails rather than passing without having killed anything mid-write.
+    const TRIES: usize = 5;
+    let mut landed = false;
+    for attempt in 1..=TRIES {
+        // A killed build's staging folder stays behind; clear earlier tries' away.
+        for name in siblings(&out) {
+            if name.starts_with(zaitaku::output::STAGING_PREFIX) {
+                std::fs::remove_dir_all(out.parent().unwrap().join(name)).unwrap();
+            }
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+            .arg("--root")
+            .arg(generated.path())
+            .args(["build", "--today", "2026-11-22"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Poll until pages are staged or the build has ended (then this try missed).
+        let mut exited = false;
+        while staging_with_pages(&out).is_empty() {
+            if child.try_wait().unwrap().is_some() {
+                exited = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if !exited {
+            child.kill().unwrap();
+        }
+        child.wait().unwrap();
+        let after = snapshot(&out);
+        if !exited && !staging_with_pages(&out).is_empty() {
+            // Killed between writing pages and the swap: the old site, byte for byte.
+            assert!(
+                after == before,
+                "public/ changed although the build was killed before the swap (try {attempt})"
+            );
+            landed = true;
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(2));
+        // The build got to the swap: public/ must be the complete new site, never a mixture.
+        if after != before {
+            let complete = generated.path().join("complete");
+            if !complete.exists() {
+                build(&options(generated.path(), &complete)).unwrap();
+            }
+            assert!(
+                after == snapshot(&complete),
+                "public/ is a mixture of two builds (try {attempt})"
+            );
+            // Put the old site back, so the next try can tell old from new again.
+            std::fs::remove_dir_all(&out).unwrap();
+            build(&options(site.path(), &out)).unwrap();
+            assert!(snapshot(&out) == before);
+        }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // Either the kill came before the swap (old site intact) or after it (new site complete);
-    // never a mixture. With 3,000 records the kill lands before the swap.
-    let after = snapshot(&out);
-    if after != before {
-        let complete = generated.path().join("complete");
-        build(&options(generated.path(), &complete)).unwrap();
-        assert_eq!(
-            after,
-            snapshot(&complete),
-            "public/ is a mixture of two builds"
-        );
-    }
+    assert!(
+        landed,
+        "in {TRIES} tries the kill never landed while the build was writing its staging folder"
+    );
 }
 
 #[test]

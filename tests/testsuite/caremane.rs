@@ -357,9 +357,7 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
 
 #[test]
 fn the_lookup_data_lists_every_window() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    common::build_sample_site(&out);
+    let out = common::sample_site();
     let script = std::fs::read_to_string(out.join("caremane-time/data.js")).unwrap();
     let json = script
         .split_once('=')
@@ -416,8 +414,7 @@ fn the_lookup_answers_with_tokyo_time_in_chromium() {
     }
     let resources = resources();
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    common::build_sample_site(&out);
+    let out = common::sample_site();
     let cases_file = tmp.path().join("cases.json");
     std::fs::write(
         &cases_file,

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn check(root: &Path, extra: &[&str]) -> (i32, String, String) {
     check_on(root, common::TODAY, extra)
@@ -257,12 +257,9 @@ fn external_links_only_when_asked_with_timeouts() {
     assert!(without["site"]["external"].is_null());
     assert_eq!(without["site"]["external_links"], 3);
 
-    let started = Instant::now();
+    // `/slow` answers 200 after 3 seconds: that it is reported as unanswered after 1 second
+    // (below) shows the timeout is kept, without timing the run.
     let (code, stdout, _) = check(site.path(), &["--json", "--external", "--timeout", "1"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "timeouts are kept"
-    );
     assert_eq!(code, 1, "the broken internal links are still errors");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let results = json["site"]["external"].as_array().unwrap();

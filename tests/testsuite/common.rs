@@ -339,6 +339,24 @@ pub fn build_sample_site(out: &Path) {
     );
 }
 
+/// The sample site (this repository's `content/`) built once per test process by
+/// [`build_sample_site`], for the modules that only read it. Modules that need a changed copy
+/// build their own.
+///
+/// It lives in `target/tmp/sample-site/public` (Cargo's folder for test scratch, so nothing
+/// is left in the system's temporary folder); a later run rebuilds it over the previous one.
+pub fn sample_site() -> &'static Path {
+    static SITE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("sample-site")
+            .join("public");
+        std::fs::create_dir_all(out.parent().unwrap()).expect("create target/tmp/sample-site");
+        build_sample_site(&out);
+        out
+    })
+}
+
 /// How a node harness (`tests/browser/*.mjs`) ended, and everything it printed on stdout.
 pub struct HarnessRun {
     pub status: ExitStatus,
@@ -394,4 +412,50 @@ pub fn run_harness(script: &str, args: &[&dyn AsRef<OsStr>]) -> HarnessRun {
     }
     let status = child.wait().expect("wait for the harness");
     HarnessRun { status, lines }
+}
+
+/// Whether snapshot tests should rewrite their expected files instead of comparing
+/// (`ZAITAKU_BLESS`). See [`bless_from`].
+pub fn bless() -> bool {
+    bless_from(std::env::var_os("ZAITAKU_BLESS").as_deref())
+}
+
+/// How a value of `ZAITAKU_BLESS` reads: `1`, `true`, `yes` (any case, surrounding spaces
+/// ignored) bless; unset, empty, `0`, `false`, `no` do not. Anything else panics, so a typo
+/// neither blesses nor silently compares.
+#[track_caller]
+pub fn bless_from(value: Option<&OsStr>) -> bool {
+    let Some(value) = value else { return false };
+    let text = value.to_string_lossy();
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => true,
+        "" | "0" | "false" | "no" => false,
+        other => panic!(
+            "ZAITAKU_BLESS={other:?} is not understood: use 1/true/yes to rewrite the expected \
+             files, or 0/false/no (or leave it unset) to compare with them"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bless_from;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn bless_only_for_yes_values() {
+        for yes in ["1", "true", "yes", "TRUE", "Yes", " 1 "] {
+            assert!(bless_from(Some(OsStr::new(yes))), "{yes:?} should bless");
+        }
+        assert!(!bless_from(None), "unset should not bless");
+        for no in ["", "0", "false", "no", "FALSE", "No", " 0 "] {
+            assert!(!bless_from(Some(OsStr::new(no))), "{no:?} should not bless");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "ZAITAKU_BLESS=\"ture\" is not understood")]
+    fn bless_refuses_a_typo() {
+        bless_from(Some(OsStr::new("ture")));
+    }
 }

@@ -28,9 +28,7 @@ fn squeeze(text: &str) -> String {
 
 #[test]
 fn the_build_writes_every_booklet() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    common::build_sample_site(&out);
+    let out = common::sample_site();
     let content = content();
     let index = std::fs::read_to_string(out.join("print/index.html")).unwrap();
     for booklet in zaitaku::site::print::Booklet::all(&content.site) {

@@ -32,7 +32,7 @@ fn main_of(html: &str) -> &str {
 
 fn expect(name: &str, actual: &str) {
     let path = common::fixtures().join("expected").join(name);
-    if std::env::var_os("ZAITAKU_BLESS").is_some() {
+    if common::bless() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;

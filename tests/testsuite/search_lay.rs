@@ -95,12 +95,10 @@ fn the_sites_synonyms_reach_the_browser_index_and_say_so() {
 
 #[test]
 fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
-    let site = tempfile::tempdir().unwrap();
-    let public = site.path().join("public");
-    common::build_sample_site(&public);
+    let public = common::sample_site();
     let output = zaitaku()
         .args(["search", "--site"])
-        .arg(&public)
+        .arg(public)
         .arg("胃瘻")
         .output()
         .unwrap();
@@ -115,7 +113,7 @@ fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
 
     let output = zaitaku()
         .args(["search", "--json", "--site"])
-        .arg(&public)
+        .arg(public)
         .arg("PEG")
         .output()
         .unwrap();
@@ -127,7 +125,7 @@ fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
 
     let output = zaitaku()
         .args(["search", "--site"])
-        .arg(&public)
+        .arg(public)
         .args(["髙橋", "大阪"])
         .output()
         .unwrap();
@@ -140,7 +138,7 @@ fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
     );
     assert!(text.contains("髙橋内科クリニック"), "{text}");
 
-    let index = SearchIndex::open(&public).unwrap();
+    let index = SearchIndex::open(public).unwrap();
     // 日曜 means open (or reachable) on Sunday: never a facility whose 休み says 日曜.
     let sunday = lay::time_bit("sun");
     let results = search_in(&index, "日曜", None, None, None, 200).unwrap();

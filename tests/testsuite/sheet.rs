@@ -57,7 +57,7 @@ fn today() -> jiff::civil::Date {
 /// Compares with `tests/fixtures/sheets/expected/<name>`; `ZAITAKU_BLESS=1` writes it instead.
 fn assert_expected(actual: &str, name: &str) {
     let path = repo().join(SHEETS).join("expected").join(name);
-    if std::env::var_os("ZAITAKU_BLESS").is_some() {
+    if common::bless() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;

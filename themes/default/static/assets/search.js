@@ -270,6 +270,8 @@
           const { hits } = await engine.search(text);
           await Promise.all(hits.slice(0, PAGE).map((h) => engine.fragment(h.doc)));
         } catch { /* the real search reports problems */ }
+        // For the browser tests, which wait for the warming instead of guessing its length.
+        document.dispatchEvent(new CustomEvent('zaitaku-search-warmed', { detail: { query: text } }));
       }, 250);
     };
     input.addEventListener('input', (event) => { if (!event.isComposing) warm(); });
