@@ -529,47 +529,23 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         ))
     });
 
-    let dictionary = match &found.dictionary {
-        Some(path) => {
-            let file = display_path(root, path);
-            match source::read(&file, path) {
-                Ok(text) => {
-                    diagnostics.extend(text.warnings);
-                    let (entries, problems) = dictionary::parse(&file, &text.text);
-                    diagnostics.extend(problems);
-                    entries
-                }
-                Err(error) => {
-                    diagnostics.push(error);
-                    Vec::new()
-                }
-            }
-        }
-        None => Vec::new(),
-    };
+    let dictionary = load_table(
+        root,
+        found.dictionary.as_deref(),
+        dictionary::parse,
+        &mut diagnostics,
+    );
 
     let survey = load_survey(root, &found, &site, &mut diagnostics);
     if let Some(survey) = &survey {
         diagnostics.extend(survey::summary(survey, &resources, today));
     }
-    let synonyms = match &found.synonyms {
-        Some(path) => {
-            let file = display_path(root, path);
-            match source::read(&file, path) {
-                Ok(text) => {
-                    diagnostics.extend(text.warnings);
-                    let (entries, problems) = synonyms::parse(&file, &text.text);
-                    diagnostics.extend(problems);
-                    entries
-                }
-                Err(error) => {
-                    diagnostics.push(error);
-                    Vec::new()
-                }
-            }
-        }
-        None => Vec::new(),
-    };
+    let synonyms = load_table(
+        root,
+        found.synonyms.as_deref(),
+        synonyms::parse,
+        &mut diagnostics,
+    );
 
     // Kept even with errors: the checks that need the whole site (the addresses the build
     // makes, in `crate::build::reserved`) still run, so one run lists every error.
@@ -884,6 +860,32 @@ fn check_across_pages(pages: &[Page], diagnostics: &mut Diagnostics) {
                 )
                 .hint("ファイル名を変えてください。"),
             );
+        }
+    }
+}
+
+/// A CSV table of the content root (`dictionary.csv`, `synonyms.csv`): read, decoded and parsed,
+/// its problems added to `diagnostics`; no file, or one that cannot be read, gives no entries.
+fn load_table<T>(
+    root: &Path,
+    path: Option<&Path>,
+    parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
+    diagnostics: &mut Diagnostics,
+) -> Vec<T> {
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let file = display_path(root, path);
+    match source::read(&file, path) {
+        Ok(text) => {
+            diagnostics.extend(text.warnings);
+            let (entries, problems) = parse(&file, &text.text);
+            diagnostics.extend(problems);
+            entries
+        }
+        Err(error) => {
+            diagnostics.push(error);
+            Vec::new()
         }
     }
 }
