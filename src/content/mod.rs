@@ -864,12 +864,15 @@ fn check_across_pages(pages: &[Page], diagnostics: &mut Diagnostics) {
     }
 }
 
+/// A parser of one of the content root's CSV tables: its entries and its problems.
+type TableParser<T> = fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>);
+
 /// A CSV table of the content root (`dictionary.csv`, `synonyms.csv`): read, decoded and parsed,
 /// its problems added to `diagnostics`; no file, or one that cannot be read, gives no entries.
 fn load_table<T>(
     root: &Path,
     path: Option<&Path>,
-    parse: fn(&str, &str) -> (Vec<T>, Vec<Diagnostic>),
+    parse: TableParser<T>,
     diagnostics: &mut Diagnostics,
 ) -> Vec<T> {
     let Some(path) = path else {
