@@ -84,6 +84,62 @@ struct CaremaneFile {
     note: Option<String>,
 }
 
+impl ResourceFile {
+    /// The values as written, without their positions ([`super::record`]): what import,
+    /// export and the confirmation round compare and rewrite.
+    pub fn values(&self) -> super::record::Record {
+        use super::record::{Band, Location, Record, Window};
+        let text = |value: &Option<Spanned<String>>| value.as_ref().map(|v| v.value.clone());
+        let list = |values: &[Spanned<String>]| values.iter().map(|v| v.value.clone()).collect();
+        Record {
+            name: self.name.value.clone(),
+            kana: self.kana.value.clone(),
+            category: self.category.value.clone(),
+            corporation: self.corporation.clone(),
+            area: text(&self.area),
+            postal_code: text(&self.postal_code),
+            address: self.address.value.clone(),
+            phone: text(&self.phone),
+            fax: text(&self.fax),
+            email: text(&self.email),
+            url: text(&self.url),
+            location: self.location.as_ref().map(|l| Location {
+                lat: l.lat.value,
+                lng: l.lng.value,
+            }),
+            specialties: list(&self.specialties),
+            services: list(&self.services),
+            hours: self
+                .hours
+                .iter()
+                .map(|band| Band {
+                    days: list(&band.days.value),
+                    open: band.open.value.clone(),
+                    close: band.close.value.clone(),
+                })
+                .collect(),
+            closed: self.closed.clone(),
+            caremane_time: self
+                .caremane_time
+                .iter()
+                .map(|window| Window {
+                    days: list(&window.days.value),
+                    from: window.from.value.clone(),
+                    to: window.to.value.clone(),
+                    methods: list(&window.methods),
+                    contact: window.contact.clone(),
+                    appointment: window.appointment,
+                    note: window.note.clone(),
+                })
+                .collect(),
+            source_ids: self.source_ids.clone(),
+            note: text(&self.note),
+            availability: self.availability.as_ref().map(|a| a.values()),
+            verified: self.verified.value.clone(),
+        }
+    }
+}
+
 /// Ids of the same facility in national open data, so yearly re-imports match it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
