@@ -149,6 +149,9 @@ pub struct Window {
     pub appointment: bool,
     #[serde(default)]
     pub note: Option<String>,
+    /// Site-wide closures the window applies on (no sheet column: kept from the YAML file).
+    #[serde(default)]
+    pub closures: Vec<String>,
 }
 
 /// One facility, field by field as in `content/resources/**/*.yaml`. Every field has a default
@@ -447,6 +450,7 @@ type WindowKey = (
     Option<String>,
     bool,
     Option<String>,
+    Vec<String>,
 );
 
 fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
@@ -464,6 +468,7 @@ fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
                 clean(&w.contact).map(|c| tidy(&c)),
                 w.appointment,
                 clean(&w.note).map(|c| tidy(&c)),
+                w.closures.iter().map(|c| c.trim().to_owned()).collect::<Vec<_>>(),
             )
         })
         .collect()
