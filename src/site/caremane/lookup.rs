@@ -12,7 +12,7 @@
 //!   rules: {…},   // the browser's part of src/ja/rules.json (ja::browser_rules)
 //!   statuses: [[key, label], …], available: "available", stale_days: 14,
 //!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified,
-//!        vacancy status (-1 = none), vacancy as_of ("" = none)], …],
+//!        vacancy status (-1 = none), vacancy as_of ("" = none), vacancy count (null = none)], …],
 //!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note,
 //!        [closure index, …]], …]
 //! }
@@ -109,6 +109,7 @@ pub fn data(content: &Content) -> Value {
             resource.verified.to_string(),
             vacancy_status,
             vacancy_as_of,
+            vacancy.and_then(|a| a.count),
         ]));
         for window in &resource.caremane_time {
             let days: u32 = window.days.iter().map(|d| day_bit(d)).sum();

@@ -342,6 +342,7 @@
         verified: f[7],
         vacancy: f[8] >= 0 && data.statuses ? data.statuses[f[8]] : null,
         vacancyAsOf: f[9] || "",
+        vacancyCount: f[10] == null ? null : f[10],
         windows: [],
         key: null
       };
@@ -446,6 +447,8 @@
       if (f.a.value !== (state.a || "")) f.a.value = "";
       f.q.value = state.q || "";
       if (f.v) f.v.checked = !!state.v;
+      var filters = form.querySelector("[data-cm-filters]");
+      if (filters && (state.m.length || state.v || state.c || state.a)) filters.open = true;
     }
 
     function fromUrl() {
@@ -537,7 +540,7 @@
     function vacancyFact(f, now) {
       if (!f.vacancy) return null;
       var text = vacancyCurrent(data, f, now)
-        ? f.vacancy[1] + "（" + isoLabel(f.vacancyAsOf) + "時点）"
+        ? f.vacancy[1] + (f.vacancyCount != null ? "（" + f.vacancyCount + "）" : "") + "　" + isoLabel(f.vacancyAsOf) + "時点"
         : "情報が古くなっています（" + isoLabel(f.vacancyAsOf) + "時点）";
       return el("div", null, [el("dt", { text: "空き情報" }), el("dd", { text: text })]);
     }
@@ -566,6 +569,7 @@
               el("span", { class: "cm-days", text: daysLabel(w) }),
               " ",
               el("strong", { text: hhmm(w.from) + "〜" + hhmm(w.to) }),
+              left !== null && left > SOON_MINUTES ? el("span", { class: "cm-left", text: "（あと " + left + " 分）" }) : null,
               left !== null && left <= SOON_MINUTES ? " " : null,
               left !== null && left <= SOON_MINUTES ? soonMark(left) : null
             ]),
@@ -573,15 +577,19 @@
           ]);
         })
       );
+      var phone = el("p", { class: "cm-card-phone" }, [
+        el("span", { class: "cm-card-phone-label", text: "電話 " }),
+        f.phone ? telLink(f.phone) : "未登録",
+        f.fax ? el("span", { class: "cm-card-fax", text: "FAX " + f.fax }) : null
+      ]);
       var contact = el("dl", { class: "cm-card-contact" }, [
-        el("div", null, [el("dt", { text: "電話" }), el("dd", null, [f.phone ? telLink(f.phone) : "登録なし"])]),
-        f.fax ? el("div", null, [el("dt", { text: "FAX" }), el("dd", { text: f.fax })]) : null,
         vacancyFact(f, found.now),
         el("div", null, [el("dt", { text: "最終確認日" }), el("dd", { text: f.verified.replace(/^(\d+)-0?(\d+)-0?(\d+)$/, "$1年$2月$3日") })])
       ]);
       return el("li", { class: "cm-card", "data-id": f.id }, [
         el("h3", { class: "cm-card-name" }, [el("a", { href: root + "resources/" + f.id + "/", text: f.name })]),
         meta ? el("p", { class: "cm-card-meta", text: meta }) : null,
+        phone,
         windows,
         contact
       ]);
@@ -621,6 +629,8 @@
       var found = matches(state);
       var now = found.now;
       var closedNow = closureOf(now);
+      // With 「今」 the count line already says the date and time.
+      clock.hidden = state.t === "now" && !closedNow && !holidayName(now);
       clock.textContent =
         "いまの日本時間：" + now.y + "年" + dateLabel(now) + " " + hhmm(now.minutes) +
         (closedNow ? "（" + closedNow.name + "）" : holidayName(now) ? "（祝日：" + holidayName(now) + "）" : "");
