@@ -181,13 +181,17 @@ fn check_closures(
             );
             ok = false;
         }
-        let day_hint = "「12-29」（毎年 12 月 29 日）か「2027-02-15」（その日だけ）の形で書いてください。";
+        let day_hint =
+            "「12-29」（毎年 12 月 29 日）か「2027-02-15」（その日だけ）の形で書いてください。";
         let from = ClosureDay::parse(&closure.from.value);
         if from.is_none() {
             error(
                 closure.from.referenced,
                 "from",
-                format!("休業期間の始まり「{}」が日付として読めません。", closure.from.value),
+                format!(
+                    "休業期間の始まり「{}」が日付として読めません。",
+                    closure.from.value
+                ),
                 day_hint,
             );
         }

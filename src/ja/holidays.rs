@@ -118,14 +118,8 @@ impl Closure {
                 from <= date && date <= to
             }
             (
-                ClosureDay::Yearly {
-                    month: fm,
-                    day: fd,
-                },
-                ClosureDay::Yearly {
-                    month: tm,
-                    day: td,
-                },
+                ClosureDay::Yearly { month: fm, day: fd },
+                ClosureDay::Yearly { month: tm, day: td },
             ) => {
                 let md = (date.month(), date.day());
                 if (fm, fd) <= (tm, td) {
@@ -405,15 +399,39 @@ mod tests {
             ClosureDay::parse("2027-02-15").unwrap(),
         );
         let closures = [year_end.clone(), once];
-        for day in ["2026-12-29", "2026-12-31", "2027-01-01", "2027-01-03", "2030-12-30"] {
-            assert_eq!(rule_on(date(day), &closures), DayRule::Closure(&year_end), "{day}");
+        for day in [
+            "2026-12-29",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-01-03",
+            "2030-12-30",
+        ] {
+            assert_eq!(
+                rule_on(date(day), &closures),
+                DayRule::Closure(&year_end),
+                "{day}"
+            );
         }
-        assert_eq!(rule_on(date("2027-01-04"), &closures), DayRule::Weekday("mon"));
-        assert_eq!(rule_on(date("2026-12-28"), &closures), DayRule::Weekday("mon"));
-        assert!(matches!(rule_on(date("2027-02-15"), &closures), DayRule::Closure(c) if c.key == "move"));
-        assert!(matches!(rule_on(date("2028-02-15"), &closures), DayRule::Weekday(_)));
+        assert_eq!(
+            rule_on(date("2027-01-04"), &closures),
+            DayRule::Weekday("mon")
+        );
+        assert_eq!(
+            rule_on(date("2026-12-28"), &closures),
+            DayRule::Weekday("mon")
+        );
+        assert!(
+            matches!(rule_on(date("2027-02-15"), &closures), DayRule::Closure(c) if c.key == "move")
+        );
+        assert!(matches!(
+            rule_on(date("2028-02-15"), &closures),
+            DayRule::Weekday(_)
+        ));
         // 元日 is a 祝日, but the closure decides.
-        assert!(matches!(rule_on(date("2027-01-01"), &[]), DayRule::Holiday("元日")));
+        assert!(matches!(
+            rule_on(date("2027-01-01"), &[]),
+            DayRule::Holiday("元日")
+        ));
         assert!(ClosureDay::parse("2-30").is_none());
         assert!(ClosureDay::parse("2-29").is_some());
         assert!(ClosureDay::parse("12").is_none());

@@ -468,7 +468,10 @@ fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
                 clean(&w.contact).map(|c| tidy(&c)),
                 w.appointment,
                 clean(&w.note).map(|c| tidy(&c)),
-                w.closures.iter().map(|c| c.trim().to_owned()).collect::<Vec<_>>(),
+                w.closures
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect::<Vec<_>>(),
             )
         })
         .collect()

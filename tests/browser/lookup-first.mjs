@@ -101,12 +101,12 @@ async function runCase(browser, base, c) {
       if (!head || head.y < -1 || head.y > 80)
         problems.push(`after scrolling into the table the header row is at ${head ? Math.round(head.y) : '?'} px, not at the top`);
       // Names and contacts never break inside a word (「相談員 吉/田」): each such cell's text
-      // wraps only at spaces, so no cell is narrower than its longest word.
+      // wraps only at spaces and 「・」, so no cell is narrower than its longest word.
       const broken = await page.$$eval('table.cm-table td.cm-name, table.cm-table th.cm-name a', (cells) =>
         cells
           .filter((cell) => {
             const range = document.createRange();
-            for (const word of cell.textContent.split(/[\s　]+/).filter(Boolean)) {
+            for (const word of cell.textContent.split(/[\s　・／]+/).filter(Boolean)) {
               const at = cell.textContent.indexOf(word);
               const node = [...cell.childNodes].find((n) => n.nodeType === 3 && n.textContent.includes(word));
               if (!node) continue;

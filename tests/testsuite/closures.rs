@@ -22,16 +22,13 @@ fn site(closures: &str, window: &str) -> tempfile::TempDir {
     std::fs::write(&site_yaml, text).unwrap();
     let record = content.join("resources/clinic/takahashi-naika.yaml");
     let text = std::fs::read_to_string(&record).unwrap();
-    let text = text.replacen(
-        "caremane_time:\n",
-        &format!("caremane_time:\n{window}"),
-        1,
-    );
+    let text = text.replacen("caremane_time:\n", &format!("caremane_time:\n{window}"), 1);
     std::fs::write(&record, text).unwrap();
     dir
 }
 
-const YEAR_END: &str = "closures:\n  - { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }\n";
+const YEAR_END: &str =
+    "closures:\n  - { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }\n";
 
 #[test]
 fn bad_closures_are_named_with_file_line_column_and_a_fix() {
@@ -49,7 +46,11 @@ fn bad_closures_are_named_with_file_line_column_and_a_fix() {
         ("content/site.yaml:25:", "closures[1].key", "2 回"),
         ("content/site.yaml:26:", "closures[2].key", "Bad Key"),
         ("content/site.yaml:27:", "closures[3].from", "02-30"),
-        ("content/site.yaml:28:", "closures[4].to", "そろっていません"),
+        (
+            "content/site.yaml:28:",
+            "closures[4].to",
+            "そろっていません",
+        ),
         ("content/site.yaml:29:", "closures[5].to", "より前"),
         ("content/site.yaml:30:", "closures[6].name", "空です"),
         (
@@ -70,10 +71,7 @@ fn bad_closures_are_named_with_file_line_column_and_a_fix() {
     assert_eq!(lines.len(), expect.len(), "{}", lines.join("\n"));
     // Each says how to fix it, in Japanese.
     for d in diagnostics.iter().filter(|d| d.is_error()) {
-        assert!(
-            d.hint.as_deref().is_some_and(|h| !h.is_empty()),
-            "{d:?}"
-        );
+        assert!(d.hint.as_deref().is_some_and(|h| !h.is_empty()), "{d:?}");
     }
 }
 
@@ -138,7 +136,8 @@ fn a_window_for_the_closure_reaches_the_lookup_data_and_the_pages() {
     assert!(page.contains(r#"data-cm-closures="year-end""#));
     let tuesday = std::fs::read_to_string(out.join("caremane-time/tue/index.html")).unwrap();
     assert!(
-        tuesday.contains("年末年始（毎年12月29日〜1月3日）は、この表の時間帯では受け付けていません。"),
+        tuesday
+            .contains("年末年始（毎年12月29日〜1月3日）は、この表の時間帯では受け付けていません。"),
         "{tuesday}"
     );
     // common::today() is 2026-11-22: the coming Tuesday in the closure is 12/29.
@@ -164,7 +163,9 @@ fn open_on<'a>(resources: &'a [Resource], day: &str, minutes: u16) -> Vec<&'a Re
         .iter()
         .filter(|r| {
             r.caremane_time.iter().any(|w| {
-                w.days.iter().any(|d| d == day) && w.from_minutes <= minutes && minutes < w.to_minutes
+                w.days.iter().any(|d| d == day)
+                    && w.from_minutes <= minutes
+                    && minutes < w.to_minutes
             })
         })
         .collect()
@@ -201,8 +202,10 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
     let tuesday = "2026-11-24T04:30:00Z";
     assert!(open_on(resources, "tue", 13 * 60 + 30).len() >= 2);
     for (name, viewport) in [("first-1280", [1280, 800]), ("first-375", [375, 812])] {
-        cases.push(json!({"name": name, "url": "/caremane-time/", "instant": tuesday,
-            "kind": "lookup", "viewport": viewport, "first_above_fold": viewport[0] == 1280}));
+        cases.push(
+            json!({"name": name, "url": "/caremane-time/", "instant": tuesday,
+            "kind": "lookup", "viewport": viewport, "first_above_fold": viewport[0] == 1280}),
+        );
     }
     // Wednesday 30 December 2026, 10:00 in Japan: 年末年始.
     let year_end = "2026-12-30T01:00:00Z";
@@ -216,29 +219,41 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
         reachable.is_empty(),
         "the sample site declares no window for 年末年始"
     );
-    cases.push(json!({"name": "year-end-1230", "url": "/caremane-time/", "instant": year_end,
+    cases.push(
+        json!({"name": "year-end-1230", "url": "/caremane-time/", "instant": year_end,
         "kind": "lookup", "viewport": [1280, 800], "expect_count": reachable.len(),
-        "expect_text": ["年末年始", "0 件", "このあと連絡できる事業所"]}));
+        "expect_text": ["年末年始", "0 件", "このあと連絡できる事業所"]}),
+    );
     // The same facility that is open on Wednesdays at 10:00 is closed on 12/30, and says why.
     let facility = wednesday[0];
-    cases.push(json!({"name": "year-end-facility", "url": format!("/resources/{}/", facility.id),
+    cases.push(
+        json!({"name": "year-end-facility", "url": format!("/resources/{}/", facility.id),
         "instant": year_end, "kind": "status", "viewport": [1280, 800], "expect_status": "closed",
-        "expect_text": ["年末年始"]}));
-    cases.push(json!({"name": "ordinary-wednesday-facility", "url": format!("/resources/{}/", facility.id),
+        "expect_text": ["年末年始"]}),
+    );
+    cases.push(
+        json!({"name": "ordinary-wednesday-facility", "url": format!("/resources/{}/", facility.id),
         "instant": "2026-12-02T01:00:00Z", "kind": "status", "viewport": [1280, 800],
-        "expect_status": "open"}));
+        "expect_status": "open"}),
+    );
     // The weekday pages mark the window open now — and none on 12/30.
     cases.push(json!({"name": "tuesday-page", "url": "/caremane-time/tue/", "instant": tuesday,
         "kind": "table", "viewport": [1280, 800], "sticky_header": true,
         "expect_marked": rows_open(resources, "tue", 13 * 60 + 30),
         "expect_text": ["年末年始（毎年12月29日〜1月3日）は、この表の時間帯では受け付けていません。"]}));
-    cases.push(json!({"name": "wednesday-page-year-end", "url": "/caremane-time/wed/",
-        "instant": year_end, "kind": "table", "viewport": [1280, 800], "expect_marked": 0}));
-    cases.push(json!({"name": "wednesday-page-ordinary", "url": "/caremane-time/wed/",
+    cases.push(
+        json!({"name": "wednesday-page-year-end", "url": "/caremane-time/wed/",
+        "instant": year_end, "kind": "table", "viewport": [1280, 800], "expect_marked": 0}),
+    );
+    cases.push(
+        json!({"name": "wednesday-page-ordinary", "url": "/caremane-time/wed/",
         "instant": "2026-12-02T01:00:00Z", "kind": "table", "viewport": [375, 812],
-        "expect_marked": rows_open(resources, "wed", 10 * 60)}));
-    cases.push(json!({"name": "all-windows-table", "url": "/caremane-time/", "instant": tuesday,
-        "kind": "table", "viewport": [1280, 800], "sticky_header": true}));
+        "expect_marked": rows_open(resources, "wed", 10 * 60)}),
+    );
+    cases.push(
+        json!({"name": "all-windows-table", "url": "/caremane-time/", "instant": tuesday,
+        "kind": "table", "viewport": [1280, 800], "sticky_header": true}),
+    );
     cases
 }
 

@@ -13,6 +13,7 @@ mod init;
 mod ja_rules;
 mod parity;
 mod print;
+mod print_pdf;
 mod render;
 mod safety_content;
 mod safety_output;
