@@ -145,7 +145,7 @@ fn check_closures(
         let mut error = |at: serde_saphyr::Location, name: &str, message: String, hint: &str| {
             diagnostics.push(
                 Diagnostic::error(file, Position::from(at), message)
-                    .field(&field(name))
+                    .field(field(name))
                     .hint(hint.to_owned()),
             );
         };

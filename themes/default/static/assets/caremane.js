@@ -540,7 +540,7 @@
     function vacancyFact(f, now) {
       if (!f.vacancy) return null;
       var text = vacancyCurrent(data, f, now)
-        ? f.vacancy[1] + (f.vacancyCount != null ? "（" + f.vacancyCount + "）" : "") + "　" + isoLabel(f.vacancyAsOf) + "時点"
+        ? f.vacancy[1] + "（" + isoLabel(f.vacancyAsOf) + "時点）" + (f.vacancyCount != null ? "　空きの数 " + f.vacancyCount : "")
         : "情報が古くなっています（" + isoLabel(f.vacancyAsOf) + "時点）";
       return el("div", null, [el("dt", { text: "空き情報" }), el("dd", { text: text })]);
     }
