@@ -136,6 +136,9 @@ pub struct Window {
     pub contact: Option<String>,
     pub appointment: bool,
     pub note: Option<String>,
+    /// Site-wide closures the window applies on (no sheet column: kept from the YAML file).
+    #[serde(default)]
+    pub closures: Vec<String>,
 }
 
 /// One facility, field by field as in `content/resources/**/*.yaml`, without positions.
@@ -409,6 +412,7 @@ type WindowKey = (
     Option<String>,
     bool,
     Option<String>,
+    Vec<String>,
 );
 
 fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
@@ -426,6 +430,10 @@ fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
                 clean(&w.contact).map(|c| tidy(&c)),
                 w.appointment,
                 clean(&w.note).map(|c| tidy(&c)),
+                w.closures
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect::<Vec<_>>(),
             )
         })
         .collect()

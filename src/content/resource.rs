@@ -82,6 +82,9 @@ struct CaremaneFile {
     appointment: bool,
     #[serde(default)]
     note: Option<String>,
+    /// Keys of site-wide closures (`site.yaml` `closures:`) on which this window applies.
+    #[serde(default)]
+    closures: Vec<Spanned<String>>,
 }
 
 impl ResourceFile {
@@ -205,6 +208,10 @@ pub struct CaremaneWindow {
     pub contact: Option<String>,
     pub appointment: bool,
     pub note: Option<String>,
+    /// The site-wide closures (年末年始 …) on which this window applies, whatever its days;
+    /// on a closure's days every other window is closed. Key = the closure's key, label = its
+    /// name.
+    pub closures: Vec<Term>,
 }
 
 /// A validated facility.
@@ -592,7 +599,46 @@ pub fn validate(
     let mut caremane_time = Vec::new();
     for (index, window) in raw.caremane_time.iter().enumerate() {
         let prefix = format!("caremane_time[{index}]");
-        let days = checker.days(&window.days, &format!("{prefix}.days"));
+        let mut closures: Vec<Term> = Vec::new();
+        for (closure_index, key) in window.closures.iter().enumerate() {
+            match site.closure(key.value.trim()) {
+                Some(closure) => {
+                    let term = Term {
+                        key: closure.key.clone(),
+                        label: closure.name.clone(),
+                    };
+                    if !closures.contains(&term) {
+                        closures.push(term);
+                    }
+                }
+                None => {
+                    let known: Vec<String> = site
+                        .closures
+                        .iter()
+                        .map(|c| format!("{}（{}）", c.key, c.name))
+                        .collect();
+                    checker.error(
+                        key.referenced,
+                        &format!("{prefix}.closures[{closure_index}]"),
+                        format!(
+                            "休業期間「{}」は site.yaml の closures にありません。",
+                            key.value
+                        ),
+                        if known.is_empty() {
+                            "site.yaml に closures:（例: { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }）を書くか、この行を消してください。".to_owned()
+                        } else {
+                            format!("{} から選んでください。", known.join("、"))
+                        },
+                    );
+                }
+            }
+        }
+        // A window only for closures (年末年始の当番 …) needs no weekdays.
+        let days = if window.days.value.is_empty() && !window.closures.is_empty() {
+            Vec::new()
+        } else {
+            checker.days(&window.days, &format!("{prefix}.days"))
+        };
         let range = checker.time_range(
             &window.from,
             &window.to,
@@ -646,7 +692,8 @@ pub fn validate(
             caremane_time.push(CaremaneWindow {
                 days_label: days
                     .iter()
-                    .map(|d| ja::day_label(d))
+                    .map(|d| ja::day_label(d).to_owned())
+                    .chain(closures.iter().map(|c| c.label.clone()))
                     .collect::<Vec<_>>()
                     .join("・"),
                 days,
@@ -658,6 +705,7 @@ pub fn validate(
                 contact: window.contact.clone(),
                 appointment: window.appointment,
                 note: window.note.clone(),
+                closures,
             });
         }
     }

@@ -23,6 +23,19 @@ pub struct SiteFile {
     specialties: Vec<String>,
     #[serde(default)]
     availability: Option<AvailabilityFile>,
+    #[serde(default)]
+    closures: Vec<ClosureFile>,
+}
+
+/// One entry of `closures:` in site.yaml: a period the whole site treats as closed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureFile {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    from: Spanned<String>,
+    #[serde(default)]
+    to: Option<Spanned<String>>,
 }
 
 /// `availability:` of site.yaml: the vacancy statuses and when information counts as old.
@@ -96,6 +109,8 @@ pub struct SiteConfig {
     pub specialties: Vec<String>,
     /// Vacancy information (空き情報) settings.
     pub availability: super::availability::Settings,
+    /// Site-wide closures (年末年始 …), in the file's order.
+    pub closures: Vec<crate::ja::holidays::Closure>,
 }
 
 impl SiteConfig {
@@ -110,6 +125,127 @@ impl SiteConfig {
     pub fn service(&self, key: &str) -> Option<&Term> {
         self.services.iter().find(|t| t.key == key)
     }
+
+    pub fn closure(&self, key: &str) -> Option<&crate::ja::holidays::Closure> {
+        self.closures.iter().find(|c| c.key == key)
+    }
+}
+
+/// Checks `closures:`: keys present and unique, names present, `from`/`to` as `MM-DD` (every
+/// year) or `YYYY-MM-DD` (once), both of the same form, `to` not before `from` for a one-off.
+fn check_closures(
+    file: &str,
+    raw: Vec<ClosureFile>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<crate::ja::holidays::Closure> {
+    use crate::ja::holidays::{Closure, ClosureDay};
+    let mut out: Vec<Closure> = Vec::new();
+    for (index, closure) in raw.into_iter().enumerate() {
+        let field = |name: &str| format!("closures[{index}].{name}");
+        let mut error = |at: serde_saphyr::Location, name: &str, message: String, hint: &str| {
+            diagnostics.push(
+                Diagnostic::error(file, Position::from(at), message)
+                    .field(field(name))
+                    .hint(hint.to_owned()),
+            );
+        };
+        let key = closure.key.value.trim().to_owned();
+        let mut ok = true;
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            error(
+                closure.key.referenced,
+                "key",
+                format!("休業期間のキー「{}」は使えません。", closure.key.value),
+                "半角の英小文字・数字・ハイフンで書いてください（例: year-end）。事業所の caremane_time[].closures から、このキーで指します。",
+            );
+            ok = false;
+        } else if out.iter().any(|c| c.key == key) {
+            error(
+                closure.key.referenced,
+                "key",
+                format!("休業期間のキー「{key}」が 2 回出てきます。"),
+                "キーは休業期間ごとに別のものにしてください。",
+            );
+            ok = false;
+        }
+        if closure.name.value.trim().is_empty() {
+            error(
+                closure.name.referenced,
+                "name",
+                "休業期間の名前（name）が空です。".to_owned(),
+                "ページに出る名前を書いてください（例: 年末年始）。",
+            );
+            ok = false;
+        }
+        let day_hint =
+            "「12-29」（毎年 12 月 29 日）か「2027-02-15」（その日だけ）の形で書いてください。";
+        let from = ClosureDay::parse(&closure.from.value);
+        if from.is_none() {
+            error(
+                closure.from.referenced,
+                "from",
+                format!(
+                    "休業期間の始まり「{}」が日付として読めません。",
+                    closure.from.value
+                ),
+                day_hint,
+            );
+        }
+        let to = match &closure.to {
+            Some(to) => {
+                let parsed = ClosureDay::parse(&to.value);
+                if parsed.is_none() {
+                    error(
+                        to.referenced,
+                        "to",
+                        format!("休業期間の終わり「{}」が日付として読めません。", to.value),
+                        day_hint,
+                    );
+                }
+                parsed
+            }
+            None => from,
+        };
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let at = closure
+            .to
+            .as_ref()
+            .map(|t| t.referenced)
+            .unwrap_or(closure.from.referenced);
+        match (from, to) {
+            (ClosureDay::Yearly { .. }, ClosureDay::Yearly { .. }) => {}
+            (ClosureDay::Once { date: first }, ClosureDay::Once { date: last }) => {
+                if last < first {
+                    error(
+                        at,
+                        "to",
+                        format!("休業期間の終わり（{last}）が始まり（{first}）より前です。"),
+                        "from と to を入れ替えてください。",
+                    );
+                    ok = false;
+                }
+            }
+            _ => {
+                error(
+                    at,
+                    "to",
+                    "休業期間の始まりと終わりの書き方がそろっていません（毎年の「月-日」と、年つきの日付が混ざっています）。".to_owned(),
+                    "毎年なら両方を「12-29」「01-03」の形に、その年だけなら両方を「2027-02-15」の形にしてください。",
+                );
+                ok = false;
+            }
+        }
+        if ok {
+            out.push(Closure::new(&key, closure.name.value.trim(), from, to));
+        }
+    }
+    out
 }
 
 fn at(location: serde_saphyr::Location) -> Position {
@@ -248,8 +384,10 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
             }
         }
     }
+    let closures = check_closures(file, raw.closures, diagnostics);
     SiteConfig {
         availability,
+        closures,
         description: raw.description.unwrap_or_default(),
         title: raw.title,
         organization: raw.organization,

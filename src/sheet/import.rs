@@ -556,6 +556,8 @@ fn merge(
                     if !has(Column::CaremaneNote) {
                         window.note = previous.note.clone();
                     }
+                    // No sheet has a column for it: the YAML file's closures stay.
+                    window.closures = previous.closures.clone();
                 }
                 merged.caremane_time = windows;
             }

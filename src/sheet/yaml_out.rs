@@ -180,6 +180,9 @@ pub fn block(record: &Record, key: Key) -> Option<String> {
                 if let Some(note) = opt(&window.note) {
                     out.push_str(&format!("    note: {}\n", scalar(note, false)));
                 }
+                if !window.closures.is_empty() {
+                    out.push_str(&format!("    closures: {}\n", flow_list(&window.closures)));
+                }
             }
             Some(out)
         }

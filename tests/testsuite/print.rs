@@ -198,7 +198,14 @@ fn entry_marks(r: &Resource) -> Vec<String> {
 fn has_all(page: &str, marks: &[String]) -> bool {
     if marks.len() == 2 {
         let lines: Vec<&str> = page.lines().collect();
-        return marks.iter().all(|m| lines.contains(&m.as_str()));
+        // Either the reading and the name each as a whole line, or (the directory prints the
+        // reading beside the name) a line that starts with the name and then has the reading.
+        let (kana, name) = (marks[0].as_str(), marks[1].as_str());
+        return marks.iter().all(|m| lines.contains(&m.as_str()))
+            || lines.iter().any(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(kana))
+            });
     }
     let flat: String = page.lines().collect();
     marks.iter().all(|m| flat.contains(m.as_str()))
