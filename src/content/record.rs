@@ -137,7 +137,6 @@ pub struct Window {
     pub appointment: bool,
     pub note: Option<String>,
     /// Site-wide closures the window applies on (no sheet column: kept from the YAML file).
-    #[serde(default)]
     pub closures: Vec<String>,
 }
 

@@ -133,6 +133,7 @@ impl ResourceFile {
                     contact: window.contact.clone(),
                     appointment: window.appointment,
                     note: window.note.clone(),
+                    closures: list(&window.closures),
                 })
                 .collect(),
             source_ids: self.source_ids.clone(),
