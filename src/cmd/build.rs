@@ -48,5 +48,42 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
         report.elapsed.as_secs_f64(),
         options.out.display()
     );
+    if std::env::var_os("ZAITAKU_TIMINGS").is_some_and(|v| v == "1") {
+        print_timings(&mut stderr, &report);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The build's phases, for benchmarks (`ZAITAKU_TIMINGS=1`; docs/benchmarks.md).
+fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
+    let _ = writeln!(
+        out,
+        "phase                            start (s)  time (s)   CPU (s)  RSS (MiB)  peak (MiB)"
+    );
+    for phase in &report.timings {
+        let _ = writeln!(
+            out,
+            "{:<32} {:>9.3} {:>9.3} {:>9.2} {:>10} {:>11}",
+            phase.name,
+            phase.start.as_secs_f64(),
+            phase.elapsed.as_secs_f64(),
+            phase.cpu.as_secs_f64(),
+            phase.rss_mib,
+            phase.peak_rss_mib
+        );
+    }
+    if let Some(search) = &report.search {
+        let _ = writeln!(
+            out,
+            "search index: {} documents, {} files ({} term chunks), {} bytes, {:.3} s, peak RSS {} → {} MiB",
+            search.documents,
+            search.files,
+            search.chunks,
+            search.bytes,
+            search.elapsed.as_secs_f64(),
+            search.peak_rss_before_mib,
+            search.peak_rss_after_mib
+        );
+    }
+    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
 }
