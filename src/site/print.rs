@@ -623,11 +623,11 @@ impl BookletPage<'_> {
                 .filter(|(n, _)| *n < self.parts.list.len())
             else {
                 // Not one of ours after all: written as it is.
-                sink(rest[..at + prefix.len()].as_bytes())?;
+                sink(&rest.as_bytes()[..at + prefix.len()])?;
                 rest = after;
                 continue;
             };
-            sink(rest[..at].as_bytes())?;
+            sink(&rest.as_bytes()[..at])?;
             self.write_part(&self.parts.list[number], theme, sink)?;
             rest = tail;
         }
