@@ -48,8 +48,11 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
         report.elapsed.as_secs_f64(),
         options.out.display()
     );
-    if std::env::var_os("ZAITAKU_TIMINGS").is_some_and(|v| v == "1") {
+    let asked = |name: &str| std::env::var_os(name).is_some_and(|v| v == "1");
+    if asked("ZAITAKU_TIMINGS") {
         print_timings(&mut stderr, &report);
+    } else if asked("ZAITAKU_SEARCH_STATS") {
+        print_search_stats(&mut stderr, &report);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -72,6 +75,12 @@ fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
             phase.peak_rss_mib
         );
     }
+    print_search_stats(out, report);
+    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
+}
+
+/// The search index's line (`ZAITAKU_SEARCH_STATS=1`, benches/search/run.sh reads it).
+fn print_search_stats(out: &mut impl Write, report: &build::BuildReport) {
     if let Some(search) = &report.search {
         let _ = writeln!(
             out,
@@ -85,5 +94,4 @@ fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
             search.peak_rss_after_mib
         );
     }
-    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
 }
