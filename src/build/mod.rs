@@ -19,7 +19,8 @@ use crate::output::{Committed, Staging};
 use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
-use crate::site::{Site, caremane};
+use crate::site::{Rendering, Site, caremane};
+use crate::timings::{Phase, Timings};
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -48,6 +49,8 @@ pub struct BuildReport {
     pub leftover: Option<PathBuf>,
     /// What the search index took.
     pub search: Option<IndexStats>,
+    /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
+    pub timings: Vec<Phase>,
 }
 
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
@@ -63,12 +66,22 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    let loaded = content::load(root, today)?;
+    load_checked_timed(root, today, &Timings::new())
+}
+
+fn load_checked_timed(
+    root: &Path,
+    today: Date,
+    timings: &Timings,
+) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
+    let loaded = timings.phase("load and validate", || content::load(root, today))?;
     let mut diagnostics = loaded.diagnostics;
-    if let Some(content) = &loaded.content
-        && let Ok(theme) = Theme::load(root)
-    {
-        diagnostics.extend(reserved::collisions(content, &theme, today));
+    if let Some(content) = &loaded.content {
+        timings.phase("generated addresses", || {
+            if let Ok(theme) = Theme::load(root) {
+                diagnostics.extend(reserved::collisions(content, &theme, today));
+            }
+        });
     }
     let errors = diagnostics.error_count();
     let content = loaded.content.filter(|_| errors == 0);
@@ -79,7 +92,15 @@ fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagno
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked(root, today)?;
+    load_valid_timed(root, today, &Timings::new())
+}
+
+fn load_valid_timed(
+    root: &Path,
+    today: Date,
+    timings: &Timings,
+) -> Result<(Content, Vec<Diagnostic>)> {
+    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -98,6 +119,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 /// this build waits for it.
 pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Result<BuildReport> {
     let started = Instant::now();
+    let timings = Timings::new();
     // The output is judged before anything is read or written: a wrong --out is refused at
     // once, whatever the content.
     let out = guard::output_dir(&options.root, &options.out)?;
@@ -113,20 +135,26 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         ),
         None => None,
     };
-    let (mut content, diagnostics) = load_valid(&options.root, options.today)?;
+    let (mut content, diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
-    let theme = Theme::load(&options.root)?;
-    let written = write_site(&out, &content, &theme, options.today, waiting)?;
+    let theme = timings.phase("theme", || Theme::load(&options.root))?;
+    let written = write_site_timed(&out, &content, &theme, options.today, waiting, &timings)?;
+    let resources = content.resources.len();
+    let pages = content.pages.len();
+    // Hundreds of thousands of small allocations at 100,000 records: freed on another
+    // thread while the report goes out (the process may end before it finishes).
+    std::thread::spawn(move || drop(content));
     Ok(BuildReport {
-        resources: content.resources.len(),
-        pages: content.pages.len(),
+        resources,
+        pages,
         files: written.files,
         diagnostics,
         elapsed: started.elapsed(),
         leftover: written.committed.leftover,
         search: written.search,
+        timings: timings.phases(),
     })
 }
 
@@ -147,12 +175,23 @@ pub fn write_site(
     today: Date,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Written> {
+    write_site_timed(out, content, theme, today, waiting, &Timings::new())
+}
+
+fn write_site_timed(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    waiting: &mut dyn FnMut(&str),
+    timings: &Timings,
+) -> Result<Written> {
     let parent = out.path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent)
         .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
     let _lock =
         lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
-    write_site_locked(out, content, theme, today).map_err(|e| kept(e, out))
+    write_site_locked_timed(out, content, theme, today, timings).map_err(|e| kept(e, out))
 }
 
 /// [`write_site`] for a caller that holds the output's lock (`serve --out`).
@@ -162,9 +201,19 @@ pub fn write_site_locked(
     theme: &Theme,
     today: Date,
 ) -> Result<Written> {
-    let staging = Staging::new(&out.path)?;
-    let rendered = render_site(content, theme, today, &staging)?;
-    let committed = staging.commit()?;
+    write_site_locked_timed(out, content, theme, today, &Timings::new())
+}
+
+fn write_site_locked_timed(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    timings: &Timings,
+) -> Result<Written> {
+    let staging = timings.phase("staging folder", || Staging::new(&out.path))?;
+    let rendered = render_site_with(content, theme, today, &staging, true, timings)?;
+    let committed = timings.phase("commit (swap into place)", || staging.commit())?;
     Ok(Written {
         files: rendered.files,
         search: rendered.search,
@@ -198,7 +247,7 @@ pub fn render_site(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, true)
+    render_site_with(content, theme, today, staging, true, &Timings::new())
 }
 
 /// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
@@ -209,7 +258,7 @@ pub fn render_site_without_search(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, false)
+    render_site_with(content, theme, today, staging, false, &Timings::new())
 }
 
 fn render_site_with(
@@ -218,61 +267,115 @@ fn render_site_with(
     today: Date,
     staging: &Staging,
     search_index: bool,
+    timings: &Timings,
 ) -> Result<Rendered> {
     theme.ids.check(content)?;
     let site = Site::new(content, today);
-    let write = |output: Output| -> Result<()> {
-        let html = theme.render(output.template, &output.context)?;
-        staging.write(&output.file, html.as_bytes())
-    };
-    let outputs = site.outputs();
-    let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     // Nothing is written when a content file would take the address of a generated one
     // (`reserved` reports it at validation; this keeps the promise if it is skipped).
-    let collisions = reserved::collisions(content, theme, today);
+    let collisions = timings.phase("generated addresses, again", || {
+        reserved::collisions(content, theme, today)
+    });
     if !collisions.is_empty() {
         return Err(Error::Content {
             errors: collisions.len(),
             diagnostics: collisions,
         });
     }
-    outputs.into_par_iter().try_for_each(write)?;
-    // The many pages are built, rendered and dropped one by one, keeping memory flat.
+    // The search index is built beside the pages: it reads only the model, and it leaves a
+    // core free whenever the pages wait on the disk or on the last big job.
+    let (pages, search) = rayon::join(
+        || render_pages(&site, theme, staging, timings),
+        || {
+            search_index
+                .then(|| {
+                    timings.phase("search index", || {
+                        crate::search::write_index(content, staging)
+                    })
+                })
+                .transpose()
+        },
+    );
+    let mut files = pages?;
+    let search = search?;
+    files += search.map_or(0, |stats| stats.files);
+    // Copied last, and never over a generated file.
+    timings.phase("content assets", || -> Result<()> {
+        for asset in &content.assets {
+            copy_asset(staging, asset)?;
+        }
+        Ok(())
+    })?;
+    files += content.assets.len();
+    Ok(Rendered { files, search })
+}
+
+/// Renders every page, feed and theme file and the ケアマネタイム data into `staging`; returns
+/// how many files it wrote.
+fn render_pages(
+    site: &Site<'_>,
+    theme: &Theme,
+    staging: &Staging,
+    timings: &Timings,
+) -> Result<usize> {
+    let content = site.content;
+    let write = |output: Output| -> Result<()> {
+        let html = theme.render(output.template, &output.context)?;
+        staging.write(&output.file, html.as_bytes())
+    };
+    let outputs = site.outputs();
+    let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
+    timings.phase("render: fixed pages", || {
+        outputs.into_par_iter().try_for_each(write)
+    })?;
+    // The many pages are built, rendered and dropped one by one, keeping memory flat; a
+    // booklet is rendered in parts and streamed to its file.
     let mut jobs = site.jobs();
     page_files.extend(jobs.iter().map(|job| site.file_of(*job)));
     jobs.sort_by_key(|job| job.size_rank());
-    jobs.par_iter()
-        .try_for_each(|job| write(site.render_job(*job)))?;
+    for (rank, name) in [
+        (0, "render: print booklets"),
+        (1, "render: caremane pages"),
+        (2, "render: listings"),
+        (3, "render: facility pages"),
+    ] {
+        timings.phase(name, || {
+            jobs.par_iter()
+                .filter(|job| job.size_rank() == rank)
+                .try_for_each(|job| match site.render_job(*job) {
+                    Rendering::Page(output) => write(output),
+                    Rendering::Booklet(booklet) => staging
+                        .write_streamed(&booklet.output.file, |sink| booklet.write(theme, sink)),
+                })
+        })?;
+    }
     let mut files = page_files.len();
 
-    let extras = site.extra_files();
-    for extra in &extras {
-        let text = site.extra_text(extra, &page_files);
-        staging.write(&extra.file, text.as_bytes())?;
-    }
+    let extras = timings.phase("feeds, calendars, sitemap", || -> Result<_> {
+        let extras = site.extra_files();
+        for extra in &extras {
+            let text = site.extra_text(extra, &page_files);
+            staging.write(&extra.file, text.as_bytes())?;
+        }
+        Ok(extras)
+    })?;
     files += extras.len();
 
-    for (relative, bytes) in &theme.static_files {
-        staging.write(relative, bytes)?;
-    }
+    timings.phase("theme files", || -> Result<()> {
+        for (relative, bytes) in &theme.static_files {
+            staging.write(relative, bytes)?;
+        }
+        Ok(())
+    })?;
     files += theme.static_files.len();
-    let search = if search_index {
-        let stats = crate::search::write_index(content, staging)?;
-        files += stats.files;
-        Some(stats)
-    } else {
-        None
-    };
-    for (file, _) in caremane::DATA_FILES {
-        staging.write(file, caremane::data_script(file, content).as_bytes())?;
-    }
+    timings.phase("caremane data", || -> Result<()> {
+        for (file, _) in caremane::DATA_FILES {
+            staging.write(file, caremane::data_script(file, content).as_bytes())?;
+        }
+        Ok(())
+    })?;
     files += caremane::DATA_FILES.len();
-    // Copied last, and never over a generated file.
-    for asset in &content.assets {
-        copy_asset(staging, asset)?;
-    }
-    files += content.assets.len();
-    Ok(Rendered { files, search })
+    Ok(files)
 }
 
 /// Copies a file of `content/` into the site: opened without blocking and only if it is

@@ -68,6 +68,31 @@ impl Staging {
         Ok(())
     }
 
+    /// Writes one site-relative file piece by piece: `fill` gets a sink for the pieces, so a
+    /// large page never has to be held whole.
+    pub fn write_streamed(
+        &self,
+        relative: &str,
+        fill: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
+    ) -> Result<()> {
+        use std::io::Write;
+        stop_if_stopping()?;
+        let path = self.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+        }
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, "作成", e))?;
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut |piece: &[u8]| {
+            stop_if_stopping()?;
+            file.write_all(piece)
+                .map_err(|e| Error::io(&path, "書き込み", e))
+        })?;
+        file.flush().map_err(|e| Error::io(&path, "書き込み", e))?;
+        self.wrote(relative);
+        Ok(())
+    }
+
     fn wrote(&self, relative: &str) {
         self.written
             .lock()

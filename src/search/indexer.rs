@@ -716,7 +716,7 @@ pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(built.files)
 }
 
-fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> Result<Built> {
+fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) -> Result<Built> {
     // Schema: per logical field, words, readings and grams (and reading grams for short fields).
     let mut builder = Schema::builder();
     let options = |tokenizer: &str| {
@@ -814,12 +814,19 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     // One explicit merge into a single segment at the end, none in the background.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     // Documents in batches (readings worked out in parallel), so only a batch is in memory.
-    for (batch_number, batch) in docs.chunks(2000).enumerate() {
+    for (batch_number, batch) in docs.chunks_mut(2000).enumerate() {
         let documents: Vec<TantivyDocument> = batch
             .par_iter()
             .enumerate()
             .map(|(i, doc)| make_document(batch_number * 2000 + i, doc))
             .collect();
+        // The texts a batch was indexed from are not needed again (the fragments and the
+        // document table are): freed now, so they do not stay beside tantivy's buffers.
+        for doc in batch.iter_mut() {
+            doc.fields = Default::default();
+            doc.name_reading = Vec::new();
+            doc.exact = Vec::new();
+        }
         for document in documents {
             writer.add_document(document).map_err(tantivy_error)?;
         }

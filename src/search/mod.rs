@@ -65,15 +65,7 @@ pub fn write_index(content: &Content, staging: &Staging) -> Result<IndexStats> {
 
 /// The process's peak resident memory so far (Linux `VmHWM`), for the benchmark line.
 fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib / 1024)
+    crate::timings::memory_mib().1
 }
 
 /// What `zaitaku search` looks for, and where.

@@ -55,6 +55,13 @@ impl Job {
     }
 }
 
+/// What a job gives to render: a page's data, or a booklet, whose long lists are rendered in
+/// parts and streamed to its file ([`print::BookletPage::write`]).
+pub enum Rendering<'a> {
+    Page(Output),
+    Booklet(print::BookletPage<'a>),
+}
+
 /// The whole site of one content, as of one day.
 pub struct Site<'a> {
     pub content: &'a Content,
@@ -168,14 +175,14 @@ impl<'a> Site<'a> {
     }
 
     /// Builds one job's page data.
-    pub fn render_job(&self, job: Job) -> Output {
-        match job {
+    pub fn render_job(&self, job: Job) -> Rendering<'a> {
+        Rendering::Page(match job {
             Job::Resource(index) => self.resource_page(index),
             Job::Listing(kind, index) => self.listing(kind, index),
             Job::KanaRow(index) => self.kana_row(index),
             Job::CaremaneAll => self.caremane_all(),
             Job::CaremaneDay(index) => self.caremane_day(index),
-            Job::Booklet(index) => print::booklet_job(self, index),
-        }
+            Job::Booklet(index) => return Rendering::Booklet(print::booklet_job(self, index)),
+        })
     }
 }

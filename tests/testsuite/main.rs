@@ -6,6 +6,7 @@ mod common;
 mod architecture;
 mod browser;
 mod build;
+mod build_speed;
 mod caremane;
 mod check;
 mod closures;
