@@ -933,6 +933,29 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
     notes
 }
 
+/// The strings a result highlights: the query's [`Analysis::clauses`] and, through the
+/// fragment's marks ([`Fragment::marks`]), the words it matched by reading — a mark counts when
+/// a searched string is its key or holds it (two characters or more), compared without voicing
+/// marks for a loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
+/// highlights さくら, ほうもんかんご highlights 訪問看護.
+pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
+    let mut out = analysis.clauses.clone();
+    for alternative in analysis.groups.iter().flat_map(|g| &g.alternatives) {
+        for (key, shown) in &fragment.marks {
+            let key = if alternative.loose {
+                crate::ja::voicing::voiceless(key)
+            } else {
+                key.clone()
+            };
+            let holds = key.chars().count() >= 2 && alternative.text.contains(key.as_str());
+            if (holds || alternative.text == key) && !out.contains(shown) {
+                out.push(shown.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Whether a document passes the filters.
 pub fn passes(meta: &Meta, doc: u32, filters: &Filters) -> bool {
     let d = doc as usize;
