@@ -14,7 +14,9 @@
 //! **Lay vocabulary** ([`super::lay`]). A word (or part of a word) in the lay table becomes a
 //! group of alternatives — itself and its terms (胃瘻 → 胃瘻 | 胃ろう | 経管栄養); a day word
 //! (日曜, 夜間) a group matched by opening times, not text; a noise phrase (診てくれる) is
-//! dropped. A kana word also matches name readings without voicing marks, at a lower score.
+//! dropped. A kana word also matches name readings without voicing marks, at a lower score;
+//! a kanji word matches the names whose kana words it spells (桜 → さくら, terms made at index
+//! time). Results highlight what matched, through readings too ([`result_clauses`]).
 //! A single kanji is never cut out of a longer word (今日 is not 今 + 日).
 //!
 //! **Ranking.** A clause's score in a document is the larger of its word impact (which
@@ -935,8 +937,9 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
 
 /// The strings a result highlights: the query's [`Analysis::clauses`] and, through the
 /// fragment's marks ([`Fragment::marks`]), the words it matched by reading — a mark counts when
-/// a searched string is its key or holds it (two characters or more), compared without voicing
-/// marks for a loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
+/// a searched string is its key, holds it (two characters or more) or begins it (three or
+/// more: ほうもんかんご and the compound 訪問看護ステーション), compared without voicing marks for a
+/// loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
 /// highlights さくら, ほうもんかんご highlights 訪問看護.
 pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
     let mut out = analysis.clauses.clone();
@@ -948,7 +951,8 @@ pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
                 key.clone()
             };
             let holds = key.chars().count() >= 2 && alternative.text.contains(key.as_str());
-            if (holds || alternative.text == key) && !out.contains(shown) {
+            let begins = alternative.text.chars().count() >= 3 && key.starts_with(&alternative.text);
+            if (holds || begins || alternative.text == key) && !out.contains(shown) {
                 out.push(shown.clone());
             }
         }

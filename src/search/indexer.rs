@@ -19,6 +19,11 @@
 //! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
 //! their own worth 100, so typing a name exactly puts it first. The `kana` without voicing
 //! marks gives `~` + n-gram terms worth 5 (やまさき finds ヤマザキ, below an exact reading).
+//! Readings the other way round: a name's words written in hiragana get IPADIC's kanji
+//! spellings of that reading as terms of their own (しらさぎ → 白鷺 worth 30, a reading of the
+//! name; 白崎, read しらさき, only 5), so a kanji query finds a kana name with no dictionary in
+//! the browser. Each fragment carries the marks a match by reading highlights
+//! ([`format::Fragment::marks`]).
 //! Phone and FAX numbers are indexed as written, as digits only and without the area code;
 //! postal codes also as digits only. The document table records when a facility is open
 //! (hours) and reachable (24時間対応, ケアマネタイム) for the day words of a query.
@@ -396,11 +401,27 @@ fn vacancy_terms(resource: &crate::content::resource::Resource) -> Vec<String> {
     }
 }
 
-/// Current vacancy information as a result shows it: 「空きあり（2）11月20日時点」.
+/// Current vacancy information as a result shows it: 「空きあり（2）11月20日時点 女性の個室に空きが
+/// あります」.
 fn vacancy_snippet(resource: &crate::content::resource::Resource) -> Option<String> {
     let a = resource.availability.as_ref().filter(|a| !a.stale)?;
     let count = a.count.map(|c| format!("（{c}）")).unwrap_or_default();
-    Some(format!("{}{count}{}時点", a.status.label, a.as_of_label))
+    let note = a.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
+    Some(format!("{}{count}{}時点{note}", a.status.label, a.as_of_label))
+}
+
+/// The vacancy note as search finds it: the note of current information (the facility's page
+/// shows it; an old one is hidden there, so search does not find it either). For another
+/// status than 「空きあり」 the character 空 is left out, so that 「空き」 never finds a facility
+/// through 「空きはありません」 or 「空き状況はお問い合わせください」.
+fn vacancy_note(resource: &crate::content::resource::Resource) -> Option<String> {
+    let a = resource.availability.as_ref().filter(|a| !a.stale)?;
+    let note = a.note.as_ref()?;
+    Some(if a.available {
+        note.clone()
+    } else {
+        note.replace('空', "　")
+    })
 }
 
 /// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
@@ -516,6 +537,7 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         attrs.extend(vacancy_terms(resource));
         let text = &mut doc.fields[TEXT];
         text.extend(note.map(str::to_owned));
+        text.extend(vacancy_note(resource));
         text.extend(resource.closed.iter().cloned());
         let mut caremane = Vec::new();
         for window in &resource.caremane_time {

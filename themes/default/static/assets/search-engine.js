@@ -996,7 +996,7 @@
     }
 
     /** engine.rs `result_clauses`: the analysis's clauses and the words of the fragment's
-     *  marks that a searched string is (or holds, from two characters), without voicing marks
+     *  marks that a searched string is, holds (from two characters) or begins (from three), without voicing marks
      *  for a loose alternative — what a result highlights, matches by reading included. */
     resultClauses(analysis, fragment) {
       const out = analysis.clauses.slice();
@@ -1005,7 +1005,8 @@
           for (const [mark, shown] of fragment.marks || []) {
             const key = a.loose ? voiceless(mark) : mark;
             const holds = Array.from(key).length >= 2 && a.text.includes(key);
-            if ((holds || a.text === key) && !out.includes(shown)) out.push(shown);
+            const begins = Array.from(a.text).length >= 3 && key.startsWith(a.text);
+            if ((holds || begins || a.text === key) && !out.includes(shown)) out.push(shown);
           }
         }
       }
