@@ -937,24 +937,42 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
 
 /// The strings a result highlights: the query's [`Analysis::clauses`] and, through the
 /// fragment's marks ([`Fragment::marks`]), the words it matched by reading — a mark counts when
-/// a searched string is its key, holds it (two characters or more) or begins it (three or
-/// more: ほうもんかんご and the compound 訪問看護ステーション), compared without voicing marks for a
-/// loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
+/// a searched string is its key or holds it (two characters or more); a group none of whose
+/// strings matches a key so takes the shortest key one of them begins (three characters or more: ほうもんかんご and the
+/// compound 訪問看護ステーション). Compared without voicing marks for a loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
 /// highlights さくら, ほうもんかんご highlights 訪問看護.
 pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
     let mut out = analysis.clauses.clone();
-    for alternative in analysis.groups.iter().flat_map(|g| &g.alternatives) {
-        for (key, shown) in &fragment.marks {
-            let key = if alternative.loose {
-                crate::ja::voicing::voiceless(key)
-            } else {
-                key.clone()
-            };
-            let holds = key.chars().count() >= 2 && alternative.text.contains(key.as_str());
-            let begins = alternative.text.chars().count() >= 3 && key.starts_with(&alternative.text);
-            if (holds || begins || alternative.text == key) && !out.contains(shown) {
-                out.push(shown.clone());
+    for group in &analysis.groups {
+        let mut matched = false;
+        // The shortest key an alternative begins, for a group that matches no key as a whole.
+        let mut begun: Option<(usize, &String)> = None;
+        for alternative in &group.alternatives {
+            let text = &alternative.text;
+            for (key, shown) in &fragment.marks {
+                let key = if alternative.loose {
+                    crate::ja::voicing::voiceless(key)
+                } else {
+                    key.clone()
+                };
+                let length = key.chars().count();
+                if *text == key || (length >= 2 && text.contains(key.as_str())) {
+                    matched = true;
+                    if !out.contains(shown) {
+                        out.push(shown.clone());
+                    }
+                } else if text.chars().count() >= 3
+                    && key.starts_with(text.as_str())
+                    && begun.is_none_or(|(l, _)| length < l)
+                {
+                    begun = Some((length, shown));
+                }
             }
+        }
+        if let Some((_, shown)) = begun.filter(|_| !matched)
+            && !out.contains(shown)
+        {
+            out.push(shown.clone());
         }
     }
     out

@@ -407,7 +407,10 @@ fn vacancy_snippet(resource: &crate::content::resource::Resource) -> Option<Stri
     let a = resource.availability.as_ref().filter(|a| !a.stale)?;
     let count = a.count.map(|c| format!("（{c}）")).unwrap_or_default();
     let note = a.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
-    Some(format!("{}{count}{}時点{note}", a.status.label, a.as_of_label))
+    Some(format!(
+        "{}{count}{}時点{note}",
+        a.status.label, a.as_of_label
+    ))
 }
 
 /// The vacancy note as search finds it: the note of current information (the facility's page

@@ -996,19 +996,26 @@
     }
 
     /** engine.rs `result_clauses`: the analysis's clauses and the words of the fragment's
-     *  marks that a searched string is, holds (from two characters) or begins (from three), without voicing marks
+     *  marks that a searched string is or holds (from two characters), else (for a group matching none) the shortest one begins (from three), without voicing marks
      *  for a loose alternative — what a result highlights, matches by reading included. */
     resultClauses(analysis, fragment) {
       const out = analysis.clauses.slice();
       for (const group of analysis.groups) {
+        let matched = false;
+        let begun = null;
         for (const a of group.alternatives) {
           for (const [mark, shown] of fragment.marks || []) {
             const key = a.loose ? voiceless(mark) : mark;
-            const holds = Array.from(key).length >= 2 && a.text.includes(key);
-            const begins = Array.from(a.text).length >= 3 && key.startsWith(a.text);
-            if ((holds || begins || a.text === key) && !out.includes(shown)) out.push(shown);
+            const length = Array.from(key).length;
+            if (a.text === key || (length >= 2 && a.text.includes(key))) {
+              matched = true;
+              if (!out.includes(shown)) out.push(shown);
+            } else if (Array.from(a.text).length >= 3 && key.startsWith(a.text) && (begun === null || length < begun[0])) {
+              begun = [length, shown];
+            }
           }
         }
+        if (begun !== null && !matched && !out.includes(begun[1])) out.push(begun[1]);
       }
       return out;
     }
