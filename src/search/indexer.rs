@@ -896,7 +896,7 @@ impl Analyzer {
         found
             .into_iter()
             .map(|(word, mut list)| {
-                list.sort_by(|a, b| (a.2, a.0).cmp(&(b.2, b.0)));
+                list.sort_by_key(|a| (a.2, a.0));
                 list.truncate(MAX_SPELLINGS);
                 (word, list.into_iter().map(|(_, s, l)| (s, l)).collect())
             })
