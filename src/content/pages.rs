@@ -155,6 +155,7 @@ pub enum PageDetails {
     News {
         date: Date,
         date_label: String,
+        wareki_label: String,
     },
 }
 
@@ -444,6 +445,7 @@ pub fn load(
                 PageDetails::News {
                     date,
                     date_label: ja::seireki(date),
+                    wareki_label: ja::wareki(date),
                 },
             )
         }),

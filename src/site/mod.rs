@@ -20,6 +20,7 @@ pub mod caremane;
 pub mod directory;
 pub mod feeds;
 pub mod print;
+pub mod today;
 
 use std::collections::BTreeMap;
 
@@ -108,6 +109,7 @@ impl<'a> Site<'a> {
         let mut out = Vec::new();
         out.push(self.home());
         out.push(self.directory_index());
+        out.push(self.towns_page());
         out.push(self.availability_page());
         out.extend(self.pamphlet());
         out.extend(self.manga());
