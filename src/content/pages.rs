@@ -99,6 +99,9 @@ pub struct LectureFront {
     end: Spanned<String>,
     venue: String,
     address: String,
+    /// How to get there: bus stop, parking, steps (会場への行き方).
+    #[serde(default)]
+    access: Option<String>,
     fee: String,
     #[serde(default)]
     capacity: Option<u32>,
@@ -147,6 +150,7 @@ pub enum PageDetails {
         end: String,
         venue: String,
         address: String,
+        access: Option<String>,
         fee: String,
         capacity: Option<u32>,
         apply: String,
@@ -430,6 +434,7 @@ pub fn load(
                     end: front.end.value,
                     venue: front.venue,
                     address: front.address,
+                    access: front.access,
                     fee: front.fee,
                     capacity: front.capacity,
                     apply: front.apply,

@@ -11,6 +11,7 @@ mod check;
 mod init;
 mod ja_rules;
 mod parity;
+mod phone;
 mod print;
 mod render;
 mod safety_content;
