@@ -123,6 +123,12 @@ async function main() {
   } else {
     report.check('page kinds', 'towns', ['the site has no resources/towns/ (お住まいの町から探す)']);
   }
+  const videoPage = [...listing.fileSet]
+    .filter((f) => f.endsWith('.html'))
+    .sort()
+    .find((f) => fs.readFileSync(path.join(siteDir, f), 'utf8').includes('data-video-embed'));
+  if (videoPage) pages.push({ kind: 'video', file: videoPage, url: `/${videoPage.replace(/index\.html$/, '')}`, status: 200 });
+  else report.check('page kinds', 'video', ['no page of the site shows a video (video: in the front matter)']);
   const facilities = [...listing.fileSet]
     .filter((f) => /^resources\/[^/]+\/index\.html$/.test(f))
     .filter((f) => !/^resources\/(category|area|service|kana|towns)\//.test(f))
@@ -225,7 +231,23 @@ async function main() {
       await context.close();
     }
 
-    // 3. Without JavaScript: the header is as compact, and the menu opens.
+    // 3. The video: nothing from YouTube until play is pressed, then youtube-nocookie.com.
+    if (videoPage) {
+      const context = await newContext(browser);
+      const thirdParty = [];
+      const page = await open(context, server.url, `/${videoPage.replace(/index\.html$/, '')}`, thirdParty);
+      await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
+      const problems = thirdParty.map((u) => `requested ${u} before play was pressed`);
+      if ((await page.locator('.video iframe').count()) !== 0) problems.push('a player is on the page before play was pressed');
+      await page.click('[data-video-play]');
+      const src = await page.locator('.video iframe').getAttribute('src').catch(() => null);
+      if (!src || !src.startsWith('https://www.youtube-nocookie.com/embed/')) problems.push(`after play the player loads ${src}, not youtube-nocookie.com`);
+      if (thirdParty.some((u) => !u.startsWith('https://www.youtube-nocookie.com/'))) problems.push(`after play: ${thirdParty.join(', ')}`);
+      report.check('video', videoPage, problems);
+      await context.close();
+    }
+
+    // 4. Without JavaScript: the header is as compact, and the menu opens.
     {
       const context = await newContext(browser, { javaScriptEnabled: false });
       const page = await open(context, server.url, '/', []);

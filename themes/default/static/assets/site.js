@@ -228,7 +228,33 @@
     });
   }
 
+  /* ---------- videos ----------
+     The page shows the poster only; YouTube (youtube-nocookie.com) is asked for nothing until
+     the reader presses play. Without the script, the link opens the video on YouTube. */
+  function videos() {
+    var boxes = document.querySelectorAll("[data-video]");
+    for (var i = 0; i < boxes.length; i++) {
+      (function (box) {
+        var button = box.querySelector("[data-video-play]");
+        if (!button) return;
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          var frame = document.createElement("iframe");
+          frame.src = box.getAttribute("data-video-embed");
+          frame.title = box.querySelector(".video-title").textContent;
+          frame.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+          frame.setAttribute("allowfullscreen", "");
+          var holder = box.querySelector(".video-frame");
+          holder.textContent = "";
+          holder.appendChild(frame);
+          frame.focus();
+        });
+      })(boxes[i]);
+    }
+  }
+
   function start() {
+    videos();
     setUp();
     today();
     areaFilter();
