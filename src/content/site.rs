@@ -215,8 +215,8 @@ fn check_towns(file: &str, areas: &[AreaFile], diagnostics: &mut Diagnostics) ->
             if name.is_empty() {
                 diagnostics.push(
                     Diagnostic::error(file, at(town.referenced), "町の名前が空です。")
-                    .field(&field)
-                    .hint("「川内町」のように、町の名前だけを 1 行で書いてください。"),
+                        .field(&field)
+                        .hint("「川内町」のように、町の名前だけを 1 行で書いてください。"),
                 );
                 continue;
             }

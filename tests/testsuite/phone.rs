@@ -41,8 +41,14 @@ fn towns_in_two_areas_or_empty_are_refused_in_japanese() {
     let diagnostics = run_case("site-towns");
     let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
     let text = messages.join("\n");
-    assert!(text.contains("町「勝占町」が地域「north」にも書かれています"), "{text}");
-    assert!(text.contains("町「津田町」が同じ地域に書かれています"), "{text}");
+    assert!(
+        text.contains("町「勝占町」が地域「north」にも書かれています"),
+        "{text}"
+    );
+    assert!(
+        text.contains("町「津田町」が同じ地域に書かれています"),
+        "{text}"
+    );
     assert!(text.contains("町の名前が空です"), "{text}");
     assert!(text.contains("1 つの町は 1 つの地域にだけ"), "{text}");
 }
@@ -91,14 +97,22 @@ fn today_without_javascript_is_right_on_a_weekday_a_holiday_and_a_closed_day() {
     let (_site, out) = built_on("2026-11-24");
     let html = read(&out, page);
     let first = first_screen(&html);
-    assert!(first.contains("<time datetime=\"2026-11-24\">11月24日（火）</time>"), "{first}");
+    assert!(
+        first.contains("<time datetime=\"2026-11-24\">11月24日（火）</time>"),
+        "{first}"
+    );
     assert!(first.contains("本日の受付時間"), "{first}");
     assert!(first.contains("09:00〜12:30、15:00〜18:00"), "{first}");
     // the phone button and the address with a map link come before the care managers' box
-    let tel = first.find("class=\"button button-tel tel\"").expect("phone button first");
+    let tel = first
+        .find("class=\"button button-tel tel\"")
+        .expect("phone button first");
     let map = first.find("class=\"map-link\"").expect("map link first");
     assert!(tel < map);
-    assert!(!first.contains("data-cm-status"), "the ケアマネタイム box comes later");
+    assert!(
+        !first.contains("data-cm-status"),
+        "the ケアマネタイム box comes later"
+    );
     assert!(html.find("data-cm-status").unwrap() > html.find("id=\"f-contact\"").unwrap());
     // no staff jargon about 祝日 windows
     assert!(!html.contains("「祝」を含む時間帯"));
@@ -124,7 +138,10 @@ fn a_record_confirmed_long_ago_tells_the_public_when() {
     let html = read(&out, "resources/takahashi-naika/index.html");
     let first = first_screen(&html);
     assert!(first.contains("この情報は"), "{first}");
-    assert!(first.contains("お出かけ前に電話でご確認ください"), "{first}");
+    assert!(
+        first.contains("お出かけ前に電話でご確認ください"),
+        "{first}"
+    );
     // and not while they are fresh
     let (_site, out) = built_on("2026-11-24");
     assert!(!read(&out, "resources/takahashi-naika/index.html").contains("class=\"stale-notice\""));
@@ -135,7 +152,10 @@ fn the_towns_page_links_each_town_to_its_area() {
     let (_site, out) = built_on("2026-11-24");
     let html = read(&out, "resources/towns/index.html");
     assert!(html.contains("<h1>お住まいの町から探す</h1>"));
-    assert!(html.contains("<a href=\"../../resources/area/north/\">川内町</a>"), "{html}");
+    assert!(
+        html.contains("<a href=\"../../resources/area/north/\">川内町</a>"),
+        "{html}"
+    );
     // every page's menu leads there
     assert!(read(&out, "index.html").contains("resources/towns/\">お住まいの町から探す</a>"));
     // the category list offers the areas as a filter, working as plain links
