@@ -215,6 +215,15 @@ pub struct CaremaneWindow {
     pub closures: Vec<Term>,
 }
 
+/// Whether a record confirmed on `verified` is out of date on `today`: confirmed more than a
+/// year before. `zaitaku check` lists these records for the staff, and each one's page tells
+/// the public when it was confirmed.
+pub fn is_stale(verified: Date, today: Date) -> bool {
+    today
+        .checked_sub(jiff::Span::new().years(1))
+        .is_ok_and(|year_ago| verified < year_ago)
+}
+
 /// A validated facility.
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {

@@ -17,7 +17,7 @@ pub struct SiteFile {
     description: Option<String>,
     desk: DeskFile,
     categories: Vec<TermFile>,
-    areas: Vec<TermFile>,
+    areas: Vec<AreaFile>,
     services: Vec<TermFile>,
     #[serde(default)]
     specialties: Vec<String>,
@@ -70,6 +70,17 @@ struct TermFile {
     label: String,
 }
 
+/// An area (圏域) with the 町 it covers, so readers can find theirs:
+/// `- { key: north, label: 北部, towns: [川内町, 応神町] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AreaFile {
+    key: Spanned<String>,
+    label: String,
+    #[serde(default)]
+    towns: Vec<Spanned<String>>,
+}
+
 /// The fields of `site.yaml` that may hold tabs and line breaks.
 pub fn is_multiline(field: &str) -> bool {
     matches!(field, "description" | "desk.hours")
@@ -94,6 +105,14 @@ pub struct Desk {
     pub address: String,
 }
 
+/// A 町 and the area (圏域) it belongs to, in the order of `site.yaml`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Town {
+    pub name: String,
+    /// The area's key.
+    pub area: String,
+}
+
 /// The validated `site.yaml`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteConfig {
@@ -105,6 +124,8 @@ pub struct SiteConfig {
     pub desk: Desk,
     pub categories: Vec<Term>,
     pub areas: Vec<Term>,
+    /// Every area's 町 (`areas[].towns`), area by area; empty when none are written.
+    pub towns: Vec<Town>,
     pub services: Vec<Term>,
     pub specialties: Vec<String>,
     /// Vacancy information (空き情報) settings.
@@ -319,6 +340,48 @@ fn check_phone(
     }
 }
 
+/// The towns of the areas: each a name of its own, in one area only.
+fn check_towns(file: &str, areas: &[AreaFile], diagnostics: &mut Diagnostics) -> Vec<Town> {
+    let mut towns: Vec<Town> = Vec::new();
+    for (area_index, area) in areas.iter().enumerate() {
+        for (index, town) in area.towns.iter().enumerate() {
+            let field = format!("areas[{area_index}].towns[{index}]");
+            let name = town.value.trim();
+            // (control characters are refused for every field of site.yaml by the reader)
+            if name.is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(file, at(town.referenced), "町の名前が空です。")
+                        .field(&field)
+                        .hint("「川内町」のように、町の名前だけを 1 行で書いてください。"),
+                );
+                continue;
+            }
+            if let Some(earlier) = towns.iter().find(|t| t.name == name) {
+                let where_ = if earlier.area == area.key.value {
+                    "同じ地域に".to_owned()
+                } else {
+                    format!("地域「{}」にも", earlier.area)
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        file,
+                        at(town.referenced),
+                        format!("町「{name}」が{where_}書かれています。"),
+                    )
+                    .field(&field)
+                    .hint("1 つの町は 1 つの地域にだけ書いてください（町の一部だけが別の地域なら「○○町（一部）」のように分けて書きます）。"),
+                );
+                continue;
+            }
+            towns.push(Town {
+                name: name.to_owned(),
+                area: area.key.value.clone(),
+            });
+        }
+    }
+    towns
+}
+
 /// Checks the parsed file; problems go to `diagnostics`.
 pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> SiteConfig {
     let base_url = match fields::base_url(&raw.base_url.value) {
@@ -402,7 +465,19 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
             address: desk.address,
         },
         categories: check_terms(file, "categories", raw.categories, diagnostics),
-        areas: check_terms(file, "areas", raw.areas, diagnostics),
+        towns: check_towns(file, &raw.areas, diagnostics),
+        areas: check_terms(
+            file,
+            "areas",
+            raw.areas
+                .into_iter()
+                .map(|a| TermFile {
+                    key: a.key,
+                    label: a.label,
+                })
+                .collect(),
+            diagnostics,
+        ),
         services: check_terms(file, "services", raw.services, diagnostics),
         specialties: raw.specialties,
     }

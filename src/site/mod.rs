@@ -20,6 +20,7 @@ pub mod caremane;
 pub mod directory;
 pub mod feeds;
 pub mod print;
+pub mod today;
 
 use std::collections::BTreeMap;
 
@@ -112,10 +113,12 @@ impl<'a> Site<'a> {
     /// The site's few fixed pages, with their view data. The many pages (facilities,
     /// listings, ケアマネタイム, booklets) are [`Job`]s whose data is built only when rendered.
     pub fn outputs(&self) -> Vec<Output> {
-        let mut out = Vec::new();
-        out.push(self.home());
-        out.push(self.directory_index());
-        out.push(self.availability_page());
+        let mut out = vec![
+            self.home(),
+            self.directory_index(),
+            self.towns_page(),
+            self.availability_page(),
+        ];
         out.extend(self.pamphlet());
         out.extend(self.manga());
         out.extend(self.lectures());

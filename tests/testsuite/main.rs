@@ -13,6 +13,7 @@ mod closures;
 mod init;
 mod ja_rules;
 mod parity;
+mod phone;
 mod print;
 mod print_pdf;
 mod render;
