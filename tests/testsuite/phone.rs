@@ -157,7 +157,7 @@ fn the_towns_page_links_each_town_to_its_area() {
         "{html}"
     );
     // every page's menu leads there
-    assert!(read(&out, "index.html").contains("resources/towns/\">お住まいの町から探す</a>"));
+    assert!(read(&out, "index.html").contains("resources/towns/\">町名から探す</a>"));
     // the category list offers the areas as a filter, working as plain links
     let list = read(&out, "resources/category/clinic/index.html");
     assert!(list.contains("data-area-filter"));
