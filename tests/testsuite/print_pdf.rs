@@ -4,10 +4,10 @@
 //! list is dense. (tests/testsuite/print.rs checks that every printed number is the right page.)
 //! Writes a few pages as PNG to `target/screenshots/print/` to look at.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::common::{self, Need, TODAY};
+use crate::common::{self, Need};
 
 fn skip() -> bool {
     common::skip_or_require_browser(
@@ -20,51 +20,6 @@ fn skip() -> bool {
         "SKIPPED tests/testsuite/print_pdf.rs: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or measured.",
         "The PDF page-count test cannot run; install what is missing (or run `bash .ci/run`):",
     )
-}
-
-fn pdf(booklet: &str, dir: &Path) -> PathBuf {
-    let out = dir.join(format!("{booklet}.pdf"));
-    let _turn = common::browser_turn();
-    let run = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(common::repo())
-        .args(["pdf", "--today", TODAY, "--booklet", booklet, "--chromium"])
-        .arg(common::chromium_path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "zaitaku pdf --booklet {booklet} failed:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
-}
-
-fn pages(pdf: &Path) -> usize {
-    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
-    String::from_utf8_lossy(&info.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("pdfinfo says how many pages")
-}
-
-/// pdftotext of each page.
-fn texts(pdf: &Path) -> Vec<String> {
-    let out = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
-    if pages.last().is_some_and(|p| p.trim().is_empty()) {
-        pages.pop();
-    }
-    pages
 }
 
 /// The page numbers printed on `page` (after dotted leaders; the contents and the index set
@@ -102,8 +57,8 @@ fn the_whole_directory_fits_45_pages_with_numbered_contents_and_index() {
     }
     let (content, _) = zaitaku::build::load_valid(&common::repo(), common::today()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let whole = pdf("whole", tmp.path());
-    let count = pages(&whole);
+    let whole = common::print_booklet_pdf("whole", tmp.path());
+    let count = common::pdf_page_count(&whole);
     common::say(&format!(
         "tests/testsuite/print_pdf.rs: whole directory: {count} A4 pages for {} facilities (was 63 before entries flowed on)",
         content.resources.len()
@@ -116,7 +71,7 @@ fn the_whole_directory_fits_45_pages_with_numbered_contents_and_index() {
         count <= 45,
         "the whole directory takes {count} pages (at most 45)"
     );
-    let texts = texts(&whole);
+    let texts = common::pdf_page_texts(&whole, true);
     assert_eq!(texts.len(), count);
     // The contents: the page after the cover, every category with a page number.
     let contents = &texts[1];
@@ -143,8 +98,8 @@ fn the_whole_directory_fits_45_pages_with_numbered_contents_and_index() {
     look(&whole, "whole", &[2, 6, start + 1]);
 
     // The ケアマネタイム list, A4 landscape.
-    let table = pdf("caremane", tmp.path());
-    let table_pages = pages(&table);
+    let table = common::print_booklet_pdf("caremane", tmp.path());
+    let table_pages = common::pdf_page_count(&table);
     let facilities = content
         .resources
         .iter()
