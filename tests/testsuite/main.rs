@@ -15,6 +15,7 @@ mod ja_rules;
 mod parity;
 mod phone;
 mod print;
+mod print_books;
 mod print_pdf;
 mod render;
 mod safety_content;
