@@ -463,6 +463,15 @@ fn a_build_killed_while_printing_leaves_the_previous_site_and_no_half_pdf() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let public = site.join("public");
     let before = snapshot(&public);
+    let beside = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&site)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let beside_before = beside();
     let (chromium, started) = hanging_chromium(tmp.path());
     let mut child = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("--root")
@@ -504,13 +513,8 @@ fn a_build_killed_while_printing_leaves_the_previous_site_and_no_half_pdf() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(pdfs_in(&public).is_empty());
-    // No staging folder or work folder is left beside the site, and the stand-in is gone.
-    let beside: Vec<String> = std::fs::read_dir(&site)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "content" && name != "public")
-        .collect();
-    assert!(beside.is_empty(), "left beside the site: {beside:?}");
+    // No staging folder is left beside the site, and the stand-in is gone.
+    assert_eq!(beside(), beside_before, "left beside the site");
     let gone = Instant::now();
     while Path::new(&format!("/proc/{chromium_pid}")).exists()
         && !std::fs::read_to_string(format!("/proc/{chromium_pid}/stat"))
@@ -611,7 +615,7 @@ fn build_pdf_publishes_the_booklets_and_links_them() {
         let pages = common::pdf_page_count(&pdf);
         let kb = std::fs::metadata(&pdf).unwrap().len().div_ceil(1024);
         // Linked with its size, from /print/ (and the pamphlet's and manga's own pages).
-        let href = name.clone();
+        let href = format!("../print/{name}");
         assert!(
             links.contains(&href),
             "/print/ links {name}: {links:?}"
@@ -633,7 +637,10 @@ fn build_pdf_publishes_the_booklets_and_links_them() {
         assert_eq!(pdf_links(&html), [format!("../print/{pdf}")], "{page}");
     }
     assert_eq!(
-        links.iter().filter(|l| l.as_str() == "pamphlet.pdf").count(),
+        links
+            .iter()
+            .filter(|l| l.as_str() == "../print/pamphlet.pdf")
+            .count(),
         1
     );
     let whole = public.join("print/directory-whole.pdf");
@@ -690,4 +697,44 @@ fn one_facility_prints_on_one_a4_page() {
             "no map address printed: {text}"
         );
     }
+}
+
+#[test]
+fn the_directorys_contents_fit_on_one_page() {
+    if skip() {
+        return;
+    }
+    let content = content();
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = common::print_booklet_pdf("whole", tmp.path());
+    let texts = common::pdf_page_texts(&whole, true);
+    let contents = squeeze(&texts[1]);
+    assert!(contents.starts_with(&squeeze(&content.site.title)) || contents.contains("目次"));
+    for category in &content.site.categories {
+        assert!(
+            contents.contains(&squeeze(&category.label)),
+            "{} is on the contents page:\n{}",
+            category.label,
+            texts[1]
+        );
+    }
+    let last = texts[1]
+        .lines()
+        .find(|l| l.contains("五十音索引"))
+        .unwrap_or_else(|| panic!("the index's line ends the contents page:\n{}", texts[1]));
+    assert!(
+        last.split_whitespace()
+            .last()
+            .is_some_and(|n| n.parse::<usize>().is_ok()),
+        "{last}"
+    );
+    assert!(
+        !texts[2].contains("件）"),
+        "nothing of the contents spills onto page 3:\n{}",
+        texts[2]
+    );
+    common::say(&format!(
+        "tests/testsuite/print_books.rs: whole directory: {} pages, contents on page 2 only",
+        texts.len()
+    ));
 }
