@@ -391,8 +391,8 @@ fn print_booklet(
     if booklet.page_kind().is_some() {
         // The pamphlet's and the manga's pictures, where their pages find them.
         for asset in &content.assets {
-            let bytes =
-                std::fs::read(&asset.source).map_err(|e| Error::io(&asset.source, "読み込み", e))?;
+            let bytes = std::fs::read(&asset.source)
+                .map_err(|e| Error::io(&asset.source, "読み込み", e))?;
             crate::output::write_under(work.path(), &asset.output, &bytes)?;
         }
     }
@@ -560,8 +560,7 @@ impl build::PdfPrinter for SitePrinter {
                 )));
                 continue;
             }
-            let printed = match print_booklet(content, theme, booklet, &chromium, today, timeout)
-            {
+            let printed = match print_booklet(content, theme, booklet, &chromium, today, timeout) {
                 Ok(printed) => printed,
                 Err(error @ Error::Interrupted { .. }) => return Err(error),
                 Err(error) => {
@@ -571,8 +570,8 @@ impl build::PdfPrinter for SitePrinter {
                     break;
                 }
             };
-            let bytes = std::fs::read(&printed.pdf)
-                .map_err(|e| Error::io(&printed.pdf, "読み込み", e))?;
+            let bytes =
+                std::fs::read(&printed.pdf).map_err(|e| Error::io(&printed.pdf, "読み込み", e))?;
             staging.write(&file, &bytes)?;
             done.pdfs.push(PdfFile {
                 key: booklet.key(&content.site),
@@ -588,7 +587,6 @@ impl build::PdfPrinter for SitePrinter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn a_missing_chromium_names_the_package() {

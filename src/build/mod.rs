@@ -77,7 +77,11 @@ pub struct PrintedPdfs {
 }
 
 /// The pages that link the booklets' PDFs, written again once the PDFs are there.
-const LINKING_PAGES: [&str; 3] = ["print/index.html", "pamphlet/index.html", "manga/index.html"];
+const LINKING_PAGES: [&str; 3] = [
+    "print/index.html",
+    "pamphlet/index.html",
+    "manga/index.html",
+];
 
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
 /// only when it has no errors.
@@ -171,8 +175,7 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let (mut content, mut diagnostics) =
-        load_valid_timed(&options.root, options.today, &timings)?;
+    let (mut content, mut diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }

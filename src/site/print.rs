@@ -675,7 +675,11 @@ pub fn booklet_page<'a>(
             .enumerate()
             .map(|(index, page)| {
                 let anchor = format!("ch-{}", page.slug);
-                let unit = if kind == PageKind::Pamphlet { "章" } else { "話" };
+                let unit = if kind == PageKind::Pamphlet {
+                    "章"
+                } else {
+                    "話"
+                };
                 let number = format!("第{}{unit}", index + 1);
                 Chapter {
                     page: numbering.page(&anchor),

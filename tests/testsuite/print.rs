@@ -381,7 +381,12 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
     let name_column = (12.0 + 0.24 * 273.0) * 72.0 / 25.4 - 1.0;
     let mut names = String::new();
     for page in 1..=common::pdf_page_count(&table) {
-        names.push_str(&text_in(&table, page, [0.0, 0.0, name_column, 594.96], 594.96));
+        names.push_str(&text_in(
+            &table,
+            page,
+            [0.0, 0.0, name_column, 594.96],
+            594.96,
+        ));
     }
     let names = squeeze(&names);
     let with_windows: Vec<&Resource> = content
