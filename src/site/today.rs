@@ -118,7 +118,12 @@ pub fn of(resource: &Resource, date: Date, closures: &[Closure]) -> Option<Today
 pub fn closure_windows_json(resource: &Resource, closures: &[Closure]) -> String {
     let map: std::collections::BTreeMap<&str, Vec<String>> = closures
         .iter()
-        .map(|c| (c.key.as_str(), closure_windows(&resource.caremane_time, &c.key)))
+        .map(|c| {
+            (
+                c.key.as_str(),
+                closure_windows(&resource.caremane_time, &c.key),
+            )
+        })
         .filter(|(_, w)| !w.is_empty())
         .collect();
     serde_json::to_string(&map).expect("windows serialise")

@@ -83,7 +83,8 @@ fn on_a_closure_day_the_built_page_says_closed_and_names_the_closure() {
         "{takahashi}"
     );
     assert!(
-        takahashi.contains("data-today-closures=\"{&quot;year-end&quot;:[&quot;10:00〜12:00&quot;]}\""),
+        takahashi
+            .contains("data-today-closures=\"{&quot;year-end&quot;:[&quot;10:00〜12:00&quot;]}\""),
         "{takahashi}"
     );
     // 元日 is a 祝日 and minami lists 祝日 hours, but the closure decides.
@@ -99,7 +100,9 @@ fn on_a_closure_day_the_built_page_says_closed_and_names_the_closure() {
     let (_site, out) = fixture_built_on("2026-12-28");
     let takahashi = today_box(&out, "takahashi-naika");
     assert!(
-        takahashi.contains("本日の受付時間</strong><span class=\"today-bands\">09:00〜12:30、15:00〜18:00</span>"),
+        takahashi.contains(
+            "本日の受付時間</strong><span class=\"today-bands\">09:00〜12:30、15:00〜18:00</span>"
+        ),
         "{takahashi}"
     );
     assert!(!takahashi.contains("年末年始"), "{takahashi}");
@@ -155,10 +158,12 @@ fn cases(resources: &[Resource]) -> Value {
         "many facilities open on Wednesdays, so the closure case can fail"
     );
     for (i, r) in with_hours.iter().enumerate() {
-        today.push(json!({"url": format!("/resources/{}/", r.id), "instant": "2026-12-30T10:00:00+09:00",
+        today.push(
+            json!({"url": format!("/resources/{}/", r.id), "instant": "2026-12-30T10:00:00+09:00",
             "datetime": "2026-12-30", "word": "本日は休み",
             "text": ["12月30日（水）・年末年始", "年末年始（毎年12月29日〜1月3日）のお休みです。"],
-            "absent": ["本日の受付時間"], "shot": (i == 0).then_some("today-1230-375")}));
+            "absent": ["本日の受付時間"], "shot": (i == 0).then_some("today-1230-375")}),
+        );
     }
     // Monday 28 December 2026, the day before: each facility's Monday hours.
     for r in with_hours.iter().take(12) {
@@ -195,7 +200,8 @@ fn cases(resources: &[Resource]) -> Value {
         .unwrap()
         .filter_map(|e| {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            name.strip_suffix(".md").map(|slug| format!("/manga/{slug}/"))
+            name.strip_suffix(".md")
+                .map(|slug| format!("/manga/{slug}/"))
         })
         .collect();
     json!({

@@ -2,7 +2,8 @@
 //! closures (`closures:`) as commented examples: the new site builds with a working
 //! 「お住まいの町から探す」 page as it is, and with the examples uncommented (the first thing an
 //! editor will try) it still builds — the towns on that page, 年末年始 in the holidays the
-//! scripts read — and `check` points at the example towns still to be written.
+//! scripts read — and `check` finds no error. The commented examples carry no placeholder
+//! mark, so that `check` does not ask to fill in what the centre may never use.
 
 use std::path::Path;
 use std::process::Command;
@@ -52,7 +53,12 @@ fn the_new_site_shows_towns_and_closures_and_both_build() {
     let output = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
         .arg("init")
         .arg(&site)
-        .args(["--name", "みなと市在宅医療支援センター", "--city", "みなと市"])
+        .args([
+            "--name",
+            "みなと市在宅医療支援センター",
+            "--city",
+            "みなと市",
+        ])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -67,7 +73,9 @@ fn the_new_site_shows_towns_and_closures_and_both_build() {
     assert!(yaml.contains("    # towns: [北○○町, 北△△町]"), "{yaml}");
     assert!(yaml.contains("「お住まいの町から探す」"), "{yaml}");
     assert!(
-        yaml.contains("# closures:\n#   - { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }"),
+        yaml.contains(
+            "# closures:\n#   - { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }"
+        ),
         "{yaml}"
     );
 
@@ -113,10 +121,12 @@ fn the_new_site_shows_towns_and_closures_and_both_build() {
     assert!(!towns.contains("町の一覧はまだ載せていません"), "{towns}");
     let holidays = text(&site.join("public/assets/holidays.js"));
     assert!(
-        holidays.contains(r#""closures":[{"key":"year-end","name":"年末年始","from":"12-29","to":"01-03""#),
+        holidays.contains(
+            r#""closures":[{"key":"year-end","name":"年末年始","from":"12-29","to":"01-03""#
+        ),
         "{holidays}"
     );
-    // `check` has no error, and asks for the real town names.
+    // `check` finds no error in them.
     let check = zaitaku(&site, &["check", "--json"]);
     assert!(
         check.status.success(),
@@ -125,16 +135,4 @@ fn the_new_site_shows_towns_and_closures_and_both_build() {
     );
     let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     assert_eq!(report["errors"], 0, "{report:#}");
-    let towns_marked = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| {
-            d["file"] == "content/site.yaml"
-                && d["field"]
-                    .as_str()
-                    .is_some_and(|f| f.starts_with("areas[") && f.ends_with("].towns"))
-        })
-        .count();
-    assert_eq!(towns_marked, 3, "{report:#}");
 }
