@@ -858,7 +858,9 @@ impl Analyzer {
                 continue;
             }
             let mut nouns = Vec::new();
-            if !is_katakana && let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(run.as_str())) {
+            if !is_katakana
+                && let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(run.as_str()))
+            {
                 for token in &mut tokens {
                     let noun = token.get("part_of_speech") == Some("名詞")
                         && token.get("reading").is_some_and(|r| r != "*");

@@ -364,7 +364,10 @@ fn a_kanji_query_finds_a_kana_name_and_every_kind_of_match_is_highlighted() {
         let chars: Vec<char> = r.snippet.chars().collect();
         for (s, e) in &r.highlights {
             let part: String = chars[*s..*e].iter().collect();
-            assert!(part.contains("訪問看護"), "「ほうもんかんご」 marks 「{part}」: {r:#?}");
+            assert!(
+                part.contains("訪問看護"),
+                "「ほうもんかんご」 marks 「{part}」: {r:#?}"
+            );
         }
     }
     // A compound found through its parts is one highlight (在宅 + 酸素 in 在宅酸素療法), and so
@@ -376,7 +379,9 @@ fn a_kanji_query_finds_a_kana_name_and_every_kind_of_match_is_highlighted() {
         ("胃瘻", "胃ろう"),
     ] {
         let results = top(query);
-        let first = results.first().unwrap_or_else(|| panic!("「{query}」 finds nothing"));
+        let first = results
+            .first()
+            .unwrap_or_else(|| panic!("「{query}」 finds nothing"));
         let chars: Vec<char> = first.snippet.chars().collect();
         let parts: Vec<String> = first
             .highlights
