@@ -25,6 +25,7 @@ mod safety_output;
 mod safety_publish;
 mod safety_sheets;
 mod search;
+mod search_distractors;
 mod search_lay;
 mod selfcontained;
 mod serve;
