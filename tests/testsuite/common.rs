@@ -460,6 +460,25 @@ pub fn print_booklet_pdf(booklet: &str, dir: &Path) -> PathBuf {
     out
 }
 
+/// Pages of a PDF as PNG images under `target/screenshots/<folder>/<name>-<page>.png`, at
+/// `dpi` dots per inch, for a person to look at (the tests do not read them).
+pub fn look_at_pdf(pdf: &Path, folder: &str, dpi: u32, name: &str, pages: &[usize]) {
+    let dir = repo().join("target/screenshots").join(folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    for page in pages {
+        let status = Command::new("pdftoppm")
+            .args(["-png", "-r", &dpi.to_string(), "-singlefile", "-f"])
+            .arg(page.to_string())
+            .arg("-l")
+            .arg(page.to_string())
+            .arg(pdf)
+            .arg(dir.join(format!("{name}-{page}")))
+            .status()
+            .unwrap();
+        assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+    }
+}
+
 /// The page count `pdfinfo` reads from `pdf`.
 pub fn pdf_page_count(pdf: &Path) -> usize {
     let info = Command::new("pdfinfo").arg(pdf).output().unwrap();

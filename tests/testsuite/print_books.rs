@@ -41,22 +41,8 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Writes pages of `pdf` as PNG to look at.
 fn look(pdf: &Path, name: &str, pages: &[usize]) {
-    let dir = common::repo().join("target/screenshots/print-books");
-    std::fs::create_dir_all(&dir).unwrap();
-    for page in pages {
-        let status = Command::new("pdftoppm")
-            .args(["-png", "-r", "60", "-singlefile", "-f"])
-            .arg(page.to_string())
-            .arg("-l")
-            .arg(page.to_string())
-            .arg(pdf)
-            .arg(dir.join(format!("{name}-{page}")))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    common::look_at_pdf(pdf, "print-books", 60, name, pages);
 }
 
 /// The text of a page inside `x` from `x0` to `x1` (PDF points from the left), line by line.

@@ -34,20 +34,7 @@ fn numbered_lines(page: &str, count: usize) -> Vec<usize> {
 }
 
 fn look(pdf: &Path, name: &str, pages: &[usize]) {
-    let dir = common::repo().join("target/screenshots/print");
-    std::fs::create_dir_all(&dir).unwrap();
-    for page in pages {
-        let status = Command::new("pdftoppm")
-            .args(["-png", "-r", "50", "-singlefile", "-f"])
-            .arg(page.to_string())
-            .arg("-l")
-            .arg(page.to_string())
-            .arg(pdf)
-            .arg(dir.join(format!("{name}-{page}")))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    common::look_at_pdf(pdf, "print", 50, name, pages);
 }
 
 #[test]
