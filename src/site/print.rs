@@ -300,8 +300,8 @@ pub fn hours_lines(resource: &Resource) -> Vec<String> {
         }
         let bands = day.bands.join("、");
         match lines.iter_mut().find(|(b, _)| *b == bands) {
-            Some((_, days)) => days.push(day.label.as_str()),
-            None => lines.push((bands, vec![day.label.as_str()])),
+            Some((_, days)) => days.push(day.label),
+            None => lines.push((bands, vec![day.label])),
         }
     }
     lines
