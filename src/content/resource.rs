@@ -191,7 +191,8 @@ pub struct LatLng {
 /// One band of opening hours on some days.
 #[derive(Debug, Clone, Serialize)]
 pub struct HoursBand {
-    pub days: Vec<String>,
+    /// Day keys (`ja::DAY_KEYS`), in their order.
+    pub days: Vec<&'static str>,
     pub open: String,
     pub close: String,
 }
@@ -208,7 +209,8 @@ pub struct DayHours {
 /// A ケアマネタイム window.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaremaneWindow {
-    pub days: Vec<String>,
+    /// Day keys (`ja::DAY_KEYS`), in their order.
+    pub days: Vec<&'static str>,
     /// 月・水・金
     pub days_label: String,
     pub from: String,
@@ -400,7 +402,11 @@ impl Checker<'_> {
         None
     }
 
-    fn days(&mut self, days: &Spanned<Vec<Spanned<String>>>, field: impl Display) -> Vec<String> {
+    fn days(
+        &mut self,
+        days: &Spanned<Vec<Spanned<String>>>,
+        field: impl Display,
+    ) -> Vec<&'static str> {
         if days.value.is_empty() {
             self.error(
                 days.referenced,
@@ -409,12 +415,12 @@ impl Checker<'_> {
                 "[mon, tue] のように曜日を書いてください。".to_owned(),
             );
         }
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<&'static str> = Vec::new();
         for (index, day) in days.value.iter().enumerate() {
             let key = day.value.trim().to_lowercase();
-            if ja::DAY_KEYS.contains(&key.as_str()) {
-                if !out.contains(&key) {
-                    out.push(key);
+            if let Some(&known) = ja::DAY_KEYS.iter().find(|k| **k == key) {
+                if !out.contains(&known) {
+                    out.push(known);
                 }
             } else {
                 let suggestion = crate::content::yaml::closest(&key, ja::DAY_KEYS.iter().copied());
