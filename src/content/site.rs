@@ -534,3 +534,26 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
         specialties: raw.specialties,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Term;
+
+    #[test]
+    fn a_shared_term_reads_compares_and_serialises_as_its_key_and_label() {
+        let term = Term::new("clinic", "診療所");
+        let copy = term.clone();
+        assert_eq!(copy.key, "clinic");
+        assert_eq!(copy.label, "診療所");
+        assert_eq!(copy, Term::new("clinic", "診療所"));
+        assert_ne!(copy, Term::new("clinic", "病院"));
+        assert_eq!(
+            serde_json::to_string(&copy).unwrap(),
+            r#"{"key":"clinic","label":"診療所"}"#
+        );
+        assert_eq!(
+            format!("{copy:?}"),
+            r#"Term { key: "clinic", label: "診療所" }"#
+        );
+    }
+}

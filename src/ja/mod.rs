@@ -292,6 +292,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn seion_of_kana_is_the_first_letter_of_their_nfd() {
+        for c in ('\u{3000}'..='\u{30FF}').chain(['a', 'ｶ', '漢']) {
+            let nfd_first = c.to_string().nfd().next().unwrap_or(c);
+            let expected = if is_hiragana(nfd_first) {
+                full_size(nfd_first)
+            } else {
+                nfd_first
+            };
+            assert_eq!(seion(c), expected, "{c}");
+        }
+    }
+
+    #[test]
     fn kana_checks() {
         assert!(is_kana_reading("たかはし ないか"));
         assert!(is_kana_reading("ﾀｶﾊｼﾅｲｶ"));
