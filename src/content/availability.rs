@@ -37,10 +37,7 @@ pub fn default_statuses() -> Vec<Term> {
         ("full", "空きなし"),
     ]
     .into_iter()
-    .map(|(key, label)| Term {
-        key: key.to_owned(),
-        label: label.to_owned(),
-    })
+    .map(|(key, label)| Term::new(key, label))
     .collect()
 }
 

@@ -1,6 +1,9 @@
 //! Facility records (`content/resources/**/*.yaml`): the raw file format and its validation
 //! into the [`Resource`] the templates, search and print directory use.
 
+use std::fmt::Display;
+use std::sync::LazyLock;
+
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -171,6 +174,14 @@ pub const METHODS: [(&str, &str); 5] = [
     ("online", "オンライン"),
 ];
 
+/// [`METHODS`] as terms, made once: every window holds references to these.
+static METHOD_TERMS: LazyLock<Vec<Term>> = LazyLock::new(|| {
+    METHODS
+        .iter()
+        .map(|(key, label)| Term::new(*key, *label))
+        .collect()
+});
+
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct LatLng {
     pub lat: f64,
@@ -180,7 +191,8 @@ pub struct LatLng {
 /// One band of opening hours on some days.
 #[derive(Debug, Clone, Serialize)]
 pub struct HoursBand {
-    pub days: Vec<String>,
+    /// Day keys (`ja::DAY_KEYS`), in their order.
+    pub days: Vec<&'static str>,
     pub open: String,
     pub close: String,
 }
@@ -188,8 +200,8 @@ pub struct HoursBand {
 /// One weekday row of the hours table.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayHours {
-    pub day: String,
-    pub label: String,
+    pub day: &'static str,
+    pub label: &'static str,
     /// "09:00〜12:30" per band, in time order; empty when closed.
     pub bands: Vec<String>,
 }
@@ -197,7 +209,8 @@ pub struct DayHours {
 /// A ケアマネタイム window.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaremaneWindow {
-    pub days: Vec<String>,
+    /// Day keys (`ja::DAY_KEYS`), in their order.
+    pub days: Vec<&'static str>,
     /// 月・水・金
     pub days_label: String,
     pub from: String,
@@ -234,7 +247,7 @@ pub struct Resource {
     /// The reading in hiragana.
     pub kana: String,
     /// 五十音 row (あ, か, …).
-    pub row: String,
+    pub row: &'static str,
     #[serde(skip)]
     pub sort_key: (String, String),
     pub category: Term,
@@ -319,16 +332,23 @@ impl Checker<'_> {
         );
     }
 
+    /// `field` names the field in a message; it is written out only when there is one (most
+    /// fields of most records are right, and their paths are never needed).
     fn check<T>(
         &mut self,
         value: &Spanned<String>,
-        field: &str,
+        field: impl Display,
         result: Result<T, fields::Invalid>,
     ) -> Option<T> {
         match result {
             Ok(ok) => Some(ok),
             Err(invalid) => {
-                self.error(value.referenced, field, invalid.message, invalid.hint);
+                self.error(
+                    value.referenced,
+                    &field.to_string(),
+                    invalid.message,
+                    invalid.hint,
+                );
                 None
             }
         }
@@ -348,7 +368,7 @@ impl Checker<'_> {
     fn term(
         &mut self,
         value: &Spanned<String>,
-        field: &str,
+        field: impl Display,
         vocabulary: &str,
         terms: &[Term],
     ) -> Option<Term> {
@@ -375,28 +395,32 @@ impl Checker<'_> {
             .collect();
         self.error(
             value.referenced,
-            field,
+            &field.to_string(),
             message,
             format!("次のキーから選んでください: {}", keys.join("、")),
         );
         None
     }
 
-    fn days(&mut self, days: &Spanned<Vec<Spanned<String>>>, field: &str) -> Vec<String> {
+    fn days(
+        &mut self,
+        days: &Spanned<Vec<Spanned<String>>>,
+        field: impl Display,
+    ) -> Vec<&'static str> {
         if days.value.is_empty() {
             self.error(
                 days.referenced,
-                field,
+                &field.to_string(),
                 "曜日が 1 つもありません。".to_owned(),
                 "[mon, tue] のように曜日を書いてください。".to_owned(),
             );
         }
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<&'static str> = Vec::new();
         for (index, day) in days.value.iter().enumerate() {
             let key = day.value.trim().to_lowercase();
-            if ja::DAY_KEYS.contains(&key.as_str()) {
-                if !out.contains(&key) {
-                    out.push(key);
+            if let Some(&known) = ja::DAY_KEYS.iter().find(|k| **k == key) {
+                if !out.contains(&known) {
+                    out.push(known);
                 }
             } else {
                 let suggestion = crate::content::yaml::closest(&key, ja::DAY_KEYS.iter().copied());
@@ -423,16 +447,16 @@ impl Checker<'_> {
         &mut self,
         start: &Spanned<String>,
         end: &Spanned<String>,
-        start_field: &str,
-        end_field: &str,
+        start_field: impl Display,
+        end_field: impl Display,
     ) -> Option<(u16, u16)> {
         let from = self.check(start, start_field, fields::time_of_day(&start.value));
-        let to = self.check(end, end_field, fields::time_of_day(&end.value));
+        let to = self.check(end, &end_field, fields::time_of_day(&end.value));
         let (from, to) = (from?, to?);
         if to <= from {
             self.error(
                 end.referenced,
-                end_field,
+                &end_field.to_string(),
                 format!(
                     "終わりの時刻「{}」が始まりの時刻「{}」より後になっていません。",
                     end.value, start.value
@@ -478,10 +502,7 @@ pub fn validate(
     }
     let category = checker
         .term(&raw.category, "category", "categories", &site.categories)
-        .unwrap_or_else(|| Term {
-            key: raw.category.value.clone(),
-            label: raw.category.value.clone(),
-        });
+        .unwrap_or_else(|| Term::new(raw.category.value.clone(), raw.category.value.clone()));
     let area = raw
         .area
         .as_ref()
@@ -577,7 +598,7 @@ pub fn validate(
     for (index, service) in raw.services.iter().enumerate() {
         if let Some(term) = checker.term(
             service,
-            &format!("services[{index}]"),
+            format_args!("services[{index}]"),
             "services",
             &site.services,
         ) && !services.contains(&term)
@@ -589,12 +610,12 @@ pub fn validate(
 
     let mut hours = Vec::new();
     for (index, band) in raw.hours.iter().enumerate() {
-        let days = checker.days(&band.days, &format!("hours[{index}].days"));
+        let days = checker.days(&band.days, format_args!("hours[{index}].days"));
         let range = checker.time_range(
             &band.open,
             &band.close,
-            &format!("hours[{index}].open"),
-            &format!("hours[{index}].close"),
+            format_args!("hours[{index}].open"),
+            format_args!("hours[{index}].close"),
         );
         if range.is_some() {
             hours.push(HoursBand {
@@ -608,15 +629,11 @@ pub fn validate(
 
     let mut caremane_time = Vec::new();
     for (index, window) in raw.caremane_time.iter().enumerate() {
-        let prefix = format!("caremane_time[{index}]");
         let mut closures: Vec<Term> = Vec::new();
         for (closure_index, key) in window.closures.iter().enumerate() {
             match site.closure(key.value.trim()) {
                 Some(closure) => {
-                    let term = Term {
-                        key: closure.key.clone(),
-                        label: closure.name.clone(),
-                    };
+                    let term = Term::new(closure.key.clone(), closure.name.clone());
                     if !closures.contains(&term) {
                         closures.push(term);
                     }
@@ -629,7 +646,7 @@ pub fn validate(
                         .collect();
                     checker.error(
                         key.referenced,
-                        &format!("{prefix}.closures[{closure_index}]"),
+                        &format!("caremane_time[{index}].closures[{closure_index}]"),
                         format!(
                             "休業期間「{}」は site.yaml の closures にありません。",
                             key.value
@@ -647,24 +664,23 @@ pub fn validate(
         let days = if window.days.value.is_empty() && !window.closures.is_empty() {
             Vec::new()
         } else {
-            checker.days(&window.days, &format!("{prefix}.days"))
+            checker.days(&window.days, format_args!("caremane_time[{index}].days"))
         };
         let range = checker.time_range(
             &window.from,
             &window.to,
-            &format!("{prefix}.from"),
-            &format!("{prefix}.to"),
+            format_args!("caremane_time[{index}].from"),
+            format_args!("caremane_time[{index}].to"),
         );
         let mut methods = Vec::new();
         for (method_index, method) in window.methods.iter().enumerate() {
-            match METHODS.iter().find(|(key, _)| *key == method.value.trim()) {
-                Some((key, label)) => {
-                    let term = Term {
-                        key: (*key).to_owned(),
-                        label: (*label).to_owned(),
-                    };
-                    if !methods.contains(&term) {
-                        methods.push(term);
+            match METHOD_TERMS
+                .iter()
+                .find(|term| term.key == method.value.trim())
+            {
+                Some(term) => {
+                    if !methods.contains(term) {
+                        methods.push(term.clone());
                     }
                 }
                 None => {
@@ -681,7 +697,7 @@ pub fn validate(
                     };
                     checker.error(
                         method.referenced,
-                        &format!("{prefix}.methods[{method_index}]"),
+                        &format!("caremane_time[{index}].methods[{method_index}]"),
                         message,
                         "phone（電話）fax（FAX）email（メール）visit（面談）online（オンライン）から選んでください。".to_owned(),
                     );
@@ -692,7 +708,7 @@ pub fn validate(
         if window.methods.is_empty() {
             checker.error(
                 window.from.referenced,
-                &format!("{prefix}.methods"),
+                &format!("caremane_time[{index}].methods"),
                 "連絡方法（methods）がありません。".to_owned(),
                 "methods: [phone, fax] のように、ケアマネジャーが使える連絡方法を書いてください。"
                     .to_owned(),
@@ -761,11 +777,12 @@ pub fn validate(
         .unwrap_or(name_position);
     let name = normalize_halfwidth_kana(raw.name.value.trim());
     let kana = ja::display_reading(&kana_source);
+    let sort_key = ja::gojuon_sort_key(&kana);
     let resource = Resource {
         id: id.to_owned(),
         file: file.to_owned(),
-        row: ja::gojuon_row(&kana).to_owned(),
-        sort_key: ja::gojuon_sort_key(&kana),
+        row: ja::gojuon_row_of_key(&sort_key),
+        sort_key,
         kana,
         name,
         category,
@@ -811,8 +828,8 @@ fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
                 .collect();
             bands.sort();
             DayHours {
-                day: (*day).to_owned(),
-                label: ja::day_label(day).to_owned(),
+                day,
+                label: ja::day_label(day),
                 bands: bands.iter().map(|(o, c)| format!("{o}〜{c}")).collect(),
             }
         })

@@ -1,6 +1,8 @@
 //! `content/site.yaml`: the site's identity, the consultation desk, and the vocabularies
 //! (categories, areas, services, specialties) that facility records refer to by key.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
@@ -97,11 +99,50 @@ pub fn is_multiline(field: &str) -> bool {
     matches!(field, "description" | "desk.hours")
 }
 
-/// A key and its Japanese label, e.g. `clinic` / 診療所.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Term {
+/// A key and its Japanese label, e.g. `clinic` / 診療所. Shared: the site's vocabularies hold
+/// one copy of each term and every record that names it holds a reference to that copy (a
+/// clone counts a reference), so 100,000 records do not carry 100,000 copies of 診療所. Reads
+/// go through [`TermText`] (`term.key`, `term.label`); it serialises as `{key, label}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Term(Arc<TermText>);
+
+/// What a [`Term`] says.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct TermText {
     pub key: String,
     pub label: String,
+}
+
+impl Term {
+    pub fn new(key: impl Into<String>, label: impl Into<String>) -> Term {
+        Term(Arc::new(TermText {
+            key: key.into(),
+            label: label.into(),
+        }))
+    }
+}
+
+impl std::ops::Deref for Term {
+    type Target = TermText;
+
+    fn deref(&self) -> &TermText {
+        &self.0
+    }
+}
+
+impl Serialize for Term {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl std::fmt::Debug for Term {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Term")
+            .field("key", &self.key)
+            .field("label", &self.label)
+            .finish()
+    }
 }
 
 /// 相談窓口.
@@ -322,10 +363,7 @@ fn check_terms(
             );
         }
         seen.push(term.key.value.clone());
-        out.push(Term {
-            key: term.key.value,
-            label: term.label,
-        });
+        out.push(Term::new(term.key.value, term.label));
     }
     if out.is_empty() {
         diagnostics.push(
@@ -494,5 +532,28 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
         ),
         services: check_terms(file, "services", raw.services, diagnostics),
         specialties: raw.specialties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Term;
+
+    #[test]
+    fn a_shared_term_reads_compares_and_serialises_as_its_key_and_label() {
+        let term = Term::new("clinic", "診療所");
+        let copy = term.clone();
+        assert_eq!(copy.key, "clinic");
+        assert_eq!(copy.label, "診療所");
+        assert_eq!(copy, Term::new("clinic", "診療所"));
+        assert_ne!(copy, Term::new("clinic", "病院"));
+        assert_eq!(
+            serde_json::to_string(&copy).unwrap(),
+            r#"{"key":"clinic","label":"診療所"}"#
+        );
+        assert_eq!(
+            format!("{copy:?}"),
+            r#"Term { key: "clinic", label: "診療所" }"#
+        );
     }
 }

@@ -145,7 +145,17 @@ pub fn display_reading(text: &str) -> String {
 
 /// The plain (清音, full-size) form of a hiragana letter: が→か, ぱ→は, ぁ→あ, ゔ→う.
 fn seion(c: char) -> char {
-    let base = c.to_string().nfd().next().unwrap_or(c);
+    // Kana decompose into a base letter (a starter) and a voicing mark, so the first letter of
+    // the canonical decomposition is the first of the NFD (reordering only moves marks).
+    let base = if ('\u{3041}'..='\u{30FF}').contains(&c) {
+        let mut first = None;
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            first.get_or_insert(d);
+        });
+        first.unwrap_or(c)
+    } else {
+        c.to_string().nfd().next().unwrap_or(c)
+    };
     if is_hiragana(base) {
         full_size(base)
     } else {
@@ -180,7 +190,12 @@ pub fn gojuon_sort_key(reading: &str) -> (String, String) {
 
 /// The 五十音 row (あ か さ た な は ま や ら わ) a reading belongs in, for the directory index.
 pub fn gojuon_row(reading: &str) -> &'static str {
-    let first = gojuon_sort_key(reading).0.chars().next().unwrap_or('あ');
+    gojuon_row_of_key(&gojuon_sort_key(reading))
+}
+
+/// [`gojuon_row`] of a reading whose [`gojuon_sort_key`] is already made.
+pub fn gojuon_row_of_key(sort_key: &(String, String)) -> &'static str {
+    let first = sort_key.0.chars().next().unwrap_or('あ');
     let first = seion(first);
     let rows = &tables().gojuon;
     rows.iter()
@@ -275,6 +290,19 @@ pub fn wareki(date: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seion_of_kana_is_the_first_letter_of_their_nfd() {
+        for c in ('\u{3000}'..='\u{30FF}').chain(['a', 'ｶ', '漢']) {
+            let nfd_first = c.to_string().nfd().next().unwrap_or(c);
+            let expected = if is_hiragana(nfd_first) {
+                full_size(nfd_first)
+            } else {
+                nfd_first
+            };
+            assert_eq!(seion(c), expected, "{c}");
+        }
+    }
 
     #[test]
     fn kana_checks() {

@@ -334,13 +334,7 @@ impl Site<'_> {
             resources: members,
         }];
         context.insert("listing_kind", "kana");
-        context.insert(
-            "term",
-            &Term {
-                key: slug.to_owned(),
-                label: format!("{row}行"),
-            },
-        );
+        context.insert("term", &Term::new(slug, format!("{row}行")));
         context.insert("groups", &groups);
         context.insert("count", &count);
         context.insert("rows", &self.row_links());

@@ -300,8 +300,8 @@ pub fn hours_lines(resource: &Resource) -> Vec<String> {
         }
         let bands = day.bands.join("、");
         match lines.iter_mut().find(|(b, _)| *b == bands) {
-            Some((_, days)) => days.push(day.label.as_str()),
-            None => lines.push((bands, vec![day.label.as_str()])),
+            Some((_, days)) => days.push(day.label),
+            None => lines.push((bands, vec![day.label])),
         }
     }
     lines
@@ -561,15 +561,12 @@ fn sections<'r>(
 /// The kana index of the facilities of `members`; its rows' lines go to `parts`.
 fn kana_index<'r>(members: &[&'r Resource], parts: &mut Parts<'r>) -> Vec<IndexRow> {
     let mut all: Vec<&Resource> = members.to_vec();
-    all.sort_by_cached_key(|r| (ja::gojuon_sort_key(&r.kana), r.id.clone()));
+    // Each record's sort key and row were made once, when it was loaded.
+    all.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
     ROW_SLUGS
         .iter()
         .filter_map(|(row, slug)| {
-            let entries: Vec<&Resource> = all
-                .iter()
-                .copied()
-                .filter(|r| ja::gojuon_row(&r.kana) == *row)
-                .collect();
+            let entries: Vec<&Resource> = all.iter().copied().filter(|r| r.row == *row).collect();
             (!entries.is_empty()).then(|| IndexRow {
                 row: (*row).to_owned(),
                 anchor: format!("k-{slug}"),

@@ -64,7 +64,7 @@ pub fn bands_on(hours: &[HoursBand], date: Date, closures: &[Closure]) -> Vec<St
     };
     let mut bands: Vec<(&str, &str)> = hours
         .iter()
-        .filter(|band| band.days.iter().any(|d| d == key))
+        .filter(|band| band.days.contains(&key))
         .map(|band| (band.open.as_str(), band.close.as_str()))
         .collect();
     bands.sort();
@@ -133,9 +133,9 @@ pub fn closure_windows_json(resource: &Resource, closures: &[Closure]) -> String
 mod tests {
     use super::*;
 
-    fn band(days: &[&str], open: &str, close: &str) -> HoursBand {
+    fn band(days: &[&'static str], open: &str, close: &str) -> HoursBand {
         HoursBand {
-            days: days.iter().map(|d| (*d).to_owned()).collect(),
+            days: days.to_vec(),
             open: open.to_owned(),
             close: close.to_owned(),
         }

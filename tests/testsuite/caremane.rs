@@ -71,7 +71,7 @@ fn open_at(resources: &[Resource], day: &str, minutes: u16, methods: &[&str]) ->
         .iter()
         .filter(|r| {
             r.caremane_time.iter().any(|w| {
-                w.days.iter().any(|d| d == day)
+                w.days.contains(&day)
                     && w.from_minutes <= minutes
                     && minutes < w.to_minutes
                     && (methods.is_empty()
@@ -301,7 +301,7 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
         .find_map(|r| {
             r.caremane_time
                 .iter()
-                .find(|w| w.days.iter().any(|d| d == "tue") && w.to_minutes >= w.from_minutes + 20)
+                .find(|w| w.days.contains(&"tue") && w.to_minutes >= w.from_minutes + 20)
                 .map(|w| (r.id.clone(), w.to_minutes))
         })
         .expect("a Tuesday window");
@@ -330,7 +330,7 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
     let window = resource
         .caremane_time
         .iter()
-        .find(|w| w.days.iter().any(|d| d == "tue") && w.from_minutes <= 810 && 810 < w.to_minutes)
+        .find(|w| w.days.contains(&"tue") && w.from_minutes <= 810 && 810 < w.to_minutes)
         .unwrap();
     let until = format!(
         "{}:{:02} まで",
@@ -344,7 +344,7 @@ fn cases(resources: &[Resource]) -> Vec<Value> {
     if !resource
         .caremane_time
         .iter()
-        .any(|w| w.days.iter().any(|d| d == "hol"))
+        .any(|w| w.days.contains(&"hol"))
     {
         cases.push(
             json!({"name": "facility-holiday", "url": format!("/resources/{id}/"),

@@ -163,9 +163,7 @@ fn open_on<'a>(resources: &'a [Resource], day: &str, minutes: u16) -> Vec<&'a Re
         .iter()
         .filter(|r| {
             r.caremane_time.iter().any(|w| {
-                w.days.iter().any(|d| d == day)
-                    && w.from_minutes <= minutes
-                    && minutes < w.to_minutes
+                w.days.contains(&day) && w.from_minutes <= minutes && minutes < w.to_minutes
             })
         })
         .collect()
@@ -190,9 +188,7 @@ fn rows_open(resources: &[Resource], day: &str, minutes: u16) -> usize {
     resources
         .iter()
         .flat_map(|r| &r.caremane_time)
-        .filter(|w| {
-            w.days.iter().any(|d| d == day) && w.from_minutes <= minutes && minutes < w.to_minutes
-        })
+        .filter(|w| w.days.contains(&day) && w.from_minutes <= minutes && minutes < w.to_minutes)
         .count()
 }
 

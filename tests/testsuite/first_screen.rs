@@ -128,7 +128,7 @@ fn bands(r: &Resource, key: &str) -> Vec<String> {
     let mut bands: Vec<(String, String)> = r
         .hours
         .iter()
-        .filter(|b| b.days.iter().any(|d| d == key))
+        .filter(|b| b.days.contains(&key))
         .map(|b| (b.open.clone(), b.close.clone()))
         .collect();
     bands.sort();

@@ -51,7 +51,7 @@ impl Site<'_> {
         let mut rows = Vec::new();
         for resource in &self.content.resources {
             for window in &resource.caremane_time {
-                if day.is_some_and(|day| !window.days.iter().any(|d| d == day)) {
+                if day.is_some_and(|day| !window.days.contains(&day)) {
                     continue;
                 }
                 rows.push(CaremaneRow {
