@@ -1,9 +1,14 @@
 //! Building the index: every facility and page becomes a tantivy document whose fields are
-//! analysed by lindera (through lindera-tantivy, with IPADIC and the site's own words) and by
-//! a character n-gram tokenizer, both after [`super::normalize`]. The tantivy index is then
-//! read back term by term and exported as the sharded files of [`super::format`]: for every
-//! term, which documents have it and how strongly (an integer *impact*), so the browser and
-//! `zaitaku search` rank with the very same numbers and the browser needs no tantivy.
+//! analysed by lindera (IPADIC and the site's own words) and by a character n-gram tokenizer,
+//! both after [`super::normalize`]. Lindera cuts each text once ([`Analyzer::cut`]: the words
+//! through its stop-tag filter, their reading forms, the reading of the whole text); the
+//! tokenizers of the word, reading and reading-n-gram fields share that cut (short texts, the
+//! labels and corporations that repeat, once per build). Documents are made, indexed and
+//! dropped in batches; the writer threads' segments are not merged: the export reads the terms
+//! of all of them together, term by term, and writes the sharded files of [`super::format`]:
+//! for every term, which documents have it and how strongly (an integer *impact*), so the
+//! browser and `zaitaku search` rank with the very same numbers and the browser needs no
+//! tantivy.
 //!
 //! Impacts: a term in a field scores `field weight × kind factor`; a document's impact for a
 //! term is the sum over its fields of the best kind in each.
@@ -493,11 +498,19 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn source_docs(content: &Content) -> Vec<SourceDoc> {
-    let site = &content.site;
-    let labels = kind_labels();
-    let mut docs = Vec::new();
-    for resource in &content.resources {
+/// Document `number` of the index: the facilities in their order, then the pages.
+fn source_doc(content: &Content, number: usize) -> SourceDoc {
+    match content.resources.get(number) {
+        Some(resource) => resource_doc(&content.site, resource),
+        None => page_doc(&content.pages[number - content.resources.len()]),
+    }
+}
+
+fn resource_doc(
+    site: &crate::content::site::SiteConfig,
+    resource: &crate::content::resource::Resource,
+) -> SourceDoc {
+    {
         // The note as its page shows it (sanitised; comments and hidden parts gone).
         let note = resource
             .note_rendered
@@ -618,9 +631,13 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
             text: truncate(&snippet.join("　"), FACILITY_SNIPPET_CHARS),
             marks: Vec::new(),
         };
-        docs.push(doc);
+        doc
     }
-    for page in &content.pages {
+}
+
+fn page_doc(page: &crate::content::pages::Page) -> SourceDoc {
+    let labels = kind_labels();
+    {
         let kind = page_kind(page.kind);
         // The body as its page shows it; never the Markdown source.
         let body = page.rendered.text.clone();
@@ -678,55 +695,71 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
             text: truncate(&snippet.join("　"), PAGE_SNIPPET_CHARS),
             ..Default::default()
         };
-        docs.push(doc);
+        doc
     }
-    docs
+}
+
+/// The kanji spellings of the kana words of every facility's name ([`add_readings`]), found
+/// in one pass over the dictionary before any document is indexed.
+struct NameSpellings {
+    /// Kana word → its spellings, and whether only with other voicing.
+    spellings: HashMap<String, Vec<(String, bool)>>,
+    /// The kana words of each facility's name (by document number) that have spellings.
+    words: Vec<Vec<String>>,
+}
+
+impl NameSpellings {
+    fn new(analyzer: &Analyzer, content: &Content) -> NameSpellings {
+        let runs: Vec<Vec<(String, Vec<String>)>> = content
+            .resources
+            .par_iter()
+            .map(|resource| analyzer.kana_words(&strip_legal(&resource.name)))
+            .collect();
+        let wanted: HashSet<String> = runs
+            .iter()
+            .flatten()
+            .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
+            .cloned()
+            .collect();
+        let spellings = analyzer.spellings(&wanted);
+        // A run's nouns count only when the run is no word as a whole.
+        let words = runs
+            .into_iter()
+            .map(|runs| {
+                runs.into_iter()
+                    .flat_map(|(run, nouns)| {
+                        if spellings.contains_key(&run) {
+                            vec![run]
+                        } else {
+                            nouns
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        NameSpellings { spellings, words }
+    }
 }
 
 /// Readings both ways: a facility whose name has kana words is also found by their kanji
 /// spellings (さくら by 桜, at the weight of a reading of the name; やまさき by 山崎 only
 /// through the voicing, lower); and every fragment gets the marks a match by reading highlights.
-fn add_readings(analyzer: &Analyzer, docs: &mut [SourceDoc]) {
-    let runs: Vec<Vec<(String, Vec<String>)>> = docs
-        .par_iter()
-        .map(|doc| {
-            if doc.kind == 0 {
-                analyzer.kana_words(&strip_legal(&doc.fragment.title))
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let wanted: HashSet<String> = runs
-        .iter()
-        .flatten()
-        .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
-        .cloned()
-        .collect();
-    let spellings = analyzer.spellings(&wanted);
-    // A run's nouns count only when the run is no word as a whole.
-    let words: Vec<Vec<String>> = runs
-        .into_iter()
-        .map(|runs| {
-            runs.into_iter()
-                .flat_map(|(run, nouns)| {
-                    if spellings.contains_key(&run) {
-                        vec![run]
-                    } else {
-                        nouns
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    docs.par_iter_mut().zip(words).for_each(|(doc, words)| {
+/// `docs` are the documents from number `first` on.
+fn add_readings(analyzer: &Analyzer, names: &NameSpellings, first: usize, docs: &mut [SourceDoc]) {
+    let spellings = &names.spellings;
+    docs.par_iter_mut().enumerate().for_each(|(i, doc)| {
+        let words = names
+            .words
+            .get(first + i)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut marks: Vec<(String, String)> = Vec::new();
         let mut push = |mark: (String, String)| {
             if !mark.0.is_empty() && !mark.1.is_empty() && !marks.contains(&mark) {
                 marks.push(mark);
             }
         };
-        for word in &words {
+        for word in words {
             for (spelling, loose) in spellings.get(word).into_iter().flatten() {
                 if !doc.spellings.iter().any(|(s, _)| s == spelling) {
                     doc.spellings.push((spelling.clone(), *loose));
@@ -1038,17 +1071,27 @@ fn tantivy_error(e: tantivy::TantivyError) -> Error {
 /// Builds the index files (site-relative paths and bytes).
 pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
     let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
-    let mut docs = source_docs(content);
-    add_readings(&analyzer, &mut docs);
-    let built = build_with(&analyzer, content, docs)?;
+    let names = NameSpellings::new(&analyzer, content);
+    let built = build_with(&analyzer, content, &names)?;
     Ok(built.files)
 }
 
-fn build_with(
-    analyzer: &Arc<Analyzer>,
-    content: &Content,
-    mut docs: Vec<SourceDoc>,
-) -> Result<Built> {
+/// Documents made, analysed and indexed together: only a batch's texts are in memory at once.
+/// A multiple of [`format::FRAGMENT_PACK`], so a batch's fragments fill whole files.
+const BATCH: usize = 2000;
+
+/// Most memory a writer thread's buffers take before it writes a segment (the segments are not
+/// merged, so more of them cost the export little; 100 MB per thread kept 400 MB more at 100,000
+/// records for no less CPU — docs/benchmarks.md).
+const WRITER_BUDGET: usize = 40_000_000;
+
+fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings) -> Result<Built> {
+    let doc_count = content.resources.len() + content.pages.len();
+    if doc_count >= 1 << 20 {
+        return Err(Error::Setup(format!(
+            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
+        )));
+    }
     // Schema: per logical field, words, readings and grams (and reading grams for short fields).
     let mut builder = Schema::builder();
     let options = |tokenizer: &str| {
@@ -1164,42 +1207,66 @@ fn build_with(
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer_with_num_threads(
             threads,
-            threads * (20_000_000 + 3_000 * docs.len()).min(100_000_000),
+            threads * (20_000_000 + 3_000 * doc_count).min(WRITER_BUDGET),
         )
         .map_err(tantivy_error)?;
     // No merge: the export below reads the terms of every segment together.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    // Documents in batches (analysed in parallel), so only a batch is in memory.
-    for (batch_number, batch) in docs.chunks_mut(2000).enumerate() {
+    // Documents in batches: made and analysed in parallel, indexed, and then only what the
+    // document table and the fragment files need is kept (the fragments already compressed).
+    let mut table = DocTable::default();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for first in (0..doc_count).step_by(BATCH) {
+        let numbers = first..(first + BATCH).min(doc_count);
+        let mut batch: Vec<SourceDoc> = numbers
+            .into_par_iter()
+            .map(|number| source_doc(content, number))
+            .collect();
+        add_readings(analyzer, names, first, &mut batch);
         let documents: Vec<TantivyDocument> = batch
             .par_iter()
             .enumerate()
-            .map(|(i, doc)| make_document(batch_number * 2000 + i, doc))
+            .map(|(i, doc)| make_document(first + i, doc))
             .collect();
-        // The texts a batch was indexed from are not needed again (the fragments and the
-        // document table are): freed now, so they do not stay beside tantivy's buffers.
-        for doc in batch.iter_mut() {
-            doc.fields = Default::default();
-            doc.name_reading = Vec::new();
-            doc.exact = Vec::new();
-            doc.spellings = Vec::new();
-        }
         for document in documents {
             writer.add_document(document).map_err(tantivy_error)?;
         }
+        for doc in &batch {
+            table.kind.push(doc.kind);
+            table.cat.push(doc.cat);
+            table.area.push(doc.area);
+            table.svc.push(doc.svc);
+            table.open.push(doc.open);
+            // At most 2^18 - 1: the browser packs score, title length and document into one
+            // number.
+            let tlen = normalize::fold(&doc.fragment.title)
+                .chars()
+                .count()
+                .min((1 << 18) - 1);
+            table.tlen.push(tlen as u32);
+        }
+        let packs: Vec<(String, Vec<u8>)> = batch
+            .par_chunks(format::FRAGMENT_PACK)
+            .enumerate()
+            .map(|(i, pack)| {
+                let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
+                let json = serde_json::to_vec(&fragments).expect("fragments serialise");
+                let number = first / format::FRAGMENT_PACK + i;
+                (
+                    format!("{}/f/{number}.bin", format::DIR),
+                    format::gzip(&json),
+                )
+            })
+            .collect();
+        files.extend(packs);
     }
     writer.commit().map_err(tantivy_error)?;
+
     writer.wait_merging_threads().map_err(tantivy_error)?;
     analyzer.forget();
 
     let reader = index.reader().map_err(tantivy_error)?;
     let searcher = reader.searcher();
-    let doc_count = docs.len();
-    if doc_count >= 1 << 20 {
-        return Err(Error::Setup(format!(
-            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
-        )));
-    }
     // Term chunks, compressed as soon as they are full: (first term, gzip JSON).
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut current = String::from("[");
@@ -1331,29 +1398,6 @@ fn build_with(
             .collect(),
         kinds: kind_labels(),
     };
-    let mut table = DocTable::default();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for doc in &docs {
-        table.kind.push(doc.kind);
-        table.cat.push(doc.cat);
-        table.area.push(doc.area);
-        table.svc.push(doc.svc);
-        table.open.push(doc.open);
-        // At most 2^18 - 1: the browser packs score, title length and document into one number.
-        let tlen = normalize::fold(&doc.fragment.title)
-            .chars()
-            .count()
-            .min((1 << 18) - 1);
-        table.tlen.push(tlen as u32);
-    }
-    for (number, pack) in docs.chunks(format::FRAGMENT_PACK).enumerate() {
-        let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
-        let json = serde_json::to_vec(&fragments).expect("fragments serialise");
-        files.push((
-            format!("{}/f/{number}.bin", format::DIR),
-            format::gzip(&json),
-        ));
-    }
     let mut firsts = Vec::with_capacity(chunks.len());
     for (number, (first, bytes)) in chunks.into_iter().enumerate() {
         firsts.push(first);
@@ -1367,7 +1411,7 @@ fn build_with(
     let meta = Meta {
         format: format::FORMAT,
         version: format!("{:012x}", version & 0xffff_ffff_ffff),
-        count: docs.len(),
+        count: doc_count,
         base_url: content.site.base_url.clone(),
         rules: normalize::rules().json.clone(),
         chunks: firsts,
