@@ -298,7 +298,7 @@ impl Tokenizer for ExactTokenizer {
 /// How many kanji spellings of one kana word of a name are indexed (さくら: 桜, 佐倉 …).
 const MAX_SPELLINGS: usize = 8;
 
-/// Texts up to this long are analysed once per indexing thread and then reused.
+/// Texts up to this long are cut once per build ([`Analyzer::cut_shared`]) and then reused.
 const CACHED_TEXT_BYTES: usize = 64;
 const CACHE_ENTRIES: usize = 50_000;
 /// Long texts whose cuts are kept until their other field kinds are indexed (both writer
