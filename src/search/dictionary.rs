@@ -380,11 +380,11 @@ pub fn user(dictionary: &Dictionary, entries: &[Entry]) -> Result<Option<UserDic
     if csv.is_empty() {
         return Ok(None);
     }
-    let file = tempfile::Builder::new()
-        .prefix("zaitaku-userdic-")
-        .suffix(".csv")
-        .tempfile()
-        .map_err(|e| Error::io(std::env::temp_dir(), "一時ファイルを作成", e))?;
+    // Named after this process and tracked, so Ctrl+C or SIGTERM while the analyser is made
+    // removes it too (a plain temporary file stayed behind in TMPDIR).
+    let temp = std::env::temp_dir();
+    let file = crate::owned::file_in(&temp, "zaitaku-userdic-", 0o600)
+        .map_err(|e| Error::io(&temp, "一時ファイルを作成", e))?;
     std::fs::write(file.path(), csv).map_err(|e| Error::io(file.path(), "書き込み", e))?;
     let user =
         lindera::dictionary::load_user_dictionary_from_csv(&dictionary.metadata, file.path())

@@ -1,9 +1,14 @@
 //! Building the index: every facility and page becomes a tantivy document whose fields are
-//! analysed by lindera (through lindera-tantivy, with IPADIC and the site's own words) and by
-//! a character n-gram tokenizer, both after [`super::normalize`]. The tantivy index is then
-//! read back term by term and exported as the sharded files of [`super::format`]: for every
-//! term, which documents have it and how strongly (an integer *impact*), so the browser and
-//! `zaitaku search` rank with the very same numbers and the browser needs no tantivy.
+//! analysed by lindera (IPADIC and the site's own words) and by a character n-gram tokenizer,
+//! both after [`super::normalize`]. Lindera cuts each text once ([`Analyzer::cut`]: the words
+//! through its stop-tag filter, their reading forms, the reading of the whole text); the
+//! tokenizers of the word, reading and reading-n-gram fields share that cut (short texts, the
+//! labels and corporations that repeat, once per build). Documents are made, indexed and
+//! dropped in batches; the writer threads' segments are not merged: the export reads the terms
+//! of all of them together, term by term, and writes the sharded files of [`super::format`]:
+//! for every term, which documents have it and how strongly (an integer *impact*), so the
+//! browser and `zaitaku search` rank with the very same numbers and the browser needs no
+//! tantivy.
 //!
 //! Impacts: a term in a field scores `field weight × kind factor`; a document's impact for a
 //! term is the sum over its fields of the best kind in each.
@@ -33,12 +38,13 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
+use lindera_analysis::token_filter::TokenFilter as _;
 use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTokenFilter;
 use lindera_analysis::token_filter::japanese_stop_tags::JapaneseStopTagsTokenFilter;
-use lindera_tantivy::tokenizer::LinderaTokenizer;
 use rayon::prelude::*;
 use tantivy::postings::Postings as _;
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
@@ -152,10 +158,54 @@ const STOP_TAGS: [&str; 24] = [
     "感動詞",
 ];
 
+/// One text as lindera cut it, once ([`Analyzer::cut`]), with everything the index takes
+/// from it: the `ja_w` and `ja_r` fields, the substring-of-reading terms and the reading marks.
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+pub struct Cut {
+    /// The words, normalised; stop tags (particles, auxiliaries, symbols), empty words, numbers
+    /// and stop words dropped.
+    pub words: Vec<String>,
+    /// The same words in their reading form (unknown words keep their spelling), dropped by
+    /// the same rules.
+    pub readings: Vec<String>,
+    /// The katakana reading of the whole text (words without one keep their spelling).
+    pub reading: String,
+    /// The words written with kanji with their readings, `(reading, word)` normalised: what a
+    /// match by reading highlights (only in a cut without the words).
+    pub kanji: Vec<(String, String)>,
+}
+
+/// A lindera token's text as an indexed word: normalised, unless it is empty, only digits and
+/// dashes, or a stop word.
+fn index_word(text: &str) -> Option<String> {
+    let folded = normalize::fold(text);
+    let drop = folded.is_empty()
+        || folded.chars().all(|c| c == '-' || c.is_ascii_digit())
+        || normalize::rules().stop.contains(&folded);
+    (!drop).then_some(folded)
+}
+
 /// A token stream over tokens made in advance.
 pub struct VecStream {
     tokens: Vec<Token>,
     index: usize,
+}
+
+impl VecStream {
+    fn new(terms: impl IntoIterator<Item = String>) -> VecStream {
+        let tokens = terms
+            .into_iter()
+            .enumerate()
+            .map(|(position, text)| Token {
+                offset_from: 0,
+                offset_to: 0,
+                position,
+                text,
+                position_length: 1,
+            })
+            .collect();
+        VecStream { tokens, index: 0 }
+    }
 }
 
 impl TokenStream for VecStream {
@@ -177,76 +227,83 @@ impl TokenStream for VecStream {
     }
 }
 
-fn token(text: String, position: usize) -> Token {
-    Token {
-        offset_from: 0,
-        offset_to: 0,
-        position,
-        text,
-        position_length: 1,
-    }
+/// Which part of a text's [`Cut`] a tokenizer gives tantivy.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The words (`ja_w`).
+    Words,
+    /// The words' reading forms (`ja_r`).
+    Readings,
+    /// The n-grams of the whole text's reading (`ja_rg`).
+    ReadingGrams,
 }
 
-/// Lindera's tokens (surfaces or readings), normalised; particles and empty tokens dropped.
+/// Lindera's analysis as tantivy tokenizers: the three of them read one [`Cut`] of each text
+/// ([`Analyzer::cut_shared`]), so lindera cuts a text once, not once per field kind.
 #[derive(Clone)]
-struct FoldTokenizer {
-    inner: LinderaTokenizer,
-    cache: HashMap<String, Vec<Token>>,
+struct CutTokenizer {
+    analyzer: Arc<Analyzer>,
+    part: Part,
 }
 
-impl Tokenizer for FoldTokenizer {
+impl Tokenizer for CutTokenizer {
     type TokenStream<'a> = VecStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        // Labels (categories, services, areas) repeat in every record: analyse each once.
-        let short = text.len() <= CACHED_TEXT_BYTES;
-        if short && let Some(tokens) = self.cache.get(text) {
-            return VecStream {
-                tokens: tokens.clone(),
-                index: 0,
-            };
+        let cut = self.analyzer.cut_shared(text);
+        match self.part {
+            Part::Words => VecStream::new(cut.words.iter().cloned()),
+            Part::Readings => VecStream::new(cut.readings.iter().cloned()),
+            Part::ReadingGrams => VecStream::new(grams(&cut.reading)),
         }
-        let inner = &mut self.inner;
-        // Lindera reads prepped text (NFKC and the 異体字 table: 髙橋 is 高橋 to IPADIC).
-        let prepped = normalize::prep(text);
-        // lindera-tantivy unwraps lindera's errors; one odd text must not end the build.
-        let texts = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let mut stream = inner.token_stream(&prepped);
-            let mut texts = Vec::new();
-            while stream.advance() {
-                texts.push(stream.token().text.clone());
-            }
-            texts
-        }))
-        .unwrap_or_default();
-        let stop = &normalize::rules().stop;
-        let mut tokens = Vec::new();
-        for text in texts {
-            let folded = normalize::fold(&text);
-            if folded.is_empty()
-                || folded.chars().all(|c| c == '-' || c.is_ascii_digit())
-                || stop.contains(&folded)
-            {
-                continue;
-            }
-            tokens.push(token(folded, tokens.len()));
-        }
-        if short {
-            if self.cache.len() >= CACHE_ENTRIES {
-                self.cache.clear();
-            }
-            self.cache.insert(text.to_owned(), tokens.clone());
-        }
-        VecStream { tokens, index: 0 }
+    }
+}
+
+/// Character n-grams of the text ([`grams`]).
+#[derive(Clone)]
+struct GramTokenizer;
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        VecStream::new(grams(text))
+    }
+}
+
+/// Loose terms of a reading ([`loose_terms`]).
+#[derive(Clone)]
+struct LooseTokenizer;
+
+impl Tokenizer for LooseTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        VecStream::new(loose_terms(text))
+    }
+}
+
+/// The whole value as one term ([`exact_term`]).
+#[derive(Clone)]
+struct ExactTokenizer;
+
+impl Tokenizer for ExactTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        VecStream::new(exact_term(text))
     }
 }
 
 /// How many kanji spellings of one kana word of a name are indexed (さくら: 桜, 佐倉 …).
 const MAX_SPELLINGS: usize = 8;
 
-/// Texts up to this long are analysed once per indexing thread and then reused.
+/// Texts up to this long are cut once per build ([`Analyzer::cut_shared`]) and then reused.
 const CACHED_TEXT_BYTES: usize = 64;
 const CACHE_ENTRIES: usize = 50_000;
+/// Long texts whose cuts are kept until their other field kinds are indexed (both writer
+/// threads, every value of a field: a miss only costs a second cut).
+const RECENT_TEXTS: usize = 256;
 
 /// The n-grams of normalised text: kanji unigrams, bigrams and trigrams within words.
 pub fn grams(text: &str) -> Vec<String> {
@@ -268,56 +325,19 @@ pub fn grams(text: &str) -> Vec<String> {
 }
 
 /// Loose terms of a reading: `~` + the n-grams of it without voicing marks.
-#[derive(Clone)]
-struct LooseTokenizer;
-
-impl Tokenizer for LooseTokenizer {
-    type TokenStream<'a> = VecStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        let plain = crate::ja::voicing::voiceless(&normalize::fold(text));
-        let tokens = grams(&plain)
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| token(format!("{LOOSE_PREFIX}{g}"), i))
-            .collect();
-        VecStream { tokens, index: 0 }
-    }
-}
-
-#[derive(Clone)]
-struct GramTokenizer;
-
-impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = VecStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        let tokens = grams(text)
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| token(g, i))
-            .collect();
-        VecStream { tokens, index: 0 }
-    }
+fn loose_terms(reading: &str) -> Vec<String> {
+    let plain = crate::ja::voicing::voiceless(&normalize::fold(reading));
+    grams(&plain)
+        .into_iter()
+        .map(|g| format!("{LOOSE_PREFIX}{g}"))
+        .collect()
 }
 
 /// The whole value as one normalised term. It shares its key with the word term of the same
 /// string, so the whole-name bonus arrives in the chunk a query fetches anyway.
-#[derive(Clone)]
-struct ExactTokenizer;
-
-impl Tokenizer for ExactTokenizer {
-    type TokenStream<'a> = VecStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        let folded = normalize::fold(text);
-        let tokens = if folded.is_empty() {
-            Vec::new()
-        } else {
-            vec![token(folded, 0)]
-        };
-        VecStream { tokens, index: 0 }
-    }
+fn exact_term(text: &str) -> Option<String> {
+    let folded = normalize::fold(text);
+    (!folded.is_empty()).then_some(folded)
 }
 
 /// What a document is made of, before analysis.
@@ -478,11 +498,19 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn source_docs(content: &Content) -> Vec<SourceDoc> {
-    let site = &content.site;
-    let labels = kind_labels();
-    let mut docs = Vec::new();
-    for resource in &content.resources {
+/// Document `number` of the index: the facilities in their order, then the pages.
+fn source_doc(content: &Content, number: usize) -> SourceDoc {
+    match content.resources.get(number) {
+        Some(resource) => resource_doc(&content.site, resource),
+        None => page_doc(&content.pages[number - content.resources.len()]),
+    }
+}
+
+fn resource_doc(
+    site: &crate::content::site::SiteConfig,
+    resource: &crate::content::resource::Resource,
+) -> SourceDoc {
+    {
         // The note as its page shows it (sanitised; comments and hidden parts gone).
         let note = resource
             .note_rendered
@@ -603,9 +631,13 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
             text: truncate(&snippet.join("　"), FACILITY_SNIPPET_CHARS),
             marks: Vec::new(),
         };
-        docs.push(doc);
+        doc
     }
-    for page in &content.pages {
+}
+
+fn page_doc(page: &crate::content::pages::Page) -> SourceDoc {
+    let labels = kind_labels();
+    {
         let kind = page_kind(page.kind);
         // The body as its page shows it; never the Markdown source.
         let body = page.rendered.text.clone();
@@ -663,55 +695,71 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
             text: truncate(&snippet.join("　"), PAGE_SNIPPET_CHARS),
             ..Default::default()
         };
-        docs.push(doc);
+        doc
     }
-    docs
+}
+
+/// The kanji spellings of the kana words of every facility's name ([`add_readings`]), found
+/// in one pass over the dictionary before any document is indexed.
+struct NameSpellings {
+    /// Kana word → its spellings, and whether only with other voicing.
+    spellings: HashMap<String, Vec<(String, bool)>>,
+    /// The kana words of each facility's name (by document number) that have spellings.
+    words: Vec<Vec<String>>,
+}
+
+impl NameSpellings {
+    fn new(analyzer: &Analyzer, content: &Content) -> NameSpellings {
+        let runs: Vec<Vec<(String, Vec<String>)>> = content
+            .resources
+            .par_iter()
+            .map(|resource| analyzer.kana_words(&strip_legal(&resource.name)))
+            .collect();
+        let wanted: HashSet<String> = runs
+            .iter()
+            .flatten()
+            .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
+            .cloned()
+            .collect();
+        let spellings = analyzer.spellings(&wanted);
+        // A run's nouns count only when the run is no word as a whole.
+        let words = runs
+            .into_iter()
+            .map(|runs| {
+                runs.into_iter()
+                    .flat_map(|(run, nouns)| {
+                        if spellings.contains_key(&run) {
+                            vec![run]
+                        } else {
+                            nouns
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        NameSpellings { spellings, words }
+    }
 }
 
 /// Readings both ways: a facility whose name has kana words is also found by their kanji
 /// spellings (さくら by 桜, at the weight of a reading of the name; やまさき by 山崎 only
 /// through the voicing, lower); and every fragment gets the marks a match by reading highlights.
-fn add_readings(analyzer: &Analyzer, docs: &mut [SourceDoc]) {
-    let runs: Vec<Vec<(String, Vec<String>)>> = docs
-        .par_iter()
-        .map(|doc| {
-            if doc.kind == 0 {
-                analyzer.kana_words(&strip_legal(&doc.fragment.title))
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let wanted: HashSet<String> = runs
-        .iter()
-        .flatten()
-        .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
-        .cloned()
-        .collect();
-    let spellings = analyzer.spellings(&wanted);
-    // A run's nouns count only when the run is no word as a whole.
-    let words: Vec<Vec<String>> = runs
-        .into_iter()
-        .map(|runs| {
-            runs.into_iter()
-                .flat_map(|(run, nouns)| {
-                    if spellings.contains_key(&run) {
-                        vec![run]
-                    } else {
-                        nouns
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    docs.par_iter_mut().zip(words).for_each(|(doc, words)| {
+/// `docs` are the documents from number `first` on.
+fn add_readings(analyzer: &Analyzer, names: &NameSpellings, first: usize, docs: &mut [SourceDoc]) {
+    let spellings = &names.spellings;
+    docs.par_iter_mut().enumerate().for_each(|(i, doc)| {
+        let words = names
+            .words
+            .get(first + i)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut marks: Vec<(String, String)> = Vec::new();
         let mut push = |mark: (String, String)| {
             if !mark.0.is_empty() && !mark.1.is_empty() && !marks.contains(&mark) {
                 marks.push(mark);
             }
         };
-        for word in &words {
+        for word in words {
             for (spelling, loose) in spellings.get(word).into_iter().flatten() {
                 if !doc.spellings.iter().any(|(s, _)| s == spelling) {
                     doc.spellings.push((spelling.clone(), *loose));
@@ -742,8 +790,14 @@ pub struct Analyzer {
     segmenter: Segmenter,
     /// The system dictionary, read for the spellings of kana names ([`Analyzer::spellings`]).
     dictionary: lindera::dictionary::Dictionary,
-    /// Readings of short texts (labels repeat in every record).
-    readings: std::sync::Mutex<HashMap<String, String>>,
+    /// Lindera's own filters: the part-of-speech tags the words leave out, and the reading form.
+    stop_tags: JapaneseStopTagsTokenFilter,
+    reading_form: JapaneseReadingFormTokenFilter,
+    /// Cuts of short texts: labels, corporations and numbers repeat across records.
+    cache: Mutex<HashMap<String, Arc<Cut>>>,
+    /// Cuts of the last long texts: the words, readings and reading grams of one value are
+    /// indexed one after another.
+    recent: Mutex<std::collections::VecDeque<(String, Arc<Cut>)>>,
 }
 
 impl Analyzer {
@@ -751,70 +805,120 @@ impl Analyzer {
     pub fn new(words: &[crate::content::dictionary::Entry]) -> Result<Analyzer> {
         let dictionary = super::dictionary::system()?;
         let user = super::dictionary::user(&dictionary, words)?;
+        let tags: HashSet<String> = STOP_TAGS.iter().map(|t| (*t).to_owned()).collect();
         Ok(Analyzer {
             segmenter: Segmenter::new(Mode::Normal, dictionary.clone(), user),
             dictionary,
-            readings: std::sync::Mutex::new(HashMap::new()),
+            stop_tags: JapaneseStopTagsTokenFilter::new(tags),
+            reading_form: JapaneseReadingFormTokenFilter::new(),
+            cache: Mutex::new(HashMap::new()),
+            recent: Mutex::new(std::collections::VecDeque::new()),
         })
+    }
+
+    /// Cuts a text once: its reading, and either its words and their reading forms (`words`,
+    /// for the index) or its kanji words (for the marks of a fragment). Lindera reads prepped
+    /// text (NFKC and the 異体字 table: 髙橋 is 高橋 to IPADIC). A text lindera cannot cut (an
+    /// error or a panic inside it: one odd text must not end the build) has no words, and its
+    /// prepped self as reading.
+    pub fn cut(&self, text: &str, words: bool) -> Cut {
+        let prepped = normalize::prep(text);
+        let cut = std::panic::catch_unwind(AssertUnwindSafe(|| self.cut_prepped(&prepped, words)));
+        match cut {
+            Ok(Some(cut)) => cut,
+            _ => Cut {
+                reading: prepped,
+                ..Cut::default()
+            },
+        }
+    }
+
+    fn cut_prepped(&self, prepped: &str, words: bool) -> Option<Cut> {
+        let mut tokens = self.segmenter.segment(Cow::Borrowed(prepped)).ok()?;
+        let mut cut = Cut::default();
+        for token in &mut tokens {
+            let reading = token
+                .get("reading")
+                .filter(|r| *r != "*" && !r.is_empty())
+                .map(str::to_owned);
+            cut.reading
+                .push_str(reading.as_deref().unwrap_or(&token.surface));
+            if words {
+                continue;
+            }
+            let surface = normalize::fold(&token.surface);
+            if let Some(reading) = reading
+                && surface.chars().any(is_kanji)
+            {
+                let pair = (normalize::fold(&reading), surface);
+                if !pair.0.is_empty() && !cut.kanji.contains(&pair) {
+                    cut.kanji.push(pair);
+                }
+            }
+        }
+        // The words through lindera's own filters, as its tantivy tokenizer had them.
+        if words && self.stop_tags.apply(&mut tokens).is_ok() {
+            cut.words = tokens
+                .iter()
+                .filter_map(|t| index_word(&t.surface))
+                .collect();
+            if self.reading_form.apply(&mut tokens).is_ok() {
+                cut.readings = tokens
+                    .iter()
+                    .filter_map(|t| index_word(&t.surface))
+                    .collect();
+            }
+        }
+        Some(cut)
+    }
+
+    /// [`Analyzer::cut`] with the words, shared by the tokenizers of every thread: a short
+    /// text is cut once per build, a long one once for its words, readings and reading grams.
+    fn cut_shared(&self, text: &str) -> Arc<Cut> {
+        if text.len() <= CACHED_TEXT_BYTES {
+            let cache = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(cut) = cache().get(text) {
+                return cut.clone();
+            }
+            let cut = Arc::new(self.cut(text, true));
+            let mut cache = cache();
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(text.to_owned(), cut.clone());
+            return cut;
+        }
+        let recent = || self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, cut)) = recent().iter().find(|(t, _)| t == text) {
+            return cut.clone();
+        }
+        let cut = Arc::new(self.cut(text, true));
+        let mut recent = recent();
+        if recent.len() >= RECENT_TEXTS {
+            recent.pop_front();
+        }
+        recent.push_back((text.to_owned(), cut.clone()));
+        cut
+    }
+
+    /// Drops the remembered cuts (once every document is indexed).
+    fn forget(&self) {
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = HashMap::new();
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// The katakana reading of a text (words without one keep their spelling).
     pub fn reading(&self, text: &str) -> String {
-        let short = text.len() <= CACHED_TEXT_BYTES;
-        if short {
-            let cache = self.readings.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(reading) = cache.get(text) {
-                return reading.clone();
-            }
-        }
-        let prepped = normalize::prep(text);
-        let mut out = String::new();
-        match self.segmenter.segment(Cow::Borrowed(prepped.as_str())) {
-            Ok(mut tokens) => {
-                for token in &mut tokens {
-                    let surface = token.surface.to_string();
-                    match token.get("reading") {
-                        Some(reading) if reading != "*" && !reading.is_empty() => {
-                            out.push_str(reading)
-                        }
-                        _ => out.push_str(&surface),
-                    }
-                }
-            }
-            Err(_) => out.push_str(&prepped),
-        }
-        if short {
-            let mut cache = self.readings.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
-            }
-            cache.insert(text.to_owned(), out.clone());
-        }
-        out
+        self.cut(text, false).reading
     }
 
     /// The words of a text written with kanji, normalised, with their normalised readings:
     /// (reading, word). What a result highlights when a query matched by reading.
     pub fn kanji_words(&self, text: &str) -> Vec<(String, String)> {
-        let prepped = normalize::prep(text);
-        let mut out: Vec<(String, String)> = Vec::new();
-        let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(prepped.as_str())) else {
-            return out;
-        };
-        for token in &mut tokens {
-            let surface = normalize::fold(&token.surface);
-            if !surface.chars().any(is_kanji) {
-                continue;
-            }
-            let Some(reading) = token.get("reading").filter(|r| *r != "*" && !r.is_empty()) else {
-                continue;
-            };
-            let pair = (normalize::fold(reading), surface);
-            if !pair.0.is_empty() && !out.contains(&pair) {
-                out.push(pair);
-            }
-        }
-        out
+        self.cut(text, false).kanji
     }
 
     /// The words of a name written in kana (normalised): each run of hiragana of two
@@ -942,26 +1046,8 @@ impl Analyzer {
 
     /// The normalised words (or readings) lindera finds in a text, as indexed.
     pub fn words(&self, text: &str, readings: bool) -> Vec<String> {
-        let mut tokenizer = self.words_tokenizer(readings);
-        let mut stream = tokenizer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
-    fn words_tokenizer(&self, readings: bool) -> FoldTokenizer {
-        let mut inner = LinderaTokenizer::from_segmenter(self.segmenter.clone());
-        let tags: HashSet<String> = STOP_TAGS.iter().map(|t| (*t).to_owned()).collect();
-        inner.append_token_filter(JapaneseStopTagsTokenFilter::new(tags).into());
-        if readings {
-            inner.append_token_filter(JapaneseReadingFormTokenFilter::new().into());
-        }
-        FoldTokenizer {
-            inner,
-            cache: HashMap::new(),
-        }
+        let cut = self.cut(text, true);
+        if readings { cut.readings } else { cut.words }
     }
 }
 
@@ -984,14 +1070,28 @@ fn tantivy_error(e: tantivy::TantivyError) -> Error {
 
 /// Builds the index files (site-relative paths and bytes).
 pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
-    let analyzer = Analyzer::new(&content.dictionary)?;
-    let mut docs = source_docs(content);
-    add_readings(&analyzer, &mut docs);
-    let built = build_with(&analyzer, content, docs)?;
+    let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
+    let names = NameSpellings::new(&analyzer, content);
+    let built = build_with(&analyzer, content, &names)?;
     Ok(built.files)
 }
 
-fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) -> Result<Built> {
+/// Documents made, analysed and indexed together: only a batch's texts are in memory at once.
+/// A multiple of [`format::FRAGMENT_PACK`], so a batch's fragments fill whole files.
+const BATCH: usize = 2000;
+
+/// Most memory a writer thread's buffers take before it writes a segment (the segments are not
+/// merged, so more of them cost the export little; 100 MB per thread kept 400 MB more at 100,000
+/// records for no less CPU — docs/benchmarks.md).
+const WRITER_BUDGET: usize = 40_000_000;
+
+fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings) -> Result<Built> {
+    let doc_count = content.resources.len() + content.pages.len();
+    if doc_count >= 1 << 20 {
+        return Err(Error::Setup(format!(
+            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
+        )));
+    }
     // Schema: per logical field, words, readings and grams (and reading grams for short fields).
     let mut builder = Schema::builder();
     let options = |tokenizer: &str| {
@@ -1010,7 +1110,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
             ("g", "gram", Kind::Gram),
         ];
         if logical != TEXT || READING_GRAMS_IN_TEXT {
-            kinds.push(("rg", "gram", Kind::ReadingGram));
+            kinds.push(("rg", "ja_rg", Kind::ReadingGram));
         }
         for (suffix, tokenizer, kind) in kinds {
             let field = builder.add_text_field(&format!("{name}_{suffix}"), options(tokenizer));
@@ -1022,6 +1122,14 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
             });
         }
     }
+    // The name's reading grams from its kana (a facility's `kana`), when it has one: a field of
+    // its own, since the kana is n-grammed as it is while a name is read by lindera first.
+    let kana = builder.add_text_field("name_kana", options("gram"));
+    infos.push(FieldInfo {
+        field: kana,
+        logical: NAME,
+        kind: Kind::ReadingGram,
+    });
     let exact = builder.add_text_field("exact", options("exact"));
     infos.push(FieldInfo {
         field: exact,
@@ -1051,8 +1159,15 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
 
     let index = Index::create_in_ram(schema);
     let tokenizers = index.tokenizers();
-    tokenizers.register("ja_w", TextAnalyzer::from(analyzer.words_tokenizer(false)));
-    tokenizers.register("ja_r", TextAnalyzer::from(analyzer.words_tokenizer(true)));
+    let cut = |part: Part| {
+        TextAnalyzer::from(CutTokenizer {
+            analyzer: analyzer.clone(),
+            part,
+        })
+    };
+    tokenizers.register("ja_w", cut(Part::Words));
+    tokenizers.register("ja_r", cut(Part::Readings));
+    tokenizers.register("ja_rg", cut(Part::ReadingGrams));
     tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
     tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
     tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
@@ -1061,29 +1176,23 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
         let mut document = TantivyDocument::default();
         document.add_u64(doc_field, number as u64);
         for (logical, values) in doc.fields.iter().enumerate() {
+            let by_kana = logical == NAME && !doc.name_reading.is_empty();
+            let mut kinds = vec![Kind::Word, Kind::Reading, Kind::Gram];
+            if (logical != TEXT || READING_GRAMS_IN_TEXT) && !by_kana {
+                kinds.push(Kind::ReadingGram);
+            }
             for value in values {
-                for kind in [Kind::Word, Kind::Reading, Kind::Gram] {
+                for &kind in &kinds {
                     document.add_text(by_name[&(logical, kind as u8)], value);
                 }
             }
-            if logical != TEXT || READING_GRAMS_IN_TEXT {
-                let field = by_name[&(logical, Kind::ReadingGram as u8)];
-                if logical == NAME && !doc.name_reading.is_empty() {
-                    for reading in &doc.name_reading {
-                        document.add_text(field, reading);
-                    }
-                } else {
-                    for value in values {
-                        document.add_text(field, analyzer.reading(value));
-                    }
-                }
-            }
+        }
+        for reading in &doc.name_reading {
+            document.add_text(kana, reading);
+            document.add_text(loose, reading);
         }
         for value in &doc.exact {
             document.add_text(exact, value);
-        }
-        for reading in &doc.name_reading {
-            document.add_text(loose, reading);
         }
         for (word, is_loose) in &doc.spellings {
             document.add_text(if *is_loose { spelling_loose } else { spelling }, word);
@@ -1098,70 +1207,102 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer_with_num_threads(
             threads,
-            threads * (20_000_000 + 3_000 * docs.len()).min(100_000_000),
+            threads * (20_000_000 + 3_000 * doc_count).min(WRITER_BUDGET),
         )
         .map_err(tantivy_error)?;
-    // One explicit merge into a single segment at the end, none in the background.
+    // No merge: the export below reads the terms of every segment together.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    // Documents in batches (readings worked out in parallel), so only a batch is in memory.
-    for (batch_number, batch) in docs.chunks_mut(2000).enumerate() {
+    // Documents in batches: made and analysed in parallel, indexed, and then only what the
+    // document table and the fragment files need is kept (the fragments already compressed).
+    let mut table = DocTable::default();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for first in (0..doc_count).step_by(BATCH) {
+        let numbers = first..(first + BATCH).min(doc_count);
+        let mut batch: Vec<SourceDoc> = numbers
+            .into_par_iter()
+            .map(|number| source_doc(content, number))
+            .collect();
+        add_readings(analyzer, names, first, &mut batch);
         let documents: Vec<TantivyDocument> = batch
             .par_iter()
             .enumerate()
-            .map(|(i, doc)| make_document(batch_number * 2000 + i, doc))
+            .map(|(i, doc)| make_document(first + i, doc))
             .collect();
-        // The texts a batch was indexed from are not needed again (the fragments and the
-        // document table are): freed now, so they do not stay beside tantivy's buffers.
-        for doc in batch.iter_mut() {
-            doc.fields = Default::default();
-            doc.name_reading = Vec::new();
-            doc.exact = Vec::new();
-        }
         for document in documents {
             writer.add_document(document).map_err(tantivy_error)?;
         }
+        for doc in &batch {
+            table.kind.push(doc.kind);
+            table.cat.push(doc.cat);
+            table.area.push(doc.area);
+            table.svc.push(doc.svc);
+            table.open.push(doc.open);
+            // At most 2^18 - 1: the browser packs score, title length and document into one
+            // number.
+            let tlen = normalize::fold(&doc.fragment.title)
+                .chars()
+                .count()
+                .min((1 << 18) - 1);
+            table.tlen.push(tlen as u32);
+        }
+        let packs: Vec<(String, Vec<u8>)> = batch
+            .par_chunks(format::FRAGMENT_PACK)
+            .enumerate()
+            .map(|(i, pack)| {
+                let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
+                let json = serde_json::to_vec(&fragments).expect("fragments serialise");
+                let number = first / format::FRAGMENT_PACK + i;
+                (
+                    format!("{}/f/{number}.bin", format::DIR),
+                    format::gzip(&json),
+                )
+            })
+            .collect();
+        files.extend(packs);
     }
     writer.commit().map_err(tantivy_error)?;
-    let segments = index.searchable_segment_ids().map_err(tantivy_error)?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait().map_err(tantivy_error)?;
-    }
+
     writer.wait_merging_threads().map_err(tantivy_error)?;
+    analyzer.forget();
 
     let reader = index.reader().map_err(tantivy_error)?;
     let searcher = reader.searcher();
-    let doc_count = docs.len();
-    if doc_count >= 1 << 20 {
-        return Err(Error::Setup(format!(
-            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
-        )));
-    }
-    let mut chunks: Vec<(String, String)> = Vec::new(); // (first term, JSON)
+    // Term chunks, compressed as soon as they are full: (first term, gzip JSON).
+    let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut current = String::from("[");
     let mut current_first: Option<String> = None;
     let flush = |current: &mut String,
                  current_first: &mut Option<String>,
-                 chunks: &mut Vec<(String, String)>| {
+                 chunks: &mut Vec<(String, Vec<u8>)>| {
         if let Some(first) = current_first.take() {
             current.push(']');
-            chunks.push((first, std::mem::replace(current, String::from("["))));
+            chunks.push((first, format::gzip(current.as_bytes())));
+            current.clear();
+            current.push('[');
         }
     };
 
-    for segment in searcher.segment_readers() {
-        let numbers = segment.fast_fields().u64("doc").map_err(tantivy_error)?;
-        let number_of = |doc: u32| numbers.first(doc).unwrap_or(0) as u32;
-        let inverted: Vec<_> = infos
-            .iter()
-            .map(|info| segment.inverted_index(info.field))
-            .collect::<tantivy::Result<Vec<_>>>()
-            .map_err(tantivy_error)?;
-        let mut streams: Vec<_> = inverted
-            .iter()
-            .map(|ii| ii.terms().stream())
-            .collect::<std::io::Result<Vec<_>>>()
-            .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
-        let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+    // Every field of every segment (each writer thread leaves one or more), read as one
+    // stream of terms in order: a document is in one segment only, so its impacts for a term
+    // are complete whichever segment it is in.
+    let segments = searcher.segment_readers();
+    let mut numbers = Vec::with_capacity(segments.len());
+    let mut inverted = Vec::with_capacity(segments.len() * infos.len());
+    for (number, segment) in segments.iter().enumerate() {
+        numbers.push(segment.fast_fields().u64("doc").map_err(tantivy_error)?);
+        for info in &infos {
+            let ii = segment.inverted_index(info.field).map_err(tantivy_error)?;
+            inverted.push((number, info, ii));
+        }
+    }
+    let number_of = |segment: usize, doc: u32| numbers[segment].first(doc).unwrap_or(0) as u32;
+    let mut streams: Vec<_> = inverted
+        .iter()
+        .map(|(_, _, ii)| ii.terms().stream())
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
+    let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+    {
         loop {
             // The smallest current term of all fields.
             let mut smallest: Option<Vec<u8>> = None;
@@ -1176,8 +1317,8 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
                 if !live[i] || stream.key() != key.as_slice() {
                     continue;
                 }
-                let info = &infos[i];
-                let mut postings = inverted[i]
+                let (segment, info, ii) = &inverted[i];
+                let mut postings = ii
                     .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
                     .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
                 let space = usize::from(!info.kind.is_gram());
@@ -1196,7 +1337,9 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
                         }
                         weight * info.kind.factor()
                     };
-                    let slot = best[space].entry(number_of(doc)).or_insert([0; SLOTS]);
+                    let slot = best[space]
+                        .entry(number_of(*segment, doc))
+                        .or_insert([0; SLOTS]);
                     slot[info.logical] = slot[info.logical].max(value);
                     doc = postings.advance();
                 }
@@ -1255,36 +1398,10 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
             .collect(),
         kinds: kind_labels(),
     };
-    let mut table = DocTable::default();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for doc in &docs {
-        table.kind.push(doc.kind);
-        table.cat.push(doc.cat);
-        table.area.push(doc.area);
-        table.svc.push(doc.svc);
-        table.open.push(doc.open);
-        // At most 2^18 - 1: the browser packs score, title length and document into one number.
-        let tlen = normalize::fold(&doc.fragment.title)
-            .chars()
-            .count()
-            .min((1 << 18) - 1);
-        table.tlen.push(tlen as u32);
-    }
-    for (number, pack) in docs.chunks(format::FRAGMENT_PACK).enumerate() {
-        let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
-        let json = serde_json::to_vec(&fragments).expect("fragments serialise");
-        files.push((
-            format!("{}/f/{number}.bin", format::DIR),
-            format::gzip(&json),
-        ));
-    }
     let mut firsts = Vec::with_capacity(chunks.len());
-    for (number, (first, json)) in chunks.into_iter().enumerate() {
+    for (number, (first, bytes)) in chunks.into_iter().enumerate() {
         firsts.push(first);
-        files.push((
-            format!("{}/t/{number}.bin", format::DIR),
-            format::gzip(json.as_bytes()),
-        ));
+        files.push((format!("{}/t/{number}.bin", format::DIR), bytes));
     }
     let mut version = super::dictionary::FNV_OFFSET;
     for (name, bytes) in &files {
@@ -1294,7 +1411,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) 
     let meta = Meta {
         format: format::FORMAT,
         version: format!("{:012x}", version & 0xffff_ffff_ffff),
-        count: docs.len(),
+        count: doc_count,
         base_url: content.site.base_url.clone(),
         rules: normalize::rules().json.clone(),
         chunks: firsts,

@@ -4,7 +4,7 @@
 //! * [`normalize`]: the one normalisation (NFKC, kana, 異体字, dashes, 丁目/番地 …), mirrored
 //!   in `search-engine.js`; its tables live in `src/ja/rules.json`.
 //! * [`dictionary`]: IPADIC from Debian's `mecab-ipadic`, compiled once by lindera into a cache.
-//! * [`indexer`]: lindera (via lindera-tantivy) and n-gram analysis into a tantivy index, exported
+//! * [`indexer`]: lindera (one cut per text) and n-gram analysis into a tantivy index, exported
 //!   as the sharded files of [`format`] under `search-index/`.
 //! * [`engine`]: query analysis, ranking and snippets on those files — the same algorithm as
 //!   the browser's, so both give the same results.

@@ -187,24 +187,38 @@ fn fold_kana(c: char) -> char {
     ja::full_size(ja::to_katakana(c))
 }
 
+/// Characters NFKC leaves as they are when no mark follows them: ASCII, hiragana, katakana
+/// (ー included) and the common kanji — most of every text, spared the NFKC iterator.
+fn nfkc_stable(c: char) -> bool {
+    c.is_ascii()
+        || matches!(c,
+            '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}' | '\u{4E00}'..='\u{9FFF}')
+}
+
 /// Splits text into units (a character and the voicing or combining marks after it), NFKC's
 /// each unit, and hands every resulting character to `emit` with the unit's start index.
 fn units(text: &str, rules: &Rules, mut emit: impl FnMut(char, usize)) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
+    let mut emit = |c: char, start: usize| {
+        let c = c.to_ascii_lowercase();
+        emit(rules.variants.get(&c).copied().unwrap_or(c), start);
+    };
+    let mut chars = text.chars().enumerate().peekable();
     let mut unit = String::new();
-    while i < chars.len() {
-        let start = i;
+    while let Some((start, c)) = chars.next() {
+        let marked = chars.peek().is_some_and(|&(_, next)| is_voicing_mark(next));
+        if !marked && nfkc_stable(c) {
+            emit(c, start);
+            continue;
+        }
         unit.clear();
-        unit.push(chars[i]);
-        i += 1;
-        while i < chars.len() && is_voicing_mark(chars[i]) {
-            unit.push(chars[i]);
-            i += 1;
+        unit.push(c);
+        while let Some(&(_, next)) = chars.peek()
+            && is_voicing_mark(next)
+        {
+            unit.push(next);
+            chars.next();
         }
         for c in unit.nfkc() {
-            let c = c.to_ascii_lowercase();
-            let c = rules.variants.get(&c).copied().unwrap_or(c);
             emit(c, start);
         }
     }
@@ -371,6 +385,50 @@ mod tests {
         assert_eq!(n("ＡＣＰ"), "acp");
         assert_eq!(n("ｶﾞｲﾄﾞ"), "ガイド");
         assert_eq!(n("ケアマネージャー"), n("けあまねじゃ"));
+    }
+
+    /// `units` as it was before its quick path: every unit through NFKC.
+    fn units_slowly(text: &str, rules: &Rules) -> Vec<(char, usize)> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let start = i;
+            let mut unit = String::from(chars[i]);
+            i += 1;
+            while i < chars.len() && is_voicing_mark(chars[i]) {
+                unit.push(chars[i]);
+                i += 1;
+            }
+            for c in unit.nfkc() {
+                let c = c.to_ascii_lowercase();
+                out.push((rules.variants.get(&c).copied().unwrap_or(c), start));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_quick_path_is_nfkc() {
+        // Every character the quick path passes, alone, between others and before voicing marks.
+        let rules = rules();
+        let stable = (0..0x80u32)
+            .chain(0x3041..=0x3096)
+            .chain(0x30A1..=0x30FC)
+            .chain(0x4E00..=0x9FFF)
+            .filter_map(char::from_u32);
+        for c in stable {
+            for text in [
+                c.to_string(),
+                format!("ｶ{c}ﾞa"),
+                format!("{c}\u{3099}"),
+                format!("{c}\u{FF9F}\u{309A}A"),
+            ] {
+                let mut quick = Vec::new();
+                units(&text, rules, |c, i| quick.push((c, i)));
+                assert_eq!(quick, units_slowly(&text, rules), "{text:?}");
+            }
+        }
     }
 
     #[test]
