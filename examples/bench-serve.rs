@@ -3,15 +3,17 @@
 //!
 //! ```text
 //! cargo build --release
-//! cargo run --release --example bench-serve -- [--site DIR] [--runs N]
+//! cargo run --release --example bench-serve -- [--site DIR | --records N] [--runs N] [--phases N]
 //! ```
 //!
-//! It copies the site (default: the sample site of this repository) to a temporary folder,
+//! It copies the site (default: the sample site of this repository; with `--records N`, a site
+//! of N records made by `examples/gen-site`, which must be built) to a temporary folder,
 //! starts `target/release/zaitaku serve --port 0` on it, listens to the server-sent events like
 //! a browser does, then edits one record N times (a phone number, alternately two values) and
 //! measures, for each save, the time until the reload event arrives. It also times the phases
 //! of one rebuild in-process (load and validate; pages, feeds and assets, after which the pages
-//! reload; the search index, written right after the reload).
+//! reload; the search index, written right after the reload), `--phases` times (default 5), and
+//! for each save also the time until the server says the search index is updated.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -41,12 +43,35 @@ fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut site = repo.clone();
     let mut runs = 20usize;
+    let mut phases = 5usize;
+    let mut records = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--site" => site = PathBuf::from(args.next().expect("--site DIR")),
+            "--records" => {
+                records = Some(args.next().expect("--records N"));
+            }
+            "--phases" => phases = args.next().expect("--phases N").parse().expect("a number"),
             "--runs" => runs = args.next().expect("--runs N").parse().expect("a number"),
             other => panic!("unknown argument {other}"),
         }
+    }
+    let generated = tempfile::tempdir().unwrap();
+    if let Some(records) = &records {
+        let gen_site = repo.join("target/release/examples/gen-site");
+        let status = Command::new(&gen_site)
+            .args(["--records", records, "--out"])
+            .arg(generated.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (cargo build --release --example gen-site)",
+                    gen_site.display()
+                )
+            });
+        assert!(status.success(), "gen-site failed");
+        site = generated.path().to_path_buf();
     }
     let work = tempfile::tempdir().unwrap();
     copy_tree(&site.join("content"), &work.path().join("content"));
@@ -66,7 +91,7 @@ fn main() {
     let mut pages = Vec::new();
     let mut index = Vec::new();
     let theme = zaitaku::render::Theme::load(work.path()).unwrap();
-    for _ in 0..5 {
+    for _ in 0..phases {
         let t = Instant::now();
         let (content, _) = zaitaku::build::load_valid(work.path(), today).unwrap();
         load.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -80,10 +105,10 @@ fn main() {
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
     println!(
-        "rebuild phases (median of 5): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
+        "rebuild phases of a whole build (median of {phases}): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
         median(&mut load),
         median(&mut pages),
         median(&mut index)
@@ -113,7 +138,13 @@ fn main() {
             break rest.trim_end_matches('/').parse().unwrap();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
+    // What the server says, with the time it was said (the search index's line is waited for).
+    let (said, hear) = std::sync::mpsc::channel::<(Instant, String)>();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = said.send((Instant::now(), line));
+        }
+    });
     let mut events = TcpStream::connect(("127.0.0.1", port)).unwrap();
     events
         .write_all(b"GET /__zaitaku/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
@@ -154,9 +185,13 @@ fn main() {
         .expect("the record has a phone")
         .to_owned();
     let mut times = Vec::new();
+    let mut indexed = Vec::new();
+    // The first build's index.
+    let _ = wait_for_index(&hear);
     for run in 0..runs {
-        // A person saves now and then; let the previous search index finish first.
-        std::thread::sleep(Duration::from_millis(1000));
+        // A person saves now and then.
+        std::thread::sleep(Duration::from_millis(500));
+        while hear.try_recv().is_ok() {}
         let phone = if run % 2 == 0 {
             "phone: 088-699-0001"
         } else {
@@ -168,8 +203,12 @@ fn main() {
         let generation = next_event(&mut received);
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         times.push(elapsed);
+        let index = wait_for_index(&hear)
+            .map(|at| at.duration_since(started).as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN);
+        indexed.push(index);
         println!(
-            "save {:>2}: reload event (generation {generation}) after {elapsed:.0} ms",
+            "save {:>2}: reload event (generation {generation}) after {elapsed:.0} ms, search index updated after {index:.0} ms",
             run + 1
         );
     }
@@ -180,6 +219,13 @@ fn main() {
         .status();
     let _ = child.wait();
     times.sort_by(f64::total_cmp);
+    indexed.sort_by(f64::total_cmp);
+    println!(
+        "save → search index updated: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+        percentile(&indexed, 0.5),
+        percentile(&indexed, 0.9),
+        indexed[indexed.len() - 1]
+    );
     println!(
         "save → reload event over {runs} saves of {}: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
         record.strip_prefix(work.path()).unwrap().display(),
@@ -187,4 +233,17 @@ fn main() {
         percentile(&times, 0.9),
         times[times.len() - 1]
     );
+}
+
+/// When the server next says the search index is updated (`None` after 60 s).
+fn wait_for_index(hear: &std::sync::mpsc::Receiver<(Instant, String)>) -> Option<Instant> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match hear.recv_timeout(left) {
+            Ok((at, line)) if line.contains("検索の索引") => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }

@@ -2,6 +2,7 @@
 //! the theme, write the search index, the feeds and the copied files, all into a staging folder
 //! that replaces the output only when the whole build succeeded.
 
+pub mod cache;
 pub mod reserved;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
 use crate::site::{Site, caremane};
+use cache::Cache;
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -46,8 +48,12 @@ pub struct BuildReport {
     /// The previous site, when it could not be removed after the new one was in place (the
     /// next build removes it).
     pub leftover: Option<PathBuf>,
-    /// What the search index took.
+    /// What the search index took (`None` when the previous one was reused).
     pub search: Option<IndexStats>,
+    /// Pages (and the search index) whose files the build cache took from the previous site.
+    pub reused: usize,
+    /// Pages (and the search index) rendered.
+    pub rendered: usize,
 }
 
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
@@ -118,7 +124,11 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         content.site.base_url = base_url;
     }
     let theme = Theme::load(&options.root)?;
-    let written = write_site(&out, &content, &theme, options.today, waiting)?;
+    let cache = Cache::open(&options.root);
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(cache.warning.clone());
+    let written = write_site(&out, &content, &theme, options.today, Some(&cache), waiting)?;
+    diagnostics.extend(cache.save());
     Ok(BuildReport {
         resources: content.resources.len(),
         pages: content.pages.len(),
@@ -127,6 +137,8 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         elapsed: started.elapsed(),
         leftover: written.committed.leftover,
         search: written.search,
+        reused: cache.reused(),
+        rendered: cache.rendered(),
     })
 }
 
@@ -145,6 +157,7 @@ pub fn write_site(
     content: &Content,
     theme: &Theme,
     today: Date,
+    cache: Option<&Cache>,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Written> {
     let parent = out.path.parent().unwrap_or(Path::new("/"));
@@ -152,18 +165,21 @@ pub fn write_site(
         .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
     let _lock =
         lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
-    write_site_locked(out, content, theme, today).map_err(|e| kept(e, out))
+    write_site_locked(out, content, theme, today, cache).map_err(|e| kept(e, out))
 }
 
-/// [`write_site`] for a caller that holds the output's lock (`serve --out`).
+/// [`write_site`] for a caller that holds the output's lock (`serve --out`). With a `cache`,
+/// unchanged files of the site in `out` are reused.
 pub fn write_site_locked(
     out: &OutputDir,
     content: &Content,
     theme: &Theme,
     today: Date,
+    cache: Option<&Cache>,
 ) -> Result<Written> {
     let staging = Staging::new(&out.path)?;
-    let rendered = render_site(content, theme, today, &staging)?;
+    let reuse = cache.map(|cache| Reuse::new(cache, theme, &out.path));
+    let rendered = render_site_with(content, theme, today, &staging, true, reuse.as_ref())?;
     let committed = staging.commit()?;
     Ok(Written {
         files: rendered.files,
@@ -198,7 +214,7 @@ pub fn render_site(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, true)
+    render_site_with(content, theme, today, staging, true, None)
 }
 
 /// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
@@ -209,7 +225,91 @@ pub fn render_site_without_search(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, false)
+    render_site_with(content, theme, today, staging, false, None)
+}
+
+/// Like [`render_site_without_search`], taking unchanged pages from the previous build
+/// (`zaitaku serve`).
+pub fn render_site_reusing(
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    staging: &Staging,
+    reuse: &Reuse<'_>,
+) -> Result<Rendered> {
+    render_site_with(content, theme, today, staging, false, Some(reuse))
+}
+
+/// What a build may take from the previous one: the cache, and the previous site's folder.
+pub struct Reuse<'a> {
+    pub cache: &'a Cache,
+    pub previous: &'a Path,
+    /// The theme's part of every page's key.
+    theme: String,
+}
+
+impl<'a> Reuse<'a> {
+    pub fn new(cache: &'a Cache, theme: &Theme, previous: &'a Path) -> Reuse<'a> {
+        Reuse {
+            cache,
+            previous,
+            theme: cache::theme_key(theme),
+        }
+    }
+
+    /// Writes one page, or links the previous site's when it was made from the same context,
+    /// template and theme.
+    fn page(&self, theme: &Theme, output: &Output, staging: &Staging) -> Result<()> {
+        let context = cache::context_text(&output.context)?;
+        let key = self.cache.key(&[
+            b"page",
+            self.theme.as_bytes(),
+            output.template.as_bytes(),
+            output.file.as_bytes(),
+            context.as_bytes(),
+        ]);
+        let step = format!("page {}", output.file);
+        if self
+            .cache
+            .reuse(&step, &key, self.previous, staging)
+            .is_some()
+        {
+            return Ok(());
+        }
+        let html = theme.render(output.template, &output.context)?;
+        staging.write(&output.file, html.as_bytes())?;
+        self.cache
+            .record(&step, key, &[(&output.file, html.as_bytes())]);
+        Ok(())
+    }
+
+    /// Writes the search index, or links the previous site's when the content is the same.
+    fn search(&self, content: &Content, staging: &Staging) -> Result<(usize, Option<IndexStats>)> {
+        let key = self
+            .cache
+            .key(&[b"search", format!("{content:?}").as_bytes()]);
+        if let Some(files) = self.cache.reuse("search", &key, self.previous, staging) {
+            return Ok((files, None));
+        }
+        let before = staging.written_count();
+        let stats = crate::search::write_index(content, staging)?;
+        let files: Vec<(String, Vec<u8>)> = staging
+            .written_since(before)
+            .into_iter()
+            .map(|file| {
+                let path = staging.path().join(&file);
+                std::fs::read(&path)
+                    .map(|bytes| (file, bytes))
+                    .map_err(|e| Error::io(path, "読み込み", e))
+            })
+            .collect::<Result<_>>()?;
+        let files: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(file, bytes)| (file.as_str(), bytes.as_slice()))
+            .collect();
+        self.cache.record("search", key, &files);
+        Ok((stats.files, Some(stats)))
+    }
 }
 
 fn render_site_with(
@@ -218,10 +318,14 @@ fn render_site_with(
     today: Date,
     staging: &Staging,
     search_index: bool,
+    reuse: Option<&Reuse<'_>>,
 ) -> Result<Rendered> {
     theme.ids.check(content)?;
     let site = Site::new(content, today);
     let write = |output: Output| -> Result<()> {
+        if let Some(reuse) = reuse {
+            return reuse.page(theme, &output, staging);
+        }
         let html = theme.render(output.template, &output.context)?;
         staging.write(&output.file, html.as_bytes())
     };
@@ -256,12 +360,18 @@ fn render_site_with(
         staging.write(relative, bytes)?;
     }
     files += theme.static_files.len();
-    let search = if search_index {
-        let stats = crate::search::write_index(content, staging)?;
-        files += stats.files;
-        Some(stats)
-    } else {
-        None
+    let search = match (search_index, reuse) {
+        (false, _) => None,
+        (true, Some(reuse)) => {
+            let (written, stats) = reuse.search(content, staging)?;
+            files += written;
+            stats
+        }
+        (true, None) => {
+            let stats = crate::search::write_index(content, staging)?;
+            files += stats.files;
+            Some(stats)
+        }
     };
     for (file, _) in caremane::DATA_FILES {
         staging.write(file, caremane::data_script(file, content).as_bytes())?;

@@ -8,6 +8,7 @@ mod browser;
 mod build;
 mod caremane;
 mod check;
+mod incremental;
 mod init;
 mod ja_rules;
 mod parity;
