@@ -150,7 +150,7 @@ fn main() {
         .write_all(b"GET /__zaitaku/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         .unwrap();
     events
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
     let mut buffer = [0u8; 4096];
     let mut received = String::new();
@@ -163,7 +163,7 @@ fn main() {
                 received.drain(..start + end);
                 return data;
             }
-            let n = events.read(&mut buffer).expect("reload event within 10 s");
+            let n = events.read(&mut buffer).expect("reload event within 120 s");
             assert!(n > 0, "server closed the event stream");
             received.push_str(&String::from_utf8_lossy(&buffer[..n]));
         }

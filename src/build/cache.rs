@@ -14,7 +14,7 @@
 //! zaitaku made itself (it holds a `CACHEDIR.TAG`). A folder that is a symlink, a file, or a
 //! folder without the tag is not used and not written; a cache file that cannot be read as
 //! this version's cache is ignored. Both with a Japanese warning, and the build is a full one.
-//! `zaitaku serve` keeps the same cache in memory ([`Cache::in_memory`]).
+//! (`zaitaku serve` does not use it yet: see docs/benchmarks.md, "Incremental builds".)
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -101,7 +101,7 @@ fn warning(message: String) -> Diagnostic {
 }
 
 impl Cache {
-    /// A cache that starts empty and is never saved (`serve` keeps it between its builds).
+    /// A cache that starts empty and is not saved.
     pub fn in_memory() -> Cache {
         Cache {
             file: None,
@@ -177,15 +177,6 @@ impl Cache {
             },
         }
         cache
-    }
-
-    /// Starts the next build with what the builds so far made (`serve`, between its builds;
-    /// after a build that failed half-way, what it did not reach is still known from before).
-    pub fn next_build(&mut self) {
-        let current = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
-        self.previous.extend(current);
-        self.reused = AtomicUsize::new(0);
-        self.rendered = AtomicUsize::new(0);
     }
 
     /// A step's key from its parts (each length-prefixed, so no two lists of parts share one).

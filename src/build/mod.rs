@@ -228,18 +228,6 @@ pub fn render_site_without_search(
     render_site_with(content, theme, today, staging, false, None)
 }
 
-/// Like [`render_site_without_search`], taking unchanged pages from the previous build
-/// (`zaitaku serve`).
-pub fn render_site_reusing(
-    content: &Content,
-    theme: &Theme,
-    today: Date,
-    staging: &Staging,
-    reuse: &Reuse<'_>,
-) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, false, Some(reuse))
-}
-
 /// What a build may take from the previous one: the cache, and the previous site's folder.
 pub struct Reuse<'a> {
     pub cache: &'a Cache,

@@ -125,9 +125,6 @@ pub struct Rebuilder {
     last: Option<Served>,
     /// Top-level entries the search index writes (learnt from the first index written).
     index_entries: Arc<Mutex<BTreeSet<String>>>,
-    /// What the previous build rendered: unchanged pages are linked from the build being
-    /// served instead of rendered again.
-    cache: build::cache::Cache,
 }
 
 /// The search index still to write into a build that is already served.
@@ -165,7 +162,6 @@ impl Rebuilder {
             theme: None,
             last: None,
             index_entries: Arc::new(Mutex::new(BTreeSet::new())),
-            cache: build::cache::Cache::in_memory(),
         }
     }
 
@@ -218,7 +214,6 @@ impl Rebuilder {
             self.theme = Some(Theme::load(&self.root)?);
         }
         let theme = self.theme.as_ref().expect("loaded above");
-        self.cache.next_build();
         let counts = (
             content.resources.len(),
             content.pages.len(),
@@ -227,7 +222,7 @@ impl Rebuilder {
         if let Some(out) = &self.out {
             // A folder the user asked for gets the complete site, as `zaitaku build` writes it
             // (and is replaced only while it is still a site zaitaku made).
-            build::write_site_locked(out, &content, theme, self.today, Some(&self.cache))?;
+            build::write_site_locked(out, &content, theme, self.today, None)?;
             return Ok((
                 counts.0,
                 counts.1,
@@ -237,13 +232,9 @@ impl Rebuilder {
             ));
         }
         let staging = Staging::new(&self.scratch.join("site"))?;
-        // Pages whose context is unchanged are linked from the build being served.
-        let previous = match &self.last {
-            Some(last) => last.path().to_path_buf(),
-            None => staging.path().join("no-previous-build"),
-        };
-        let reuse = build::Reuse::new(&self.cache, theme, &previous);
-        build::render_site_reusing(&content, theme, self.today, &staging, &reuse)?;
+        // Not through `build::cache` yet: computing every page's key costs about what it saves
+        // (docs/benchmarks.md, "Incremental builds").
+        build::render_site_without_search(&content, theme, self.today, &staging)?;
         // Until the new index is written, the previous one answers searches.
         if let Some(last) = &self.last {
             let entries = self
