@@ -3,18 +3,35 @@
 # scripts/bench-build.sh, one page per facility plus list pages per category, with a minimal
 # layout that prints the same fields. Hugo does no validation of the records, so this is the
 # lower bound of "turn N YAML records into N pages" for a mature generator.
-# Usage: scripts/bench-hugo.sh [COUNTS...]   (needs: apt-get install hugo)
+# Hugo and the whole `zaitaku build` run alternately (H Z H Z …, PAIRS pairs after one warm-up
+# run each), so both see the same load; prints every run and the medians and their ratio.
+# Usage: [PAIRS=5] [ZAITAKU=path/to/zaitaku] scripts/bench-hugo.sh [COUNTS...]
+#        (needs: apt-get install hugo)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v hugo >/dev/null || { echo "hugo がありません: sudo apt-get install hugo" >&2; exit 2; }
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1000 10000 100000)
 work=$(realpath -m "${BENCH_DIR:-target/bench-sites}")
-cargo build --release --quiet --example gen-site
-echo "$(hugo version | cut -d' ' -f1-2)"
+pairs=${PAIRS:-5}
+zaitaku=${ZAITAKU:-}
+if [ -z "$zaitaku" ]; then
+  cargo build --release --quiet --bin zaitaku --example gen-site
+  zaitaku=./target/release/zaitaku
+else
+  cargo build --release --quiet --example gen-site
+fi
+echo "$(hugo version | cut -d' ' -f1-2); zaitaku: $zaitaku; $pairs pairs; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| records | pages | wall time (s) | peak RSS (MB) |"
-echo "| ---: | ---: | ---: | ---: |"
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+measure() { # measure LOG CMD...: prints "WALL RSS_MB"
+  local log=$1; shift
+  /usr/bin/time -v "$@" 2>"$log" >/dev/null
+  local wall rss
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
+  echo "$wall $((rss / 1024))"
+}
 for n in "${counts[@]}"; do
   site="$work/site-$n"
   [ -d "$site/content/resources" ] || ./target/release/examples/gen-site --records "$n" --out "$site" >/dev/null 2>&1
@@ -47,11 +64,25 @@ HTML
     done
   fi
   log=$(mktemp)
+  runs=$(mktemp)
   hugo --quiet -s "$hugo_site" -d "$hugo_site/public" >/dev/null 2>&1  # warm the page cache
-  /usr/bin/time -v hugo --quiet -s "$hugo_site" -d "$hugo_site/public" 2>"$log" >/dev/null
-  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$log")
+  "$zaitaku" --root "$site" build --out "$work/out-$n" --today 2026-11-22 >/dev/null 2>&1
+  echo "| records | run | Hugo: wall (s) | Hugo: peak RSS (MB) | zaitaku build: wall (s) | zaitaku: peak RSS (MB) | load average |"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for i in $(seq "$pairs"); do
+    read -r hugo_wall hugo_rss < <(measure "$log" hugo --quiet -s "$hugo_site" -d "$hugo_site/public")
+    read -r z_wall z_rss < <(measure "$log" "$zaitaku" --root "$site" build --out "$work/out-$n" --today 2026-11-22)
+    echo "$hugo_wall $hugo_rss $z_wall $z_rss" >> "$runs"
+    printf '| %s | %s | %.2f | %d | %.2f | %d | %s |\n' "$n" "$i" "$hugo_wall" "$hugo_rss" "$z_wall" "$z_rss" "$(cut -d' ' -f1 /proc/loadavg)"
+  done
   pages=$(find "$hugo_site/public" -name '*.html' | wc -l)
-  printf '| %s | %s | %.2f | %d |\n' "$n" "$pages" "$wall" "$((rss / 1024))"
-  rm -f "$log"
+  hugo_median=$(awk '{ print $1 }' "$runs" | median)
+  z_median=$(awk '{ print $3 }' "$runs" | median)
+  ratio_median=$(awk '{ print $3 / $1 }' "$runs" | median)
+  echo
+  printf 'records %s: Hugo %s pages, median %.2f s (RSS median %s MB); zaitaku median %.2f s (RSS median %s MB); zaitaku / Hugo: ratio of medians %.2f, median of the pairs'"'"' ratios %.2f\n' \
+    "$n" "$pages" "$hugo_median" "$(awk '{ print $2 }' "$runs" | median)" "$z_median" "$(awk '{ print $4 }' "$runs" | median)" \
+    "$(awk -v z="$z_median" -v h="$hugo_median" 'BEGIN { print z / h }')" "$ratio_median"
+  echo
+  rm -f "$log" "$runs"
 done

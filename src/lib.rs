@@ -5,7 +5,7 @@
 //! table, `tests/testsuite/architecture.rs` enforces it):
 //!
 //! * base: [`error`], [`diagnostics`], [`output`] (staging, path guard, marker), [`owned`],
-//!   [`lock`], [`signals`];
+//!   [`lock`], [`signals`], [`timings`];
 //! * [`ja`]: the Japanese text rules and tables;
 //! * [`content`]: loading, validation and the model (each page with its HTML and plain text);
 //! * [`render`]: the theme and the context every page shares;
@@ -34,5 +34,6 @@ pub mod sheet;
 pub mod signals;
 pub mod site;
 pub mod survey;
+pub mod timings;
 
 pub use error::{Error, Result};

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::render::Theme;
 use crate::signals;
 use crate::site::Site;
-use crate::site::print::{Booklet, Numbering, booklet_output};
+use crate::site::print::{Booklet, Numbering, booklet_page};
 
 /// What to print (`zaitaku pdf`).
 #[derive(Debug, Clone)]
@@ -396,12 +396,12 @@ pub fn make_pdf(
             None => Numbering::Placeholder,
             Some(pages) => Numbering::Pages(pages),
         };
-        let output = booklet_output(&site, booklet, numbering);
-        let html = theme.render(output.template, &output.context)?;
-        crate::output::write_under(work.path(), &output.file, html.as_bytes())?;
+        let page = booklet_page(&site, booklet, numbering);
+        let html = page.render(&theme)?;
+        crate::output::write_under(work.path(), &page.output.file, html.as_bytes())?;
         print_to_pdf(
             chromium,
-            &work.path().join(&output.file),
+            &work.path().join(&page.output.file),
             &pdf,
             work.path(),
             &watch,

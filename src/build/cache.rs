@@ -1,11 +1,14 @@
 //! The build cache: what the previous build rendered, so that the next one reuses the files
 //! of the previous site instead of rendering them again.
 //!
-//! Each step of the build that makes files (a page, the search index) gets a *key*: a hash of
-//! everything its output is made from — the page's whole template context (as Tera itself
-//! prints it, keys sorted), the template's name, the theme's files, this binary, and for the
-//! search index the whole loaded content. The cache remembers, per step, the key and the hash
-//! of every file the step wrote. When the key is the same the next time, the files of the
+//! Each step of the build that makes files (a page, a booklet, the search index) gets a *key*:
+//! a hash of everything its output is made from, computed without rendering anything. A
+//! facility page's key is its loaded record (serialised into the hash with serde_json, plus
+//! its rendered note), the context every page shares (`site.yaml` as loaded, the footer, the
+//! day), the theme's files and this binary; every other step's key is [`inputs_key`]: the raw
+//! bytes of every file under `content/`, hashed in parallel, with the theme, the shared context
+//! and the binary. The cache remembers, per step, the key and the hash of every file the step
+//! wrote. When the key is the same the next time, the files of the
 //! previous site are checked against those hashes and hard-linked into the new site; any file
 //! that is missing, changed by hand, a symlink or not a plain file makes the step run again.
 //! So a wrong cache can only cost time, never give a different site.
@@ -14,6 +17,7 @@
 //! zaitaku made itself (it holds a `CACHEDIR.TAG`). A folder that is a symlink, a file, or a
 //! folder without the tag is not used and not written; a cache file that cannot be read as
 //! this version's cache is ignored. Both with a Japanese warning, and the build is a full one.
+//! The cache also names the output folder it describes; another folder's cache is not used.
 //! (`zaitaku serve` does not use it yet: see docs/benchmarks.md, "Incremental builds".)
 
 use std::collections::HashMap;
@@ -41,8 +45,7 @@ const FORMAT: &str = "zaitaku-build-cache";
 /// The largest cache file read (a larger one is not ours to read whole).
 const MAX_FILE: u64 = 1 << 30;
 
-/// A step's key: a SHA-256 in hex.
-pub type Key = String;
+pub use crate::render::key::{Key, KeyHasher};
 
 /// The files one step wrote, with the SHA-256 of their bytes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +62,8 @@ struct Stored {
     format: String,
     /// The binary that wrote it ([`binary_id`]); another binary's cache is not used.
     binary: String,
+    /// The output folder the steps' files are in.
+    out: String,
     steps: HashMap<String, Step>,
 }
 
@@ -69,6 +74,7 @@ pub struct Cache {
     previous: HashMap<String, Step>,
     current: Mutex<HashMap<String, Step>>,
     binary: String,
+    out: String,
     reused: AtomicUsize,
     rendered: AtomicUsize,
     /// Why the cache on disk was not used.
@@ -85,12 +91,55 @@ pub fn binary_id() -> String {
     format!("{} {exe}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The key of everything the build reads: the raw bytes of every file under `content/`
+/// (hashed in parallel), with `parts` (the theme, the shared context, the day). `None` when
+/// the folder holds anything but folders and regular files (a symlink may lead anywhere, so
+/// what it stands for is not keyed): then nothing keyed by it is reused.
+pub fn inputs_key(root: &Path, parts: &[&[u8]]) -> Option<Key> {
+    use rayon::prelude::*;
+    let content = root.join("content");
+    let mut entries = Vec::new();
+    for entry in walkdir::WalkDir::new(&content).sort_by_file_name() {
+        let entry = entry.ok()?;
+        let kind = entry.file_type();
+        let relative = entry
+            .path()
+            .strip_prefix(&content)
+            .ok()?
+            .to_str()?
+            .to_owned();
+        if kind.is_dir() {
+            entries.push((relative, None));
+        } else if kind.is_file() {
+            entries.push((relative, Some(entry.into_path())));
+        } else {
+            return None;
+        }
+    }
+    let hashes: Vec<Option<String>> = entries
+        .par_iter()
+        .map(|(_, path)| match path {
+            None => Some(String::new()),
+            Some(path) => read_regular(path).ok().map(|(bytes, _)| hash(&bytes)),
+        })
+        .collect();
+    let mut hasher = KeyHasher::new();
+    hasher.part(b"inputs");
+    for part in parts {
+        hasher.part(part);
+    }
+    for ((relative, _), digest) in entries.iter().zip(hashes) {
+        hasher.part(relative.as_bytes()).part(digest?.as_bytes());
+    }
+    hasher.finish()
+}
+
 fn hex(digest: impl AsRef<[u8]>) -> String {
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::render::key::hex(digest.as_ref())
 }
 
 /// The SHA-256 of some bytes, in hex.
-pub fn hash(bytes: &[u8]) -> String {
+pub fn hash(bytes: &[u8]) -> Key {
     hex(Sha256::digest(bytes))
 }
 
@@ -108,6 +157,7 @@ impl Cache {
             previous: HashMap::new(),
             current: Mutex::new(HashMap::new()),
             binary: binary_id(),
+            out: String::new(),
             reused: AtomicUsize::new(0),
             rendered: AtomicUsize::new(0),
             warning: None,
@@ -116,8 +166,9 @@ impl Cache {
 
     /// The cache of the site at `root`. Never fails: a cache that cannot be used gives an
     /// empty one (with [`Cache::warning`] set when the user should know why).
-    pub fn open(root: &Path) -> Cache {
+    pub fn open(root: &Path, out: &Path) -> Cache {
         let mut cache = Cache::in_memory();
+        cache.out = out.to_string_lossy().into_owned();
         let dir = root.join(CACHE_DIR);
         match std::fs::symlink_metadata(&dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -165,7 +216,8 @@ impl Cache {
             Ok(bytes) => match serde_json::from_slice::<Stored>(&bytes) {
                 Ok(stored) if stored.format == FORMAT => {
                     // Another binary's cache is expected after an update: used no more, quietly.
-                    if stored.binary == cache.binary {
+                    // So is the cache of another output folder (`--out`).
+                    if stored.binary == cache.binary && stored.out == cache.out {
                         cache.previous = stored.steps;
                     }
                 }
@@ -216,6 +268,12 @@ impl Cache {
         Some(step.files.len())
     }
 
+    /// Remembers what step `name` wrote: each file with the SHA-256 of its bytes.
+    pub fn record_hashed(&self, name: &str, key: Key, files: Vec<(String, String)>) {
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        self.remember(name, Step { key, files });
+    }
+
     /// Remembers what step `name` wrote (each file with its bytes).
     pub fn record(&self, name: &str, key: Key, files: &[(&str, &[u8])]) {
         self.rendered.fetch_add(1, Ordering::Relaxed);
@@ -252,6 +310,7 @@ impl Cache {
         let stored = Stored {
             format: FORMAT.to_owned(),
             binary: self.binary.clone(),
+            out: self.out.clone(),
             steps: self
                 .current
                 .lock()
@@ -329,20 +388,6 @@ fn link_checked(source: &Path, digest: &str, staging: &Staging, relative: &str) 
         // Another file system, or links not allowed: the checked bytes are written instead.
         Err(_) => staging.write(relative, &bytes).is_ok(),
     }
-}
-
-/// A page's template context as Tera prints it (`{{ __tera_context }}`: keys sorted, strings
-/// quoted and escaped), the part of a page's key that says what it shows.
-pub fn context_text(context: &tera::Context) -> crate::error::Result<String> {
-    static DUMP: std::sync::OnceLock<tera::Tera> = std::sync::OnceLock::new();
-    let tera = DUMP.get_or_init(|| {
-        let mut tera = tera::Tera::new();
-        tera.add_raw_template("context", "{{ __tera_context }}")
-            .expect("a fixed template");
-        tera
-    });
-    tera.render("context", context)
-        .map_err(|e| crate::error::Error::Setup(format!("ページの内容を確かめられません: {e}")))
 }
 
 /// The part of every page's key that is the theme: each template and static file.

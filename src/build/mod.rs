@@ -20,8 +20,9 @@ use crate::output::{Committed, Staging};
 use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
-use crate::site::{Site, caremane};
-use cache::Cache;
+use crate::site::{Job, Rendering, Site, caremane};
+use crate::timings::{Phase, Timings};
+use cache::{Cache, Key, KeyHasher};
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -50,10 +51,13 @@ pub struct BuildReport {
     pub leftover: Option<PathBuf>,
     /// What the search index took (`None` when the previous one was reused).
     pub search: Option<IndexStats>,
-    /// Pages (and the search index) whose files the build cache took from the previous site.
+    /// Steps (pages, booklets, the search index) whose files the build cache took from the
+    /// previous site.
     pub reused: usize,
-    /// Pages (and the search index) rendered.
+    /// Steps that were made (and recorded in the cache).
     pub rendered: usize,
+    /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
+    pub timings: Vec<Phase>,
 }
 
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
@@ -69,12 +73,22 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    let loaded = content::load(root, today)?;
+    load_checked_timed(root, today, &Timings::new())
+}
+
+fn load_checked_timed(
+    root: &Path,
+    today: Date,
+    timings: &Timings,
+) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
+    let loaded = timings.phase("load and validate", || content::load(root, today))?;
     let mut diagnostics = loaded.diagnostics;
-    if let Some(content) = &loaded.content
-        && let Ok(theme) = Theme::load(root)
-    {
-        diagnostics.extend(reserved::collisions(content, &theme, today));
+    if let Some(content) = &loaded.content {
+        timings.phase("generated addresses", || {
+            if let Ok(theme) = Theme::load(root) {
+                diagnostics.extend(reserved::collisions(content, &theme, today));
+            }
+        });
     }
     let errors = diagnostics.error_count();
     let content = loaded.content.filter(|_| errors == 0);
@@ -85,7 +99,15 @@ fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagno
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked(root, today)?;
+    load_valid_timed(root, today, &Timings::new())
+}
+
+fn load_valid_timed(
+    root: &Path,
+    today: Date,
+    timings: &Timings,
+) -> Result<(Content, Vec<Diagnostic>)> {
+    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -104,6 +126,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 /// this build waits for it.
 pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Result<BuildReport> {
     let started = Instant::now();
+    let timings = Timings::new();
     // The output is judged before anything is read or written: a wrong --out is refused at
     // once, whatever the content.
     let out = guard::output_dir(&options.root, &options.out)?;
@@ -119,19 +142,37 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         ),
         None => None,
     };
-    let (mut content, diagnostics) = load_valid(&options.root, options.today)?;
+    let (mut content, diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
-    let theme = Theme::load(&options.root)?;
-    let cache = Cache::open(&options.root);
+    let theme = timings.phase("theme", || Theme::load(&options.root))?;
+    let cache = Cache::open(&options.root, &out.path);
     let mut diagnostics = diagnostics;
     diagnostics.extend(cache.warning.clone());
-    let written = write_site(&out, &content, &theme, options.today, Some(&cache), waiting)?;
-    diagnostics.extend(cache.save());
+    let with_cache = WithCache {
+        cache: &cache,
+        root: &options.root,
+    };
+    let written = write_site_timed(
+        &out,
+        &content,
+        &theme,
+        options.today,
+        waiting,
+        &timings,
+        Some(with_cache),
+    )?;
+    // Saved only once the new site is in place: until then the cache describes the old one.
+    diagnostics.extend(timings.phase("build cache saved", || cache.save()));
+    let resources = content.resources.len();
+    let pages = content.pages.len();
+    // Hundreds of thousands of small allocations at 100,000 records: freed on another
+    // thread while the report goes out (the process may end before it finishes).
+    std::thread::spawn(move || drop(content));
     Ok(BuildReport {
-        resources: content.resources.len(),
-        pages: content.pages.len(),
+        resources,
+        pages,
         files: written.files,
         diagnostics,
         elapsed: started.elapsed(),
@@ -139,6 +180,7 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         search: written.search,
         reused: cache.reused(),
         rendered: cache.rendered(),
+        timings: timings.phases(),
     })
 }
 
@@ -157,30 +199,62 @@ pub fn write_site(
     content: &Content,
     theme: &Theme,
     today: Date,
-    cache: Option<&Cache>,
     waiting: &mut dyn FnMut(&str),
+) -> Result<Written> {
+    write_site_timed(out, content, theme, today, waiting, &Timings::new(), None)
+}
+
+/// The build cache of the site at `root`, for one build.
+#[derive(Clone, Copy)]
+struct WithCache<'a> {
+    cache: &'a Cache,
+    root: &'a Path,
+}
+
+fn write_site_timed(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    waiting: &mut dyn FnMut(&str),
+    timings: &Timings,
+    cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let parent = out.path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent)
         .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
     let _lock =
         lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
-    write_site_locked(out, content, theme, today, cache).map_err(|e| kept(e, out))
+    write_site_locked_timed(out, content, theme, today, timings, cache).map_err(|e| kept(e, out))
 }
 
-/// [`write_site`] for a caller that holds the output's lock (`serve --out`). With a `cache`,
-/// unchanged files of the site in `out` are reused.
+/// [`write_site`] for a caller that holds the output's lock (`serve --out`).
 pub fn write_site_locked(
     out: &OutputDir,
     content: &Content,
     theme: &Theme,
     today: Date,
-    cache: Option<&Cache>,
 ) -> Result<Written> {
-    let staging = Staging::new(&out.path)?;
-    let reuse = cache.map(|cache| Reuse::new(cache, theme, &out.path));
-    let rendered = render_site_with(content, theme, today, &staging, true, reuse.as_ref())?;
-    let committed = staging.commit()?;
+    write_site_locked_timed(out, content, theme, today, &Timings::new(), None)
+}
+
+fn write_site_locked_timed(
+    out: &OutputDir,
+    content: &Content,
+    theme: &Theme,
+    today: Date,
+    timings: &Timings,
+    cache: Option<WithCache<'_>>,
+) -> Result<Written> {
+    let staging = timings.phase("staging folder", || Staging::new(&out.path))?;
+    let site = Site::new(content, today);
+    let reuse = cache.map(|cache| {
+        timings.phase("build cache keys", || {
+            Reuse::new(cache.cache, theme, &site, cache.root, &out.path)
+        })
+    });
+    let rendered = render_site_with(&site, theme, &staging, true, timings, reuse.as_ref())?;
+    let committed = timings.phase("commit (swap into place)", || staging.commit())?;
     Ok(Written {
         files: rendered.files,
         search: rendered.search,
@@ -214,7 +288,8 @@ pub fn render_site(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, true, None)
+    let site = Site::new(content, today);
+    render_site_with(&site, theme, staging, true, &Timings::new(), None)
 }
 
 /// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
@@ -225,152 +300,321 @@ pub fn render_site_without_search(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, false, None)
+    let site = Site::new(content, today);
+    render_site_with(&site, theme, staging, false, &Timings::new(), None)
 }
 
-/// What a build may take from the previous one: the cache, and the previous site's folder.
-pub struct Reuse<'a> {
-    pub cache: &'a Cache,
-    pub previous: &'a Path,
-    /// The theme's part of every page's key.
-    theme: String,
+/// What a build may take from the previous one: the build cache, the previous site's folder
+/// and the parts every key shares (module `cache` says what each step's key is made of).
+struct Reuse<'a> {
+    cache: &'a Cache,
+    previous: &'a Path,
+    /// The theme's files.
+    theme: Key,
+    /// What every page shows besides its own data (`site.yaml` as loaded, footer, the day).
+    shared: Key,
+    /// Every input ([`cache::inputs_key`]); `None` when it cannot be keyed.
+    inputs: Option<Key>,
 }
 
 impl<'a> Reuse<'a> {
-    pub fn new(cache: &'a Cache, theme: &Theme, previous: &'a Path) -> Reuse<'a> {
+    fn new(
+        cache: &'a Cache,
+        theme: &Theme,
+        site: &Site<'_>,
+        root: &Path,
+        previous: &'a Path,
+    ) -> Reuse<'a> {
+        let theme = cache::theme_key(theme);
+        let mut shared = KeyHasher::new();
+        let shared = match site.common.write_key(&mut shared) {
+            Ok(()) => shared.finish(),
+            Err(_) => None,
+        };
+        let inputs = shared
+            .as_ref()
+            .and_then(|shared| cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()]));
         Reuse {
             cache,
             previous,
-            theme: cache::theme_key(theme),
+            theme,
+            shared: shared.unwrap_or_default(),
+            inputs,
         }
     }
 
-    /// Writes one page, or links the previous site's when it was made from the same context,
-    /// template and theme.
-    fn page(&self, theme: &Theme, output: &Output, staging: &Staging) -> Result<()> {
-        let context = cache::context_text(&output.context)?;
-        let key = self.cache.key(&[
-            b"page",
+    /// The key of a step that may show anything of the content: `None` (not reusable) when
+    /// the inputs cannot be keyed.
+    fn whole_key(&self, kind: &str, file: &str) -> Option<Key> {
+        let inputs = self.inputs.as_ref()?;
+        Some(self.cache.key(&[
+            kind.as_bytes(),
+            file.as_bytes(),
             self.theme.as_bytes(),
-            output.template.as_bytes(),
-            output.file.as_bytes(),
-            context.as_bytes(),
-        ]);
-        let step = format!("page {}", output.file);
-        if self
-            .cache
-            .reuse(&step, &key, self.previous, staging)
-            .is_some()
-        {
-            return Ok(());
-        }
-        let html = theme.render(output.template, &output.context)?;
-        staging.write(&output.file, html.as_bytes())?;
-        self.cache
-            .record(&step, key, &[(&output.file, html.as_bytes())]);
-        Ok(())
+            inputs.as_bytes(),
+        ]))
     }
 
-    /// Writes the search index, or links the previous site's when the content is the same.
-    fn search(&self, content: &Content, staging: &Staging) -> Result<(usize, Option<IndexStats>)> {
-        let key = self
-            .cache
-            .key(&[b"search", format!("{content:?}").as_bytes()]);
-        if let Some(files) = self.cache.reuse("search", &key, self.previous, staging) {
-            return Ok((files, None));
+    /// The key of a facility's page: its record as loaded, what every page shares, the
+    /// theme. Known without building the page's data.
+    fn facility_key(&self, file: &str, resource: &content::resource::Resource) -> Option<Key> {
+        if self.shared.is_empty() {
+            return None;
         }
-        let before = staging.written_count();
-        let stats = crate::search::write_index(content, staging)?;
-        let files: Vec<(String, Vec<u8>)> = staging
-            .written_since(before)
+        let mut record = KeyHasher::new();
+        crate::render::key::resource(&mut record, resource);
+        Some(self.cache.key(&[
+            b"facility",
+            file.as_bytes(),
+            self.theme.as_bytes(),
+            self.shared.as_bytes(),
+            record.finish()?.as_bytes(),
+        ]))
+    }
+
+    /// The key of a page from its data: everything put into its context, its template, the
+    /// theme.
+    fn page_key(&self, output: &Output) -> Option<Key> {
+        Some(self.cache.key(&[
+            b"page",
+            output.file.as_bytes(),
+            output.template.as_bytes(),
+            self.theme.as_bytes(),
+            output.context.key()?.as_bytes(),
+        ]))
+    }
+
+    /// Links the files of step `file` from the previous site when `key` is the one it was
+    /// made with.
+    fn reused(&self, file: &str, key: Option<&Key>, staging: &Staging) -> bool {
+        key.is_some_and(|key| {
+            self.cache
+                .reuse(file, key, self.previous, staging)
+                .is_some()
+        })
+    }
+
+    /// Records the search index just written into `staging`.
+    fn record_search(&self, key: Key, staging: &Staging) -> Result<()> {
+        let files = staging
+            .written_under(SEARCH_DIR)
             .into_iter()
             .map(|file| {
                 let path = staging.path().join(&file);
                 std::fs::read(&path)
-                    .map(|bytes| (file, bytes))
+                    .map(|bytes| (file, cache::hash(&bytes)))
                     .map_err(|e| Error::io(path, "読み込み", e))
             })
             .collect::<Result<_>>()?;
-        let files: Vec<(&str, &[u8])> = files
-            .iter()
-            .map(|(file, bytes)| (file.as_str(), bytes.as_slice()))
-            .collect();
-        self.cache.record("search", key, &files);
-        Ok((stats.files, Some(stats)))
+        self.cache.record_hashed("search", key, files);
+        Ok(())
     }
 }
 
+/// Where the search index is written (`crate::search::write_index`).
+const SEARCH_DIR: &str = "search-index/";
+
 fn render_site_with(
-    content: &Content,
+    site: &Site<'_>,
     theme: &Theme,
-    today: Date,
     staging: &Staging,
     search_index: bool,
+    timings: &Timings,
     reuse: Option<&Reuse<'_>>,
 ) -> Result<Rendered> {
+    let content = site.content;
+    let today = site.today;
     theme.ids.check(content)?;
-    let site = Site::new(content, today);
-    let write = |output: Output| -> Result<()> {
-        if let Some(reuse) = reuse {
-            return reuse.page(theme, &output, staging);
-        }
-        let html = theme.render(output.template, &output.context)?;
-        staging.write(&output.file, html.as_bytes())
-    };
-    let outputs = site.outputs();
-    let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     // Nothing is written when a content file would take the address of a generated one
     // (`reserved` reports it at validation; this keeps the promise if it is skipped).
-    let collisions = reserved::collisions(content, theme, today);
+    let collisions = timings.phase("generated addresses, again", || {
+        reserved::collisions(content, theme, today)
+    });
     if !collisions.is_empty() {
         return Err(Error::Content {
             errors: collisions.len(),
             diagnostics: collisions,
         });
     }
-    outputs.into_par_iter().try_for_each(write)?;
-    // The many pages are built, rendered and dropped one by one, keeping memory flat.
+    // The search index is built beside the pages: it reads only the model, and it leaves a
+    // core free whenever the pages wait on the disk or on the last big job.
+    let search_key = reuse.and_then(|reuse| reuse.whole_key("search", ""));
+    let (pages, search) = rayon::join(
+        || render_pages(site, theme, staging, timings, reuse),
+        || -> Result<Option<IndexStats>> {
+            if !search_index {
+                return Ok(None);
+            }
+            if let Some(reuse) = reuse
+                && reuse.reused("search", search_key.as_ref(), staging)
+            {
+                return Ok(None);
+            }
+            timings
+                .phase("search index", || {
+                    crate::search::write_index(content, staging)
+                })
+                .map(Some)
+        },
+    );
+    let mut files = pages?;
+    let search = search?;
+    if let (Some(reuse), Some(key), Some(_)) = (reuse, search_key, search) {
+        reuse.record_search(key, staging)?;
+    }
+    files += match (search_index, search) {
+        (false, _) => 0,
+        (true, Some(stats)) => stats.files,
+        (true, None) => staging.written_under(SEARCH_DIR).len(),
+    };
+    // Copied last, and never over a generated file.
+    timings.phase("content assets", || -> Result<()> {
+        for asset in &content.assets {
+            copy_asset(staging, asset)?;
+        }
+        Ok(())
+    })?;
+    files += content.assets.len();
+    Ok(Rendered { files, search })
+}
+
+/// Renders every page, feed and theme file and the ケアマネタイム data into `staging`; returns
+/// how many files it wrote.
+fn render_pages(
+    site: &Site<'_>,
+    theme: &Theme,
+    staging: &Staging,
+    timings: &Timings,
+    reuse: Option<&Reuse<'_>>,
+) -> Result<usize> {
+    let content = site.content;
+    let write = |output: Output, key: Option<Key>| -> Result<()> {
+        let html = theme.render(output.template, &output.context)?;
+        staging.write(&output.file, html.as_bytes())?;
+        if let (Some(reuse), Some(key)) = (reuse, key) {
+            reuse
+                .cache
+                .record(&output.file, key, &[(&output.file, html.as_bytes())]);
+        }
+        Ok(())
+    };
+    let outputs = site.outputs();
+    let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
+    timings.phase("render: fixed pages", || {
+        outputs.into_par_iter().try_for_each(|output| {
+            let key = reuse.and_then(|reuse| reuse.page_key(&output));
+            if let Some(reuse) = reuse
+                && reuse.reused(&output.file, key.as_ref(), staging)
+            {
+                return Ok(());
+            }
+            write(output, key)
+        })
+    })?;
+    // The many pages are built, rendered and dropped one by one, keeping memory flat; a
+    // booklet is rendered in parts and streamed to its file.
     let mut jobs = site.jobs();
     page_files.extend(jobs.iter().map(|job| site.file_of(*job)));
     jobs.sort_by_key(|job| job.size_rank());
-    jobs.par_iter()
-        .try_for_each(|job| write(site.render_job(*job)))?;
+    for (rank, name) in [
+        (0, "render: print booklets"),
+        (1, "render: caremane pages"),
+        (2, "render: listings"),
+        (3, "render: facility pages"),
+    ] {
+        timings.phase(name, || {
+            jobs.par_iter()
+                .filter(|job| job.size_rank() == rank)
+                .try_for_each(|job| {
+                    // Facility pages and booklets are keyed before their data is built.
+                    let early = reuse.and_then(|reuse| early_key(reuse, site, *job));
+                    if let (Some(reuse), Some((file, key))) = (reuse, &early)
+                        && reuse.reused(file, Some(key), staging)
+                    {
+                        return Ok(());
+                    }
+                    let key = early.map(|(_, key)| key);
+                    match site.render_job(*job) {
+                        Rendering::Page(output) if key.is_some() => write(output, key),
+                        Rendering::Page(output) => {
+                            let key = reuse.and_then(|reuse| reuse.page_key(&output));
+                            if let Some(reuse) = reuse
+                                && reuse.reused(&output.file, key.as_ref(), staging)
+                            {
+                                return Ok(());
+                            }
+                            write(output, key)
+                        }
+                        Rendering::Booklet(booklet) => {
+                            let file = &booklet.output.file;
+                            let mut hasher = reuse.and(key.as_ref()).map(|_| KeyHasher::new());
+                            staging.write_streamed(file, |sink| {
+                                booklet.write(theme, &mut |piece| {
+                                    if let Some(hasher) = &mut hasher {
+                                        std::io::Write::write_all(hasher, piece)
+                                            .expect("hashing does not fail");
+                                    }
+                                    sink(piece)
+                                })
+                            })?;
+                            if let (Some(reuse), Some(key), Some(digest)) =
+                                (reuse, key, hasher.and_then(KeyHasher::finish))
+                            {
+                                reuse
+                                    .cache
+                                    .record_hashed(file, key, vec![(file.clone(), digest)]);
+                            }
+                            Ok(())
+                        }
+                    }
+                })
+        })?;
+    }
     let mut files = page_files.len();
 
-    let extras = site.extra_files();
-    for extra in &extras {
-        let text = site.extra_text(extra, &page_files);
-        staging.write(&extra.file, text.as_bytes())?;
-    }
+    let extras = timings.phase("feeds, calendars, sitemap", || -> Result<_> {
+        let extras = site.extra_files();
+        for extra in &extras {
+            let text = site.extra_text(extra, &page_files);
+            staging.write(&extra.file, text.as_bytes())?;
+        }
+        Ok(extras)
+    })?;
     files += extras.len();
 
-    for (relative, bytes) in &theme.static_files {
-        staging.write(relative, bytes)?;
-    }
+    timings.phase("theme files", || -> Result<()> {
+        for (relative, bytes) in &theme.static_files {
+            staging.write(relative, bytes)?;
+        }
+        Ok(())
+    })?;
     files += theme.static_files.len();
-    let search = match (search_index, reuse) {
-        (false, _) => None,
-        (true, Some(reuse)) => {
-            let (written, stats) = reuse.search(content, staging)?;
-            files += written;
-            stats
+    timings.phase("caremane data", || -> Result<()> {
+        for (file, _) in caremane::DATA_FILES {
+            staging.write(file, caremane::data_script(file, content).as_bytes())?;
         }
-        (true, None) => {
-            let stats = crate::search::write_index(content, staging)?;
-            files += stats.files;
-            Some(stats)
-        }
-    };
-    for (file, _) in caremane::DATA_FILES {
-        staging.write(file, caremane::data_script(file, content).as_bytes())?;
-    }
+        Ok(())
+    })?;
     files += caremane::DATA_FILES.len();
-    // Copied last, and never over a generated file.
-    for asset in &content.assets {
-        copy_asset(staging, asset)?;
-    }
-    files += content.assets.len();
-    Ok(Rendered { files, search })
+    Ok(files)
+}
+
+/// The file and key of a job known before its data is built: a facility's page is keyed by
+/// its record ([`Reuse::facility_key`]), a booklet by all the inputs. Other pages are keyed by
+/// their data ([`Reuse::page_key`]).
+fn early_key(reuse: &Reuse<'_>, site: &Site<'_>, job: Job) -> Option<(String, Key)> {
+    let key = match job {
+        Job::Resource(index) => {
+            let file = site.file_of(job);
+            let key = reuse.facility_key(&file, &site.content.resources[index])?;
+            return Some((file, key));
+        }
+        Job::Booklet(_) => "booklet",
+        _ => return None,
+    };
+    let file = site.file_of(job);
+    let key = reuse.whole_key(key, &file)?;
+    Some((file, key))
 }
 
 /// Copies a file of `content/` into the site: opened without blocking and only if it is

@@ -404,12 +404,9 @@ fn contact_of(resource: &Resource) -> String {
 }
 
 fn stale(content: &Content, today: Date) -> Vec<StaleGroup> {
-    let Ok(year_ago) = today.checked_sub(jiff::Span::new().years(1)) else {
-        return Vec::new();
-    };
     let mut groups: BTreeMap<String, Vec<StaleRecord>> = BTreeMap::new();
     for resource in &content.resources {
-        if resource.verified < year_ago {
+        if crate::content::resource::is_stale(resource.verified, today) {
             let days = (today - resource.verified).get_days();
             groups
                 .entry(contact_of(resource))

@@ -48,5 +48,50 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
         report.elapsed.as_secs_f64(),
         options.out.display()
     );
+    let asked = |name: &str| std::env::var_os(name).is_some_and(|v| v == "1");
+    if asked("ZAITAKU_TIMINGS") {
+        print_timings(&mut stderr, &report);
+    } else if asked("ZAITAKU_SEARCH_STATS") {
+        print_search_stats(&mut stderr, &report);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The build's phases, for benchmarks (`ZAITAKU_TIMINGS=1`; docs/benchmarks.md).
+fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
+    let _ = writeln!(
+        out,
+        "phase                            start (s)  time (s)   CPU (s)  RSS (MiB)  peak (MiB)"
+    );
+    for phase in &report.timings {
+        let _ = writeln!(
+            out,
+            "{:<32} {:>9.3} {:>9.3} {:>9.2} {:>10} {:>11}",
+            phase.name,
+            phase.start.as_secs_f64(),
+            phase.elapsed.as_secs_f64(),
+            phase.cpu.as_secs_f64(),
+            phase.rss_mib,
+            phase.peak_rss_mib
+        );
+    }
+    print_search_stats(out, report);
+    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
+}
+
+/// The search index's line (`ZAITAKU_SEARCH_STATS=1`, benches/search/run.sh reads it).
+fn print_search_stats(out: &mut impl Write, report: &build::BuildReport) {
+    if let Some(search) = &report.search {
+        let _ = writeln!(
+            out,
+            "search index: {} documents, {} files ({} term chunks), {} bytes, {:.3} s, peak RSS {} → {} MiB",
+            search.documents,
+            search.files,
+            search.chunks,
+            search.bytes,
+            search.elapsed.as_secs_f64(),
+            search.peak_rss_before_mib,
+            search.peak_rss_after_mib
+        );
+    }
 }

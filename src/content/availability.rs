@@ -74,6 +74,18 @@ pub struct AvailabilityFile {
     as_of: Spanned<String>,
 }
 
+impl AvailabilityFile {
+    /// The block's values as written, without their positions ([`super::record`]).
+    pub fn values(&self) -> super::record::AvailabilityRecord {
+        super::record::AvailabilityRecord {
+            status: self.status.value.clone(),
+            count: self.count.as_ref().map(|c| c.value),
+            note: self.note.clone(),
+            as_of: self.as_of.value.clone(),
+        }
+    }
+}
+
 /// A record's vacancy information as pages show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Availability {

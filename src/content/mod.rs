@@ -12,6 +12,7 @@ pub mod files;
 pub mod markdown;
 pub mod pages;
 pub mod placeholders;
+pub mod record;
 pub mod resource;
 pub mod site;
 pub mod source;
@@ -141,6 +142,51 @@ fn checked_name<'a>(
         return None;
     }
     Some(name)
+}
+
+/// A record file under `content/resources/` as the build's walk finds it.
+#[derive(Debug, Clone)]
+pub struct RecordFile {
+    pub path: PathBuf,
+    /// Whether the walk refused it (a name Windows cannot hold, a link leading outside
+    /// `content/`, …): the build stops on it, so it is not a record to compare with or write.
+    pub refused: bool,
+}
+
+/// The record files under `content/resources/` that a build reads, and the ones it refuses,
+/// sorted by path: the one walk import, export and the confirmation round share with the
+/// build. What the walk says about other files is the build's and `check`'s to report.
+pub fn record_files(root: &Path) -> Result<Vec<RecordFile>> {
+    let content_dir = root.join("content");
+    let mut diagnostics = Diagnostics::new();
+    let found = find_files(root, &content_dir, &mut diagnostics)?;
+    let mut files: Vec<RecordFile> = found
+        .resources
+        .into_iter()
+        .map(|path| RecordFile {
+            path,
+            refused: false,
+        })
+        .collect();
+    let resources = display_path(root, &content_dir.join("resources"));
+    for diagnostic in diagnostics.sorted() {
+        let inside = diagnostic
+            .file
+            .strip_prefix(&resources)
+            .is_some_and(|rest| rest.starts_with('/'));
+        let is_record = [".yaml", ".yml"]
+            .iter()
+            .any(|ext| diagnostic.file.to_lowercase().ends_with(ext));
+        if diagnostic.is_error() && inside && is_record {
+            files.push(RecordFile {
+                path: root.join(&diagnostic.file),
+                refused: true,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok(files)
 }
 
 /// Walks `content/`, refusing links that lead outside it, and never opening anything that is

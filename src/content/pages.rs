@@ -62,6 +62,36 @@ pub struct PageFront {
     description: Option<String>,
     #[serde(default)]
     order: Option<i64>,
+    #[serde(default)]
+    video: Option<VideoFront>,
+}
+
+/// `video:` of a page or a pamphlet chapter: a YouTube video shown as its poster and title;
+/// nothing is loaded from YouTube until the reader presses play.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VideoFront {
+    /// The video's id, the 11 characters after `watch?v=`.
+    youtube: Spanned<String>,
+    title: Spanned<String>,
+    /// An image beside the page (like a manga panel).
+    poster: Spanned<String>,
+    #[serde(default)]
+    transcript: Option<String>,
+}
+
+/// A video of a page, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Video {
+    pub id: String,
+    pub title: String,
+    /// The poster, site-relative (beside the page's source, e.g. `pamphlet/video-poster.svg`).
+    pub poster: String,
+    pub transcript: Option<String>,
+    /// The video on YouTube, for the link.
+    pub watch_url: String,
+    /// What the player loads once play is pressed.
+    pub embed_url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +101,8 @@ pub struct ChapterFront {
     order: Spanned<i64>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    video: Option<VideoFront>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +131,9 @@ pub struct LectureFront {
     end: Spanned<String>,
     venue: String,
     address: String,
+    /// How to get there: bus stop, parking, steps (会場への行き方).
+    #[serde(default)]
+    access: Option<String>,
     fee: String,
     #[serde(default)]
     capacity: Option<u32>,
@@ -131,9 +166,11 @@ pub struct Panel {
 pub enum PageDetails {
     Page {
         order: i64,
+        video: Option<Video>,
     },
     Pamphlet {
         order: i64,
+        video: Option<Video>,
     },
     Manga {
         episode: i64,
@@ -147,6 +184,7 @@ pub enum PageDetails {
         end: String,
         venue: String,
         address: String,
+        access: Option<String>,
         fee: String,
         capacity: Option<u32>,
         apply: String,
@@ -155,6 +193,7 @@ pub enum PageDetails {
     News {
         date: Date,
         date_label: String,
+        wareki_label: String,
     },
 }
 
@@ -195,7 +234,7 @@ impl Page {
     /// The number pages of a kind are ordered by (chapter order, episode number, menu order).
     pub fn order(&self) -> i64 {
         match &self.details {
-            PageDetails::Page { order } | PageDetails::Pamphlet { order } => *order,
+            PageDetails::Page { order, .. } | PageDetails::Pamphlet { order, .. } => *order,
             PageDetails::Manga { episode, .. } => *episode,
             _ => 0,
         }
@@ -219,7 +258,10 @@ pub fn lecture_span(date: Date, start: &str, end: &str) -> Option<(DateTime, Dat
 
 /// The front-matter fields that may hold tabs and line breaks (prose shown as a paragraph).
 pub fn is_multiline(field: &str) -> bool {
-    matches!(field, "description" | "summary" | "apply")
+    matches!(
+        field,
+        "description" | "summary" | "apply" | "video.transcript"
+    )
 }
 
 /// Control and invisible characters in a page's Markdown body (which starts on `body_line`
@@ -278,6 +320,77 @@ pub fn split_front_matter<'a>(
     .hint("見出し情報の最後に --- だけの行を入れてください。"))
 }
 
+/// Whether a file named in the front matter is a plain name beside the page.
+fn is_beside_the_page(src: &str) -> bool {
+    !src.is_empty()
+        && !src.contains("..")
+        && !src.starts_with('/')
+        && !src.contains('\\')
+        && !src.contains(':')
+}
+
+/// Checks `video:`; problems go to `error`.
+fn video(
+    front: VideoFront,
+    kind: PageKind,
+    asset_exists: &dyn Fn(&str) -> bool,
+    error: &mut dyn FnMut(serde_saphyr::Location, &str, String, &str),
+) -> Option<Video> {
+    let id = front.youtube.value.trim().to_owned();
+    let mut ok = true;
+    if id.len() != 11
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        error(
+            front.youtube.referenced,
+            "video.youtube",
+            format!("YouTube の動画 ID「{id}」が正しくありません。"),
+            "動画のアドレス https://www.youtube.com/watch?v=XXXXXXXXXXX の「v=」の後ろの 11 文字を書いてください。",
+        );
+        ok = false;
+    }
+    if front.title.value.trim().is_empty() {
+        error(
+            front.title.referenced,
+            "video.title",
+            "動画の題名が空です。".to_owned(),
+            "ボタンの横に出る、動画の題名を書いてください。",
+        );
+        ok = false;
+    }
+    let poster = front.poster.value.trim().to_owned();
+    if !is_beside_the_page(&poster) {
+        error(
+            front.poster.referenced,
+            "video.poster",
+            format!("画像の場所「{poster}」が使えません。"),
+            "ページと同じフォルダに置いた画像のファイル名を書いてください（例: video-poster.svg）。",
+        );
+        ok = false;
+    } else if !asset_exists(&poster) {
+        error(
+            front.poster.referenced,
+            "video.poster",
+            format!("画像「{poster}」が見つかりません。"),
+            "画像ファイルをこのページと同じフォルダに置くか、ファイル名のつづりを確認してください。",
+        );
+        ok = false;
+    }
+    ok.then(|| Video {
+        watch_url: format!("https://www.youtube.com/watch?v={id}"),
+        embed_url: format!("https://www.youtube-nocookie.com/embed/{id}?autoplay=1&rel=0"),
+        id,
+        title: front.title.value.trim().to_owned(),
+        poster: format!("{}{poster}", kind.url_prefix()),
+        transcript: front
+            .transcript
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+    })
+}
+
 /// Parses and validates one page of `kind`. Diagnostics include warnings for a good page.
 /// `asset_exists` tells whether a file named in the front matter (a manga panel) exists beside
 /// the page.
@@ -325,21 +438,25 @@ pub fn load(
     let mut order_position = Position::new(2, 1);
     let parsed: Result<(String, Option<String>, PageDetails), Diagnostic> = match kind {
         PageKind::Page => crate::content::yaml::parse::<PageFront>(file, yaml, offset).map(|front| {
+            let video = front.video.and_then(|v| video(v, kind, asset_exists, &mut error));
             (
                 front.title.value,
                 front.description,
                 PageDetails::Page {
                     order: front.order.unwrap_or(100),
+                    video,
                 },
             )
         }),
         PageKind::Pamphlet => crate::content::yaml::parse::<ChapterFront>(file, yaml, offset).map(|front| {
             order_position = at(front.order.referenced);
+            let video = front.video.and_then(|v| video(v, kind, asset_exists, &mut error));
             (
                 front.title.value,
                 front.description,
                 PageDetails::Pamphlet {
                     order: front.order.value,
+                    video,
                 },
             )
         }),
@@ -356,12 +473,7 @@ pub fn load(
             let mut panels = Vec::new();
             for (index, panel) in front.panels.value.into_iter().enumerate() {
                 let src = panel.src.value.trim().to_owned();
-                let safe = !src.is_empty()
-                    && !src.contains("..")
-                    && !src.starts_with('/')
-                    && !src.contains('\\')
-                    && !src.contains(':');
-                if !safe {
+                if !is_beside_the_page(&src) {
                     error(
                         panel.src.referenced,
                         &format!("panels[{index}].src"),
@@ -429,6 +541,7 @@ pub fn load(
                     end: front.end.value,
                     venue: front.venue,
                     address: front.address,
+                    access: front.access,
                     fee: front.fee,
                     capacity: front.capacity,
                     apply: front.apply,
@@ -444,6 +557,7 @@ pub fn load(
                 PageDetails::News {
                     date,
                     date_label: ja::seireki(date),
+                    wareki_label: ja::wareki(date),
                 },
             )
         }),

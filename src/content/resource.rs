@@ -82,6 +82,66 @@ struct CaremaneFile {
     appointment: bool,
     #[serde(default)]
     note: Option<String>,
+    /// Keys of site-wide closures (`site.yaml` `closures:`) on which this window applies.
+    #[serde(default)]
+    closures: Vec<Spanned<String>>,
+}
+
+impl ResourceFile {
+    /// The values as written, without their positions ([`super::record`]): what import,
+    /// export and the confirmation round compare and rewrite.
+    pub fn values(&self) -> super::record::Record {
+        use super::record::{Band, Location, Record, Window};
+        let text = |value: &Option<Spanned<String>>| value.as_ref().map(|v| v.value.clone());
+        let list = |values: &[Spanned<String>]| values.iter().map(|v| v.value.clone()).collect();
+        Record {
+            name: self.name.value.clone(),
+            kana: self.kana.value.clone(),
+            category: self.category.value.clone(),
+            corporation: self.corporation.clone(),
+            area: text(&self.area),
+            postal_code: text(&self.postal_code),
+            address: self.address.value.clone(),
+            phone: text(&self.phone),
+            fax: text(&self.fax),
+            email: text(&self.email),
+            url: text(&self.url),
+            location: self.location.as_ref().map(|l| Location {
+                lat: l.lat.value,
+                lng: l.lng.value,
+            }),
+            specialties: list(&self.specialties),
+            services: list(&self.services),
+            hours: self
+                .hours
+                .iter()
+                .map(|band| Band {
+                    days: list(&band.days.value),
+                    open: band.open.value.clone(),
+                    close: band.close.value.clone(),
+                })
+                .collect(),
+            closed: self.closed.clone(),
+            caremane_time: self
+                .caremane_time
+                .iter()
+                .map(|window| Window {
+                    days: list(&window.days.value),
+                    from: window.from.value.clone(),
+                    to: window.to.value.clone(),
+                    methods: list(&window.methods),
+                    contact: window.contact.clone(),
+                    appointment: window.appointment,
+                    note: window.note.clone(),
+                    closures: list(&window.closures),
+                })
+                .collect(),
+            source_ids: self.source_ids.clone(),
+            note: text(&self.note),
+            availability: self.availability.as_ref().map(|a| a.values()),
+            verified: self.verified.value.clone(),
+        }
+    }
 }
 
 /// Ids of the same facility in national open data, so yearly re-imports match it.
@@ -149,6 +209,19 @@ pub struct CaremaneWindow {
     pub contact: Option<String>,
     pub appointment: bool,
     pub note: Option<String>,
+    /// The site-wide closures (年末年始 …) on which this window applies, whatever its days;
+    /// on a closure's days every other window is closed. Key = the closure's key, label = its
+    /// name.
+    pub closures: Vec<Term>,
+}
+
+/// Whether a record confirmed on `verified` is out of date on `today`: confirmed more than a
+/// year before. `zaitaku check` lists these records for the staff, and each one's page tells
+/// the public when it was confirmed.
+pub fn is_stale(verified: Date, today: Date) -> bool {
+    today
+        .checked_sub(jiff::Span::new().years(1))
+        .is_ok_and(|year_ago| verified < year_ago)
 }
 
 /// A validated facility.
@@ -536,7 +609,46 @@ pub fn validate(
     let mut caremane_time = Vec::new();
     for (index, window) in raw.caremane_time.iter().enumerate() {
         let prefix = format!("caremane_time[{index}]");
-        let days = checker.days(&window.days, &format!("{prefix}.days"));
+        let mut closures: Vec<Term> = Vec::new();
+        for (closure_index, key) in window.closures.iter().enumerate() {
+            match site.closure(key.value.trim()) {
+                Some(closure) => {
+                    let term = Term {
+                        key: closure.key.clone(),
+                        label: closure.name.clone(),
+                    };
+                    if !closures.contains(&term) {
+                        closures.push(term);
+                    }
+                }
+                None => {
+                    let known: Vec<String> = site
+                        .closures
+                        .iter()
+                        .map(|c| format!("{}（{}）", c.key, c.name))
+                        .collect();
+                    checker.error(
+                        key.referenced,
+                        &format!("{prefix}.closures[{closure_index}]"),
+                        format!(
+                            "休業期間「{}」は site.yaml の closures にありません。",
+                            key.value
+                        ),
+                        if known.is_empty() {
+                            "site.yaml に closures:（例: { key: year-end, name: 年末年始, from: \"12-29\", to: \"01-03\" }）を書くか、この行を消してください。".to_owned()
+                        } else {
+                            format!("{} から選んでください。", known.join("、"))
+                        },
+                    );
+                }
+            }
+        }
+        // A window only for closures (年末年始の当番 …) needs no weekdays.
+        let days = if window.days.value.is_empty() && !window.closures.is_empty() {
+            Vec::new()
+        } else {
+            checker.days(&window.days, &format!("{prefix}.days"))
+        };
         let range = checker.time_range(
             &window.from,
             &window.to,
@@ -590,7 +702,8 @@ pub fn validate(
             caremane_time.push(CaremaneWindow {
                 days_label: days
                     .iter()
-                    .map(|d| ja::day_label(d))
+                    .map(|d| ja::day_label(d).to_owned())
+                    .chain(closures.iter().map(|c| c.label.clone()))
                     .collect::<Vec<_>>()
                     .join("・"),
                 days,
@@ -602,6 +715,7 @@ pub fn validate(
                 contact: window.contact.clone(),
                 appointment: window.appointment,
                 note: window.note.clone(),
+                closures,
             });
         }
     }

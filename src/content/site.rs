@@ -17,12 +17,25 @@ pub struct SiteFile {
     description: Option<String>,
     desk: DeskFile,
     categories: Vec<TermFile>,
-    areas: Vec<TermFile>,
+    areas: Vec<AreaFile>,
     services: Vec<TermFile>,
     #[serde(default)]
     specialties: Vec<String>,
     #[serde(default)]
     availability: Option<AvailabilityFile>,
+    #[serde(default)]
+    closures: Vec<ClosureFile>,
+}
+
+/// One entry of `closures:` in site.yaml: a period the whole site treats as closed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureFile {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    from: Spanned<String>,
+    #[serde(default)]
+    to: Option<Spanned<String>>,
 }
 
 /// `availability:` of site.yaml: the vacancy statuses and when information counts as old.
@@ -57,6 +70,17 @@ struct TermFile {
     label: String,
 }
 
+/// An area (圏域) with the 町 it covers, so readers can find theirs:
+/// `- { key: north, label: 北部, towns: [川内町, 応神町] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AreaFile {
+    key: Spanned<String>,
+    label: String,
+    #[serde(default)]
+    towns: Vec<Spanned<String>>,
+}
+
 /// The fields of `site.yaml` that may hold tabs and line breaks.
 pub fn is_multiline(field: &str) -> bool {
     matches!(field, "description" | "desk.hours")
@@ -81,6 +105,14 @@ pub struct Desk {
     pub address: String,
 }
 
+/// A 町 and the area (圏域) it belongs to, in the order of `site.yaml`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Town {
+    pub name: String,
+    /// The area's key.
+    pub area: String,
+}
+
 /// The validated `site.yaml`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteConfig {
@@ -92,10 +124,14 @@ pub struct SiteConfig {
     pub desk: Desk,
     pub categories: Vec<Term>,
     pub areas: Vec<Term>,
+    /// Every area's 町 (`areas[].towns`), area by area; empty when none are written.
+    pub towns: Vec<Town>,
     pub services: Vec<Term>,
     pub specialties: Vec<String>,
     /// Vacancy information (空き情報) settings.
     pub availability: super::availability::Settings,
+    /// Site-wide closures (年末年始 …), in the file's order.
+    pub closures: Vec<crate::ja::holidays::Closure>,
 }
 
 impl SiteConfig {
@@ -110,6 +146,127 @@ impl SiteConfig {
     pub fn service(&self, key: &str) -> Option<&Term> {
         self.services.iter().find(|t| t.key == key)
     }
+
+    pub fn closure(&self, key: &str) -> Option<&crate::ja::holidays::Closure> {
+        self.closures.iter().find(|c| c.key == key)
+    }
+}
+
+/// Checks `closures:`: keys present and unique, names present, `from`/`to` as `MM-DD` (every
+/// year) or `YYYY-MM-DD` (once), both of the same form, `to` not before `from` for a one-off.
+fn check_closures(
+    file: &str,
+    raw: Vec<ClosureFile>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<crate::ja::holidays::Closure> {
+    use crate::ja::holidays::{Closure, ClosureDay};
+    let mut out: Vec<Closure> = Vec::new();
+    for (index, closure) in raw.into_iter().enumerate() {
+        let field = |name: &str| format!("closures[{index}].{name}");
+        let mut error = |at: serde_saphyr::Location, name: &str, message: String, hint: &str| {
+            diagnostics.push(
+                Diagnostic::error(file, Position::from(at), message)
+                    .field(field(name))
+                    .hint(hint.to_owned()),
+            );
+        };
+        let key = closure.key.value.trim().to_owned();
+        let mut ok = true;
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            error(
+                closure.key.referenced,
+                "key",
+                format!("休業期間のキー「{}」は使えません。", closure.key.value),
+                "半角の英小文字・数字・ハイフンで書いてください（例: year-end）。事業所の caremane_time[].closures から、このキーで指します。",
+            );
+            ok = false;
+        } else if out.iter().any(|c| c.key == key) {
+            error(
+                closure.key.referenced,
+                "key",
+                format!("休業期間のキー「{key}」が 2 回出てきます。"),
+                "キーは休業期間ごとに別のものにしてください。",
+            );
+            ok = false;
+        }
+        if closure.name.value.trim().is_empty() {
+            error(
+                closure.name.referenced,
+                "name",
+                "休業期間の名前（name）が空です。".to_owned(),
+                "ページに出る名前を書いてください（例: 年末年始）。",
+            );
+            ok = false;
+        }
+        let day_hint =
+            "「12-29」（毎年 12 月 29 日）か「2027-02-15」（その日だけ）の形で書いてください。";
+        let from = ClosureDay::parse(&closure.from.value);
+        if from.is_none() {
+            error(
+                closure.from.referenced,
+                "from",
+                format!(
+                    "休業期間の始まり「{}」が日付として読めません。",
+                    closure.from.value
+                ),
+                day_hint,
+            );
+        }
+        let to = match &closure.to {
+            Some(to) => {
+                let parsed = ClosureDay::parse(&to.value);
+                if parsed.is_none() {
+                    error(
+                        to.referenced,
+                        "to",
+                        format!("休業期間の終わり「{}」が日付として読めません。", to.value),
+                        day_hint,
+                    );
+                }
+                parsed
+            }
+            None => from,
+        };
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let at = closure
+            .to
+            .as_ref()
+            .map(|t| t.referenced)
+            .unwrap_or(closure.from.referenced);
+        match (from, to) {
+            (ClosureDay::Yearly { .. }, ClosureDay::Yearly { .. }) => {}
+            (ClosureDay::Once { date: first }, ClosureDay::Once { date: last }) => {
+                if last < first {
+                    error(
+                        at,
+                        "to",
+                        format!("休業期間の終わり（{last}）が始まり（{first}）より前です。"),
+                        "from と to を入れ替えてください。",
+                    );
+                    ok = false;
+                }
+            }
+            _ => {
+                error(
+                    at,
+                    "to",
+                    "休業期間の始まりと終わりの書き方がそろっていません（毎年の「月-日」と、年つきの日付が混ざっています）。".to_owned(),
+                    "毎年なら両方を「12-29」「01-03」の形に、その年だけなら両方を「2027-02-15」の形にしてください。",
+                );
+                ok = false;
+            }
+        }
+        if ok {
+            out.push(Closure::new(&key, closure.name.value.trim(), from, to));
+        }
+    }
+    out
 }
 
 fn at(location: serde_saphyr::Location) -> Position {
@@ -183,6 +340,48 @@ fn check_phone(
     }
 }
 
+/// The towns of the areas: each a name of its own, in one area only.
+fn check_towns(file: &str, areas: &[AreaFile], diagnostics: &mut Diagnostics) -> Vec<Town> {
+    let mut towns: Vec<Town> = Vec::new();
+    for (area_index, area) in areas.iter().enumerate() {
+        for (index, town) in area.towns.iter().enumerate() {
+            let field = format!("areas[{area_index}].towns[{index}]");
+            let name = town.value.trim();
+            // (control characters are refused for every field of site.yaml by the reader)
+            if name.is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(file, at(town.referenced), "町の名前が空です。")
+                        .field(&field)
+                        .hint("「川内町」のように、町の名前だけを 1 行で書いてください。"),
+                );
+                continue;
+            }
+            if let Some(earlier) = towns.iter().find(|t| t.name == name) {
+                let where_ = if earlier.area == area.key.value {
+                    "同じ地域に".to_owned()
+                } else {
+                    format!("地域「{}」にも", earlier.area)
+                };
+                diagnostics.push(
+                    Diagnostic::error(
+                        file,
+                        at(town.referenced),
+                        format!("町「{name}」が{where_}書かれています。"),
+                    )
+                    .field(&field)
+                    .hint("1 つの町は 1 つの地域にだけ書いてください（町の一部だけが別の地域なら「○○町（一部）」のように分けて書きます）。"),
+                );
+                continue;
+            }
+            towns.push(Town {
+                name: name.to_owned(),
+                area: area.key.value.clone(),
+            });
+        }
+    }
+    towns
+}
+
 /// Checks the parsed file; problems go to `diagnostics`.
 pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> SiteConfig {
     let base_url = match fields::base_url(&raw.base_url.value) {
@@ -248,8 +447,10 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
             }
         }
     }
+    let closures = check_closures(file, raw.closures, diagnostics);
     SiteConfig {
         availability,
+        closures,
         description: raw.description.unwrap_or_default(),
         title: raw.title,
         organization: raw.organization,
@@ -264,7 +465,19 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
             address: desk.address,
         },
         categories: check_terms(file, "categories", raw.categories, diagnostics),
-        areas: check_terms(file, "areas", raw.areas, diagnostics),
+        towns: check_towns(file, &raw.areas, diagnostics),
+        areas: check_terms(
+            file,
+            "areas",
+            raw.areas
+                .into_iter()
+                .map(|a| TermFile {
+                    key: a.key,
+                    label: a.label,
+                })
+                .collect(),
+            diagnostics,
+        ),
         services: check_terms(file, "services", raw.services, diagnostics),
         specialties: raw.specialties,
     }

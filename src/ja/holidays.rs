@@ -8,6 +8,11 @@
 //! the data does not reach next year, and every page that uses it says until which year it is
 //! valid. `jpholiday` (crates.io) was the first choice, but every release needs Rust 1.96 and
 //! this project builds with 1.95; its rules were used to cross-check the file.
+//!
+//! The site's own closures (`closures:` of `site.yaml`, e.g. 年末年始 12/29〜1/3 every year, or
+//! a one-off day) live here too, as [`Closure`]: this file is the one home of "which rule
+//! applies on a date" — a closure first, then a 祝日, then the weekday ([`rule_on`]). The
+//! browser gets the same data in `assets/holidays.js` and applies the same order.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -22,6 +27,161 @@ pub const HOLIDAYS_CSV: &str = include_str!("../holidays.csv");
 
 /// Where the table lives, for messages.
 pub const SOURCE_FILE: &str = "src/holidays.csv";
+
+/// One end of a closure: a month and day every year (`12-29`) or one date (`2027-02-15`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ClosureDay {
+    Yearly { month: i8, day: i8 },
+    Once { date: Date },
+}
+
+impl ClosureDay {
+    /// Parses `MM-DD` (every year) or `YYYY-MM-DD` (once); `/` may stand for `-`.
+    pub fn parse(text: &str) -> Option<ClosureDay> {
+        let parts: Vec<&str> = text.trim().split(['-', '/']).collect();
+        match parts.as_slice() {
+            [m, d] => {
+                let (month, day) = (m.parse::<i8>().ok()?, d.parse::<i8>().ok()?);
+                // 2024 is a leap year: 2/29 is a possible yearly day.
+                Date::new(2024, month, day).ok()?;
+                Some(ClosureDay::Yearly { month, day })
+            }
+            [y, m, d] if y.len() == 4 => Some(ClosureDay::Once {
+                date: Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?,
+            }),
+            _ => None,
+        }
+    }
+
+    /// 12月29日, or 2027年2月15日.
+    pub fn label(&self) -> String {
+        match self {
+            ClosureDay::Yearly { month, day } => format!("{month}月{day}日"),
+            ClosureDay::Once { date } => {
+                format!("{}年{}月{}日", date.year(), date.month(), date.day())
+            }
+        }
+    }
+
+    /// The form the browser reads: `12-29` or `2027-02-15`.
+    fn key(&self) -> String {
+        match self {
+            ClosureDay::Yearly { month, day } => format!("{month:02}-{day:02}"),
+            ClosureDay::Once { date } => date.to_string(),
+        }
+    }
+}
+
+/// A period the whole site treats as closed (休業): ケアマネタイム windows apply then only when
+/// they list the closure's key (`caremane_time[].closures`), whatever their weekdays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Closure {
+    pub key: String,
+    pub name: String,
+    #[serde(serialize_with = "closure_day_key")]
+    pub from: ClosureDay,
+    /// The last day, inclusive; the same form as `from`. A yearly closure may run over the new
+    /// year (`12-29` → `01-03`).
+    #[serde(serialize_with = "closure_day_key")]
+    pub to: ClosureDay,
+    /// 毎年12月29日〜1月3日, or 2027年2月15日
+    pub label: String,
+}
+
+fn closure_day_key<S: serde::Serializer>(day: &ClosureDay, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&day.key())
+}
+
+impl Closure {
+    pub fn new(key: &str, name: &str, from: ClosureDay, to: ClosureDay) -> Closure {
+        let yearly = matches!(from, ClosureDay::Yearly { .. });
+        let label = if yearly { "毎年" } else { "" }.to_owned()
+            + &if from == to {
+                from.label()
+            } else {
+                format!("{}〜{}", from.label(), to.label())
+            };
+        Closure {
+            key: key.to_owned(),
+            name: name.to_owned(),
+            from,
+            to,
+            label,
+        }
+    }
+
+    /// Whether `date` falls within the closure.
+    pub fn covers(&self, date: Date) -> bool {
+        match (self.from, self.to) {
+            (ClosureDay::Once { date: from }, ClosureDay::Once { date: to }) => {
+                from <= date && date <= to
+            }
+            (
+                ClosureDay::Yearly { month: fm, day: fd },
+                ClosureDay::Yearly { month: tm, day: td },
+            ) => {
+                let md = (date.month(), date.day());
+                if (fm, fd) <= (tm, td) {
+                    (fm, fd) <= md && md <= (tm, td)
+                } else {
+                    md >= (fm, fd) || md <= (tm, td)
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Which rule a date follows: a site closure first, then a 祝日, then its weekday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayRule<'a> {
+    Closure(&'a Closure),
+    Holiday(&'static str),
+    Weekday(&'static str),
+}
+
+/// The rule that applies on `date` (see [`DayRule`]).
+pub fn rule_on(date: Date, closures: &[Closure]) -> DayRule<'_> {
+    if let Some(closure) = closures.iter().find(|c| c.covers(date)) {
+        return DayRule::Closure(closure);
+    }
+    if let Some(name) = table().name(date) {
+        return DayRule::Holiday(name);
+    }
+    DayRule::Weekday(crate::ja::weekday_key(date.weekday()))
+}
+
+/// The next dates (from `today`, within a year) a closure covers that fall on `day` (`mon` …
+/// `sun`; `hol` for those that are 祝日 too), at most `limit`, for the weekday pages.
+pub fn upcoming_closed(today: Date, day: &str, closures: &[Closure], limit: usize) -> Vec<Coming> {
+    let mut out = Vec::new();
+    let mut date = today;
+    for _ in 0..366 {
+        if out.len() >= limit {
+            break;
+        }
+        if let Some(closure) = closures.iter().find(|c| c.covers(date)) {
+            let on_day = if day == "hol" {
+                table().name(date).is_some()
+            } else {
+                crate::ja::weekday_key(date.weekday()) == day
+            };
+            if on_day {
+                out.push(Coming {
+                    date: date.to_string(),
+                    label: crate::ja::seireki(date),
+                    name: closure.name.clone(),
+                });
+            }
+        }
+        date = match date.tomorrow() {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
+    out
+}
 
 /// The parsed table.
 #[derive(Debug, Clone, Serialize)]
@@ -84,18 +244,22 @@ impl Holidays {
     }
 
     /// The script `assets/holidays.js` the ケアマネタイム pages load: `window.ZaitakuHolidays =
-    /// {first_year, valid_until, dates: {"YYYY-MM-DD": name}, days: [{key, short, long}, …]}`
-    /// — the calendar of the browser, with the day keys and labels of `rules.json`.
-    pub fn script(&self) -> String {
+    /// {first_year, valid_until, dates: {"YYYY-MM-DD": name}, days: [{key, short, long}, …],
+    /// closures: [{key, name, from, to, label}, …]}` — the calendar of the browser, with the day
+    /// keys and labels of `rules.json` and the site's closures (`from`/`to` as `MM-DD` every
+    /// year or `YYYY-MM-DD` once, as [`Closure::covers`] reads them).
+    pub fn script(&self, closures: &[Closure]) -> String {
         #[derive(Serialize)]
         struct Script<'a> {
             #[serde(flatten)]
             holidays: &'a Holidays,
             days: &'a [crate::ja::tables::Day],
+            closures: &'a [Closure],
         }
         let script = Script {
             holidays: self,
             days: &crate::ja::tables().days,
+            closures,
         };
         let json = serde_json::to_string(&script).expect("holidays serialise");
         format!(
@@ -216,6 +380,64 @@ mod tests {
                 .iter()
                 .all(|h| h.label.contains("（火）"))
         );
+    }
+
+    #[test]
+    fn closures_come_before_holidays_and_run_over_the_new_year() {
+        let date = |s: &str| s.parse::<Date>().unwrap();
+        let year_end = Closure::new(
+            "year-end",
+            "年末年始",
+            ClosureDay::parse("12-29").unwrap(),
+            ClosureDay::parse("1/3").unwrap(),
+        );
+        assert_eq!(year_end.label, "毎年12月29日〜1月3日");
+        let once = Closure::new(
+            "move",
+            "移転",
+            ClosureDay::parse("2027-02-15").unwrap(),
+            ClosureDay::parse("2027-02-15").unwrap(),
+        );
+        let closures = [year_end.clone(), once];
+        for day in [
+            "2026-12-29",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-01-03",
+            "2030-12-30",
+        ] {
+            assert_eq!(
+                rule_on(date(day), &closures),
+                DayRule::Closure(&year_end),
+                "{day}"
+            );
+        }
+        assert_eq!(
+            rule_on(date("2027-01-04"), &closures),
+            DayRule::Weekday("mon")
+        );
+        assert_eq!(
+            rule_on(date("2026-12-28"), &closures),
+            DayRule::Weekday("mon")
+        );
+        assert!(
+            matches!(rule_on(date("2027-02-15"), &closures), DayRule::Closure(c) if c.key == "move")
+        );
+        assert!(matches!(
+            rule_on(date("2028-02-15"), &closures),
+            DayRule::Weekday(_)
+        ));
+        // 元日 is a 祝日, but the closure decides.
+        assert!(matches!(
+            rule_on(date("2027-01-01"), &[]),
+            DayRule::Holiday("元日")
+        ));
+        assert!(ClosureDay::parse("2-30").is_none());
+        assert!(ClosureDay::parse("2-29").is_some());
+        assert!(ClosureDay::parse("12").is_none());
+        let wednesdays = upcoming_closed(date("2026-11-26"), "wed", &closures, 5);
+        assert_eq!(wednesdays.len(), 1);
+        assert_eq!(wednesdays[0].date, "2026-12-30");
     }
 
     #[test]

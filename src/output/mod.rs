@@ -68,6 +68,31 @@ impl Staging {
         Ok(())
     }
 
+    /// Writes one site-relative file piece by piece: `fill` gets a sink for the pieces, so a
+    /// large page never has to be held whole.
+    pub fn write_streamed(
+        &self,
+        relative: &str,
+        fill: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()>,
+    ) -> Result<()> {
+        use std::io::Write;
+        stop_if_stopping()?;
+        let path = self.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+        }
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, "作成", e))?;
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut |piece: &[u8]| {
+            stop_if_stopping()?;
+            file.write_all(piece)
+                .map_err(|e| Error::io(&path, "書き込み", e))
+        })?;
+        file.flush().map_err(|e| Error::io(&path, "書き込み", e))?;
+        self.wrote(relative);
+        Ok(())
+    }
+
     fn wrote(&self, relative: &str) {
         self.written
             .lock()
@@ -75,22 +100,15 @@ impl Staging {
             .push(relative.to_owned());
     }
 
-    /// How many files were written so far.
-    pub fn written_count(&self) -> usize {
+    /// The files written so far whose site-relative path begins with `prefix`.
+    pub fn written_under(&self, prefix: &str) -> Vec<String> {
         self.written
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
-    }
-
-    /// The files written after the first `from`.
-    pub fn written_since(&self, from: usize) -> Vec<String> {
-        self.written
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(from..)
-            .unwrap_or_default()
-            .to_vec()
+            .iter()
+            .filter(|file| file.starts_with(prefix))
+            .cloned()
+            .collect()
     }
 
     /// Hard-links a file of the previous site into this one as `relative` (the build cache

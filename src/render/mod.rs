@@ -3,6 +3,7 @@
 //! every page is rendered with ([`view`], [`jsonld`]). Which pages there are is `crate::site`'s.
 
 pub mod jsonld;
+pub mod key;
 pub mod template_errors;
 pub mod view;
 

@@ -14,7 +14,9 @@
 //! **Lay vocabulary** ([`super::lay`]). A word (or part of a word) in the lay table becomes a
 //! group of alternatives — itself and its terms (胃瘻 → 胃瘻 | 胃ろう | 経管栄養); a day word
 //! (日曜, 夜間) a group matched by opening times, not text; a noise phrase (診てくれる) is
-//! dropped. A kana word also matches name readings without voicing marks, at a lower score.
+//! dropped. A kana word also matches name readings without voicing marks, at a lower score;
+//! a kanji word matches the names whose kana words it spells (桜 → さくら, terms made at index
+//! time). Results highlight what matched, through readings too ([`result_clauses`]).
 //! A single kanji is never cut out of a longer word (今日 is not 今 + 日).
 //!
 //! **Ranking.** A clause's score in a document is the larger of its word impact (which
@@ -931,6 +933,49 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
         }
     }
     notes
+}
+
+/// The strings a result highlights: the query's [`Analysis::clauses`] and, through the
+/// fragment's marks ([`Fragment::marks`]), the words it matched by reading — a mark counts when
+/// a searched string is its key or holds it (two characters or more); a group none of whose
+/// strings matches a key so takes the shortest key one of them begins (three characters or more: ほうもんかんご and the
+/// compound 訪問看護ステーション). Compared without voicing marks for a loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
+/// highlights さくら, ほうもんかんご highlights 訪問看護.
+pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
+    let mut out = analysis.clauses.clone();
+    for group in &analysis.groups {
+        let mut matched = false;
+        // The shortest key an alternative begins, for a group that matches no key as a whole.
+        let mut begun: Option<(usize, &String)> = None;
+        for alternative in &group.alternatives {
+            let text = &alternative.text;
+            for (key, shown) in &fragment.marks {
+                let key = if alternative.loose {
+                    crate::ja::voicing::voiceless(key)
+                } else {
+                    key.clone()
+                };
+                let length = key.chars().count();
+                if *text == key || (length >= 2 && text.contains(key.as_str())) {
+                    matched = true;
+                    if !out.contains(shown) {
+                        out.push(shown.clone());
+                    }
+                } else if text.chars().count() >= 3
+                    && key.starts_with(text.as_str())
+                    && begun.is_none_or(|(l, _)| length < l)
+                {
+                    begun = Some((length, shown));
+                }
+            }
+        }
+        if let Some((_, shown)) = begun.filter(|_| !matched)
+            && !out.contains(shown)
+        {
+            out.push(shown.clone());
+        }
+    }
+    out
 }
 
 /// Whether a document passes the filters.

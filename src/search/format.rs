@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Bumped when the files change shape; `zaitaku search` refuses other versions.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// Fragments per `f/` file: a result list of ten needs fewer requests when neighbours in the
 /// document order (五十音) come together, and a file stays around 1–2 KB compressed.
@@ -98,6 +98,12 @@ pub struct Fragment {
     pub caremane: Vec<String>,
     /// The text snippets are cut from.
     pub text: String,
+    /// What a match by reading highlights: (key, shown word), both normalised. A key is the
+    /// reading of a word of the title or text written in kanji (ヤマザキ → 山崎), the facility's
+    /// whole `kana` (→ its name), or a kanji spelling of a kana word of the name (桜 → さくら).
+    /// `engine::reading_marks` turns the query's strings into extra highlighted words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<(String, String)>,
 }
 
 /// Postings: `(document, impact)` sorted by document.

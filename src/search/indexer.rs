@@ -19,6 +19,11 @@
 //! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
 //! their own worth 100, so typing a name exactly puts it first. The `kana` without voicing
 //! marks gives `~` + n-gram terms worth 5 (やまさき finds ヤマザキ, below an exact reading).
+//! Readings the other way round: a name's words written in hiragana get IPADIC's kanji
+//! spellings of that reading as terms of their own (しらさぎ → 白鷺 worth 30, a reading of the
+//! name; 白崎, read しらさき, only 5), so a kanji query finds a kana name with no dictionary in
+//! the browser. Each fragment carries the marks a match by reading highlights
+//! ([`format::Fragment::marks`]).
 //! Phone and FAX numbers are indexed as written, as digits only and without the area code;
 //! postal codes also as digits only. The document table records when a facility is open
 //! (hours) and reachable (24時間対応, ケアマネタイム) for the day words of a query.
@@ -54,6 +59,10 @@ const ATTRS: usize = 3;
 const TEXT: usize = 4;
 const EXACT: usize = 5;
 const LOOSE: usize = 6;
+const SPELLING: usize = 7;
+const SPELLING_LOOSE: usize = 8;
+/// Logical fields and the slots of a document's impacts.
+const SLOTS: usize = 9;
 const FIELDS: [&str; 5] = ["name", "corp", "addr", "attrs", "text"];
 const WEIGHT: [u32; 5] = [10, 4, 5, 5, 2];
 
@@ -67,6 +76,9 @@ enum Kind {
     Exact,
     /// n-grams of the name's reading without voicing marks, as `~` + gram (`LOOSE_IMPACT`).
     Loose,
+    /// A kanji spelling of a kana word of the name, read the same (`SPELLING_IMPACT`) or with
+    /// other voicing (`LOOSE_IMPACT`).
+    Spelling,
 }
 
 impl Kind {
@@ -76,7 +88,7 @@ impl Kind {
             Kind::Reading => 3,
             Kind::Gram => 2,
             Kind::ReadingGram => 1,
-            Kind::Exact | Kind::Loose => 0,
+            Kind::Exact | Kind::Loose | Kind::Spelling => 0,
         }
     }
 
@@ -95,6 +107,10 @@ const EXACT_IMPACT: u32 = 100;
 /// Worth of a name reading matched with other voicing (やまさき for ヤマザキ): below a
 /// substring of the reading (10), so the exact spelling ranks first.
 const LOOSE_IMPACT: u32 = 5;
+
+/// Worth of a kanji spelling of a kana word of the name (桜 for さくら): a reading of the name
+/// (name weight × reading factor).
+const SPELLING_IMPACT: u32 = 30;
 
 /// The prefix of loose terms; no query word can hold it (`~` is punctuation to search).
 pub const LOOSE_PREFIX: char = '~';
@@ -223,6 +239,9 @@ impl Tokenizer for FoldTokenizer {
     }
 }
 
+/// How many kanji spellings of one kana word of a name are indexed (さくら: 桜, 佐倉 …).
+const MAX_SPELLINGS: usize = 8;
+
 /// Texts up to this long are analysed once per indexing thread and then reused.
 const CACHED_TEXT_BYTES: usize = 64;
 const CACHE_ENTRIES: usize = 50_000;
@@ -314,6 +333,9 @@ struct SourceDoc {
     /// Readings (kana) of the name, when known (a facility's `kana`).
     name_reading: Vec<String>,
     exact: Vec<String>,
+    /// Kanji spellings of the kana words of the name (さくら → 桜), and whether only with other
+    /// voicing ([`add_readings`]).
+    spellings: Vec<(String, bool)>,
 }
 
 fn digits(text: &str) -> String {
@@ -379,11 +401,30 @@ fn vacancy_terms(resource: &crate::content::resource::Resource) -> Vec<String> {
     }
 }
 
-/// Current vacancy information as a result shows it: 「空きあり（2）11月20日時点」.
+/// Current vacancy information as a result shows it: 「空きあり（2）11月20日時点 女性の個室に空きが
+/// あります」.
 fn vacancy_snippet(resource: &crate::content::resource::Resource) -> Option<String> {
     let a = resource.availability.as_ref().filter(|a| !a.stale)?;
     let count = a.count.map(|c| format!("（{c}）")).unwrap_or_default();
-    Some(format!("{}{count}{}時点", a.status.label, a.as_of_label))
+    let note = a.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default();
+    Some(format!(
+        "{}{count}{}時点{note}",
+        a.status.label, a.as_of_label
+    ))
+}
+
+/// The vacancy note as search finds it: the note of current information (the facility's page
+/// shows it; an old one is hidden there, so search does not find it either). For another
+/// status than 「空きあり」 the character 空 is left out, so that 「空き」 never finds a facility
+/// through 「空きはありません」 or 「空き状況はお問い合わせください」.
+fn vacancy_note(resource: &crate::content::resource::Resource) -> Option<String> {
+    let a = resource.availability.as_ref().filter(|a| !a.stale)?;
+    let note = a.note.as_ref()?;
+    Some(if a.available {
+        note.clone()
+    } else {
+        note.replace('空', "　")
+    })
 }
 
 /// Removes a legal-entity prefix (医療法人社団 …) and the spaces after it.
@@ -499,6 +540,7 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
         attrs.extend(vacancy_terms(resource));
         let text = &mut doc.fields[TEXT];
         text.extend(note.map(str::to_owned));
+        text.extend(vacancy_note(resource));
         text.extend(resource.closed.iter().cloned());
         let mut caremane = Vec::new();
         for window in &resource.caremane_time {
@@ -547,6 +589,7 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
             phone: resource.phone.clone().unwrap_or_default(),
             caremane,
             text: truncate(&snippet.join("　"), FACILITY_SNIPPET_CHARS),
+            marks: Vec::new(),
         };
         docs.push(doc);
     }
@@ -613,9 +656,80 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
     docs
 }
 
+/// Readings both ways: a facility whose name has kana words is also found by their kanji
+/// spellings (さくら by 桜, at the weight of a reading of the name; やまさき by 山崎 only
+/// through the voicing, lower); and every fragment gets the marks a match by reading highlights.
+fn add_readings(analyzer: &Analyzer, docs: &mut [SourceDoc]) {
+    let runs: Vec<Vec<(String, Vec<String>)>> = docs
+        .par_iter()
+        .map(|doc| {
+            if doc.kind == 0 {
+                analyzer.kana_words(&strip_legal(&doc.fragment.title))
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let wanted: HashSet<String> = runs
+        .iter()
+        .flatten()
+        .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
+        .cloned()
+        .collect();
+    let spellings = analyzer.spellings(&wanted);
+    // A run's nouns count only when the run is no word as a whole.
+    let words: Vec<Vec<String>> = runs
+        .into_iter()
+        .map(|runs| {
+            runs.into_iter()
+                .flat_map(|(run, nouns)| {
+                    if spellings.contains_key(&run) {
+                        vec![run]
+                    } else {
+                        nouns
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    docs.par_iter_mut().zip(words).for_each(|(doc, words)| {
+        let mut marks: Vec<(String, String)> = Vec::new();
+        let mut push = |mark: (String, String)| {
+            if !mark.0.is_empty() && !mark.1.is_empty() && !marks.contains(&mark) {
+                marks.push(mark);
+            }
+        };
+        for word in &words {
+            for (spelling, loose) in spellings.get(word).into_iter().flatten() {
+                if !doc.spellings.iter().any(|(s, _)| s == spelling) {
+                    doc.spellings.push((spelling.clone(), *loose));
+                }
+                push((spelling.clone(), word.clone()));
+            }
+        }
+        if doc.kind == 0 {
+            let name = normalize::fold(&strip_legal(&doc.fragment.title));
+            for reading in &doc.name_reading {
+                push((normalize::fold(reading), name.clone()));
+            }
+        }
+        for mark in analyzer.kanji_words(&doc.fragment.title) {
+            push(mark);
+        }
+        for mark in analyzer.kanji_words(&doc.fragment.text) {
+            if mark.1.chars().count() >= 2 {
+                push(mark);
+            }
+        }
+        doc.fragment.marks = marks;
+    });
+}
+
 /// Lindera with IPADIC and the site's words.
 pub struct Analyzer {
     segmenter: Segmenter,
+    /// The system dictionary, read for the spellings of kana names ([`Analyzer::spellings`]).
+    dictionary: lindera::dictionary::Dictionary,
     /// Readings of short texts (labels repeat in every record).
     readings: std::sync::Mutex<HashMap<String, String>>,
 }
@@ -626,7 +740,8 @@ impl Analyzer {
         let dictionary = super::dictionary::system()?;
         let user = super::dictionary::user(&dictionary, words)?;
         Ok(Analyzer {
-            segmenter: Segmenter::new(Mode::Normal, dictionary, user),
+            segmenter: Segmenter::new(Mode::Normal, dictionary.clone(), user),
+            dictionary,
             readings: std::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -664,6 +779,128 @@ impl Analyzer {
             cache.insert(text.to_owned(), out.clone());
         }
         out
+    }
+
+    /// The words of a text written with kanji, normalised, with their normalised readings:
+    /// (reading, word). What a result highlights when a query matched by reading.
+    pub fn kanji_words(&self, text: &str) -> Vec<(String, String)> {
+        let prepped = normalize::prep(text);
+        let mut out: Vec<(String, String)> = Vec::new();
+        let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(prepped.as_str())) else {
+            return out;
+        };
+        for token in &mut tokens {
+            let surface = normalize::fold(&token.surface);
+            if !surface.chars().any(is_kanji) {
+                continue;
+            }
+            let Some(reading) = token.get("reading").filter(|r| *r != "*" && !r.is_empty()) else {
+                continue;
+            };
+            let pair = (normalize::fold(reading), surface);
+            if !pair.0.is_empty() && !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+        out
+    }
+
+    /// The words of a name written in hiragana (normalised, two characters or more): each run
+    /// of hiragana as a whole (しらさぎ, かつら・たから → かつら, たから), and the nouns of
+    /// three characters or more lindera finds in it (くすりのあさひ → くすり, あさひ), for a
+    /// run that is no word as a whole. Katakana is left out: in names it is loanwords
+    /// (センター, ケアプラン), which have no kanji spelling.
+    pub fn kana_words(&self, name: &str) -> Vec<(String, Vec<String>)> {
+        let prepped = normalize::prep(name);
+        let stop = &normalize::rules().stop;
+        let mut runs: Vec<String> = Vec::new();
+        let mut run = String::new();
+        for c in prepped.chars().chain(std::iter::once(' ')) {
+            if normalize::is_hiragana(c) {
+                run.push(c);
+            } else if !run.is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
+        }
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for run in runs {
+            let folded = normalize::fold(&run);
+            if folded.chars().count() < 2 || stop.contains(&folded) {
+                continue;
+            }
+            let mut nouns = Vec::new();
+            if let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(run.as_str())) {
+                for token in &mut tokens {
+                    let noun = token.get("part_of_speech") == Some("名詞")
+                        && token.get("reading").is_some_and(|r| r != "*");
+                    let word = normalize::fold(&token.surface);
+                    if noun && word.chars().count() >= 3 && word != folded {
+                        nouns.push(word);
+                    }
+                }
+            }
+            if !out.iter().any(|(w, _)| *w == folded) {
+                out.push((folded, nouns));
+            }
+        }
+        out
+    }
+
+    /// The kanji spellings IPADIC gives nouns read as the kana words asked for (さくら → 桜,
+    /// 佐倉 …), normalised: (kana word, spelling, whether only the voicing differs). At most
+    /// [`MAX_SPELLINGS`] per word, common nouns before proper ones.
+    pub fn spellings(&self, kana_words: &HashSet<String>) -> HashMap<String, Vec<(String, bool)>> {
+        let mut by_loose: HashMap<String, Vec<&String>> = HashMap::new();
+        for word in kana_words {
+            by_loose
+                .entry(crate::ja::voicing::voiceless(word))
+                .or_default()
+                .push(word);
+        }
+        let mut found: HashMap<String, Vec<(u8, String, bool)>> = HashMap::new();
+        if by_loose.is_empty() {
+            return HashMap::new();
+        }
+        let count = self.dictionary.prefix_dictionary.words_idx_data.len() / 4;
+        for id in 0..count {
+            let details = self.dictionary.word_details(id);
+            // 品詞, 細分類1, 2, 3, 活用型, 活用形, 原形, 読み, 発音
+            if details.len() < 8 || details[0] != "名詞" {
+                continue;
+            }
+            let rank = match details[1] {
+                "一般" | "形容動詞語幹" => 0,
+                "固有名詞" if details[2] != "人名" => 1,
+                _ => continue,
+            };
+            let reading = normalize::fold(details[7]);
+            let Some(words) = by_loose.get(&crate::ja::voicing::voiceless(&reading)) else {
+                continue;
+            };
+            let spelling = normalize::fold(details[6]);
+            if !spelling.chars().any(is_kanji) {
+                continue;
+            }
+            for word in words {
+                let loose = **word != reading;
+                let list = found.entry((*word).clone()).or_default();
+                match list.iter_mut().find(|(_, s, _)| *s == spelling) {
+                    Some(known) => {
+                        known.2 &= loose;
+                        known.0 = known.0.min(rank);
+                    }
+                    None => list.push((rank, spelling.clone(), loose)),
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|(word, mut list)| {
+                list.sort_by_key(|a| (a.2, a.0));
+                list.truncate(MAX_SPELLINGS);
+                (word, list.into_iter().map(|(_, s, l)| (s, l)).collect())
+            })
+            .collect()
     }
 
     /// The normalised words (or readings) lindera finds in a text, as indexed.
@@ -711,12 +948,13 @@ fn tantivy_error(e: tantivy::TantivyError) -> Error {
 /// Builds the index files (site-relative paths and bytes).
 pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
     let analyzer = Analyzer::new(&content.dictionary)?;
-    let docs = source_docs(content);
+    let mut docs = source_docs(content);
+    add_readings(&analyzer, &mut docs);
     let built = build_with(&analyzer, content, docs)?;
     Ok(built.files)
 }
 
-fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> Result<Built> {
+fn build_with(analyzer: &Analyzer, content: &Content, mut docs: Vec<SourceDoc>) -> Result<Built> {
     // Schema: per logical field, words, readings and grams (and reading grams for short fields).
     let mut builder = Schema::builder();
     let options = |tokenizer: &str| {
@@ -759,6 +997,18 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         logical: LOOSE,
         kind: Kind::Loose,
     });
+    let spelling = builder.add_text_field("spelling", options("exact"));
+    infos.push(FieldInfo {
+        field: spelling,
+        logical: SPELLING,
+        kind: Kind::Spelling,
+    });
+    let spelling_loose = builder.add_text_field("spelling_loose", options("exact"));
+    infos.push(FieldInfo {
+        field: spelling_loose,
+        logical: SPELLING_LOOSE,
+        kind: Kind::Spelling,
+    });
     let doc_field = builder.add_u64_field("doc", FAST);
     let schema = builder.build();
 
@@ -798,6 +1048,9 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
         for reading in &doc.name_reading {
             document.add_text(loose, reading);
         }
+        for (word, is_loose) in &doc.spellings {
+            document.add_text(if *is_loose { spelling_loose } else { spelling }, word);
+        }
         document
     };
 
@@ -814,12 +1067,19 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
     // One explicit merge into a single segment at the end, none in the background.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     // Documents in batches (readings worked out in parallel), so only a batch is in memory.
-    for (batch_number, batch) in docs.chunks(2000).enumerate() {
+    for (batch_number, batch) in docs.chunks_mut(2000).enumerate() {
         let documents: Vec<TantivyDocument> = batch
             .par_iter()
             .enumerate()
             .map(|(i, doc)| make_document(batch_number * 2000 + i, doc))
             .collect();
+        // The texts a batch was indexed from are not needed again (the fragments and the
+        // document table are): freed now, so they do not stay beside tantivy's buffers.
+        for doc in batch.iter_mut() {
+            doc.fields = Default::default();
+            doc.name_reading = Vec::new();
+            doc.exact = Vec::new();
+        }
         for document in documents {
             writer.add_document(document).map_err(tantivy_error)?;
         }
@@ -874,7 +1134,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 }
             }
             let Some(key) = smallest else { break };
-            let mut best: [HashMap<u32, [u32; 7]>; 2] = [HashMap::new(), HashMap::new()];
+            let mut best: [HashMap<u32, [u32; SLOTS]>; 2] = [HashMap::new(), HashMap::new()];
             for (i, stream) in streams.iter_mut().enumerate() {
                 if !live[i] || stream.key() != key.as_slice() {
                     continue;
@@ -888,8 +1148,10 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                 while doc != TERMINATED {
                     let value = if info.kind == Kind::Exact {
                         EXACT_IMPACT
-                    } else if info.kind == Kind::Loose {
+                    } else if info.kind == Kind::Loose || info.logical == SPELLING_LOOSE {
                         LOOSE_IMPACT
+                    } else if info.kind == Kind::Spelling {
+                        SPELLING_IMPACT
                     } else {
                         let mut weight = WEIGHT[info.logical];
                         if info.logical == TEXT && postings.term_freq() >= 3 {
@@ -897,7 +1159,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
                         }
                         weight * info.kind.factor()
                     };
-                    let slot = best[space].entry(number_of(doc)).or_insert([0; 7]);
+                    let slot = best[space].entry(number_of(doc)).or_insert([0; SLOTS]);
                     slot[info.logical] = slot[info.logical].max(value);
                     doc = postings.advance();
                 }
@@ -906,7 +1168,7 @@ fn build_with(analyzer: &Analyzer, content: &Content, docs: Vec<SourceDoc>) -> R
             let Ok(term) = String::from_utf8(key) else {
                 continue;
             };
-            let to_postings = |map: &HashMap<u32, [u32; 7]>| -> Postings {
+            let to_postings = |map: &HashMap<u32, [u32; SLOTS]>| -> Postings {
                 let mut postings: Postings =
                     map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
                 postings.sort_unstable();

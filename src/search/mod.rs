@@ -65,15 +65,7 @@ pub fn write_index(content: &Content, staging: &Staging) -> Result<IndexStats> {
 
 /// The process's peak resident memory so far (Linux `VmHWM`), for the benchmark line.
 fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib / 1024)
+    crate::timings::memory_mib().1
 }
 
 /// What `zaitaku search` looks for, and where.
@@ -109,6 +101,8 @@ pub struct SearchResult {
     pub snippet: String,
     /// Highlighted ranges of `snippet`, in characters.
     pub highlights: Vec<(usize, usize)>,
+    /// Highlighted ranges of `title`, in characters (matches by reading included).
+    pub title_highlights: Vec<(usize, usize)>,
     /// How it was found through the lay vocabulary or the site's synonyms
     /// (「『胃瘻』を『胃ろう』として検索しました」).
     pub via: Vec<String>,
@@ -187,7 +181,9 @@ pub fn search_in(
     let mut results = Vec::new();
     for hit in hits.iter().take(limit) {
         let fragment = index.fragment(hit.doc)?;
-        let (snippet, highlights) = engine::snippet(&fragment.text, &analysis.clauses, 100);
+        let clauses = engine::result_clauses(&analysis, &fragment);
+        let (snippet, highlights) = engine::snippet(&fragment.text, &clauses, 100);
+        let (_, title_highlights) = engine::snippet(&fragment.title, &clauses, 1000);
         results.push(SearchResult {
             id: fragment.id.clone(),
             kind: fragment.kind.clone(),
@@ -196,6 +192,7 @@ pub fn search_in(
             score: hit.score,
             snippet,
             highlights,
+            title_highlights,
             via: engine::via_notes(&analysis, index, hit.doc),
             fragment,
             doc: hit.doc,
@@ -304,7 +301,7 @@ pub fn run(root: &Path, args: &SearchArgs) -> Result<String> {
             text.push_str(&format!(
                 "{:>2}. {}［{}］ {}\n",
                 i + 1,
-                terminal_text(&result.title),
+                terminal_text(&marked(&result.title, &result.title_highlights)),
                 terminal_text(&label),
                 terminal_text(&result.url)
             ));

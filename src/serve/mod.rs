@@ -222,7 +222,7 @@ impl Rebuilder {
         if let Some(out) = &self.out {
             // A folder the user asked for gets the complete site, as `zaitaku build` writes it
             // (and is replaced only while it is still a site zaitaku made).
-            build::write_site_locked(out, &content, theme, self.today, None)?;
+            build::write_site_locked(out, &content, theme, self.today)?;
             return Ok((
                 counts.0,
                 counts.1,
@@ -232,8 +232,6 @@ impl Rebuilder {
             ));
         }
         let staging = Staging::new(&self.scratch.join("site"))?;
-        // Not through `build::cache` yet: computing every page's key costs about what it saves
-        // (docs/benchmarks.md, "Incremental builds").
         build::render_site_without_search(&content, theme, self.today, &staging)?;
         // Until the new index is written, the previous one answers searches.
         if let Some(last) = &self.last {

@@ -13,9 +13,9 @@ use jiff::civil::Date;
 use super::Problem;
 use super::export::{Layout, Value};
 use super::import::{self, Existing};
-use super::record::{AvailabilityRecord, Record};
 use super::table::{self, Table};
 use super::yaml_out;
+use crate::content::record::{AvailabilityRecord, Record};
 use crate::content::site::SiteConfig;
 use crate::error::{Error, Result};
 use crate::output::guard;
@@ -172,7 +172,7 @@ pub fn run(
         None
     };
     let site = import::load_site(root)?;
-    let existing = import::load_existing(root);
+    let existing = import::load_existing(root)?;
     let table = table::read(file, sheet)?;
     let Some(header_index) = header_row(&table) else {
         return Err(Error::Setup(format!(

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::record::Key;
+use crate::content::record::Key;
 use crate::error::{Error, Result};
 use crate::ja;
 

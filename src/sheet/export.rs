@@ -7,8 +7,8 @@ use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
 use super::columns::{Column, LAYOUT};
 use super::import::{Existing, load_existing, load_site};
-use super::record::Record;
 use super::{injection, table, values};
+use crate::content::record::Record;
 use crate::content::site::SiteConfig;
 use crate::error::{Error, Result};
 use crate::output::guard::{self, FileKind};
@@ -406,7 +406,7 @@ pub fn write_table(
 /// Writes the export; returns the file and the number of records.
 pub fn run(root: &Path, args: &ExportArgs) -> Result<(PathBuf, usize)> {
     let site = load_site(root)?;
-    let existing = load_existing(root);
+    let existing = load_existing(root)?;
     let records = sorted_records(&site, &existing)?;
     if args.availability {
         let rows = super::availability::rows(&site, &records);

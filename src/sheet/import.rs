@@ -9,8 +9,8 @@ use jiff::civil::Date;
 
 use super::columns::{Column, Mapping};
 use super::opendata::{self, Kind};
-use super::record::{self, Key, Record};
 use super::{Context, Incoming, Notice, Problem, Rows, staff, table, values, yaml_out};
+use crate::content::record::{self, Key, Record};
 use crate::content::resource::{ResourceContext, ResourceFile};
 use crate::content::site::SiteConfig;
 use crate::content::{self, fields, source};
@@ -169,48 +169,49 @@ fn content_error(diagnostics: Vec<Diagnostic>) -> Error {
     }
 }
 
-fn ignored_name(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$") || name.ends_with('~')
-}
-
-/// Every record file under `content/resources/`, sorted by path.
-pub fn load_existing(root: &Path) -> Vec<Existing> {
-    let dir = root.join("content").join("resources");
+/// Every record file under `content/resources/`, sorted by path: the files the build reads
+/// (through the same walk, [`content::record_files`]), read with the same schema. A file the
+/// build refuses or cannot read is kept without a record, so that nothing is written while
+/// it is there.
+pub fn load_existing(root: &Path) -> Result<Vec<Existing>> {
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(&dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !ignored_name(&e.file_name().to_string_lossy()));
-    for entry in walker.flatten() {
-        let path = entry.path();
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if !entry.file_type().is_file() || !matches!(extension, "yaml" | "yml") {
-            continue;
-        }
-        let file = display_path(root, path);
+    for found in content::record_files(root)? {
+        let path = found.path;
+        let file = display_path(root, &path);
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (text, converted) = match source::read(&file, path) {
+        if found.refused {
+            out.push(Existing {
+                id,
+                path,
+                file,
+                text: None,
+                record: None,
+                converted: false,
+            });
+            continue;
+        }
+        let (text, converted) = match source::read(&file, &path) {
             Ok(text) => (Some(text.text), !text.warnings.is_empty()),
             Err(_) => (None, false),
         };
         let record = text.as_deref().and_then(|t| record::parse(t).ok());
         // Keep the raw text (with CRLF and BOM) so that edits keep them too.
-        let raw = std::fs::read(path)
+        let raw = std::fs::read(&path)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok());
         out.push(Existing {
             id,
-            path: path.to_path_buf(),
+            path,
             file,
             text: if converted { text } else { raw.or(text) },
             record,
             converted,
         });
     }
-    out
+    Ok(out)
 }
 
 /// Runs the import (writing only with `write`).
@@ -238,7 +239,7 @@ pub fn run_with(
     }
     let site = load_site(root)?;
     let today = args.today;
-    let existing = load_existing(root);
+    let existing = load_existing(root)?;
     let mut report = prepare(root, args, &args.file, &site, today, &existing)?;
     if args.write {
         if !report.unreadable_files.is_empty() {
@@ -555,6 +556,8 @@ fn merge(
                     if !has(Column::CaremaneNote) {
                         window.note = previous.note.clone();
                     }
+                    // No sheet has a column for it: the YAML file's closures stay.
+                    window.closures = previous.closures.clone();
                 }
                 merged.caremane_time = windows;
             }

@@ -14,7 +14,6 @@ pub mod import;
 pub mod injection;
 pub mod names;
 pub mod opendata;
-pub mod record;
 pub mod returned;
 pub mod staff;
 pub mod table;
@@ -26,8 +25,8 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 
+use crate::content::record::{Key, Record};
 use crate::content::site::SiteConfig;
-use record::{Key, Record};
 
 /// A record read from one row of a sheet.
 #[derive(Debug, Clone)]

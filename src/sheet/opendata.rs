@@ -17,11 +17,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::columns::normalize_header;
 use super::names;
-use super::record::{Band, Key, Location};
 use super::table::{Row, Table};
 use super::values::{self, Unreadable};
 use super::{Context, Incoming, Notice, Problem, Rows};
 use crate::content::fields;
+use crate::content::record::{Band, Key, Location};
 use crate::content::resource::SourceIds;
 use crate::error::{Error, Result};
 use crate::ja;
@@ -421,7 +421,7 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
             continue;
         }
         let mut incoming = Incoming::new(row.number);
-        let name = super::record::tidy(&get(&["事業所名"]));
+        let name = crate::content::record::tidy(&get(&["事業所名"]));
         incoming.record.name = name.clone();
         incoming.present.insert(Key::Name);
         let mut notices = Vec::new();
@@ -461,7 +461,7 @@ pub fn read_kaigo(table: &Table, header_index: usize, context: &Context) -> Rows
             incoming.record.fax = Some(value);
             incoming.present.insert(Key::Fax);
         }
-        let corporation = super::record::tidy(&get(&["法人の名称"]));
+        let corporation = crate::content::record::tidy(&get(&["法人の名称"]));
         if !corporation.is_empty() {
             incoming.record.corporation = Some(corporation);
             incoming.present.insert(Key::Corporation);
@@ -588,7 +588,7 @@ pub fn read_navii_hours(table: &Table) -> Result<Option<NaviiHours>> {
         let bands: Vec<Band> = times
             .into_iter()
             .map(|((open, close), days)| Band {
-                days: super::record::canonical_days(&days),
+                days: crate::content::record::canonical_days(&days),
                 open,
                 close,
             })
@@ -676,7 +676,7 @@ pub fn read_navii(
             notices: &mut notices,
         };
         if let Some((corporation, facility)) = names::split_corporation(&name) {
-            ctx.name = super::record::tidy(&facility);
+            ctx.name = crate::content::record::tidy(&facility);
             ctx.notice(
                 "正式名称",
                 format!("名称「{name}」の先頭の法人名「{corporation}」を法人名に分けました。"),
@@ -694,7 +694,7 @@ pub fn read_navii(
             incoming.present.insert(Key::Corporation);
             name = facility;
         }
-        let name = super::record::tidy(&name);
+        let name = crate::content::record::tidy(&name);
         ctx.name = name.clone();
         incoming.record.name = name;
         incoming.present.insert(Key::Name);

@@ -141,7 +141,7 @@ pub fn run(root: &Path, args: &ImportArgs, waiting: &mut dyn FnMut(&str)) -> Res
         None
     };
     let site = import::load_site(root)?;
-    let existing = import::load_existing(root);
+    let existing = import::load_existing(root)?;
     let (files, mut refused) = if args.file.is_dir() {
         files_in(&args.file)?
     } else {

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::columns::{Column, Mapping};
-use super::record::{Key, Location, Window};
 use super::table::{Cell, Row, Table};
 use super::values::{self, Unreadable};
 use super::{Context, Incoming, Notice, Problem, Rows, area_key, category_key};
 use crate::content::fields;
+use crate::content::record::{Key, Location, Window};
 
 /// The index (in `table.rows`) of the header row: the first of the first 20 rows that has a
 /// name column and at least one other known column.

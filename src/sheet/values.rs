@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 
-use super::record::{Band, canonical_days};
+use crate::content::record::{Band, canonical_days};
 use crate::content::resource::METHODS;
 use crate::ja;
 

@@ -1,7 +1,7 @@
 //! Writing records as YAML in the layout of the sample site, and changing only some fields of
 //! an existing file so the editors' comments and layout elsewhere in it survive.
 
-use super::record::{Key, Record};
+use crate::content::record::{Key, Record};
 
 /// Whether `s` can be written without quotes. `flow` is for items inside `[ ]` / `{ }`.
 fn plain_ok(s: &str, flow: bool) -> bool {
@@ -180,6 +180,9 @@ pub fn block(record: &Record, key: Key) -> Option<String> {
                 if let Some(note) = opt(&window.note) {
                     out.push_str(&format!("    note: {}\n", scalar(note, false)));
                 }
+                if !window.closures.is_empty() {
+                    out.push_str(&format!("    closures: {}\n", flow_list(&window.closures)));
+                }
             }
             Some(out)
         }
@@ -206,7 +209,7 @@ pub fn block(record: &Record, key: Key) -> Option<String> {
 }
 
 /// The `availability` block of a record.
-pub fn availability_block(availability: &super::record::AvailabilityRecord) -> String {
+pub fn availability_block(availability: &crate::content::record::AvailabilityRecord) -> String {
     let mut out = format!(
         "availability:\n  status: {}\n",
         scalar(availability.status.trim(), false)
@@ -244,7 +247,7 @@ pub fn render(record: &Record) -> String {
 /// `verified:`), everything else left as it was.
 pub fn replace_availability(
     text: &str,
-    availability: &super::record::AvailabilityRecord,
+    availability: &crate::content::record::AvailabilityRecord,
 ) -> String {
     let crlf = text.contains("\r\n");
     let bom = text.starts_with('\u{FEFF}');
@@ -400,7 +403,7 @@ pub fn update(text: &str, record: &Record, keys: &[Key]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sheet::record::{Band, parse};
+    use crate::content::record::{Band, parse};
 
     #[test]
     fn quotes_what_needs_quoting() {

@@ -32,6 +32,8 @@ pub struct Summary {
     pub fax: Option<String>,
     pub services: Vec<String>,
     pub has_caremane_time: bool,
+    /// For 「近い順」, computed in the reader's browser.
+    pub location: Option<crate::content::resource::LatLng>,
 }
 
 impl Summary {
@@ -48,6 +50,7 @@ impl Summary {
             fax: resource.fax.clone(),
             services: resource.services.iter().map(|s| s.label.clone()).collect(),
             has_caremane_time: !resource.caremane_time.is_empty(),
+            location: resource.location,
         }
     }
 }
@@ -111,7 +114,7 @@ pub fn map_url(resource: &Resource) -> String {
 }
 
 fn listing_crumbs() -> Vec<Link> {
-    vec![home_crumb(), link("医療・介護の資源を探す", "resources/")]
+    vec![home_crumb(), link("医療・介護の事業所を探す", "resources/")]
 }
 
 fn group_by(
@@ -213,7 +216,7 @@ impl Site<'_> {
     pub(super) fn directory_index(&self) -> Output {
         let mut context =
             self.common
-                .context("resources/", "医療・介護の資源を探す", vec![home_crumb()]);
+                .context("resources/", "医療・介護の事業所を探す", vec![home_crumb()]);
         context.insert("categories", &self.category_counts());
         context.insert("areas", &self.area_counts());
         context.insert("services", &self.service_counts());
@@ -226,12 +229,54 @@ impl Site<'_> {
         }
     }
 
+    /// `resources/towns/`: お住まいの町から探す — every area with its 町, each 町 a link to its
+    /// area's facilities.
+    pub(super) fn towns_page(&self) -> Output {
+        #[derive(Serialize)]
+        struct AreaTowns<'a> {
+            key: &'a str,
+            label: &'a str,
+            url: String,
+            count: usize,
+            towns: Vec<&'a str>,
+        }
+        let site = &self.content.site;
+        let counts = self.area_counts();
+        let areas: Vec<AreaTowns> = site
+            .areas
+            .iter()
+            .zip(&counts)
+            .map(|(area, count)| AreaTowns {
+                key: &area.key,
+                label: &area.label,
+                url: count.url.clone(),
+                count: count.count,
+                towns: site
+                    .towns
+                    .iter()
+                    .filter(|t| t.area == area.key)
+                    .map(|t| t.name.as_str())
+                    .collect(),
+            })
+            .collect();
+        let mut context =
+            self.common
+                .context("resources/towns/", "お住まいの町から探す", listing_crumbs());
+        context.insert("areas", &areas);
+        context.insert("has_towns", &!site.towns.is_empty());
+        Output {
+            file: "resources/towns/index.html".to_owned(),
+            template: "towns.html",
+            context,
+        }
+    }
+
     /// The facilities of one category (by area), area or service (by category).
     pub(super) fn listing(&self, kind: ListingKind, index: usize) -> Output {
         let site = &self.content.site;
         let heading_suffix = match kind {
             ListingKind::Category => "",
-            ListingKind::Area => "の医療・介護資源",
+            ListingKind::Area => "の医療・介護の事業所",
             ListingKind::Service => "ができる事業所",
         };
         let term = &kind.terms(site)[index];
@@ -247,9 +292,13 @@ impl Site<'_> {
             .collect();
         let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
         let by_category = |r: &Resource| Some(r.category.key.clone());
+        // Category and service lists go by area, so a reader can jump to (or, with the
+        // script, keep only) their own area.
         let groups = match kind {
-            ListingKind::Category => group_by(&members, &site.areas, &by_area, "圏域未設定"),
-            _ => group_by(&members, &site.categories, &by_category, "その他"),
+            ListingKind::Category | ListingKind::Service => {
+                group_by(&members, &site.areas, &by_area, "地域が未登録")
+            }
+            ListingKind::Area => group_by(&members, &site.categories, &by_category, "その他"),
         };
         let url = format!("resources/{}/{}/", kind.segment(), term.key);
         let title = format!("{}{heading_suffix}", term.label);
@@ -326,6 +375,17 @@ impl Site<'_> {
             &crate::render::jsonld::facility(resource, &self.content.site),
         );
         context.insert("verified_label", &ja::seireki(resource.verified));
+        context.insert("verified_wareki", &ja::wareki(resource.verified));
+        context.insert("today_hours", &super::today::of(resource, self.today));
+        // The record's bands, for the script that brings 「本日」 up to the reader's day.
+        context.insert(
+            "hours_json",
+            &serde_json::to_string(&resource.hours).expect("hours serialise"),
+        );
+        if crate::content::resource::is_stale(resource.verified, self.today) {
+            let v = resource.verified;
+            context.insert("stale_since", &format!("{}年{}月", v.year(), v.month()));
+        }
         Output {
             file: format!("{url}index.html"),
             template: "resource.html",

@@ -20,6 +20,7 @@ pub mod caremane;
 pub mod directory;
 pub mod feeds;
 pub mod print;
+pub mod today;
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,13 @@ impl Job {
             Job::Resource(_) => 3,
         }
     }
+}
+
+/// What a job gives to render: a page's data, or a booklet, whose long lists are rendered in
+/// parts and streamed to its file ([`print::BookletPage::write`]).
+pub enum Rendering<'a> {
+    Page(Output),
+    Booklet(print::BookletPage<'a>),
 }
 
 /// The whole site of one content, as of one day.
@@ -105,10 +113,12 @@ impl<'a> Site<'a> {
     /// The site's few fixed pages, with their view data. The many pages (facilities,
     /// listings, ケアマネタイム, booklets) are [`Job`]s whose data is built only when rendered.
     pub fn outputs(&self) -> Vec<Output> {
-        let mut out = Vec::new();
-        out.push(self.home());
-        out.push(self.directory_index());
-        out.push(self.availability_page());
+        let mut out = vec![
+            self.home(),
+            self.directory_index(),
+            self.towns_page(),
+            self.availability_page(),
+        ];
         out.extend(self.pamphlet());
         out.extend(self.manga());
         out.extend(self.lectures());
@@ -168,14 +178,14 @@ impl<'a> Site<'a> {
     }
 
     /// Builds one job's page data.
-    pub fn render_job(&self, job: Job) -> Output {
-        match job {
+    pub fn render_job(&self, job: Job) -> Rendering<'a> {
+        Rendering::Page(match job {
             Job::Resource(index) => self.resource_page(index),
             Job::Listing(kind, index) => self.listing(kind, index),
             Job::KanaRow(index) => self.kana_row(index),
             Job::CaremaneAll => self.caremane_all(),
             Job::CaremaneDay(index) => self.caremane_day(index),
-            Job::Booklet(index) => print::booklet_job(self, index),
-        }
+            Job::Booklet(index) => return Rendering::Booklet(print::booklet_job(self, index)),
+        })
     }
 }

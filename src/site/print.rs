@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
@@ -26,7 +27,8 @@ use crate::content::resource::Resource;
 use crate::content::site::{SiteConfig, Term};
 use crate::error::{Error, Result};
 use crate::ja::{self, ROW_SLUGS};
-use crate::render::view::{Output, home_crumb, root_prefix};
+use crate::render::Theme;
+use crate::render::view::{self, Output, home_crumb, root_prefix};
 
 /// The title printed on every booklet's cover and running header.
 pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
@@ -288,7 +290,10 @@ pub struct Group {
     /// The contents' line (北部).
     pub label: Option<String>,
     pub page: Option<String>,
-    pub entries: Vec<Entry>,
+    pub count: usize,
+    /// The entries' HTML: a marker in the page's context, replaced by the entries rendered in
+    /// parts with `print_entries.html` ([`BookletPage::write`]).
+    pub entries: String,
 }
 
 /// A section that starts on a new page (a category, or an area in a category booklet).
@@ -316,7 +321,8 @@ pub struct IndexEntry {
 pub struct IndexRow {
     pub row: String,
     pub anchor: String,
-    pub entries: Vec<IndexEntry>,
+    /// The lines' HTML: a marker, replaced by `print_index_entries.html` rendered in parts.
+    pub entries: String,
 }
 
 fn by_area(resource: &Resource) -> Option<&str> {
@@ -352,22 +358,60 @@ fn split_by<'r>(
     out
 }
 
-/// The sections of a directory booklet (not the ケアマネタイム table).
-pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -> Vec<Section> {
+/// A list of a booklet rendered apart from its page, in parts: the entries of one group, the
+/// lines of one row of the kana index, or the facilities of the ケアマネタイム table.
+#[derive(Debug)]
+enum Part<'r> {
+    Entries(Vec<&'r Resource>),
+    Index(Vec<&'r Resource>),
+    Caremane(Vec<&'r Resource>),
+}
+
+/// Parts and the markers that stand for them in the page.
+struct Parts<'r> {
+    /// The beginning of every marker; unique to this booklet, so no text of the content can
+    /// be taken for one.
+    prefix: String,
+    list: Vec<Part<'r>>,
+}
+
+impl<'r> Parts<'r> {
+    fn new() -> Parts<'r> {
+        use std::hash::{BuildHasher, Hasher};
+        let nonce = std::hash::RandomState::new().build_hasher().finish();
+        Parts {
+            prefix: format!("\u{0}zaitaku-part-{nonce:016x}-"),
+            list: Vec::new(),
+        }
+    }
+
+    /// Adds a part; returns its marker.
+    fn add(&mut self, part: Part<'r>) -> String {
+        self.list.push(part);
+        format!("{}{}\u{0}", self.prefix, self.list.len() - 1)
+    }
+}
+
+/// The sections of a directory booklet (not the ケアマネタイム table); their entries go to
+/// `parts`.
+fn sections<'r>(
+    content: &'r Content,
+    booklet: Booklet,
+    numbering: Numbering<'_>,
+    parts: &mut Parts<'r>,
+) -> Vec<Section> {
     let site = &content.site;
-    let marks = marks(site);
     let members: Vec<&Resource> = content
         .resources
         .iter()
         .filter(|r| booklet.includes(r, site))
         .collect();
-    let entries =
-        |list: &[&Resource]| -> Vec<Entry> { list.iter().map(|r| Entry::of(r, &marks)).collect() };
     match booklet {
         Booklet::Whole => split_by(&members, &site.categories, by_category, "その他")
             .into_iter()
             .map(|(key, label, list)| {
                 let anchor = format!("s-{key}");
+                let count = list.len();
                 let groups = split_by(&list, &site.areas, by_area, "圏域未設定")
                     .into_iter()
                     .map(|(area_key, area_label, sub)| {
@@ -377,7 +421,8 @@ pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -
                             anchor,
                             title: Some(format!("{area_label}（{label}）")),
                             label: Some(area_label),
-                            entries: entries(&sub),
+                            count: sub.len(),
+                            entries: parts.add(Part::Entries(sub)),
                         }
                     })
                     .collect();
@@ -385,7 +430,7 @@ pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -
                     page: numbering.page(&anchor),
                     anchor,
                     title: label,
-                    count: list.len(),
+                    count,
                     groups,
                 }
             })
@@ -410,7 +455,8 @@ pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -
                             anchor: format!("{anchor}-list"),
                             title: None,
                             label: None,
-                            entries: entries(&list),
+                            count: list.len(),
+                            entries: parts.add(Part::Entries(list)),
                         }],
                     }
                 })
@@ -420,30 +466,24 @@ pub fn sections(content: &Content, booklet: Booklet, numbering: Numbering<'_>) -
     }
 }
 
-fn kana_index(sections: &[Section], numbering: Numbering<'_>) -> Vec<IndexRow> {
-    let mut all: Vec<&Entry> = sections
-        .iter()
-        .flat_map(|s| s.groups.iter().flat_map(|g| g.entries.iter()))
-        .collect();
-    all.sort_by_cached_key(|e| (ja::gojuon_sort_key(&e.kana), e.id.clone()));
+/// The kana index of the facilities of `members`; its rows' lines go to `parts`.
+fn kana_index<'r>(members: &[&'r Resource], parts: &mut Parts<'r>) -> Vec<IndexRow> {
+    let mut all: Vec<&Resource> = members.to_vec();
+    all.sort_by_cached_key(|r| (ja::gojuon_sort_key(&r.kana), r.id.clone()));
     ROW_SLUGS
         .iter()
-        .map(|(row, slug)| IndexRow {
-            row: (*row).to_owned(),
-            anchor: format!("k-{slug}"),
-            entries: all
+        .filter_map(|(row, slug)| {
+            let entries: Vec<&Resource> = all
                 .iter()
-                .filter(|e| ja::gojuon_row(&e.kana) == *row)
-                .map(|e| IndexEntry {
-                    name: e.name.clone(),
-                    kana: e.kana.clone(),
-                    category: e.category.clone(),
-                    anchor: e.anchor.clone(),
-                    page: numbering.page(&e.anchor),
-                })
-                .collect(),
+                .copied()
+                .filter(|r| ja::gojuon_row(&r.kana) == *row)
+                .collect();
+            (!entries.is_empty()).then(|| IndexRow {
+                row: (*row).to_owned(),
+                anchor: format!("k-{slug}"),
+                entries: parts.add(Part::Index(entries)),
+            })
         })
-        .filter(|row| !row.entries.is_empty())
         .collect()
 }
 
@@ -457,8 +497,8 @@ fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) 
 }
 
 /// Context every booklet shares.
-fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> Context {
-    let mut context = Context::new();
+fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> view::Context {
+    let mut context = view::Context::new();
     context.insert("site", site);
     context.insert("root", &root_prefix(url));
     context.insert("url", url);
@@ -494,59 +534,176 @@ pub fn css_string(text: &str) -> String {
     out
 }
 
+/// Facilities rendered together as one part of a list; parts are rendered in parallel.
+const PART_ENTRIES: usize = 200;
+/// Parts rendered before they are written out: the most of a booklet held in memory.
+const PARTS_AT_ONCE: usize = 32;
+
+/// A booklet: its page, with a marker for each long list, and the lists themselves, rendered
+/// in parts of [`PART_ENTRIES`] facilities and streamed out in place of their markers
+/// ([`BookletPage::write`]), so that no context or string ever holds the whole directory.
+pub struct BookletPage<'a> {
+    pub output: Output,
+    parts: Parts<'a>,
+    numbering: Numbering<'a>,
+    marks: Vec<Mark>,
+    single_level: bool,
+}
+
 /// Builds one booklet's page. `numbering` decides what the contents and index show as page
 /// numbers.
-pub fn booklet_output(whole: &Site<'_>, booklet: Booklet, numbering: Numbering<'_>) -> Output {
+pub fn booklet_page<'a>(
+    whole: &Site<'a>,
+    booklet: Booklet,
+    numbering: Numbering<'a>,
+) -> BookletPage<'a> {
     let content = whole.content;
     let today = whole.today;
     let site = &content.site;
     let url = booklet.url(site);
     let mut context = booklet_context(site, booklet, &url);
-    let members = content
+    let members: Vec<&Resource> = content
         .resources
         .iter()
-        .filter(|r| booklet.includes(r, site));
-    let latest = members.clone().map(|r| r.verified).max();
+        .filter(|r| booklet.includes(r, site))
+        .collect();
+    let latest = members.iter().map(|r| r.verified).max();
     let (issued, issued_label, latest_label) = dates(today, latest);
     context.insert("issued", &issued);
     context.insert("issued_label", &issued_label);
     context.insert("latest_label", &latest_label);
     context.insert("numbered", &!matches!(numbering, Numbering::None));
+    let single_level = matches!(booklet, Booklet::Area(_) | Booklet::Category(_));
+    let mut parts = Parts::new();
     let template = if booklet == Booklet::Caremane {
-        let rows: Vec<Entry> = members.map(|r| Entry::of(r, &[])).collect();
-        context.insert("count", &rows.len());
+        context.insert("count", &members.len());
         context.insert(
             "window_count",
-            &rows.iter().map(|e| e.caremane.len()).sum::<usize>(),
+            &members.iter().map(|r| r.caremane_time.len()).sum::<usize>(),
         );
-        context.insert("entries", &rows);
+        context.insert("entries", &parts.add(Part::Caremane(members)));
         "print_caremane.html"
     } else {
-        let sections = sections(content, booklet, numbering);
+        let sections = sections(content, booklet, numbering, &mut parts);
         let count: usize = sections.iter().map(|s| s.count).sum();
         context.insert("count", &count);
-        context.insert("index", &kana_index(&sections, numbering));
+        context.insert("index", &kana_index(&members, &mut parts));
         context.insert("index_page", &numbering.page("kana-index"));
         context.insert("legend_page", &numbering.page("legend"));
         context.insert("sections", &sections);
         context.insert("marks", &marks(site));
-        context.insert(
-            "single_level",
-            &matches!(booklet, Booklet::Area(_) | Booklet::Category(_)),
-        );
+        context.insert("single_level", &single_level);
         "print_booklet.html"
     };
-    Output {
-        file: format!("{url}index.html"),
-        template,
-        context,
+    BookletPage {
+        output: Output {
+            file: format!("{url}index.html"),
+            template,
+            context,
+        },
+        parts,
+        numbering,
+        marks: marks(site),
+        single_level,
+    }
+}
+
+impl BookletPage<'_> {
+    /// Renders the page and writes it to `sink` piece by piece: the page up to a marker, then
+    /// that marker's list, rendered in parts in parallel, and so on.
+    pub fn write(&self, theme: &Theme, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let page = theme.render(self.output.template, &self.output.context)?;
+        let prefix = self.parts.prefix.as_str();
+        let mut rest = page.as_str();
+        while let Some(at) = rest.find(prefix) {
+            let after = &rest[at + prefix.len()..];
+            let Some((number, tail)) = after
+                .split_once('\u{0}')
+                .and_then(|(n, tail)| Some((n.parse::<usize>().ok()?, tail)))
+                .filter(|(n, _)| *n < self.parts.list.len())
+            else {
+                // Not one of ours after all: written as it is.
+                sink(&rest.as_bytes()[..at + prefix.len()])?;
+                rest = after;
+                continue;
+            };
+            sink(&rest.as_bytes()[..at])?;
+            self.write_part(&self.parts.list[number], theme, sink)?;
+            rest = tail;
+        }
+        sink(rest.as_bytes())
+    }
+
+    /// The page as one string (`zaitaku pdf`, tests).
+    pub fn render(&self, theme: &Theme) -> Result<String> {
+        let mut bytes = Vec::new();
+        self.write(theme, &mut |piece| {
+            bytes.extend_from_slice(piece);
+            Ok(())
+        })?;
+        Ok(String::from_utf8(bytes).expect("templates render UTF-8"))
+    }
+
+    fn write_part(
+        &self,
+        part: &Part<'_>,
+        theme: &Theme,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let (Part::Entries(list) | Part::Index(list) | Part::Caremane(list)) = part;
+        for batch in list.chunks(PART_ENTRIES * PARTS_AT_ONCE) {
+            let rendered: Vec<String> = batch
+                .par_chunks(PART_ENTRIES)
+                .map(|chunk| self.render_part(part, chunk, theme))
+                .collect::<Result<_>>()?;
+            for html in rendered {
+                sink(html.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn render_part(&self, part: &Part<'_>, chunk: &[&Resource], theme: &Theme) -> Result<String> {
+        let mut context = Context::new();
+        let template = match part {
+            Part::Entries(_) => {
+                let entries: Vec<Entry> = chunk.iter().map(|r| Entry::of(r, &self.marks)).collect();
+                context.insert("entries", &entries);
+                context.insert("single_level", &self.single_level);
+                "print_entries.html"
+            }
+            Part::Index(_) => {
+                let entries: Vec<IndexEntry> = chunk
+                    .iter()
+                    .map(|r| {
+                        let anchor = format!("f-{}", r.id);
+                        IndexEntry {
+                            name: r.name.clone(),
+                            kana: r.kana.clone(),
+                            category: r.category.label.clone(),
+                            page: self.numbering.page(&anchor),
+                            anchor,
+                        }
+                    })
+                    .collect();
+                context.insert("entries", &entries);
+                context.insert("numbered", &!matches!(self.numbering, Numbering::None));
+                "print_index_entries.html"
+            }
+            Part::Caremane(_) => {
+                let entries: Vec<Entry> = chunk.iter().map(|r| Entry::of(r, &[])).collect();
+                context.insert("entries", &entries);
+                "print_caremane_entries.html"
+            }
+        };
+        theme.render(template, &context)
     }
 }
 
 /// One booklet of `/print/` as a build job.
-pub fn booklet_job(whole: &Site<'_>, index: usize) -> Output {
+pub fn booklet_job<'a>(whole: &Site<'a>, index: usize) -> BookletPage<'a> {
     let booklet = Booklet::all(&whole.content.site)[index];
-    booklet_output(whole, booklet, Numbering::None)
+    booklet_page(whole, booklet, Numbering::None)
 }
 
 /// The file a booklet job writes.

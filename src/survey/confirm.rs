@@ -9,10 +9,10 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
+use crate::content::record;
 use crate::error::{Error, Result};
 use crate::output::guard;
 use crate::sheet::import::{self, Existing};
-use crate::sheet::record;
 
 /// One record `confirm` looked at.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -109,7 +109,7 @@ pub fn confirm(
         ));
     }
     let _lock = import::lock_content(root, waiting)?;
-    let existing = import::load_existing(root);
+    let existing = import::load_existing(root)?;
     let mut problems: Vec<String> = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut plan: Vec<(&Existing, Confirmed, Option<String>)> = Vec::new();
@@ -209,11 +209,14 @@ mod tests {
             updated,
             text.replace("verified: 2025-01-01", "verified: 2026-11-20")
         );
-        let quoted = "name: A\nverified:   \"2025-01-01\"\n";
+        let record = "name: A\nkana: えー\ncategory: clinic\naddress: 徳島市\n";
+        let quoted = format!("{record}verified:   \"2025-01-01\"\n");
         assert_eq!(
-            with_verified(quoted, jiff::civil::date(2026, 1, 2)).unwrap(),
-            "name: A\nverified:   \"2026-01-02\"\n"
+            with_verified(&quoted, jiff::civil::date(2026, 1, 2)).unwrap(),
+            format!("{record}verified:   \"2026-01-02\"\n")
         );
+        // A record the build would not read either (no reading, no verified line) is left alone.
         assert!(with_verified("name: A\n", jiff::civil::date(2026, 1, 1)).is_err());
+        assert!(with_verified(record, jiff::civil::date(2026, 1, 1)).is_err());
     }
 }

@@ -231,7 +231,7 @@ pub fn make(root: &Path, options: &MakeOptions) -> Result<MakeReport> {
 
     // The pre-filled sheets, in the import's own layout.
     let site = import::load_site(root)?;
-    let existing = import::load_existing(root);
+    let existing = import::load_existing(root)?;
     let records = export::sorted_records(&site, &existing)?;
     let all_rows = export::rows(&site, &records);
     let widths: Vec<f64> = all_rows[0]

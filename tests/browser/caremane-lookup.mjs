@@ -52,6 +52,12 @@ async function runCase(browser, base, c) {
   if (isLookup) {
     await page.waitForSelector('[data-cm-lookup][data-cm-ready="true"]', { timeout: 10_000 });
     if (c.select) {
+      // Category, area, methods and 「空きあり」 sit in a folded <details> under the first row.
+      if (c.select.m || c.select.v || c.select.c || c.select.a)
+        await page.evaluate(() => {
+          const filters = document.querySelector('[data-cm-filters]');
+          if (filters) filters.open = true;
+        });
       if (c.select.t) await page.check(`input[name=t][value=${c.select.t}]`);
       if (c.select.d) await page.selectOption('#cm-d', c.select.d);
       if (c.select.hh) await page.selectOption('#cm-hh', c.select.hh);

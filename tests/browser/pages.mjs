@@ -48,6 +48,7 @@ export function selectPages(siteDir, fileSet) {
     ['facility', largest(childPages(fileSet, 'resources', RESOURCE_LISTS))],
     ['caremane-time', exact('caremane-time/index.html')],
     ['caremane-time-mon', exact('caremane-time/mon/index.html')],
+    ['availability', exact('availability/index.html'), { optional: true }],
     ['pamphlet', exact('pamphlet/index.html')],
     ['pamphlet-chapter', first(childPages(fileSet, 'pamphlet', new Set(['all'])))],
     ['pamphlet-all', exact('pamphlet/all/index.html')],

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Search in the browser against `zaitaku search`: runs every query of tests/search/queries.tsv
 // through the real search page in headless Chromium and through the command line, and checks
-// that both return the same top 10 (ids, scores, snippets and 「…として検索しました」 notes) in the same order — and that the page
+// that both return the same top 10 (ids, scores, snippets, the highlighted ranges of snippet and title — matches by reading included — and 「…として検索しました」 notes) in the same order — and that the page
 // lists them in that order. Also measures what the browser transfers (compressed: index files
 // are gzip on disk, scripts and pages counted gzip-compressed as a static host sends them) for
 // the first and for each later query, the browser's query latency, and checks the search page
@@ -69,7 +69,10 @@ const queries = fs.readFileSync(opts.queries, 'utf8').split('\n')
 const cli = new Map();
 for (const q of queries) {
   const out = execFileSync(opts.zaitaku, ['search', '--json', '--limit', '10', '--site', site, '--', q], { encoding: 'utf8' });
-  cli.set(q, JSON.parse(out).map((r) => ({ id: r.id, score: r.score, snippet: r.snippet, via: (r.via || []).join(' ') })));
+  cli.set(q, JSON.parse(out).map((r) => ({
+    id: r.id, score: r.score, snippet: r.snippet, via: (r.via || []).join(' '),
+    marks: JSON.stringify([r.highlights, r.title_highlights]),
+  })));
 }
 
 // Compressed size of a site file as a browser receives it.
@@ -153,11 +156,15 @@ try {
     const result = await engine.search(query);
     const hits = result.hits.slice(0, 10);
     const fragments = await Promise.all(hits.map((h) => engine.fragment(h.doc)));
-    return hits.map((h, i) => ({
-      id: fragments[i].id, score: h.score,
-      snippet: engine.snippet(fragments[i].text, result.analysis.clauses, 100).text,
-      via: engine.viaNotes(result.analysis, h.doc).join(' '),
-    }));
+    return hits.map((h, i) => {
+      const clauses = engine.resultClauses(result.analysis, fragments[i]);
+      const snippet = engine.snippet(fragments[i].text, clauses, 100);
+      return {
+        id: fragments[i].id, score: h.score, snippet: snippet.text,
+        via: engine.viaNotes(result.analysis, h.doc).join(' '),
+        marks: JSON.stringify([snippet.highlights, engine.snippet(fragments[i].title, clauses, 1000).highlights]),
+      };
+    });
   }, q);
   const domIds = () => page.evaluate(() => Array.from(document.querySelectorAll('.search-result-title a')).slice(0, 10)
     .map((a) => new URL(a.href).pathname.replace(/^\//, '')));
@@ -183,6 +190,8 @@ try {
     if (a !== b) mismatches.push(`「${q}」\n      browser ${a || '(none)'}\n      cli     ${b || '(none)'}`);
     const snippets = browserTop.filter((r, k) => expected[k] && r.snippet !== expected[k].snippet);
     if (snippets.length) mismatches.push(`「${q}」 snippets differ for ${snippets.map((r) => r.id).join(', ')}`);
+    const marks = browserTop.filter((r, k) => expected[k] && r.marks !== expected[k].marks);
+    if (marks.length) mismatches.push(`「${q}」 highlights differ for ${marks.map((r) => `${r.id} ${r.marks} cli ${expected[browserTop.indexOf(r)].marks}`).join(', ')}`);
     const notes = browserTop.filter((r, k) => expected[k] && r.via !== expected[k].via);
     if (notes.length) mismatches.push(`「${q}」 "searched as" notes differ for ${notes.map((r) => r.id).join(', ')}`);
     const dom = (await domIds()).map(idOfPath);

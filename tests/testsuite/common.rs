@@ -437,6 +437,55 @@ pub fn bless_from(value: Option<&OsStr>) -> bool {
     }
 }
 
+/// `zaitaku pdf --booklet BOOKLET` of the sample site with the found Chromium, written into
+/// `dir` (one browser at a time); panics with zaitaku's message when it fails.
+pub fn print_booklet_pdf(booklet: &str, dir: &Path) -> PathBuf {
+    let out = dir.join(format!("{}.pdf", booklet.replace(':', "-")));
+    let _turn = browser_turn();
+    let run = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
+        .arg("--root")
+        .arg(repo())
+        .args(["pdf", "--today", TODAY, "--booklet", booklet, "--chromium"])
+        .arg(chromium_path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "zaitaku pdf --booklet {booklet} failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains("完了: PDF"));
+    out
+}
+
+/// The page count `pdfinfo` reads from `pdf`.
+pub fn pdf_page_count(pdf: &Path) -> usize {
+    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo says how many pages")
+}
+
+/// `pdftotext` of each page (index 0 is page 1); with `layout`, columns kept side by side.
+pub fn pdf_page_texts(pdf: &Path, layout: bool) -> Vec<String> {
+    let mut command = Command::new("pdftotext");
+    if layout {
+        command.arg("-layout");
+    }
+    let output = command.arg(pdf).arg("-").output().unwrap();
+    assert!(output.status.success(), "pdftotext {}", pdf.display());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
 #[cfg(test)]
 mod tests {
     use super::bless_from;

@@ -8,10 +8,10 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{Need, TODAY};
+use common::Need;
 use lopdf::{Document, Object};
 use zaitaku::content::Content;
 use zaitaku::content::resource::Resource;
@@ -69,54 +69,6 @@ fn skip_or_require() -> bool {
         "SKIPPED tests/testsuite/print.rs PDF test: ZAITAKU_SKIP_BROWSER=1 is set, so no PDF was printed or checked.",
         "The PDF test cannot run; install what is missing (or run `bash .ci/run`):",
     )
-}
-
-fn make_pdf(booklet: &str, dir: &Path) -> PathBuf {
-    let out = dir.join(format!("{}.pdf", booklet.replace(':', "-")));
-    let _turn = common::browser_turn();
-    let run = Command::new(env!("CARGO_BIN_EXE_zaitaku"))
-        .arg("--root")
-        .arg(common::repo())
-        .args(["pdf", "--today", TODAY, "--booklet", booklet, "--chromium"])
-        .arg(common::chromium_path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "zaitaku pdf --booklet {booklet} failed:\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(String::from_utf8_lossy(&run.stderr).contains("完了: PDF"));
-    out
-}
-
-/// pdftotext of each page (1-based: index 0 is page 1).
-fn page_texts(pdf: &Path) -> Vec<String> {
-    let output = Command::new("pdftotext")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
-    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
-    if pages.last().is_some_and(|p| p.trim().is_empty()) {
-        pages.pop();
-    }
-    pages
-}
-
-fn page_count(pdf: &Path) -> usize {
-    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
-    info.lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 /// The text inside a rectangle of a page (PDF points, origin bottom-left).
@@ -198,7 +150,14 @@ fn entry_marks(r: &Resource) -> Vec<String> {
 fn has_all(page: &str, marks: &[String]) -> bool {
     if marks.len() == 2 {
         let lines: Vec<&str> = page.lines().collect();
-        return marks.iter().all(|m| lines.contains(&m.as_str()));
+        // Either the reading and the name each as a whole line, or (the directory prints the
+        // reading beside the name) a line that starts with the name and then has the reading.
+        let (kana, name) = (marks[0].as_str(), marks[1].as_str());
+        return marks.iter().all(|m| lines.contains(&m.as_str()))
+            || lines.iter().any(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(kana))
+            });
     }
     let flat: String = page.lines().collect();
     marks.iter().all(|m| flat.contains(m.as_str()))
@@ -250,8 +209,8 @@ fn expected_heading(dest: &str, content: &Content, members: &[&Resource]) -> Opt
 
 /// Checks a directory booklet's PDF; returns its page count.
 fn check_directory(pdf: &Path, content: &Content, members: &[&Resource], edition: &str) -> usize {
-    let pages = page_texts(pdf);
-    let count = page_count(pdf);
+    let pages = common::pdf_page_texts(pdf, false);
+    let count = common::pdf_page_count(pdf);
     assert_eq!(
         pages.len(),
         count,
@@ -378,7 +337,7 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
     let content = content();
     let tmp = tempfile::tempdir().unwrap();
 
-    let whole = make_pdf("whole", tmp.path());
+    let whole = common::print_booklet_pdf("whole", tmp.path());
     let all: Vec<&Resource> = content.resources.iter().collect();
     let pages = check_directory(&whole, &content, &all, "全体版");
     // Cover, contents, legend, one or more pages per category, index.
@@ -394,7 +353,7 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
         .iter()
         .filter(|r| r.area.as_ref().is_some_and(|a| a.key == north.key))
         .collect();
-    let pdf = make_pdf(&format!("area:{}", north.key), tmp.path());
+    let pdf = common::print_booklet_pdf(&format!("area:{}", north.key), tmp.path());
     check_directory(&pdf, &content, &members, &format!("{}版", north.label));
 
     let clinic = content
@@ -408,18 +367,18 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
         .iter()
         .filter(|r| r.category.key == clinic.key)
         .collect();
-    let pdf = make_pdf("category:clinic", tmp.path());
+    let pdf = common::print_booklet_pdf("category:clinic", tmp.path());
     check_directory(&pdf, &content, &members, &format!("{}編", clinic.label));
 
     // The ケアマネタイム table: A4 landscape, every facility with a window.
-    let table = make_pdf("caremane", tmp.path());
+    let table = common::print_booklet_pdf("caremane", tmp.path());
     let info = Command::new("pdfinfo").arg(&table).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout).into_owned();
     assert!(info.contains("841.92 x 594.96"), "A4 landscape: {info}");
     // The first column (事業所) only: its names wrap inside the cell, and other columns' text
     // would come between their lines.
     let mut names = String::new();
-    for page in 1..=page_count(&table) {
+    for page in 1..=common::pdf_page_count(&table) {
         names.push_str(&text_in(&table, page, [0.0, 0.0, 190.0, 594.96], 594.96));
     }
     let names = squeeze(&names);
@@ -439,10 +398,10 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
         );
         at += found.unwrap();
     }
-    let text = squeeze(&page_texts(&table).join(""));
+    let text = squeeze(&common::pdf_page_texts(&table, false).join(""));
     let windows: usize = with_windows.iter().map(|r| r.caremane_time.len()).sum();
     assert!(text.contains(&format!("{}事業所・{windows}件", with_windows.len())));
-    for (number, page) in page_texts(&table).iter().enumerate() {
+    for (number, page) in common::pdf_page_texts(&table, false).iter().enumerate() {
         assert!(
             squeeze(page).chars().count() > 20,
             "page {} of the table is not blank",

@@ -295,7 +295,10 @@ fn command_line_json() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("訪問看護ステーションあおば"), "{text}");
+    // Titles are marked where they matched (【訪問看護】ステーションあおば).
+    let plain = text.replace(['【', '】'], "");
+    assert!(text.contains("【訪問看護】ステーションあおば"), "{text}");
+    assert!(plain.contains("訪問看護ステーションあおば"), "{text}");
     assert!(text.contains("ケアマネタイム"), "{text}");
 
     let output = zaitaku()

@@ -136,7 +136,7 @@ fn a_result_found_through_the_lay_vocabulary_says_so_on_the_command_line() {
         ),
         "{text}"
     );
-    assert!(text.contains("髙橋内科クリニック"), "{text}");
+    assert!(text.contains("【髙橋】内科クリニック"), "{text}");
 
     let index = SearchIndex::open(public).unwrap();
     // 日曜 means open (or reachable) on Sunday: never a facility whose 休み says 日曜.
@@ -285,5 +285,185 @@ fn the_exact_name_ranks_first_among_1500_look_alikes() {
     assert!(
         ids.contains(&voiced.0.as_str()),
         "やまざき found by やまさき: {ids:?}"
+    );
+}
+
+/// The highlighted parts of a title.
+fn marked_parts(title: &str, ranges: &[(usize, usize)]) -> Vec<String> {
+    let chars: Vec<char> = title.chars().collect();
+    ranges
+        .iter()
+        .map(|&(s, e)| chars[s..e].iter().collect())
+        .collect()
+}
+
+#[test]
+fn a_kanji_query_finds_a_kana_name_and_every_kind_of_match_is_highlighted() {
+    let index = SearchIndex::open(common::sample_site()).unwrap();
+    let top = |query: &str| {
+        search_in(&index, query, None, None, None, 10)
+            .unwrap()
+            .results
+    };
+    // Kanji for a name written in kana: 向日葵 → ひまわり, 白鷺 → しらさぎ, 笑顔 → えがお.
+    for (query, id, shown) in [
+        ("向日葵", "houmon-kango-himawari", "ひまわり"),
+        ("白鷺 訪問看護", "shirasagi-houmon-kango", "しらさぎ"),
+        ("笑顔 訪問介護", "houmon-kaigo-egao", "えがお"),
+        ("青空", "aozora-zaitaku", "あおぞら"),
+    ] {
+        let results = top(query);
+        let hit = results
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or_else(|| panic!("「{query}」 does not find {id}: {results:#?}"));
+        assert!(hit < 3, "「{query}」: {id} is {}th", hit + 1);
+        let parts = marked_parts(&results[hit].title, &results[hit].title_highlights);
+        assert!(
+            parts.iter().any(|p| p == shown),
+            "「{query}」 highlights {parts:?}"
+        );
+    }
+    // The same voicing ranks above another (白鷺 reads しらさぎ; 白崎 only without the marks).
+    let exact = top("白鷺");
+    let loose = top("白崎");
+    let score_of = |results: &[zaitaku::search::SearchResult]| {
+        results
+            .iter()
+            .find(|r| r.id == "shirasagi-houmon-kango")
+            .map(|r| r.score)
+    };
+    assert!(
+        score_of(&exact).unwrap() > score_of(&loose).unwrap_or(0),
+        "{exact:#?} {loose:#?}"
+    );
+    // A kana query highlights the kanji it read (a name and the text), 異体字 included.
+    let results = top("やまさき");
+    let yamasaki = results.iter().find(|r| r.id == "yamasaki-helper").unwrap();
+    assert_eq!(
+        marked_parts(&yamasaki.title, &yamasaki.title_highlights),
+        ["山崎"]
+    );
+    let yamazaki = results.iter().find(|r| r.id == "yamazaki-seikei").unwrap();
+    assert_eq!(
+        marked_parts(&yamazaki.title, &yamazaki.title_highlights),
+        ["山﨑"],
+        "voicing and 異体字"
+    );
+    let results = top("ほうもんかんご");
+    assert!(
+        results
+            .iter()
+            .take(3)
+            .all(|r| marked_parts(&r.title, &r.title_highlights)
+                .concat()
+                .contains("訪問")),
+        "{results:#?}"
+    );
+    // 異体字: 高橋 highlights 髙橋.
+    let results = top("高橋");
+    let first = &results[0];
+    assert_eq!(
+        marked_parts(&first.title, &first.title_highlights),
+        ["髙橋"]
+    );
+    // The command line marks the title too.
+    let output = zaitaku()
+        .args(["search", "--site"])
+        .arg(common::sample_site())
+        .arg("向日葵")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("【ひまわり】"), "{text}");
+}
+
+/// Terms the sample directory happens not to use that are the standard names of a service, a
+/// facility type or a profession (介護保険法・医療法・資格法の名称; the 介護サービス情報公表システム's
+/// service list): another centre's records carry them.
+const STANDARD_LABELS: [&str; 13] = [
+    "デイケア",
+    "定期巡回",
+    "随時対応型訪問介護看護",
+    "サービス付き高齢者向け住宅",
+    "認知症対応型共同生活介護",
+    "グループホーム",
+    "在宅療養支援病院",
+    "福祉用具",
+    "介護福祉士",
+    "保健師",
+    "助産師",
+    "知的障害",
+    "生活習慣病",
+];
+
+/// Whether a term occurs in the index as it is: as a word, or as a substring (all its n-grams
+/// in one document), the lay vocabulary left aside.
+fn in_index(index: &SearchIndex, term: &str) -> bool {
+    use zaitaku::search::engine::{Terms, clause_grams};
+    let folded = zaitaku::search::normalize::fold(term);
+    if index.entry(&folded).is_some_and(|e| !e.words.is_empty()) {
+        return true;
+    }
+    let chars: Vec<char> = folded.chars().collect();
+    let mut docs: Option<Vec<u32>> = None;
+    for gram in clause_grams(&chars) {
+        let these: Vec<u32> = index
+            .entry(&gram)
+            .map(|e| e.grams.iter().map(|&(d, _)| d).collect())
+            .unwrap_or_default();
+        docs = Some(match docs {
+            None => these,
+            Some(before) => before.into_iter().filter(|d| these.contains(d)).collect(),
+        });
+    }
+    docs.is_some_and(|d| !d.is_empty())
+}
+
+/// Every term the lay vocabulary searches for is a word of the sample directory (its records'
+/// labels, names, notes or pages) — no blind mapping to words nobody writes — and no lay word
+/// floods the results (a term of its line matching more than half of all documents: 訪問 for
+/// 「来てくれる」 once did).
+#[test]
+fn every_lay_term_is_used_by_the_directory_and_no_lay_word_floods() {
+    let index = SearchIndex::open(common::sample_site()).unwrap();
+    let documents = index.meta.count;
+    let mut unused = Vec::new();
+    let mut floods = Vec::new();
+    let mut largest = (String::new(), 0);
+    for entry in zaitaku::ja::lay_words::shipped() {
+        if entry.kind != zaitaku::ja::lay_words::LayKind::Term {
+            continue;
+        }
+        for term in &entry.terms {
+            if !in_index(&index, term) && !STANDARD_LABELS.contains(&term.as_str()) {
+                unused.push(format!("{term} ({})", entry.words[0]));
+            }
+        }
+        // A term that matches most documents makes every word of its line flood the results.
+        for term in &entry.terms {
+            let total = search_in(&index, term, None, None, None, 1).unwrap().total;
+            if total > largest.1 {
+                largest = (term.clone(), total);
+            }
+            if total * 2 > documents {
+                floods.push(format!(
+                    "{term} ({}): {total} of {documents}",
+                    entry.words[0]
+                ));
+            }
+        }
+    }
+    say(&format!(
+        "search: lay terms — the widest is 「{}」 with {} of {documents} documents\n",
+        largest.0, largest.1
+    ));
+    assert!(
+        unused.is_empty(),
+        "terms no record or page uses: {unused:#?}"
+    );
+    assert!(
+        floods.is_empty(),
+        "lay words matching most documents: {floods:#?}"
     );
 }

@@ -469,3 +469,49 @@ fn duplicate_rows_and_unreadable_files_never_make_duplicates() {
             .exists()
     );
 }
+
+/// Import and export read the record files the build reads — one walker and one schema: a
+/// record saved with an upper-case extension (as some Windows tools do) is loaded by the build,
+/// so import compares it instead of proposing it again, and export lists it.
+#[test]
+fn import_and_export_see_every_record_the_build_sees() {
+    let site = common::sheets_site();
+    let resources = site.path().join("content/resources");
+    std::fs::rename(
+        resources.join("pharmacy/minami-yakkyoku.yaml"),
+        resources.join("pharmacy/minami-yakkyoku.YAML"),
+    )
+    .unwrap();
+    assert!(errors_after(site.path()).is_empty());
+    let built = zaitaku::build::check(site.path(), today()).unwrap().0;
+    let built = built.expect("the site loads").resources.len();
+
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("list.csv");
+    let (_, exported) = common::export_to(site.path(), ExportFormat::Csv, &file).unwrap();
+    assert_eq!(exported, built, "export lists every record the build loads");
+
+    let report = run(site.path(), &import_args(&file));
+    assert!(report.new.is_empty(), "{report}");
+    assert!(report.changed.is_empty(), "{report}");
+    assert!(report.missing.is_empty(), "{report}");
+    assert_eq!(report.unchanged, built, "{report}");
+
+    // A record the build refuses (a link leading outside content/) is not compared, and
+    // nothing is written while it is there — as with a record that does not parse.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("outside.yaml");
+    std::fs::copy(resources.join("clinic/takahashi-naika.yaml"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, resources.join("clinic/linked.yaml")).unwrap();
+    let report = run(site.path(), &import_args(&file));
+    assert!(
+        report
+            .to_string()
+            .contains("content/resources/clinic/linked.yaml は読めないため比べていません"),
+        "{report}"
+    );
+    let mut args = import_args(&file);
+    args.write = true;
+    let error = import::run(site.path(), &args).unwrap_err().to_string();
+    assert!(error.contains("書き込みを止めました"), "{error}");
+}

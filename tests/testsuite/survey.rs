@@ -395,7 +395,7 @@ fn confirm_with_a_bad_id_or_date_writes_nothing() {
 fn returned_sheet(site: &Path, id: &str, changes: &[(&str, &str)], to: &Path) {
     use zaitaku::sheet::export::{self, Value};
     let site_config = zaitaku::sheet::import::load_site(site).unwrap();
-    let existing = zaitaku::sheet::import::load_existing(site);
+    let existing = zaitaku::sheet::import::load_existing(site).unwrap();
     let records = export::sorted_records(&site_config, &existing).unwrap();
     let mut rows = export::rows(&site_config, &records);
     let header: Vec<String> = rows[0].iter().map(Value::text).collect();
@@ -601,7 +601,7 @@ fn hostile_returned_folders_are_refused_file_by_file() {
         site.path(),
         "content/resources/home-help/helper-hikari.yaml",
     );
-    let record = zaitaku::sheet::record::parse(&hikari).unwrap();
+    let record = zaitaku::content::record::parse(&hikari).unwrap();
     assert_eq!(record.name, "=HYPERLINK(\"http://example.com\",\"ひかり\")");
     assert!(hikari.contains("verified: 2026-11-20"));
     // …and exported behind a ' so that Excel shows it as text.

@@ -183,7 +183,7 @@ fn records_with_availability_go_through_export_and_import_unharmed() {
     assert_eq!(report.changed.len(), 0, "{report}");
     assert_eq!(common::snapshot(site.path()), before);
     // A record rewritten whole keeps its availability.
-    let record = zaitaku::sheet::record::parse(
+    let record = zaitaku::content::record::parse(
         &std::fs::read_to_string(
             site.path()
                 .join("content/resources/home-nursing/midori.yaml"),
@@ -196,7 +196,7 @@ fn records_with_availability_go_through_export_and_import_unharmed() {
         text.contains("availability:\n  status: available\n  count: 2\n"),
         "{text}"
     );
-    assert_eq!(zaitaku::sheet::record::parse(&text).unwrap(), record);
+    assert_eq!(zaitaku::content::record::parse(&text).unwrap(), record);
 }
 
 #[test]

@@ -12,10 +12,14 @@
 //!   rules: {…},   // the browser's part of src/ja/rules.json (ja::browser_rules)
 //!   statuses: [[key, label], …], available: "available", stale_days: 14,
 //!   f: [[id, name, kana, category, area (-1 = none), phone, fax, verified,
-//!        vacancy status (-1 = none), vacancy as_of ("" = none)], …],
-//!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note], …]
+//!        vacancy status (-1 = none), vacancy as_of ("" = none), vacancy count (null = none)], …],
+//!   w: [[facility, days bits, from minutes, to minutes, method bits, contact, appointment 0/1, note,
+//!        [closure index, …]], …]
 //! }
 //! ```
+//!
+//! A closure index is the closure's position in `site.yaml`'s `closures:`, the order
+//! `assets/holidays.js` lists them in (with the dates they cover).
 //!
 //! Only facilities with at least one window are listed; `f` is in 五十音順. The vacancy status
 //! and date let the filter 「空きあり」だけ judge, on the visitor's own day, whether a 「空きあり」
@@ -105,10 +109,16 @@ pub fn data(content: &Content) -> Value {
             resource.verified.to_string(),
             vacancy_status,
             vacancy_as_of,
+            vacancy.and_then(|a| a.count),
         ]));
         for window in &resource.caremane_time {
             let days: u32 = window.days.iter().map(|d| day_bit(d)).sum();
             let methods: u32 = window.methods.iter().map(|m| method_bit(&m.key)).sum();
+            let closures: Vec<usize> = window
+                .closures
+                .iter()
+                .filter_map(|c| site.closures.iter().position(|s| s.key == c.key))
+                .collect();
             windows.push(json!([
                 index,
                 days,
@@ -118,6 +128,7 @@ pub fn data(content: &Content) -> Value {
                 opt(&window.contact),
                 u8::from(window.appointment),
                 opt(&window.note),
+                closures,
             ]));
         }
     }

@@ -34,7 +34,7 @@ pub const DATA_FILES: [(&str, &str); 2] = [
 /// The script of one of [`DATA_FILES`].
 pub fn data_script(file: &str, content: &Content) -> String {
     match file {
-        "assets/holidays.js" => ja::holidays::table().script(),
+        "assets/holidays.js" => ja::holidays::table().script(&content.site.closures),
         _ => lookup::data_script(content),
     }
 }
@@ -75,6 +75,7 @@ impl Site<'_> {
         context.insert("categories", &self.content.site.categories);
         context.insert("areas", &self.content.site.areas);
         context.insert("stale_days", &self.content.site.availability.stale_days);
+        context.insert("closures", &self.content.site.closures);
         Output {
             file: "caremane-time/index.html".to_owned(),
             template: "caremane.html",
@@ -103,6 +104,11 @@ impl Site<'_> {
         );
         context.insert("rows", &rows);
         context.insert("days", &caremane_days());
+        context.insert("closures", &self.content.site.closures);
+        context.insert(
+            "upcoming_closed",
+            &ja::holidays::upcoming_closed(self.today, day, &self.content.site.closures, 7),
+        );
         Output {
             file: format!("{url}index.html"),
             template: "caremane_day.html",

@@ -9,8 +9,14 @@
  * - On a facility page ([data-cm-status]): says whether a care manager can call now, until
  *   when, or when the next window is, and how.
  *
+ * - On tables of windows ([data-cm-mark-now], the weekday pages and the list of all windows):
+ *   marks the rows whose window is open now.
+ *
  * "Now" is always Japan time (Asia/Tokyo, UTC+9, no daylight saving), whatever the visitor's
- * own time zone. On a 祝日 (assets/holidays.js) only windows that list 祝日 (hol) are offered.
+ * own time zone. Which windows apply on a date follows one order, the same as
+ * src/ja/holidays.rs (rule_on): during a site closure (site.yaml `closures:`, e.g. 年末年始,
+ * listed in assets/holidays.js) only windows that name that closure; else on a 祝日 only
+ * windows that list 祝日 (hol); else the weekday's windows.
  * Everything here is an enhancement: without JavaScript the per-weekday pages and the
  * facility's own table answer the same question.
  *
@@ -25,6 +31,8 @@
   var SOON_MINUTES = 15;
   var PAGE_SIZE = 50;
   var TOKYO_OFFSET = 9 * 60 * 60 * 1000;
+  /** A closure chosen in the lookup's day select: "closure:" + its key. */
+  var CLOSURE_PREFIX = "closure:";
 
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
@@ -90,6 +98,32 @@
     var h = holidays();
     return h && h.dates ? h.dates[day.iso] || null : null;
   }
+  /** The site closure (年末年始 …) covering `day`, or null. `from`/`to` are MM-DD (every year,
+   *  may run over the new year) or YYYY-MM-DD (once), as src/ja/holidays.rs writes them. */
+  function closureOf(day) {
+    var h = holidays();
+    var all = (h && h.closures) || [];
+    var md = day.iso.slice(5);
+    for (var i = 0; i < all.length; i++) {
+      var c = all[i];
+      var hit;
+      if (c.from.length > 5) hit = c.from <= day.iso && day.iso <= c.to;
+      else if (c.from <= c.to) hit = c.from <= md && md <= c.to;
+      else hit = md >= c.from || md <= c.to;
+      if (hit) return c;
+    }
+    return null;
+  }
+  function closureByKey(key) {
+    var h = holidays();
+    var all = (h && h.closures) || [];
+    for (var i = 0; i < all.length; i++) if (all[i].key === key) return all[i];
+    return null;
+  }
+  /** The rule of `day`: {closure, key} — a closure first, then hol on a 祝日, else the weekday. */
+  function ruleOf(day) {
+    return { closure: closureOf(day), key: dayKey(day) };
+  }
   function holidayKnown(day) {
     var h = holidays();
     return !!h && day.y >= h.first_year && day.y <= h.valid_until;
@@ -108,23 +142,34 @@
   function hasDay(w, key) {
     return w.days.indexOf(key) >= 0;
   }
-  function isOpen(w, key, minutes) {
-    return hasDay(w, key) && w.from <= minutes && minutes < w.to;
+  /** Whether window `w` applies on a day of `rule` (ruleOf, or {key} for a chosen weekday). */
+  function applies(w, rule) {
+    if (rule.closure) return (w.closures || []).indexOf(rule.closure.key) >= 0;
+    return hasDay(w, rule.key);
+  }
+  function isOpen(w, rule, minutes) {
+    return applies(w, rule) && w.from <= minutes && minutes < w.to;
   }
   function daysLabel(w) {
     return w.days
       .map(shortLabel)
+      .concat(
+        (w.closures || []).map(function (key) {
+          var c = closureByKey(key);
+          return c ? c.name : key;
+        })
+      )
       .join("・");
   }
   /** The next window that starts after `now` (today later, or a later day within two weeks). */
   function nextWindow(windows, now) {
     for (var offset = 0; offset <= 14; offset++) {
       var day = offset === 0 ? now : addDays(now, offset);
-      var key = dayKey(day);
+      var rule = ruleOf(day);
       var best = null;
       for (var i = 0; i < windows.length; i++) {
         var w = windows[i];
-        if (!hasDay(w, key)) continue;
+        if (!applies(w, rule)) continue;
         if (offset === 0 && w.from <= now.minutes) continue;
         if (!best || w.from < best.from) best = w;
       }
@@ -159,6 +204,12 @@
     ]);
   }
   function holidayNote(now) {
+    var closure = closureOf(now);
+    if (closure)
+      return (
+        "今日は" + closure.name + "（" + closure.label + "）です。この期間は、" + closure.name +
+        "にも受け付けると届け出ている時間帯だけを表示しています。"
+      );
     var name = holidayName(now);
     if (name) return "今日は祝日（" + name + "）です。祝日は「祝日」を含む時間帯だけを表示しています。";
     if (!holidayKnown(now)) {
@@ -185,7 +236,8 @@
         to: +r.getAttribute("data-cm-to"),
         methods: r.getAttribute("data-cm-methods") || "",
         contact: r.getAttribute("data-cm-contact"),
-        appointment: r.getAttribute("data-cm-appointment") === "1"
+        appointment: r.getAttribute("data-cm-appointment") === "1",
+        closures: (r.getAttribute("data-cm-closures") || "").split(" ").filter(Boolean)
       });
     }
     var phone = box.getAttribute("data-cm-phone");
@@ -204,10 +256,10 @@
     function render() {
       if (!windows.length) return;
       var now = tokyoNow();
-      var key = dayKey(now);
+      var rule = ruleOf(now);
       var open = null;
       for (var i = 0; i < windows.length; i++) {
-        if (isOpen(windows[i], key, now.minutes) && (!open || windows[i].to > open.to)) open = windows[i];
+        if (isOpen(windows[i], rule, now.minutes) && (!open || windows[i].to > open.to)) open = windows[i];
       }
       var nowLabel = "今（日本時間 " + dateLabel(now) + " " + hhmm(now.minutes) + "）";
       var children = [el("span", { class: "cm-status-title", text: "ケアマネジャーの方へ：" })];
@@ -290,6 +342,7 @@
         verified: f[7],
         vacancy: f[8] >= 0 && data.statuses ? data.statuses[f[8]] : null,
         vacancyAsOf: f[9] || "",
+        vacancyCount: f[10] == null ? null : f[10],
         windows: [],
         key: null
       };
@@ -297,6 +350,12 @@
     data.w.forEach(function (w) {
       var days = [];
       for (var i = 0; i < data.days.length; i++) if (w[1] & (1 << i)) days.push(data.days[i]);
+      var all = (holidays() && holidays().closures) || [];
+      var closures = (w[8] || [])
+        .map(function (index) {
+          return all[index] ? all[index].key : null;
+        })
+        .filter(Boolean);
       facilities[w[0]].windows.push({
         days: days,
         from: w[2],
@@ -304,7 +363,8 @@
         methodBits: w[4],
         contact: w[5],
         appointment: w[6] === 1,
-        note: w[7]
+        note: w[7],
+        closures: closures
       });
     });
     return facilities;
@@ -373,7 +433,7 @@
       var f = form.elements;
       var radios = form.querySelectorAll("input[name=t]");
       for (var i = 0; i < radios.length; i++) radios[i].checked = radios[i].value === state.t;
-      if (data.days.indexOf(state.d) >= 0) f.d.value = state.d;
+      if (data.days.indexOf(state.d) >= 0 || closureByKey(state.d.slice(CLOSURE_PREFIX.length))) f.d.value = state.d;
       var hm = /^(\d{1,2}):(\d{2})$/.exec(state.h || "");
       if (hm && +hm[1] < 24 && +hm[2] < 60) {
         f.hh.value = String(+hm[1]);
@@ -387,6 +447,8 @@
       if (f.a.value !== (state.a || "")) f.a.value = "";
       f.q.value = state.q || "";
       if (f.v) f.v.checked = !!state.v;
+      var filters = form.querySelector("[data-cm-filters]");
+      if (filters && (state.m.length || state.v || state.c || state.a)) filters.open = true;
     }
 
     function fromUrl() {
@@ -424,14 +486,15 @@
 
     function matches(state) {
       var now = tokyoNow();
-      var key = null;
+      var rule = null;
       var minutes = null;
       if (state.t === "now") {
-        key = dayKey(now);
+        rule = ruleOf(now);
         minutes = now.minutes;
       } else if (state.t === "at") {
         var hm = state.h.split(":");
-        key = state.d;
+        var chosen = state.d.indexOf(CLOSURE_PREFIX) === 0 ? closureByKey(state.d.slice(CLOSURE_PREFIX.length)) : null;
+        rule = { closure: chosen, key: state.d };
         minutes = +hm[0] * 60 + +hm[1];
       }
       var methodBits = 0;
@@ -465,19 +528,19 @@
         for (var j = 0; j < f.windows.length; j++) {
           var w = f.windows[j];
           if (methodBits && !(w.methodBits & methodBits)) continue;
-          if (key !== null && !isOpen(w, key, minutes)) continue;
+          if (rule !== null && !isOpen(w, rule, minutes)) continue;
           hits.push(w);
         }
         if (hits.length) out.push({ facility: f, windows: hits });
       }
-      return { list: out, key: key, minutes: minutes, now: now };
+      return { list: out, rule: rule, minutes: minutes, now: now };
     }
 
     /** 「空き情報」 of a card: the status and its date, or that it is old. */
     function vacancyFact(f, now) {
       if (!f.vacancy) return null;
       var text = vacancyCurrent(data, f, now)
-        ? f.vacancy[1] + "（" + isoLabel(f.vacancyAsOf) + "時点）"
+        ? f.vacancy[1] + "（" + isoLabel(f.vacancyAsOf) + "時点）" + (f.vacancyCount != null ? "　空きの数 " + f.vacancyCount : "")
         : "情報が古くなっています（" + isoLabel(f.vacancyAsOf) + "時点）";
       return el("div", null, [el("dt", { text: "空き情報" }), el("dd", { text: text })]);
     }
@@ -506,6 +569,7 @@
               el("span", { class: "cm-days", text: daysLabel(w) }),
               " ",
               el("strong", { text: hhmm(w.from) + "〜" + hhmm(w.to) }),
+              left !== null && left > SOON_MINUTES ? el("span", { class: "cm-left", text: "（あと " + left + " 分）" }) : null,
               left !== null && left <= SOON_MINUTES ? " " : null,
               left !== null && left <= SOON_MINUTES ? soonMark(left) : null
             ]),
@@ -513,15 +577,19 @@
           ]);
         })
       );
+      var phone = el("p", { class: "cm-card-phone" }, [
+        el("span", { class: "cm-card-phone-label", text: "電話 " }),
+        f.phone ? telLink(f.phone) : "未登録",
+        f.fax ? el("span", { class: "cm-card-fax", text: "FAX " + f.fax }) : null
+      ]);
       var contact = el("dl", { class: "cm-card-contact" }, [
-        el("div", null, [el("dt", { text: "電話" }), el("dd", null, [f.phone ? telLink(f.phone) : "登録なし"])]),
-        f.fax ? el("div", null, [el("dt", { text: "FAX" }), el("dd", { text: f.fax })]) : null,
         vacancyFact(f, found.now),
         el("div", null, [el("dt", { text: "最終確認日" }), el("dd", { text: f.verified.replace(/^(\d+)-0?(\d+)-0?(\d+)$/, "$1年$2月$3日") })])
       ]);
       return el("li", { class: "cm-card", "data-id": f.id }, [
         el("h3", { class: "cm-card-name" }, [el("a", { href: root + "resources/" + f.id + "/", text: f.name })]),
         meta ? el("p", { class: "cm-card-meta", text: meta }) : null,
+        phone,
         windows,
         contact
       ]);
@@ -530,7 +598,9 @@
     function describe(state, found) {
       var when;
       if (state.t === "now") when = "今（" + dateLabel(found.now) + " " + hhmm(found.now.minutes) + "）連絡できる事業所";
-      else if (state.t === "at") when = longLabel(state.d) + " " + hhmm(found.minutes) + " に連絡できる事業所";
+      else if (state.t === "at")
+        when =
+          (found.rule.closure ? found.rule.closure.name : longLabel(state.d)) + " " + hhmm(found.minutes) + " に連絡できる事業所";
       else when = "ケアマネタイムのある事業所";
       var filters = [];
       if (state.m.length) {
@@ -558,11 +628,21 @@
       var state = read();
       var found = matches(state);
       var now = found.now;
+      var closedNow = closureOf(now);
+      // With 「今」 the count line already says the date and time.
+      clock.hidden = state.t === "now" && !closedNow && !holidayName(now);
       clock.textContent =
         "いまの日本時間：" + now.y + "年" + dateLabel(now) + " " + hhmm(now.minutes) +
-        (holidayName(now) ? "（祝日：" + holidayName(now) + "）" : "");
+        (closedNow ? "（" + closedNow.name + "）" : holidayName(now) ? "（祝日：" + holidayName(now) + "）" : "");
       var note = section.querySelector("[data-cm-holiday]");
-      var text = state.t === "now" ? holidayNote(now) : state.t === "at" && state.d === "hol" ? "祝日を含む時間帯を表示しています。" : "";
+      var text =
+        state.t === "now"
+          ? holidayNote(now)
+          : state.t === "at" && found.rule.closure
+            ? found.rule.closure.name + "（" + found.rule.closure.label + "）にも受け付ける時間帯を表示しています。"
+            : state.t === "at" && state.d === "hol"
+              ? "祝日を含む時間帯を表示しています。"
+              : "";
       note.textContent = text;
       note.hidden = !text;
       at.hidden = state.t !== "at";
@@ -666,14 +746,57 @@
     }, 30000);
   }
 
+  /* ---------- tables: the window open now ---------- */
+
+  /** Marks, in every [data-cm-mark-now] table, the rows (tr[data-cm-days]) whose window is open
+   *  now in Japan — in words (「今 受付中」), not by colour alone. */
+  function setUpMarks(tables) {
+    function render() {
+      var now = tokyoNow();
+      var rule = ruleOf(now);
+      for (var t = 0; t < tables.length; t++) {
+        var rows = tables[t].querySelectorAll("tr[data-cm-days]");
+        for (var i = 0; i < rows.length; i++) {
+          var r = rows[i];
+          var w = {
+            days: r.getAttribute("data-cm-days").split(" "),
+            from: +r.getAttribute("data-cm-from"),
+            to: +r.getAttribute("data-cm-to"),
+            closures: (r.getAttribute("data-cm-closures") || "").split(" ").filter(Boolean)
+          };
+          var open = isOpen(w, rule, now.minutes);
+          var mark = r.querySelector(".cm-now");
+          r.classList.toggle("cm-open-now", open);
+          if (open && !mark) {
+            var cell = r.querySelector("[data-cm-time]") || r.cells[0];
+            cell.appendChild(el("strong", { class: "cm-now", text: "今 受付中" }));
+          } else if (!open && mark) {
+            mark.parentNode.removeChild(mark);
+          }
+        }
+      }
+    }
+    render();
+    setInterval(render, 30000);
+  }
+
   function setUp() {
+    var marks = document.querySelectorAll("[data-cm-mark-now]");
+    if (marks.length) setUpMarks(marks);
     var lookup = document.querySelector("[data-cm-lookup]");
     if (lookup) setUpLookup(lookup);
     var status = document.querySelector("[data-cm-status]");
     if (status) setUpStatus(status);
   }
 
-  window.ZaitakuCaremaneTime = { tokyoNow: tokyoNow, dayKey: dayKey, isOpen: isOpen, nextWindow: nextWindow };
+  window.ZaitakuCaremaneTime = {
+    tokyoNow: tokyoNow,
+    dayKey: dayKey,
+    ruleOf: ruleOf,
+    closureOf: closureOf,
+    isOpen: isOpen,
+    nextWindow: nextWindow
+  };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
   else setUp();

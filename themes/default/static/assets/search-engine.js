@@ -534,7 +534,7 @@
       if (!this.initializing) {
         this.initializing = (async () => {
           const meta = await this.json('meta.bin', { cache: 'no-cache' });
-          if (meta.format !== 3) throw new Error('search index format ' + meta.format);
+          if (meta.format !== 4) throw new Error('search index format ' + meta.format);
           this.meta = meta;
           this.rules = new Rules(meta.rules);
           this.lay = new Lay(meta.lay, this.rules);
@@ -993,6 +993,31 @@
       const fragment = pack[doc % FRAGMENT_PACK];
       if (!fragment) throw new Error(`search: no document ${doc}`);
       return fragment;
+    }
+
+    /** engine.rs `result_clauses`: the analysis's clauses and the words of the fragment's
+     *  marks that a searched string is or holds (from two characters), else (for a group matching none) the shortest one begins (from three), without voicing marks
+     *  for a loose alternative — what a result highlights, matches by reading included. */
+    resultClauses(analysis, fragment) {
+      const out = analysis.clauses.slice();
+      for (const group of analysis.groups) {
+        let matched = false;
+        let begun = null;
+        for (const a of group.alternatives) {
+          for (const [mark, shown] of fragment.marks || []) {
+            const key = a.loose ? voiceless(mark) : mark;
+            const length = Array.from(key).length;
+            if (a.text === key || (length >= 2 && a.text.includes(key))) {
+              matched = true;
+              if (!out.includes(shown)) out.push(shown);
+            } else if (Array.from(a.text).length >= 3 && key.startsWith(a.text) && (begun === null || length < begun[0])) {
+              begun = [length, shown];
+            }
+          }
+        }
+        if (begun !== null && !matched && !out.includes(begun[1])) out.push(begun[1]);
+      }
+      return out;
     }
 
     /** {text, highlights: [[start, end], …]} in code points (engine.rs `snippet`). */

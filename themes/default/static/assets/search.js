@@ -152,7 +152,7 @@
 
     async function resultItem(hit) {
       const fragment = await engine.fragment(hit.doc);
-      const clauses = state.analysis.clauses;
+      const clauses = engine.resultClauses(state.analysis, fragment);
       const title = engine.snippet(fragment.title, clauses, 1000);
       const link = el('a', { href: new URL(fragment.url, siteRoot).href });
       link.append(highlighted('span', 'search-result-name', title));

@@ -1,11 +1,11 @@
-//! A facility record as written in its YAML file, before validation: what import compares and
-//! writes and export reads. Comparing is by meaning (day order, phone hyphens, half-width kana
-//! and the like do not count as changes), so a record whose data did not change is never
-//! rewritten.
+//! A facility record's values as written in its YAML file, before validation: what import
+//! compares and writes, export reads and the confirmation round updates. The file is read
+//! through the one schema of a record file, [`super::resource::ResourceFile`] (the build reads
+//! it too), and its values are kept here without their positions. Comparing is by meaning (day
+//! order, phone hyphens, half-width kana and the like do not count as changes), so a record
+//! whose data did not change is never rewritten.
 
-use serde::Deserialize;
-
-use crate::content::resource::{SourceIds, normalize_halfwidth_kana};
+use super::resource::{ResourceFile, SourceIds, normalize_halfwidth_kana};
 use crate::ja;
 
 /// A record's top-level fields, in the order the file format documents them.
@@ -114,111 +114,75 @@ impl Key {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Location {
     pub lat: f64,
     pub lng: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Band {
-    #[serde(default)]
     pub days: Vec<String>,
-    #[serde(default)]
     pub open: String,
-    #[serde(default)]
     pub close: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Window {
-    #[serde(default)]
     pub days: Vec<String>,
-    #[serde(default)]
     pub from: String,
-    #[serde(default)]
     pub to: String,
-    #[serde(default)]
     pub methods: Vec<String>,
-    #[serde(default)]
     pub contact: Option<String>,
-    #[serde(default)]
     pub appointment: bool,
-    #[serde(default)]
     pub note: Option<String>,
+    /// Site-wide closures the window applies on (no sheet column: kept from the YAML file).
+    pub closures: Vec<String>,
 }
 
-/// One facility, field by field as in `content/resources/**/*.yaml`. Every field has a default
-/// so that a record with errors can still be read and compared.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One facility, field by field as in `content/resources/**/*.yaml`, without positions.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub kana: String,
-    #[serde(default)]
     pub category: String,
-    #[serde(default)]
     pub corporation: Option<String>,
-    #[serde(default)]
     pub area: Option<String>,
-    #[serde(default)]
     pub postal_code: Option<String>,
-    #[serde(default)]
     pub address: String,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub fax: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub location: Option<Location>,
-    #[serde(default)]
     pub specialties: Vec<String>,
-    #[serde(default)]
     pub services: Vec<String>,
-    #[serde(default)]
     pub hours: Vec<Band>,
-    #[serde(default)]
     pub closed: Option<String>,
-    #[serde(default)]
     pub caremane_time: Vec<Window>,
-    #[serde(default)]
     pub source_ids: Option<SourceIds>,
-    #[serde(default)]
     pub note: Option<String>,
     /// Vacancy information, kept as written (updated by the availability sheet only).
-    #[serde(default)]
     pub availability: Option<AvailabilityRecord>,
-    #[serde(default)]
     pub verified: String,
 }
 
 /// A record's `availability` block as written.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AvailabilityRecord {
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub count: Option<i64>,
-    #[serde(default)]
     pub note: Option<String>,
-    #[serde(default)]
     pub as_of: String,
 }
 
-/// Parses a record file's text (already decoded). The error is serde-saphyr's, in English;
-/// callers show their own Japanese message and point to `zaitaku check` for details.
+/// Parses a record file's text (already decoded) with the record file's schema. The error is
+/// serde-saphyr's, in English; callers show their own Japanese message and point to
+/// `zaitaku check` for details (which reads the file with the same schema).
 pub fn parse(text: &str) -> Result<Record, String> {
-    serde_saphyr::from_str::<Record>(text).map_err(|e| e.to_string())
+    serde_saphyr::from_str::<ResourceFile>(text)
+        .map(|file| file.values())
+        .map_err(|e| e.to_string())
 }
 
 fn clean(value: &Option<String>) -> Option<String> {
@@ -447,6 +411,7 @@ type WindowKey = (
     Option<String>,
     bool,
     Option<String>,
+    Vec<String>,
 );
 
 fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
@@ -464,6 +429,10 @@ fn canonical_windows(windows: &[Window]) -> Vec<WindowKey> {
                 clean(&w.contact).map(|c| tidy(&c)),
                 w.appointment,
                 clean(&w.note).map(|c| tidy(&c)),
+                w.closures
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect::<Vec<_>>(),
             )
         })
         .collect()
