@@ -2,12 +2,19 @@
 //! of the previous site instead of rendering them again.
 //!
 //! Each step of the build that makes files (a page, a booklet, the search index) gets a *key*:
-//! a hash of everything its output is made from, computed without rendering anything. A
-//! facility page's key is its loaded record (serialised into the hash with serde_json, plus
-//! its rendered note), the context every page shares (`site.yaml` as loaded, the footer, the
-//! day), the theme's files and this binary; every other step's key is [`inputs_key`]: the raw
-//! bytes of every file under `content/`, hashed in parallel, with the theme, the shared context
-//! and the binary. The cache remembers, per step, the key and the hash of every file the step
+//! a hash of everything its output is made from (`crate::render::key`: values serialised with
+//! serde_json straight into a SHA-256, never Tera's context dump):
+//! - a facility's page: its record as loaded (and its rendered note), what every page shares
+//!   (`site.yaml` as loaded, the footer, the day), the theme's files, this binary — known
+//!   before the page's data is built, so an unchanged page costs no rendering at all;
+//! - a booklet of the printed directory: what every page shares and the records of the
+//!   facilities it lists, in order;
+//! - every other page (listings, ケアマネタイム pages, the few fixed pages): its template
+//!   context, keyed as values go in (`crate::render::view::Context`);
+//! - the search index: [`inputs_key`], the raw bytes of every file under `content/` (hashed in
+//!   parallel) with the theme and the shared part.
+//!
+//! The cache remembers, per step, the key and the hash of every file the step
 //! wrote. When the key is the same the next time, the files of the
 //! previous site are checked against those hashes and hard-linked into the new site; any file
 //! that is missing, changed by hand, a symlink or not a plain file makes the step run again.

@@ -315,6 +315,8 @@ struct Reuse<'a> {
     shared: Key,
     /// Every input ([`cache::inputs_key`]); `None` when it cannot be keyed.
     inputs: Option<Key>,
+    /// Each facility's record as its page and the booklets show it (`None`: not keyed).
+    records: Vec<Option<Key>>,
 }
 
 impl<'a> Reuse<'a> {
@@ -334,12 +336,23 @@ impl<'a> Reuse<'a> {
         let inputs = shared
             .as_ref()
             .and_then(|shared| cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()]));
+        let records = site
+            .content
+            .resources
+            .par_iter()
+            .map(|resource| {
+                let mut record = KeyHasher::new();
+                crate::render::key::resource(&mut record, resource);
+                record.finish()
+            })
+            .collect();
         Reuse {
             cache,
             previous,
             theme,
             shared: shared.unwrap_or_default(),
             inputs,
+            records,
         }
     }
 
@@ -357,18 +370,40 @@ impl<'a> Reuse<'a> {
 
     /// The key of a facility's page: its record as loaded, what every page shares, the
     /// theme. Known without building the page's data.
-    fn facility_key(&self, file: &str, resource: &content::resource::Resource) -> Option<Key> {
+    fn facility_key(&self, file: &str, index: usize) -> Option<Key> {
         if self.shared.is_empty() {
             return None;
         }
-        let mut record = KeyHasher::new();
-        crate::render::key::resource(&mut record, resource);
         Some(self.cache.key(&[
             b"facility",
             file.as_bytes(),
             self.theme.as_bytes(),
             self.shared.as_bytes(),
-            record.finish()?.as_bytes(),
+            self.records[index].as_ref()?.as_bytes(),
+        ]))
+    }
+
+    /// The key of a booklet of the printed directory: what it is, what every page shares
+    /// (`site.yaml`, the day), the theme, and the records of the facilities it lists, in
+    /// order (`print::Booklet::includes`, the one rule of who is in a booklet).
+    fn booklet_key(&self, file: &str, site: &Site<'_>, index: usize) -> Option<Key> {
+        if self.shared.is_empty() {
+            return None;
+        }
+        let config = &site.content.site;
+        let booklet = crate::site::print::Booklet::all(config)[index];
+        let mut members = KeyHasher::new();
+        for (resource, key) in site.content.resources.iter().zip(&self.records) {
+            if booklet.includes(resource, config) {
+                members.part(key.as_ref()?.as_bytes());
+            }
+        }
+        Some(self.cache.key(&[
+            b"booklet",
+            file.as_bytes(),
+            self.theme.as_bytes(),
+            self.shared.as_bytes(),
+            members.finish()?.as_bytes(),
         ]))
     }
 
@@ -600,20 +635,16 @@ fn render_pages(
 }
 
 /// The file and key of a job known before its data is built: a facility's page is keyed by
-/// its record ([`Reuse::facility_key`]), a booklet by all the inputs. Other pages are keyed by
+/// its record ([`Reuse::facility_key`]), a booklet by its facilities' records
+/// ([`Reuse::booklet_key`]). Other pages are keyed by
 /// their data ([`Reuse::page_key`]).
 fn early_key(reuse: &Reuse<'_>, site: &Site<'_>, job: Job) -> Option<(String, Key)> {
-    let key = match job {
-        Job::Resource(index) => {
-            let file = site.file_of(job);
-            let key = reuse.facility_key(&file, &site.content.resources[index])?;
-            return Some((file, key));
-        }
-        Job::Booklet(_) => "booklet",
-        _ => return None,
-    };
     let file = site.file_of(job);
-    let key = reuse.whole_key(key, &file)?;
+    let key = match job {
+        Job::Resource(index) => reuse.facility_key(&file, index),
+        Job::Booklet(index) => reuse.booklet_key(&file, site, index),
+        _ => None,
+    }?;
     Some((file, key))
 }
 

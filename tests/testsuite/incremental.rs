@@ -526,3 +526,41 @@ fn a_cache_that_is_a_file_or_someone_elses_folder_is_left_alone() {
         );
     }
 }
+
+/// A symlink inside the cache folder (the cache file pointing elsewhere) is neither read nor
+/// written through: the build warns, makes everything, and replaces the link with its own file.
+#[test]
+fn a_symlinked_cache_file_is_not_read_or_written_through() {
+    let site = built_site();
+    let root = site.path();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("build.json");
+    // A cache that would be valid, so only the link keeps it out.
+    std::fs::copy(root.join(CACHE).join("build.json"), &target).unwrap();
+    let before = std::fs::read(&target).unwrap();
+    std::fs::remove_file(root.join(CACHE).join("build.json")).unwrap();
+    std::os::unix::fs::symlink(&target, root.join(CACHE).join("build.json")).unwrap();
+    let report = build(&options(root, &root.join("public"), common::today())).unwrap();
+    let warnings = cache_warnings(&report);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(report.reused, 0);
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        before,
+        "nothing written through the link"
+    );
+    let file = root
+        .join(CACHE)
+        .join("build.json")
+        .symlink_metadata()
+        .unwrap();
+    assert!(
+        file.is_file(),
+        "the link is replaced by the cache's own file"
+    );
+    assert_same_tree(
+        &snapshot(&root.join("public")),
+        &clean_build(root, common::today()),
+        "symlinked cache file",
+    );
+}
