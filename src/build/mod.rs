@@ -480,16 +480,14 @@ fn render_site_with(
             if !search_index {
                 return Ok(None);
             }
-            if let Some(reuse) = reuse
-                && reuse.reused("search", search_key.as_ref(), staging)
-            {
-                return Ok(None);
-            }
-            timings
-                .phase("search index", || {
-                    crate::search::write_index(content, staging)
-                })
-                .map(Some)
+            timings.phase("search index", || {
+                if let Some(reuse) = reuse
+                    && reuse.reused("search", search_key.as_ref(), staging)
+                {
+                    return Ok(None);
+                }
+                crate::search::write_index(content, staging).map(Some)
+            })
         },
     );
     let mut files = pages?;
