@@ -42,6 +42,11 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/search/dictionary/pack.rs");
     println!("cargo::rerun-if-changed={METADATA_FILE}");
+    // The built-in theme and init's templates are compiled in by `include_dir!`, which cargo
+    // does not track on stable: without these lines a change to a template or a stylesheet
+    // alone would leave the binary with the old copy.
+    println!("cargo::rerun-if-changed=themes/default");
+    println!("cargo::rerun-if-changed=templates/init");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let source = Path::new(SOURCE);
     let (embedded, key) = if is_source(source) {

@@ -27,18 +27,20 @@ use jiff::civil::Date;
 use lopdf::{Document, Object, ObjectId};
 
 use crate::build;
+use crate::content::Content;
+use crate::diagnostics::{Diagnostic, Position};
 use crate::error::{Error, Result};
 use crate::render::Theme;
 use crate::signals;
 use crate::site::Site;
-use crate::site::print::{Booklet, Numbering, booklet_page};
+use crate::site::print::{Booklet, Numbering, PdfFile, booklet_page};
 
 /// What to print (`zaitaku pdf`).
 #[derive(Debug, Clone)]
 pub struct PdfArgs {
-    /// The PDF to write (`None`: `<root>/directory-<booklet>.pdf`).
+    /// The PDF to write (`None`: `<root>/` and [`Booklet::pdf_name`]).
     pub out: Option<PathBuf>,
-    /// Which booklet: `whole`, `caremane`, `area:KEY` or `category:KEY`.
+    /// Which booklet: `whole`, `caremane`, `area:KEY`, `category:KEY`, `pamphlet` or `manga`.
     pub booklet: String,
     /// The Chromium to run (`None`: `ZAITAKU_CHROMIUM`, then the usual names on `PATH`).
     pub chromium: Option<PathBuf>,
@@ -352,25 +354,33 @@ pub struct PdfReport {
     pub out: PathBuf,
     pub pages: u32,
     pub facilities: usize,
+    /// The booklet's edition (全体版, 在宅医療と介護).
+    pub edition: String,
     pub passes: usize,
     /// anchor → page, as printed in the contents and index.
     pub numbers: HashMap<String, u32>,
 }
 
-/// Renders `booklet` and prints it to `out`; each print may take `timeout` (by default
-/// [`default_timeout`] for the booklet's facilities).
-pub fn make_pdf(
-    root: &Path,
-    booklet_key: &str,
-    out: &Path,
+/// One booklet printed into a work folder (removed when this is dropped).
+struct PrintedBooklet {
+    work: crate::owned::Dir,
+    pdf: PathBuf,
+    printed: Printed,
+    facilities: usize,
+    passes: usize,
+    numbers: HashMap<String, u32>,
+}
+
+/// Renders `booklet` and prints it in a work folder of its own: as often as it takes for the
+/// page numbers of the contents and the index to be the pages things landed on.
+fn print_booklet(
+    content: &Content,
+    theme: &Theme,
+    booklet: Booklet,
     chromium: &Path,
     today: Date,
     timeout: Option<Duration>,
-) -> Result<PdfReport> {
-    let (content, _warnings) = build::load_valid(root, today)?;
-    let booklet = Booklet::parse(booklet_key, &content.site)?;
-    check_japanese_font()?;
-    let theme = Theme::load(root)?;
+) -> Result<PrintedBooklet> {
     // In TMPDIR, named after this process: removed on every exit, or by the next run when this
     // one is killed.
     let (work, _) = crate::owned::dir_in(&std::env::temp_dir(), "zaitaku-pdf-", 0o700)
@@ -378,7 +388,15 @@ pub fn make_pdf(
     for (relative, bytes) in &theme.static_files {
         crate::output::write_under(work.path(), relative, bytes)?;
     }
-    let site = Site::new(&content, today);
+    if booklet.page_kind().is_some() {
+        // The pamphlet's and the manga's pictures, where their pages find them.
+        for asset in &content.assets {
+            let bytes = std::fs::read(&asset.source)
+                .map_err(|e| Error::io(&asset.source, "読み込み", e))?;
+            crate::output::write_under(work.path(), &asset.output, &bytes)?;
+        }
+    }
+    let site = Site::new(content, today);
     let facilities = content
         .resources
         .iter()
@@ -397,7 +415,7 @@ pub fn make_pdf(
             Some(pages) => Numbering::Pages(pages),
         };
         let page = booklet_page(&site, booklet, numbering);
-        let html = page.render(&theme)?;
+        let html = page.render(theme)?;
         crate::output::write_under(work.path(), &page.output.file, html.as_bytes())?;
         print_to_pdf(
             chromium,
@@ -417,34 +435,58 @@ pub fn make_pdf(
         }
         numbers = Some(printed.destinations);
     };
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
-    }
-    crate::owned::replace_file(out, ".zaitaku-pdf-", |file| {
-        std::fs::copy(&pdf, file.path())
-            .map(|_| ())
-            .map_err(|e| Error::io(out, "書き込み", e))
-    })?;
-    Ok(PdfReport {
-        out: out.to_path_buf(),
-        pages: printed.pages,
+    Ok(PrintedBooklet {
+        work,
+        pdf,
+        printed,
         facilities,
         passes,
         numbers: numbers.unwrap_or_default(),
     })
 }
 
-/// The default output file for a booklet: `directory-whole.pdf`, `directory-area-north.pdf`.
-pub fn default_file_name(booklet_key: &str) -> String {
-    format!("directory-{}.pdf", booklet_key.trim().replace(':', "-"))
+/// Renders `booklet` and prints it to `out`; each print may take `timeout` (by default
+/// [`default_timeout`] for the booklet's facilities).
+pub fn make_pdf(
+    content: &Content,
+    booklet: Booklet,
+    out: &Path,
+    chromium: &Path,
+    today: Date,
+    timeout: Option<Duration>,
+    theme: &Theme,
+) -> Result<PdfReport> {
+    check_japanese_font()?;
+    let booklet_pdf = print_booklet(content, theme, booklet, chromium, today, timeout)?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
+    }
+    crate::owned::replace_file(out, ".zaitaku-pdf-", |file| {
+        std::fs::copy(&booklet_pdf.pdf, file.path())
+            .map(|_| ())
+            .map_err(|e| Error::io(out, "書き込み", e))
+    })?;
+    drop(booklet_pdf.work);
+    Ok(PdfReport {
+        out: out.to_path_buf(),
+        pages: booklet_pdf.printed.pages,
+        facilities: booklet_pdf.facilities,
+        edition: booklet.edition(&content.site),
+        passes: booklet_pdf.passes,
+        numbers: booklet_pdf.numbers,
+    })
 }
 
-/// `zaitaku pdf`: judges `--out`, finds Chromium and prints the booklet.
+/// `zaitaku pdf`: reads the content, judges `--booklet` and `--out`, finds Chromium and prints
+/// the booklet.
 pub fn run(root: &Path, args: &PdfArgs) -> Result<PdfReport> {
+    let (content, _warnings) = build::load_valid(root, args.today)?;
+    // Judged first: a name that is not a booklet is never part of a file name.
+    let booklet = Booklet::parse(&args.booklet, &content.site)?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| root.join(default_file_name(&args.booklet)));
+        .unwrap_or_else(|| root.join(booklet.pdf_name(&content.site)));
     // Judged before Chromium runs, and written where the judgement says (a symlink's target).
     let target = crate::output::guard::output_file(
         root,
@@ -453,19 +495,98 @@ pub fn run(root: &Path, args: &PdfArgs) -> Result<PdfReport> {
         args.force,
     )?;
     let chromium = find_chromium(args.chromium.as_deref())?;
+    let theme = Theme::load(root)?;
     let timeout = args.timeout.map(Duration::from_secs);
-    make_pdf(root, &args.booklet, &target, &chromium, args.today, timeout)
+    make_pdf(
+        &content, booklet, &target, &chromium, args.today, timeout, &theme,
+    )
+}
+
+/// `zaitaku build --pdf` (or `print: { pdf: true }` in site.yaml): prints the booklets the
+/// centre hands out ([`Booklet::published`]) into the build's staging folder, `print/*.pdf`,
+/// so they are published with the site in the one swap, or not at all. Without Chromium or a
+/// Japanese font, or when a print fails, the site is built without (those) PDFs and a warning
+/// says why and what to install; only an interruption stops the build.
+pub struct SitePrinter {
+    /// `--pdf` was given (otherwise only site.yaml's `print.pdf` asks for PDFs).
+    pub asked: bool,
+    /// `--chromium`, else `ZAITAKU_CHROMIUM`, else `PATH`.
+    pub chromium: Option<PathBuf>,
+    /// Seconds one print may take (`None`: [`default_timeout`]).
+    pub timeout: Option<u64>,
+}
+
+impl build::PdfPrinter for SitePrinter {
+    fn print(
+        &self,
+        content: &Content,
+        theme: &Theme,
+        today: Date,
+        staging: &crate::output::Staging,
+    ) -> Result<build::PrintedPdfs> {
+        let mut done = build::PrintedPdfs::default();
+        if !self.asked && !content.site.print.pdf {
+            return Ok(done);
+        }
+        let (source, how) = if self.asked {
+            ("zaitaku build --pdf", "--pdf")
+        } else {
+            ("content/site.yaml", "site.yaml の print.pdf")
+        };
+        let warn = |message: String| {
+            Diagnostic::warning(source, Position::FILE, message).hint(format!(
+                "サイトは PDF なしで書き出しました（印刷用ページ /print/ には PDF へのリンクを出していません）。{how} をやめるには、指定を外してください。"
+            ))
+        };
+        let chromium = match find_chromium(self.chromium.as_deref())
+            .and_then(|c| check_japanese_font().map(|()| c))
+        {
+            Ok(chromium) => chromium,
+            Err(Error::Setup(message)) => {
+                done.warnings
+                    .push(warn(format!("冊子の PDF を作れませんでした。{message}")));
+                return Ok(done);
+            }
+            Err(other) => return Err(other),
+        };
+        let timeout = self.timeout.map(Duration::from_secs);
+        for booklet in Booklet::published(content) {
+            let file = format!("print/{}", booklet.pdf_name(&content.site));
+            let edition = booklet.edition(&content.site);
+            if staging.path().join(&file).symlink_metadata().is_ok() {
+                // A file of content/ already takes this address: it is published, not this.
+                done.warnings.push(warn(format!(
+                    "「{edition}」の PDF は書きませんでした。公開先 /{file} には content/{file} が置かれているため、そちらをそのまま公開します。"
+                )));
+                continue;
+            }
+            let printed = match print_booklet(content, theme, booklet, &chromium, today, timeout) {
+                Ok(printed) => printed,
+                Err(error @ Error::Interrupted { .. }) => return Err(error),
+                Err(error) => {
+                    done.warnings.push(warn(format!(
+                        "「{edition}」の PDF を作れなかったため、ここから先の PDF は作りませんでした。{error}"
+                    )));
+                    break;
+                }
+            };
+            let bytes =
+                std::fs::read(&printed.pdf).map_err(|e| Error::io(&printed.pdf, "読み込み", e))?;
+            staging.write(&file, &bytes)?;
+            done.pdfs.push(PdfFile {
+                key: booklet.key(&content.site),
+                url: file,
+                pages: printed.printed.pages,
+                kb: (bytes.len() as u64).div_ceil(1024),
+            });
+        }
+        Ok(done)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_names() {
-        assert_eq!(default_file_name("whole"), "directory-whole.pdf");
-        assert_eq!(default_file_name("area:north"), "directory-area-north.pdf");
-    }
 
     #[test]
     fn a_missing_chromium_names_the_package() {

@@ -20,6 +20,7 @@ use crate::output::{Committed, Staging};
 use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
+use crate::site::print::PdfFile;
 use crate::site::{Job, Rendering, Site, caremane};
 use crate::timings::{Phase, Timings};
 use cache::{Cache, Key, KeyHasher};
@@ -58,7 +59,36 @@ pub struct BuildReport {
     pub rendered: usize,
     /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
     pub timings: Vec<Phase>,
+    /// The booklets' PDFs written into `print/` (`--pdf`).
+    pub pdfs: Vec<PdfFile>,
 }
+
+/// Prints the booklets' PDFs into the staging folder before it is committed (`zaitaku build
+/// --pdf`; `crate::pdf::SitePrinter`, a layer above, does the printing).
+pub trait PdfPrinter {
+    /// Writes PDFs under `print/` of `staging`; says which, and why some were not made.
+    fn print(
+        &self,
+        content: &Content,
+        theme: &Theme,
+        today: Date,
+        staging: &Staging,
+    ) -> Result<PrintedPdfs>;
+}
+
+/// What a [`PdfPrinter`] wrote, and its warnings (no Chromium, a failed print).
+#[derive(Debug, Default)]
+pub struct PrintedPdfs {
+    pub pdfs: Vec<PdfFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The pages that link the booklets' PDFs, written again once the PDFs are there.
+const LINKING_PAGES: [&str; 3] = [
+    "print/index.html",
+    "pamphlet/index.html",
+    "manga/index.html",
+];
 
 /// Loads and validates without writing anything (`zaitaku check`). The content is returned
 /// only when it has no errors.
@@ -125,6 +155,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 /// Like [`build`]; `waiting` gets a Japanese line when another run uses the output folder and
 /// this build waits for it.
 pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Result<BuildReport> {
+    build_printing(options, waiting, None)
+}
+
+/// Like [`build_with`]; `printer` (when given) adds the booklets' PDFs to the site before it
+/// replaces the output.
+pub fn build_printing(
+    options: &BuildOptions,
+    waiting: &mut dyn FnMut(&str),
+    printer: Option<&dyn PdfPrinter>,
+) -> Result<BuildReport> {
     let started = Instant::now();
     let timings = Timings::new();
     // The output is judged before anything is read or written: a wrong --out is refused at
@@ -161,8 +201,10 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         options.today,
         waiting,
         &timings,
+        printer,
         Some(with_cache),
     )?;
+    diagnostics.extend(written.printed.warnings);
     // Saved only once the new site is in place: until then the cache describes the old one.
     diagnostics.extend(timings.phase("build cache saved", || cache.save()));
     let resources = content.resources.len();
@@ -181,6 +223,7 @@ pub fn build_with(options: &BuildOptions, waiting: &mut dyn FnMut(&str)) -> Resu
         reused: cache.reused(),
         rendered: cache.rendered(),
         timings: timings.phases(),
+        pdfs: written.printed.pdfs,
     })
 }
 
@@ -189,6 +232,8 @@ pub struct Written {
     pub files: usize,
     pub search: Option<IndexStats>,
     pub committed: Committed,
+    /// The booklets' PDFs, when a printer was given.
+    pub printed: PrintedPdfs,
 }
 
 /// Writes the complete site into the judged output folder `out`: one run at a time per
@@ -201,7 +246,7 @@ pub fn write_site(
     today: Date,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Written> {
-    write_site_timed(out, content, theme, today, waiting, &Timings::new(), None)
+    write_site_timed(out, content, theme, today, waiting, &Timings::new(), None, None)
 }
 
 /// The build cache of the site at `root`, for one build.
@@ -218,6 +263,7 @@ fn write_site_timed(
     today: Date,
     waiting: &mut dyn FnMut(&str),
     timings: &Timings,
+    printer: Option<&dyn PdfPrinter>,
     cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let parent = out.path.parent().unwrap_or(Path::new("/"));
@@ -225,7 +271,8 @@ fn write_site_timed(
         .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
     let _lock =
         lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
-    write_site_locked_timed(out, content, theme, today, timings, cache).map_err(|e| kept(e, out))
+    write_site_locked_timed(out, content, theme, today, timings, printer, cache)
+        .map_err(|e| kept(e, out))
 }
 
 /// [`write_site`] for a caller that holds the output's lock (`serve --out`).
@@ -235,7 +282,7 @@ pub fn write_site_locked(
     theme: &Theme,
     today: Date,
 ) -> Result<Written> {
-    write_site_locked_timed(out, content, theme, today, &Timings::new(), None)
+    write_site_locked_timed(out, content, theme, today, &Timings::new(), None, None)
 }
 
 fn write_site_locked_timed(
@@ -244,6 +291,7 @@ fn write_site_locked_timed(
     theme: &Theme,
     today: Date,
     timings: &Timings,
+    printer: Option<&dyn PdfPrinter>,
     cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let staging = timings.phase("staging folder", || Staging::new(&out.path))?;
@@ -253,12 +301,31 @@ fn write_site_locked_timed(
             Reuse::new(cache.cache, theme, &site, cache.root, &out.path)
         })
     });
-    let rendered = render_site_with(&site, theme, &staging, true, timings, reuse.as_ref())?;
+    let mut rendered = render_site_with(&site, theme, &staging, true, timings, reuse.as_ref())?;
+    let printed = match printer {
+        Some(printer) => timings.phase("print PDFs", || {
+            printer.print(content, theme, today, &staging)
+        })?,
+        None => PrintedPdfs::default(),
+    };
+    if !printed.pdfs.is_empty() {
+        rendered.files += printed.pdfs.len();
+        // The pages that list the booklets now link their PDFs.
+        let mut site = Site::new(content, today);
+        site.pdfs = printed.pdfs.clone();
+        for output in site.outputs() {
+            if LINKING_PAGES.contains(&output.file.as_str()) {
+                let html = theme.render(output.template, &output.context)?;
+                staging.write(&output.file, html.as_bytes())?;
+            }
+        }
+    }
     let committed = timings.phase("commit (swap into place)", || staging.commit())?;
     Ok(Written {
         files: rendered.files,
         search: rendered.search,
         committed,
+        printed,
     })
 }
 

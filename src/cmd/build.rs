@@ -17,6 +17,14 @@ pub struct Args {
     /// site.yaml の base_url の代わりに使うサイトのアドレス
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// 印刷用の冊子（全体版・ケアマネタイム一覧・圏域版・パンフレット・漫画）を PDF にして
+    /// <出力先>/print/ に書き出す（Chromium が必要。site.yaml の print: { pdf: true } でも同じ）
+    #[arg(long)]
+    pub pdf: bool,
+    /// PDF を作る Chromium の実行ファイル（省略すると環境変数 ZAITAKU_CHROMIUM、なければ PATH の
+    /// chromium / chromium-browser / google-chrome）
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
     #[command(flatten)]
     pub today: Today,
 }
@@ -28,7 +36,16 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
         base_url: args.base_url.clone(),
         today: args.today.date(),
     };
-    let report = build::build_with(&options, &mut |waiting| super::tell(waiting))?;
+    let printer = zaitaku::pdf::SitePrinter {
+        asked: args.pdf,
+        chromium: args.chromium.clone(),
+        timeout: None,
+    };
+    let report = build::build_printing(
+        &options,
+        &mut |waiting| super::tell(waiting),
+        Some(&printer),
+    )?;
     let mut stderr = std::io::stderr().lock();
     super::print_diagnostics(&mut stderr, &report.diagnostics);
     if let Some(leftover) = &report.leftover {
@@ -36,6 +53,15 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
             stderr,
             "注意: 前のサイトを {} から消しきれませんでした。次の build で片付けます。",
             leftover.display()
+        );
+    }
+    for pdf in &report.pdfs {
+        let _ = writeln!(
+            stderr,
+            "PDF: {}（{} ページ、{} KB）",
+            options.out.join(&pdf.url).display(),
+            pdf.pages,
+            pdf.kb
         );
     }
     let _ = writeln!(

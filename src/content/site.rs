@@ -25,6 +25,17 @@ pub struct SiteFile {
     availability: Option<AvailabilityFile>,
     #[serde(default)]
     closures: Vec<ClosureFile>,
+    #[serde(default)]
+    print: PrintSettings,
+}
+
+/// `print:` of site.yaml: what `zaitaku build` does for the printed booklets.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintSettings {
+    /// Also print the booklets as PDFs into `public/print/` (like `zaitaku build --pdf`).
+    #[serde(default)]
+    pub pdf: bool,
 }
 
 /// One entry of `closures:` in site.yaml: a period the whole site treats as closed.
@@ -132,6 +143,8 @@ pub struct SiteConfig {
     pub availability: super::availability::Settings,
     /// Site-wide closures (年末年始 …), in the file's order.
     pub closures: Vec<crate::ja::holidays::Closure>,
+    /// `print:`: the booklets' PDFs.
+    pub print: PrintSettings,
 }
 
 impl SiteConfig {
@@ -451,6 +464,7 @@ pub fn validate(file: &str, raw: SiteFile, diagnostics: &mut Diagnostics) -> Sit
     SiteConfig {
         availability,
         closures,
+        print: raw.print,
         description: raw.description.unwrap_or_default(),
         title: raw.title,
         organization: raw.organization,

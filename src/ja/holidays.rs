@@ -263,11 +263,41 @@ impl Holidays {
         };
         let json = serde_json::to_string(&script).expect("holidays serialise");
         format!(
-            "/* 日本の祝日（{SOURCE_FILE} から zaitaku build が作成）。{}年〜{}年。 */\nwindow.ZaitakuHolidays={json};\n",
+            "/* 日本の祝日（{SOURCE_FILE} から zaitaku build が作成）。{}年〜{}年。 */\nwindow.ZaitakuHolidays={json};\n{RULE_SCRIPT}",
             self.first_year, self.valid_until
         )
     }
 }
+
+/// [`Closure::covers`] and [`rule_on`] for the browser, appended to `assets/holidays.js` so that
+/// every script (the lookup's `caremane.js`, a facility's 「本日」 in `site.js`) asks the same
+/// two functions: `ZaitakuHolidays.closureOn("YYYY-MM-DD")` → the closure or `null`, and
+/// `ZaitakuHolidays.ruleOn("YYYY-MM-DD")` → `{closure, holiday, key}` (a closure first — `key`
+/// is then `null` —, then `hol` on a 祝日, else the weekday's key).
+const RULE_SCRIPT: &str = r#"(function (h) {
+  h.closureOn = function (iso) {
+    var md = iso.slice(5);
+    for (var i = 0; i < h.closures.length; i++) {
+      var c = h.closures[i];
+      var hit;
+      if (c.from.length > 5) hit = c.from <= iso && iso <= c.to;
+      else if (c.from <= c.to) hit = c.from <= md && md <= c.to;
+      else hit = md >= c.from || md <= c.to;
+      if (hit) return c;
+    }
+    return null;
+  };
+  h.ruleOn = function (iso) {
+    var closure = h.closureOn(iso);
+    if (closure) return { closure: closure, holiday: null, key: null };
+    var holiday = h.dates[iso] || null;
+    if (holiday) return { closure: null, holiday: holiday, key: h.days[7].key };
+    var p = iso.split("-");
+    var js = new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])).getUTCDay();
+    return { closure: null, holiday: null, key: h.days[(js + 6) % 7].key };
+  };
+})(window.ZaitakuHolidays);
+"#;
 
 /// A coming holiday, for the per-weekday ケアマネタイム pages.
 #[derive(Debug, Clone, Serialize)]

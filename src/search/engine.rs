@@ -735,8 +735,20 @@ fn clause_scores<T: Terms>(clause: &str, terms: &T) -> Postings {
             Some(previous) => merge(&previous, &these, true, u32::min),
         });
     }
+    // A whole number (a phone, FAX or postal code: seven digits or more) that some document
+    // has as a word is that document's: the n-grams of 770-8011 are all in a record of
+    // 770-8012 whose phone has 011, so substrings do not count then.
+    if is_whole_number(&chars) && !words.is_empty() {
+        return words;
+    }
     // Union, taking the larger score.
     merge(&words, &grams.unwrap_or_default(), false, u32::max)
+}
+
+/// Digits and dashes only, with seven digits or more.
+fn is_whole_number(chars: &[char]) -> bool {
+    chars.iter().all(|&c| c.is_ascii_digit() || c == '-')
+        && chars.iter().filter(|c| c.is_ascii_digit()).count() >= 7
 }
 
 /// Facet filters by index into the labels (`None`: any).
@@ -936,36 +948,92 @@ pub fn via_notes<T: Terms>(analysis: &Analysis, terms: &T, doc: u32) -> Vec<Stri
 }
 
 /// The strings a result highlights: the query's [`Analysis::clauses`] and, through the
-/// fragment's marks ([`Fragment::marks`]), the words it matched by reading — a mark counts when
-/// a searched string is its key or holds it (two characters or more); a group none of whose
-/// strings matches a key so takes the shortest key one of them begins (three characters or more: ほうもんかんご and the
-/// compound 訪問看護ステーション). Compared without voicing marks for a loose alternative. So やまさき highlights 山崎 (and the name it reads), 桜
-/// highlights さくら, ほうもんかんご highlights 訪問看護.
+/// fragment's marks ([`Fragment::marks`]), the words it matched by reading. A searched string
+/// is walked from the start: where a mark's key (its whole text, or two characters or more of
+/// it) begins, the longest such key is taken, and keys that follow each other make one
+/// highlight of their words joined — ほうもんかんご highlights 訪問看護 where the compound
+/// stands, never 訪問 in 訪問点滴 or 看護 in 看護師. A group none of whose strings is covered
+/// whole so takes the shortest key one of them begins (three characters or more: みなみしょうわ
+/// and 南昭和町, ほうもんかんご and 訪問看護ステーション), and only failing that the runs that
+/// cover part of a string. Compared without voicing marks for a loose alternative. So
+/// やまさき highlights 山崎 (and the name it reads), 桜 highlights さくら.
 pub fn result_clauses(analysis: &Analysis, fragment: &Fragment) -> Vec<String> {
     let mut out = analysis.clauses.clone();
     for group in &analysis.groups {
         let mut matched = false;
         // The shortest key an alternative begins, for a group that matches no key as a whole.
         let mut begun: Option<(usize, &String)> = None;
+        // Runs of keys that cover only part of a searched string.
+        let mut parts: Vec<String> = Vec::new();
         for alternative in &group.alternatives {
-            let text = &alternative.text;
-            for (key, shown) in &fragment.marks {
-                let key = if alternative.loose {
-                    crate::ja::voicing::voiceless(key)
-                } else {
-                    key.clone()
-                };
-                let length = key.chars().count();
-                if *text == key || (length >= 2 && text.contains(key.as_str())) {
-                    matched = true;
-                    if !out.contains(shown) {
-                        out.push(shown.clone());
-                    }
-                } else if text.chars().count() >= 3
-                    && key.starts_with(text.as_str())
-                    && begun.is_none_or(|(l, _)| length < l)
+            let text = chars_of(&alternative.text);
+            let keys: Vec<(Vec<char>, &String)> = fragment
+                .marks
+                .iter()
+                .map(|(key, shown)| {
+                    let key = if alternative.loose {
+                        crate::ja::voicing::voiceless(key)
+                    } else {
+                        key.clone()
+                    };
+                    (chars_of(&key), shown)
+                })
+                .collect();
+            for (key, shown) in &keys {
+                if text.len() >= 3
+                    && key.len() > text.len()
+                    && key.starts_with(&text)
+                    && begun.is_none_or(|(l, _)| key.len() < l)
                 {
-                    begun = Some((length, shown));
+                    begun = Some((key.len(), shown));
+                }
+            }
+            let mut run = String::new();
+            let mut run_start = 0;
+            let mut i = 0;
+            while i <= text.len() {
+                // The longest key at i (the first of equals, in the marks' order).
+                let mut found: Option<(usize, &String)> = None;
+                for (key, shown) in &keys {
+                    let usable = key.len() >= 2 || (i == 0 && key.len() == text.len());
+                    if !key.is_empty()
+                        && usable
+                        && text[i..].starts_with(key)
+                        && found.is_none_or(|(l, _)| key.len() > l)
+                    {
+                        found = Some((key.len(), shown));
+                    }
+                }
+                match found {
+                    Some((length, shown)) => {
+                        if run.is_empty() {
+                            run_start = i;
+                        }
+                        run.push_str(shown);
+                        i += length;
+                    }
+                    None => {
+                        if !run.is_empty() {
+                            let joined = std::mem::take(&mut run);
+                            if run_start == 0 && i == text.len() {
+                                matched = true;
+                                if !out.contains(&joined) {
+                                    out.push(joined);
+                                }
+                            } else if !parts.contains(&joined) {
+                                parts.push(joined);
+                            }
+                        }
+                        i += 1;
+                    }
+                }
+            }
+        }
+        // Not matched whole: the compound the string begins, else the parts it holds.
+        if !matched && begun.is_none() {
+            for part in parts {
+                if !out.contains(&part) {
+                    out.push(part);
                 }
             }
         }
@@ -991,7 +1059,7 @@ pub fn passes(meta: &Meta, doc: u32, filters: &Filters) -> bool {
 }
 
 /// A snippet of `text` around the first match of any clause: the text (with `…` where cut)
-/// and the highlighted ranges in characters.
+/// and the highlighted ranges in characters (touching matches joined into one).
 pub fn snippet(text: &str, clauses: &[String], width: usize) -> (String, Vec<(usize, usize)>) {
     let original = chars_of(text);
     let normalized = normalize::normalize(text);
@@ -1021,6 +1089,16 @@ pub fn snippet(text: &str, clauses: &[String], width: usize) -> (String, Vec<(us
         }
     }
     found.sort_unstable();
+    // A compound matched through its parts (在宅 + 酸素, ほうもん + かんご by reading) is one
+    // highlight, not fragments: ranges that touch are joined.
+    let mut joined: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+    for (s, e) in found {
+        match joined.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => joined.push((s, e)),
+        }
+    }
+    let found = joined;
     let first = found.first().map_or(0, |&(s, _)| s);
     let start = first.saturating_sub(width / 4);
     let end = (start + width).min(original.len());
@@ -1070,5 +1148,9 @@ mod tests {
         assert_eq!(highlights, vec![(4, 7)]);
         let (_, highlights) = snippet("ｸﾘﾆｯｸです", &["クリニツク".to_owned()], 40);
         assert_eq!(highlights, vec![(0, 5)]);
+        // A compound found through its parts is one highlight; words apart stay apart.
+        let clauses = ["在宅", "酸素", "経管栄養", "胃ろう"].map(normalize::fold);
+        let (_, highlights) = snippet("在宅酸素療法、経管栄養・胃ろう", &clauses, 40);
+        assert_eq!(highlights, vec![(0, 4), (7, 11), (12, 15)]);
     }
 }

@@ -19,10 +19,12 @@
 //! The whole name (without a legal-entity prefix) and the facility's `kana` are also terms of
 //! their own worth 100, so typing a name exactly puts it first. The `kana` without voicing
 //! marks gives `~` + n-gram terms worth 5 (やまさき finds ヤマザキ, below an exact reading).
-//! Readings the other way round: a name's words written in hiragana get IPADIC's kanji
-//! spellings of that reading as terms of their own (しらさぎ → 白鷺 worth 30, a reading of the
-//! name; 白崎, read しらさき, only 5), so a kanji query finds a kana name with no dictionary in
-//! the browser. Each fragment carries the marks a match by reading highlights
+//! Readings the other way round: a name's words written in kana (hiragana, and katakana
+//! words without ー: サクラ, not センター) get IPADIC's kanji spellings of that reading as terms
+//! of their own (しらさぎ → 白鷺 worth 30, a reading of the name), so a kanji query finds a
+//! kana name with no dictionary in the browser. Spellings read with other voicing (worth 5)
+//! only for a word no noun spells as it is read: こくふ has 国府, so 国分 (こくぶ) does not find
+//! it. Each fragment carries the marks a match by reading highlights
 //! ([`format::Fragment::marks`]).
 //! Phone and FAX numbers are indexed as written, as digits only and without the area code;
 //! postal codes also as digits only. The document table records when a facility is open
@@ -332,6 +334,8 @@ struct SourceDoc {
     fields: [Vec<String>; 5],
     /// Readings (kana) of the name, when known (a facility's `kana`).
     name_reading: Vec<String>,
+    /// Whole values worth [`EXACT_IMPACT`] when a query word is exactly one of them: the name,
+    /// its kana, a page's title, and every written form of the phone, FAX and postal numbers.
     exact: Vec<String>,
     /// Kanji spellings of the kana words of the name (さくら → 桜), and whether only with other
     /// voicing ([`add_readings`]).
@@ -529,6 +533,14 @@ fn source_docs(content: &Content) -> Vec<SourceDoc> {
                 addr.push(local);
             }
         }
+        // A number typed whole is that facility's, first: its forms are exact terms too (the
+        // n-grams of 770-8011 are all in a record of 770-8012 whose phone has 011).
+        let numbers: Vec<String> = addr
+            .iter()
+            .filter(|v| *v != &resource.address)
+            .map(|v| v.trim_start_matches('〒').to_owned())
+            .collect();
+        doc.exact.extend(numbers);
         let attrs = &mut doc.fields[ATTRS];
         attrs.push(resource.category.label.clone());
         attrs.extend(resource.area.iter().map(|a| a.label.clone()));
@@ -805,31 +817,50 @@ impl Analyzer {
         out
     }
 
-    /// The words of a name written in hiragana (normalised, two characters or more): each run
-    /// of hiragana as a whole (しらさぎ, かつら・たから → かつら, たから), and the nouns of
+    /// The words of a name written in kana (normalised): each run of hiragana of two
+    /// characters or more as a whole (しらさぎ, かつら・たから → かつら, たから), and the nouns of
     /// three characters or more lindera finds in it (くすりのあさひ → くすり, あさひ), for a
-    /// run that is no word as a whole. Katakana is left out: in names it is loanwords
-    /// (センター, ケアプラン), which have no kanji spelling.
+    /// run that is no word as a whole; and each run of katakana of three characters or more
+    /// without a long-vowel mark (サクラ, ヒマワリ, ホタル). A reader who heard the name does
+    /// not know how it is written and types 桜 for サクラ as for さくら; katakana with ー
+    /// (センター, ケアプラザ, ハーモニー) and short runs (ケア, サン) are loanwords or parts of them,
+    /// which have no kanji spelling worth indexing.
     pub fn kana_words(&self, name: &str) -> Vec<(String, Vec<String>)> {
         let prepped = normalize::prep(name);
         let stop = &normalize::rules().stop;
-        let mut runs: Vec<String> = Vec::new();
+        let katakana = |c: char| normalize::is_katakana(c) || c == 'ー';
+        let mut runs: Vec<(String, bool)> = Vec::new();
         let mut run = String::new();
+        let mut in_katakana = false;
         for c in prepped.chars().chain(std::iter::once(' ')) {
-            if normalize::is_hiragana(c) {
+            let kind = if normalize::is_hiragana(c) {
+                Some(false)
+            } else if katakana(c) {
+                Some(true)
+            } else {
+                None
+            };
+            if !run.is_empty() && kind != Some(in_katakana) {
+                runs.push((std::mem::take(&mut run), in_katakana));
+            }
+            if let Some(kind) = kind {
                 run.push(c);
-            } else if !run.is_empty() {
-                runs.push(std::mem::take(&mut run));
+                in_katakana = kind;
             }
         }
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        for run in runs {
+        for (run, is_katakana) in runs {
             let folded = normalize::fold(&run);
+            if is_katakana && (run.contains('ー') || run.chars().count() < 3) {
+                continue;
+            }
             if folded.chars().count() < 2 || stop.contains(&folded) {
                 continue;
             }
             let mut nouns = Vec::new();
-            if let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(run.as_str())) {
+            if !is_katakana
+                && let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(run.as_str()))
+            {
                 for token in &mut tokens {
                     let noun = token.get("part_of_speech") == Some("名詞")
                         && token.get("reading").is_some_and(|r| r != "*");
@@ -847,7 +878,8 @@ impl Analyzer {
     }
 
     /// The kanji spellings IPADIC gives nouns read as the kana words asked for (さくら → 桜,
-    /// 佐倉 …), normalised: (kana word, spelling, whether only the voicing differs). At most
+    /// 佐倉 …), normalised: (kana word, spelling, whether only the voicing differs). Spellings
+    /// read with other voicing only for a word that has no spelling read as it is. At most
     /// [`MAX_SPELLINGS`] per word, common nouns before proper ones.
     pub fn spellings(&self, kana_words: &HashSet<String>) -> HashMap<String, Vec<(String, bool)>> {
         let mut by_loose: HashMap<String, Vec<&String>> = HashMap::new();
@@ -896,6 +928,11 @@ impl Analyzer {
         found
             .into_iter()
             .map(|(word, mut list)| {
+                // Another voicing only for a word that no noun spells as it is read: こくふ is
+                // 国府, so 国分 (こくぶ) is another place, not こくふ remembered wrongly.
+                if list.iter().any(|(_, _, loose)| !loose) {
+                    list.retain(|(_, _, loose)| !loose);
+                }
                 list.sort_by_key(|a| (a.2, a.0));
                 list.truncate(MAX_SPELLINGS);
                 (word, list.into_iter().map(|(_, s, l)| (s, l)).collect())

@@ -72,6 +72,7 @@ impl Site<'_> {
         let mut out = Vec::new();
         let mut context = self.common.context("pamphlet/", title, vec![home_crumb()]);
         context.insert("chapters", &chapters);
+        context.insert("pdf", &self.pdf_of("pamphlet"));
         out.push(Output {
             file: "pamphlet/index.html".to_owned(),
             template: "pamphlet_index.html",
@@ -102,6 +103,7 @@ impl Site<'_> {
         let mut out = Vec::new();
         let mut context = self.common.context("manga/", title, vec![home_crumb()]);
         context.insert("episodes", &views(self.kind(PageKind::Manga)));
+        context.insert("pdf", &self.pdf_of("manga"));
         out.push(Output {
             file: "manga/index.html".to_owned(),
             template: "manga_index.html",

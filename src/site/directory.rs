@@ -376,7 +376,16 @@ impl Site<'_> {
         );
         context.insert("verified_label", &ja::seireki(resource.verified));
         context.insert("verified_wareki", &ja::wareki(resource.verified));
-        context.insert("today_hours", &super::today::of(resource, self.today));
+        let closures = &self.content.site.closures;
+        context.insert(
+            "today_hours",
+            &super::today::of(resource, self.today, closures),
+        );
+        // The windows the record declares for closures, for the same script.
+        context.insert(
+            "closure_windows_json",
+            &super::today::closure_windows_json(resource, closures),
+        );
         // The record's bands, for the script that brings 「本日」 up to the reader's day.
         context.insert(
             "hours_json",

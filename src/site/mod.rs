@@ -78,6 +78,9 @@ pub struct Site<'a> {
     pub upcoming: Vec<&'a Page>,
     /// The other lectures, newest first (the load order).
     pub past: Vec<&'a Page>,
+    /// The booklets' PDFs this build wrote (`zaitaku build --pdf`), linked from `/print/`, the
+    /// pamphlet and the manga; empty when none were printed.
+    pub pdfs: Vec<print::PdfFile>,
 }
 
 impl<'a> Site<'a> {
@@ -102,7 +105,13 @@ impl<'a> Site<'a> {
             news,
             upcoming,
             past,
+            pdfs: Vec::new(),
         }
+    }
+
+    /// The PDF printed of the booklet `key`, if the build wrote one.
+    pub fn pdf_of(&self, key: &str) -> Option<&print::PdfFile> {
+        self.pdfs.iter().find(|pdf| pdf.key == key)
     }
 
     /// The pages of one kind, in their load order.

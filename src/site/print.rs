@@ -23,15 +23,32 @@ use tera::Context;
 
 use super::Site;
 use crate::content::Content;
+use crate::content::pages::PageKind;
 use crate::content::resource::Resource;
 use crate::content::site::{SiteConfig, Term};
 use crate::error::{Error, Result};
 use crate::ja::{self, ROW_SLUGS};
 use crate::render::Theme;
-use crate::render::view::{self, Output, home_crumb, root_prefix};
+use crate::render::view::{self, Output, PageView, home_crumb, root_prefix};
 
 /// The title printed on every booklet's cover and running header.
 pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
+/// The pamphlet's title (its pages on the site and its printed booklet).
+pub const PAMPHLET_TITLE: &str = "在宅医療と介護";
+/// The manga's title.
+pub const MANGA_TITLE: &str = "漫画で知る在宅医療";
+
+/// A booklet's PDF that `zaitaku build --pdf` wrote into the site, as its pages link it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfFile {
+    /// The booklet's key (`whole`, `area:north`, `pamphlet`).
+    pub key: String,
+    /// Site-relative, e.g. `print/directory-whole.pdf`.
+    pub url: String,
+    pub pages: u32,
+    /// Its size in KB (1,024 bytes), rounded up.
+    pub kb: u64,
+}
 
 /// One printable booklet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +61,10 @@ pub enum Booklet {
     Area(usize),
     /// One category (index into `site.categories`), by area.
     Category(usize),
+    /// The pamphlet 「在宅医療と介護」, chapter by chapter (`zaitaku pdf` only).
+    Pamphlet,
+    /// The manga, episode by episode (`zaitaku pdf` only).
+    Manga,
 }
 
 impl Booklet {
@@ -55,9 +76,47 @@ impl Booklet {
         all
     }
 
+    /// Everything `zaitaku pdf --booklet` can print: the directory's booklets, then the
+    /// pamphlet and the manga.
+    pub fn printable(site: &SiteConfig) -> Vec<Booklet> {
+        let mut all = Booklet::all(site);
+        all.extend([Booklet::Pamphlet, Booklet::Manga]);
+        all
+    }
+
+    /// The booklets `zaitaku build --pdf` prints into `print/`: the ones the centre hands out
+    /// (the whole directory, the ケアマネタイム list, each area with facilities, the pamphlet
+    /// and the manga when the site has them). A category's booklet is printed from its page.
+    pub fn published(content: &Content) -> Vec<Booklet> {
+        let site = &content.site;
+        let has = |kind: PageKind| content.pages.iter().any(|p| p.kind == kind);
+        Booklet::printable(site)
+            .into_iter()
+            .filter(|b| match b {
+                Booklet::Whole => !content.resources.is_empty(),
+                Booklet::Caremane | Booklet::Area(_) => {
+                    content.resources.iter().any(|r| b.includes(r, site))
+                }
+                Booklet::Category(_) => false,
+                Booklet::Pamphlet => has(PageKind::Pamphlet),
+                Booklet::Manga => has(PageKind::Manga),
+            })
+            .collect()
+    }
+
+    /// The PDF's file name: `directory-whole.pdf`, `directory-area-north.pdf`, `pamphlet.pdf`.
+    pub fn pdf_name(self, site: &SiteConfig) -> String {
+        match self {
+            Booklet::Pamphlet | Booklet::Manga => format!("{}.pdf", self.key(site)),
+            _ => format!("directory-{}.pdf", self.key(site).replace(':', "-")),
+        }
+    }
+
     /// Site-relative URL, e.g. `print/area/north/`.
     pub fn url(self, site: &SiteConfig) -> String {
         match self {
+            Booklet::Pamphlet => "print/pamphlet/".to_owned(),
+            Booklet::Manga => "print/manga/".to_owned(),
             Booklet::Whole => "print/whole/".to_owned(),
             Booklet::Caremane => "print/caremane/".to_owned(),
             Booklet::Area(i) => format!("print/area/{}/", site.areas[i].key),
@@ -65,9 +124,20 @@ impl Booklet {
         }
     }
 
+    /// The pages a pamphlet or manga booklet prints.
+    pub fn page_kind(self) -> Option<PageKind> {
+        match self {
+            Booklet::Pamphlet => Some(PageKind::Pamphlet),
+            Booklet::Manga => Some(PageKind::Manga),
+            _ => None,
+        }
+    }
+
     /// What `--booklet` takes: `whole`, `caremane`, `area:KEY`, `category:KEY`.
     pub fn key(self, site: &SiteConfig) -> String {
         match self {
+            Booklet::Pamphlet => "pamphlet".to_owned(),
+            Booklet::Manga => "manga".to_owned(),
             Booklet::Whole => "whole".to_owned(),
             Booklet::Caremane => "caremane".to_owned(),
             Booklet::Area(i) => format!("area:{}", site.areas[i].key),
@@ -82,6 +152,8 @@ impl Booklet {
             Booklet::Caremane => "ケアマネタイム一覧".to_owned(),
             Booklet::Area(i) => format!("{}版", site.areas[i].label),
             Booklet::Category(i) => format!("{}編", site.categories[i].label),
+            Booklet::Pamphlet => PAMPHLET_TITLE.to_owned(),
+            Booklet::Manga => MANGA_TITLE.to_owned(),
         }
     }
 
@@ -89,6 +161,7 @@ impl Booklet {
     pub fn title(self, site: &SiteConfig) -> String {
         match self {
             Booklet::Caremane => "ケアマネタイム一覧（印刷用・A4横）".to_owned(),
+            Booklet::Pamphlet | Booklet::Manga => format!("{}（印刷用）", self.edition(site)),
             _ => format!("{DIRECTORY_TITLE}（{}・印刷用）", self.edition(site)),
         }
     }
@@ -96,13 +169,17 @@ impl Booklet {
     /// Parses `--booklet`; the error lists every valid value.
     pub fn parse(value: &str, site: &SiteConfig) -> Result<Booklet> {
         let value = value.trim();
-        let found = Booklet::all(site)
+        let found = Booklet::printable(site)
             .into_iter()
             .find(|b| b.key(site) == value);
         found.ok_or_else(|| {
-            let valid: Vec<String> = Booklet::all(site).iter().map(|b| b.key(site)).collect();
+            let valid: Vec<String> = Booklet::printable(site)
+                .iter()
+                .map(|b| b.key(site))
+                .collect();
             Error::Setup(format!(
-                "--booklet「{value}」はありません。次から選んでください: {}",
+                "--booklet「{}」という冊子はありません。次から選んでください: {}",
+                crate::error::printable(value),
                 valid.join("、")
             ))
         })
@@ -117,6 +194,7 @@ impl Booklet {
                 .as_ref()
                 .is_some_and(|a| a.key == site.areas[i].key),
             Booklet::Category(i) => resource.category.key == site.categories[i].key,
+            Booklet::Pamphlet | Booklet::Manga => false,
         }
     }
 }
@@ -306,6 +384,20 @@ pub struct Section {
     pub groups: Vec<Group>,
 }
 
+/// A chapter of the pamphlet or an episode of the manga in its printed booklet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chapter<'a> {
+    pub anchor: String,
+    /// 第1章, 第2話: its number as the booklet prints it.
+    pub number: String,
+    /// The title begins with its number already (「第1話 退院の日」): not printed twice.
+    pub numbered_title: bool,
+    /// Its page in the contents (printed booklets only).
+    pub page: Option<String>,
+    #[serde(flatten)]
+    pub view: PageView<'a>,
+}
+
 /// One line of the kana index.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexEntry {
@@ -462,7 +554,7 @@ fn sections<'r>(
                 })
                 .collect()
         }
-        Booklet::Caremane => Vec::new(),
+        Booklet::Caremane | Booklet::Pamphlet | Booklet::Manga => Vec::new(),
     }
 }
 
@@ -508,14 +600,15 @@ fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> view::Cont
     context.insert("edition", &booklet.edition(site));
     context.insert("booklet_key", &booklet.key(site));
     context.insert("holidays_valid_until", &crate::ja::holidays::valid_until());
-    context.insert(
-        "running_title_css",
-        &css_string(&format!(
+    let running_title = match booklet.page_kind() {
+        Some(_) => format!("{}　{}", site.title, booklet.edition(site)),
+        None => format!(
             "{}　{DIRECTORY_TITLE}（{}）",
             site.title,
             booklet.edition(site)
-        )),
-    );
+        ),
+    };
+    context.insert("running_title_css", &css_string(&running_title));
     context
 }
 
@@ -575,7 +668,36 @@ pub fn booklet_page<'a>(
     context.insert("numbered", &!matches!(numbering, Numbering::None));
     let single_level = matches!(booklet, Booklet::Area(_) | Booklet::Category(_));
     let mut parts = Parts::new();
-    let template = if booklet == Booklet::Caremane {
+    let template = if let Some(kind) = booklet.page_kind() {
+        let chapters: Vec<Chapter> = whole
+            .kind(kind)
+            .iter()
+            .enumerate()
+            .map(|(index, page)| {
+                let anchor = format!("ch-{}", page.slug);
+                let unit = if kind == PageKind::Pamphlet {
+                    "章"
+                } else {
+                    "話"
+                };
+                let number = format!("第{}{unit}", index + 1);
+                Chapter {
+                    page: numbering.page(&anchor),
+                    anchor,
+                    numbered_title: page.title.trim_start().starts_with(&number),
+                    number,
+                    view: PageView::of(page),
+                }
+            })
+            .collect();
+        context.insert("chapters", &chapters);
+        context.insert("count", &chapters.len());
+        if kind == PageKind::Pamphlet {
+            "print_pamphlet.html"
+        } else {
+            "print_manga.html"
+        }
+    } else if booklet == Booklet::Caremane {
         context.insert("count", &members.len());
         context.insert(
             "window_count",
@@ -719,6 +841,8 @@ pub struct BookletLink {
     pub edition: String,
     pub url: String,
     pub count: usize,
+    /// Its PDF, when the build printed one.
+    pub pdf: Option<PdfFile>,
 }
 
 /// `/print/`: the list of booklets, in the site's layout.
@@ -739,6 +863,7 @@ pub fn index_output(whole: &Site<'_>) -> Output {
                     .iter()
                     .filter(|r| b.includes(r, site))
                     .count(),
+                pdf: whole.pdf_of(&b.key(site)).cloned(),
             })
             .collect()
     };
@@ -755,6 +880,7 @@ pub fn index_output(whole: &Site<'_>) -> Output {
         "category_booklets",
         &links(&|b| matches!(b, Booklet::Category(_))),
     );
+    context.insert("pdfs", &whole.pdfs);
     Output {
         file: "print/index.html".to_owned(),
         template: "print_index.html",

@@ -375,11 +375,18 @@ fn zaitaku_pdf_prints_booklets_with_right_page_numbers() {
     let info = Command::new("pdfinfo").arg(&table).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout).into_owned();
     assert!(info.contains("841.92 x 594.96"), "A4 landscape: {info}");
-    // The first column (事業所) only: its names wrap inside the cell, and other columns' text
-    // would come between their lines.
+    // The first column (事業所) only: its names wrap inside the cell (between words), and other
+    // columns' text would come between their lines. The column ends at the left margin (12 mm)
+    // plus 24 % of the 273 mm table.
+    let name_column = (12.0 + 0.24 * 273.0) * 72.0 / 25.4 - 1.0;
     let mut names = String::new();
     for page in 1..=common::pdf_page_count(&table) {
-        names.push_str(&text_in(&table, page, [0.0, 0.0, 190.0, 594.96], 594.96));
+        names.push_str(&text_in(
+            &table,
+            page,
+            [0.0, 0.0, name_column, 594.96],
+            594.96,
+        ));
     }
     let names = squeeze(&names);
     let with_windows: Vec<&Resource> = content

@@ -79,6 +79,8 @@ fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
         "usb",
         "whole",
         "caremane",
+        "pamphlet",
+        "manga",
         "area",
         "category",
         "key",

@@ -98,21 +98,11 @@
     var h = holidays();
     return h && h.dates ? h.dates[day.iso] || null : null;
   }
-  /** The site closure (年末年始 …) covering `day`, or null. `from`/`to` are MM-DD (every year,
-   *  may run over the new year) or YYYY-MM-DD (once), as src/ja/holidays.rs writes them. */
+  /** The site closure (年末年始 …) covering `day`, or null: assets/holidays.js's closureOn,
+   *  the browser's form of src/ja/holidays.rs (Closure::covers). */
   function closureOf(day) {
     var h = holidays();
-    var all = (h && h.closures) || [];
-    var md = day.iso.slice(5);
-    for (var i = 0; i < all.length; i++) {
-      var c = all[i];
-      var hit;
-      if (c.from.length > 5) hit = c.from <= day.iso && day.iso <= c.to;
-      else if (c.from <= c.to) hit = c.from <= md && md <= c.to;
-      else hit = md >= c.from || md <= c.to;
-      if (hit) return c;
-    }
-    return null;
+    return h && h.closureOn ? h.closureOn(day.iso) : null;
   }
   function closureByKey(key) {
     var h = holidays();

@@ -23,6 +23,10 @@
       (x >= 0xf900 && x <= 0xfaff) || (x >= 0x20000 && x <= 0x3ffff);
   }
   function isAsciiDigit(c) { return c.length === 1 && c >= '0' && c <= '9'; }
+  /** engine.rs `is_whole_number`: digits and dashes only, with seven digits or more. */
+  function isWholeNumber(chars) {
+    return chars.every((c) => isAsciiDigit(c) || c === '-') && chars.filter(isAsciiDigit).length >= 7;
+  }
   function isAsciiAlnum(c) { return c.length === 1 && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')); }
   function isSpace(c) {
     const x = cp(c);
@@ -834,6 +838,8 @@
         const these = e ? e.grams : EMPTY;
         grams = grams === null ? these : joinPostings(grams, these, min);
       }
+      // engine.rs: a whole number that some document has as a word is that document's.
+      if (isWholeNumber(chars) && words.docs.length > 0) return words;
       return unionPostings(words, grams || EMPTY, max);
     }
 
@@ -995,26 +1001,55 @@
       return fragment;
     }
 
-    /** engine.rs `result_clauses`: the analysis's clauses and the words of the fragment's
-     *  marks that a searched string is or holds (from two characters), else (for a group matching none) the shortest one begins (from three), without voicing marks
-     *  for a loose alternative — what a result highlights, matches by reading included. */
+    /** engine.rs `result_clauses`: the analysis's clauses and, through the fragment's marks,
+     *  the words a group matched by reading — keys that follow each other in a searched string
+     *  joined into one highlight (ほうもんかんご → 訪問看護), else (for a group matching none) the
+     *  shortest key one of its strings begins (from three characters), without voicing marks
+     *  for a loose alternative. */
     resultClauses(analysis, fragment) {
       const out = analysis.clauses.slice();
       for (const group of analysis.groups) {
         let matched = false;
         let begun = null;
+        const parts = [];
         for (const a of group.alternatives) {
-          for (const [mark, shown] of fragment.marks || []) {
-            const key = a.loose ? voiceless(mark) : mark;
-            const length = Array.from(key).length;
-            if (a.text === key || (length >= 2 && a.text.includes(key))) {
-              matched = true;
-              if (!out.includes(shown)) out.push(shown);
-            } else if (Array.from(a.text).length >= 3 && key.startsWith(a.text) && (begun === null || length < begun[0])) {
-              begun = [length, shown];
+          const text = Array.from(a.text);
+          const keys = (fragment.marks || []).map(([mark, shown]) => [Array.from(a.loose ? voiceless(mark) : mark), shown]);
+          for (const [key, shown] of keys) {
+            if (text.length >= 3 && key.length > text.length && startsWith(key, 0, text) && (begun === null || key.length < begun[0])) {
+              begun = [key.length, shown];
+            }
+          }
+          let run = '';
+          let runStart = 0;
+          let i = 0;
+          while (i <= text.length) {
+            let found = null;
+            for (const [key, shown] of keys) {
+              const usable = key.length >= 2 || (i === 0 && key.length === text.length);
+              if (key.length > 0 && usable && startsWith(text, i, key) && (found === null || key.length > found[0])) {
+                found = [key.length, shown];
+              }
+            }
+            if (found !== null) {
+              if (run === '') runStart = i;
+              run += found[1];
+              i += found[0];
+            } else {
+              if (run !== '') {
+                if (runStart === 0 && i === text.length) {
+                  matched = true;
+                  if (!out.includes(run)) out.push(run);
+                } else if (!parts.includes(run)) {
+                  parts.push(run);
+                }
+                run = '';
+              }
+              i += 1;
             }
           }
         }
+        if (!matched && begun === null) for (const part of parts) if (!out.includes(part)) out.push(part);
         if (begun !== null && !matched && !out.includes(begun[1])) out.push(begun[1]);
       }
       return out;
@@ -1040,6 +1075,15 @@
         }
       }
       found.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
+      // A compound matched through its parts is one highlight: ranges that touch are joined.
+      const joined = [];
+      for (const [s, e] of found) {
+        const last = joined[joined.length - 1];
+        if (last && last[1] === s) last[1] = e;
+        else joined.push([s, e]);
+      }
+      found.length = 0;
+      found.push(...joined);
       const first = found.length ? found[0][0] : 0;
       const start = Math.max(0, first - Math.floor(width / 4));
       const end = Math.min(start + width, original.length);

@@ -55,19 +55,28 @@
 
   /* ---------- 本日 on a facility's page ----------
      The page says it as of the build's day; here the same rule runs for the reader's day in
-     Japan: the record's bands (data-today-hours), the day keys of src/ja/rules.json and the
-     祝日 of assets/holidays.js (on a 祝日 only the bands that list the 祝日 key apply). */
+     Japan: assets/holidays.js's ruleOn (src/ja/holidays.rs's rule_on: a site closure such as
+     年末年始 first — closed, with the windows the record declares for it (data-today-closures)
+     —, then a 祝日 — only the bands that list the 祝日 key —, else the weekday's bands of
+     data-today-hours). */
   var TOKYO_OFFSET = 9 * 60 * 60 * 1000;
   function pad(n) {
     return (n < 10 ? "0" : "") + n;
   }
+  function span(className, text) {
+    var el = document.createElement("span");
+    el.className = className;
+    el.textContent = text;
+    return el;
+  }
   function today() {
     var box = document.querySelector("[data-today]");
     var h = window.ZaitakuHolidays;
-    if (!box || !h || !h.days || h.days.length < 8) return;
-    var bands;
+    if (!box || !h || !h.ruleOn || !h.days || h.days.length < 8) return;
+    var bands, closureWindows;
     try {
       bands = JSON.parse(box.getAttribute("data-today-hours"));
+      closureWindows = JSON.parse(box.getAttribute("data-today-closures") || "{}");
     } catch (e) {
       return;
     }
@@ -78,13 +87,13 @@
     var iso = y + "-" + pad(m) + "-" + pad(d);
     var time = box.querySelector("time");
     if (time && time.getAttribute("datetime") === iso) return; // the build's day: already right
-    if (y < h.first_year || y > h.valid_until) return; // no holiday data: keep the built text
+    var rule = h.ruleOn(iso);
+    // No holiday data for the year: keep the built text, unless a closure decides the day.
+    if (!rule.closure && (y < h.first_year || y > h.valid_until)) return;
     var weekday = h.days[(t.getUTCDay() + 6) % 7];
-    var holiday = h.dates[iso] || null;
-    var key = holiday ? h.days[7].key : weekday.key;
     var today = [];
-    for (var i = 0; i < bands.length; i++) {
-      if (bands[i].days.indexOf(key) >= 0) today.push(bands[i].open + "〜" + bands[i].close);
+    for (var i = 0; rule.key && i < bands.length; i++) {
+      if (bands[i].days.indexOf(rule.key) >= 0) today.push(bands[i].open + "〜" + bands[i].close);
     }
     today.sort();
     var status = box.querySelector("[data-today-status]");
@@ -96,17 +105,19 @@
     stamp.setAttribute("datetime", iso);
     stamp.textContent = m + "月" + d + "日（" + weekday.short + "）";
     day.appendChild(stamp);
-    if (holiday) day.appendChild(document.createTextNode("・祝日（" + holiday + "）"));
+    if (rule.closure) day.appendChild(document.createTextNode("・" + rule.closure.name));
+    else if (rule.holiday) day.appendChild(document.createTextNode("・祝日（" + rule.holiday + "）"));
     status.appendChild(day);
     var word = document.createElement("strong");
     word.className = "today-word";
     word.textContent = today.length ? "本日の受付時間" : "本日は休み";
     status.appendChild(word);
-    if (today.length) {
-      var list = document.createElement("span");
-      list.className = "today-bands";
-      list.textContent = today.join("、");
-      status.appendChild(list);
+    if (today.length) status.appendChild(span("today-bands", today.join("、")));
+    if (rule.closure) {
+      var c = rule.closure;
+      status.appendChild(span("today-closure", c.name + "（" + c.label + "）のお休みです。"));
+      var windows = closureWindows[c.key] || [];
+      if (windows.length) status.appendChild(span("today-bands", c.name + "の連絡受付 " + windows.join("、")));
     }
     box.className = "today-box " + (today.length ? "today-open" : "today-closed");
   }
