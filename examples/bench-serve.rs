@@ -3,17 +3,20 @@
 //!
 //! ```text
 //! cargo build --release
-//! cargo run --release --example bench-serve -- [--site DIR | --records N] [--runs N] [--phases N]
+//! cargo run --release --example bench-serve -- [--site DIR | --records N] [--runs N]
+//!     [--blocks N] [--base BIN] [--phases N]
 //! ```
 //!
 //! It copies the site (default: the sample site of this repository; with `--records N`, a site
-//! of N records made by `examples/gen-site`, which must be built) to a temporary folder,
-//! starts `target/release/zaitaku serve --port 0` on it, listens to the server-sent events like
-//! a browser does, then edits one record N times (a phone number, alternately two values) and
-//! measures, for each save, the time until the reload event arrives. It also times the phases
-//! of one rebuild in-process (load and validate; pages, feeds and assets, after which the pages
-//! reload; the search index, written right after the reload), `--phases` times (default 5), and
-//! for each save also the time until the server says the search index is updated.
+//! of N records made by `examples/gen-site`, which must be built) to a folder in RAM
+//! (`/dev/shm` when there is one), starts `zaitaku serve --port 0` on it (this repository's
+//! `target/release/zaitaku`, or `ZAITAKU_BIN`), listens to the server-sent events like a browser
+//! does, then edits one record `--runs` times (a phone number, alternately two values) and
+//! measures, for each save, the time until the reload event arrives and until the server says
+//! the search index is updated. With `--base BIN` (e.g. main's binary) the two binaries take
+//! turns, `--blocks` blocks each (default 2: A B A B), each block a server of its own; the
+//! figures are per binary. `--phases N` also times the phases of N whole rebuilds in-process
+//! (load and validate; pages; search index; default 0).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -43,7 +46,9 @@ fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut site = repo.clone();
     let mut runs = 20usize;
-    let mut phases = 5usize;
+    let mut phases = 0usize;
+    let mut blocks = 2usize;
+    let mut base = None;
     let mut records = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -53,6 +58,8 @@ fn main() {
             }
             "--phases" => phases = args.next().expect("--phases N").parse().expect("a number"),
             "--runs" => runs = args.next().expect("--runs N").parse().expect("a number"),
+            "--blocks" => blocks = args.next().expect("--blocks N").parse().expect("a number"),
+            "--base" => base = Some(PathBuf::from(args.next().expect("--base BIN"))),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -73,7 +80,11 @@ fn main() {
         assert!(status.success(), "gen-site failed");
         site = generated.path().to_path_buf();
     }
-    let work = tempfile::tempdir().unwrap();
+    let work = if Path::new("/dev/shm").is_dir() {
+        tempfile::tempdir_in("/dev/shm").unwrap()
+    } else {
+        tempfile::tempdir().unwrap()
+    };
     copy_tree(&site.join("content"), &work.path().join("content"));
     if site.join("themes").is_dir() {
         copy_tree(&site.join("themes"), &work.path().join("themes"));
@@ -91,7 +102,9 @@ fn main() {
     let mut pages = Vec::new();
     let mut index = Vec::new();
     let theme = zaitaku::render::Theme::load(work.path()).unwrap();
+    let theme = (phases > 0).then_some(theme);
     for _ in 0..phases {
+        let theme = theme.as_ref().expect("loaded");
         let t = Instant::now();
         let (content, _) = zaitaku::build::load_valid(work.path(), today).unwrap();
         load.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -107,20 +120,70 @@ fn main() {
         v.sort_by(f64::total_cmp);
         v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    println!(
-        "rebuild phases of a whole build (median of {phases}): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
-        median(&mut load),
-        median(&mut pages),
-        median(&mut index)
-    );
+    if phases > 0 {
+        println!(
+            "rebuild phases of a whole build (median of {phases}): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
+            median(&mut load),
+            median(&mut pages),
+            median(&mut index)
+        );
+    }
 
-    // The real server.
     let binary = std::env::var_os("ZAITAKU_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("target").join("release").join("zaitaku"));
-    let mut child = Command::new(&binary)
+    let mut binaries = vec![("A", binary)];
+    if let Some(base) = base {
+        binaries.push(("B", base));
+    }
+    println!(
+        "load: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    let per_block = runs.div_ceil(blocks);
+    let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); binaries.len()];
+    for block in 0..blocks {
+        for (which, (name, binary)) in binaries.iter().enumerate() {
+            println!("block {} of {name} ({})", block + 1, binary.display());
+            let (times, indexed) = session(binary, work.path(), per_block);
+            results[which].0.extend(times);
+            results[which].1.extend(indexed);
+        }
+    }
+    for ((name, binary), (times, indexed)) in binaries.iter().zip(&mut results) {
+        times.sort_by(f64::total_cmp);
+        indexed.sort_by(f64::total_cmp);
+        println!("{name} = {}:", binary.display());
+        println!(
+            "  save → reload event over {} saves: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            times.len(),
+            percentile(times, 0.5),
+            percentile(times, 0.9),
+            times[times.len() - 1]
+        );
+        println!(
+            "  save → search index updated: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            percentile(indexed, 0.5),
+            percentile(indexed, 0.9),
+            indexed[indexed.len() - 1]
+        );
+    }
+    println!(
+        "load: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+}
+
+/// One server of `binary` on the site in `work`, `runs` saves: the times (ms) from each save
+/// to the reload event, and to the server's line that the search index is updated.
+fn session(binary: &Path, work: &Path, runs: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut child = Command::new(binary)
         .args(["--root"])
-        .arg(work.path())
+        .arg(work)
         .args(["serve", "--port", "0", "--today", "2026-11-22"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -171,7 +234,7 @@ fn main() {
     let first = next_event(&mut received);
     println!("connected to port {port}, build generation {first}");
 
-    let record = walkdir::WalkDir::new(work.path().join("content").join("resources"))
+    let record = walkdir::WalkDir::new(work.join("content").join("resources"))
         .sort_by_file_name()
         .into_iter()
         .map(Result::unwrap)
@@ -218,21 +281,7 @@ fn main() {
         .args(["-c", &format!("kill -TERM {}", child.id())])
         .status();
     let _ = child.wait();
-    times.sort_by(f64::total_cmp);
-    indexed.sort_by(f64::total_cmp);
-    println!(
-        "save → search index updated: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
-        percentile(&indexed, 0.5),
-        percentile(&indexed, 0.9),
-        indexed[indexed.len() - 1]
-    );
-    println!(
-        "save → reload event over {runs} saves of {}: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
-        record.strip_prefix(work.path()).unwrap().display(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.9),
-        times[times.len() - 1]
-    );
+    (times, indexed)
 }
 
 /// When the server next says the search index is updated (`None` after 60 s).

@@ -25,7 +25,8 @@
 //! folder without the tag is not used and not written; a cache file that cannot be read as
 //! this version's cache is ignored. Both with a Japanese warning, and the build is a full one.
 //! The cache also names the output folder it describes; another folder's cache is not used.
-//! (`zaitaku serve` does not use it yet: see docs/benchmarks.md, "Incremental builds".)
+//! `zaitaku serve` keeps one in memory between saves (`crate::build::live`): its steps' files
+//! are the ones in the served folder, so an unchanged step is left alone there.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -273,6 +274,54 @@ impl Cache {
         self.reused.fetch_add(1, Ordering::Relaxed);
         self.remember(name, step.clone());
         Some(step.files.len())
+    }
+
+    /// For a cache whose steps' files are where the new ones go (`zaitaku serve`'s folder):
+    /// whether step `name` was made with `key` last time, so its files stand as they are.
+    pub fn reuse_in_place(&self, name: &str, key: &Key) -> bool {
+        let Some(step) = self.previous.get(name).filter(|s| &s.key == key) else {
+            return false;
+        };
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        self.remember(name, step.clone());
+        true
+    }
+
+    /// The steps of this round become the previous ones (a preview's next save starts from
+    /// them); the counts start again.
+    pub fn advance(&mut self) {
+        self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.reused.store(0, Ordering::Relaxed);
+        self.rendered.store(0, Ordering::Relaxed);
+    }
+
+    /// Forgets this round's steps (none of its files arrived; the previous ones stand).
+    pub fn forget_current(&mut self) {
+        self.current
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.reused.store(0, Ordering::Relaxed);
+        self.rendered.store(0, Ordering::Relaxed);
+    }
+
+    /// The names of this round's steps so far.
+    pub fn current_names(&self) -> Vec<String> {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets this round's steps (its files did not all arrive) and the previous ones.
+    pub fn forget(&mut self) {
+        self.previous.clear();
+        self.current
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Remembers what step `name` wrote: each file with the SHA-256 of its bytes.

@@ -3,6 +3,7 @@
 //! that replaces the output only when the whole build succeeded.
 
 pub mod cache;
+pub mod live;
 pub mod reserved;
 
 use std::path::{Path, PathBuf};
@@ -103,15 +104,18 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    load_checked_timed(root, today, &Timings::new())
+    load_checked_timed(root, today, &Timings::new(), None)
 }
 
 fn load_checked_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
+    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    let loaded = timings.phase("load and validate", || content::load(root, today))?;
+    let loaded = timings.phase("load and validate", || {
+        content::load_cached(root, today, records)
+    })?;
     let mut diagnostics = loaded.diagnostics;
     if let Some(content) = &loaded.content {
         timings.phase("generated addresses", || {
@@ -129,15 +133,16 @@ fn load_checked_timed(
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    load_valid_timed(root, today, &Timings::new())
+    load_valid_timed(root, today, &Timings::new(), None)
 }
 
 fn load_valid_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
+    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
+    let (content, diagnostics, errors) = load_checked_timed(root, today, timings, records)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -182,7 +187,8 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let (mut content, diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
+    let (mut content, diagnostics) =
+        load_valid_timed(&options.root, options.today, &timings, None)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
@@ -246,7 +252,16 @@ pub fn write_site(
     today: Date,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Written> {
-    write_site_timed(out, content, theme, today, waiting, &Timings::new(), None, None)
+    write_site_timed(
+        out,
+        content,
+        theme,
+        today,
+        waiting,
+        &Timings::new(),
+        None,
+        None,
+    )
 }
 
 /// The build cache of the site at `root`, for one build.
@@ -298,10 +313,18 @@ fn write_site_locked_timed(
     let site = Site::new(content, today);
     let reuse = cache.map(|cache| {
         timings.phase("build cache keys", || {
-            Reuse::new(cache.cache, theme, &site, cache.root, &out.path)
+            Reuse::new(
+                cache.cache,
+                theme,
+                &site,
+                Some(cache.root),
+                Previous::Folder(&out.path),
+                None,
+            )
         })
     });
-    let mut rendered = render_site_with(&site, theme, &staging, true, timings, reuse.as_ref())?;
+    let mut rendered =
+        render_site_with(&site, theme, &staging, Scope::All, timings, reuse.as_ref())?;
     let printed = match printer {
         Some(printer) => timings.phase("print PDFs", || {
             printer.print(content, theme, today, &staging)
@@ -356,7 +379,7 @@ pub fn render_site(
     staging: &Staging,
 ) -> Result<Rendered> {
     let site = Site::new(content, today);
-    render_site_with(&site, theme, staging, true, &Timings::new(), None)
+    render_site_with(&site, theme, staging, Scope::All, &Timings::new(), None)
 }
 
 /// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
@@ -368,14 +391,21 @@ pub fn render_site_without_search(
     staging: &Staging,
 ) -> Result<Rendered> {
     let site = Site::new(content, today);
-    render_site_with(&site, theme, staging, false, &Timings::new(), None)
+    render_site_with(
+        &site,
+        theme,
+        staging,
+        Scope::WithoutSearch,
+        &Timings::new(),
+        None,
+    )
 }
 
 /// What a build may take from the previous one: the build cache, the previous site's folder
 /// and the parts every key shares (module `cache` says what each step's key is made of).
 struct Reuse<'a> {
     cache: &'a Cache,
-    previous: &'a Path,
+    previous: Previous<'a>,
     /// The theme's files.
     theme: Key,
     /// What every page shows besides its own data (`site.yaml` as loaded, footer, the day).
@@ -386,13 +416,33 @@ struct Reuse<'a> {
     records: Vec<Option<Key>>,
 }
 
+/// Where the files of the previous build's steps are.
+#[derive(Clone, Copy)]
+enum Previous<'a> {
+    /// The previous site (`zaitaku build`): unchanged files are checked and linked from it.
+    Folder(&'a Path),
+    /// Already where the new ones go (`zaitaku serve`'s folder, [`live`]): an unchanged step
+    /// is left alone.
+    InPlace,
+}
+
+/// Each facility's record as its page and the booklets show it (`None`: not keyed).
+pub(crate) fn record_key(resource: &content::resource::Resource) -> Option<Key> {
+    let mut record = KeyHasher::new();
+    crate::render::key::resource(&mut record, resource);
+    record.finish()
+}
+
 impl<'a> Reuse<'a> {
+    /// `root` (to key the search index by every input; `None`: not reused), and the records'
+    /// keys when the caller knows them ([`record_key`] of each resource, in order).
     fn new(
         cache: &'a Cache,
         theme: &Theme,
         site: &Site<'_>,
-        root: &Path,
-        previous: &'a Path,
+        root: Option<&Path>,
+        previous: Previous<'a>,
+        records: Option<Vec<Option<Key>>>,
     ) -> Reuse<'a> {
         let theme = cache::theme_key(theme);
         let mut shared = KeyHasher::new();
@@ -400,19 +450,11 @@ impl<'a> Reuse<'a> {
             Ok(()) => shared.finish(),
             Err(_) => None,
         };
-        let inputs = shared
-            .as_ref()
-            .and_then(|shared| cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()]));
-        let records = site
-            .content
-            .resources
-            .par_iter()
-            .map(|resource| {
-                let mut record = KeyHasher::new();
-                crate::render::key::resource(&mut record, resource);
-                record.finish()
-            })
-            .collect();
+        let inputs = shared.as_ref().zip(root).and_then(|(shared, root)| {
+            cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()])
+        });
+        let records =
+            records.unwrap_or_else(|| site.content.resources.par_iter().map(record_key).collect());
         Reuse {
             cache,
             previous,
@@ -450,23 +492,33 @@ impl<'a> Reuse<'a> {
         ]))
     }
 
-    /// The key of a booklet of the printed directory: what it is, what every page shares
-    /// (`site.yaml`, the day), the theme, and the records of the facilities it lists, in
-    /// order (`print::Booklet::includes`, the one rule of who is in a booklet).
-    fn booklet_key(&self, file: &str, site: &Site<'_>, index: usize) -> Option<Key> {
+    /// The key of a page made of the records it lists (`Site::lists`: a listing, a 五十音
+    /// row, a ケアマネタイム page, a booklet of the printed directory): what it is, what every
+    /// page shares (`site.yaml`, the day), the theme, and the records it lists, in order;
+    /// a 五十音 row also by every row's count (`row_counts`, computed once by the caller).
+    fn members_key(
+        &self,
+        file: &str,
+        site: &Site<'_>,
+        job: Job,
+        row_counts: &[usize],
+    ) -> Option<Key> {
         if self.shared.is_empty() {
             return None;
         }
-        let config = &site.content.site;
-        let booklet = crate::site::print::Booklet::all(config)[index];
         let mut members = KeyHasher::new();
         for (resource, key) in site.content.resources.iter().zip(&self.records) {
-            if booklet.includes(resource, config) {
+            if site.lists(job, resource)? {
                 members.part(key.as_ref()?.as_bytes());
             }
         }
+        if let Job::KanaRow(_) = job {
+            for count in row_counts {
+                members.part(&count.to_le_bytes());
+            }
+        }
         Some(self.cache.key(&[
-            b"booklet",
+            b"members",
             file.as_bytes(),
             self.theme.as_bytes(),
             self.shared.as_bytes(),
@@ -489,10 +541,9 @@ impl<'a> Reuse<'a> {
     /// Links the files of step `file` from the previous site when `key` is the one it was
     /// made with.
     fn reused(&self, file: &str, key: Option<&Key>, staging: &Staging) -> bool {
-        key.is_some_and(|key| {
-            self.cache
-                .reuse(file, key, self.previous, staging)
-                .is_some()
+        key.is_some_and(|key| match self.previous {
+            Previous::Folder(previous) => self.cache.reuse(file, key, previous, staging).is_some(),
+            Previous::InPlace => self.cache.reuse_in_place(file, key),
         })
     }
 
@@ -520,10 +571,11 @@ fn render_site_with(
     site: &Site<'_>,
     theme: &Theme,
     staging: &Staging,
-    search_index: bool,
+    scope: Scope,
     timings: &Timings,
     reuse: Option<&Reuse<'_>>,
 ) -> Result<Rendered> {
+    let search_index = scope == Scope::All;
     let content = site.content;
     let today = site.today;
     theme.ids.check(content)?;
@@ -542,7 +594,7 @@ fn render_site_with(
     // core free whenever the pages wait on the disk or on the last big job.
     let search_key = reuse.and_then(|reuse| reuse.whole_key("search", ""));
     let (pages, search) = rayon::join(
-        || render_pages(site, theme, staging, timings, reuse),
+        || render_pages(site, theme, staging, scope, timings, reuse),
         || -> Result<Option<IndexStats>> {
             if !search_index {
                 return Ok(None);
@@ -567,6 +619,9 @@ fn render_site_with(
         (true, Some(stats)) => stats.files,
         (true, None) => staging.written_under(SEARCH_DIR).len(),
     };
+    if scope == Scope::Booklets {
+        return Ok(Rendered { files, search });
+    }
     // Copied last, and never over a generated file.
     timings.phase("content assets", || -> Result<()> {
         for asset in &content.assets {
@@ -578,12 +633,37 @@ fn render_site_with(
     Ok(Rendered { files, search })
 }
 
+/// What a render makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The whole site (`zaitaku build`).
+    All,
+    /// All but the search index.
+    WithoutSearch,
+    /// All but the search index and the printed directory's booklets (the preview's first
+    /// step: the pages reload before the slow parts are made).
+    Pages,
+    /// Only the printed directory's booklets (the preview's second step).
+    Booklets,
+}
+
+impl Scope {
+    fn pages(self) -> bool {
+        self != Scope::Booklets
+    }
+
+    fn booklets(self) -> bool {
+        self != Scope::Pages
+    }
+}
+
 /// Renders every page, feed and theme file and the ケアマネタイム data into `staging`; returns
 /// how many files it wrote.
 fn render_pages(
     site: &Site<'_>,
     theme: &Theme,
     staging: &Staging,
+    scope: Scope,
     timings: &Timings,
     reuse: Option<&Reuse<'_>>,
 ) -> Result<usize> {
@@ -598,7 +678,11 @@ fn render_pages(
         }
         Ok(())
     };
-    let outputs = site.outputs();
+    let outputs = if scope.pages() {
+        site.outputs()
+    } else {
+        Vec::new()
+    };
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     timings.phase("render: fixed pages", || {
         outputs.into_par_iter().try_for_each(|output| {
@@ -615,7 +699,12 @@ fn render_pages(
     // booklet is rendered in parts and streamed to its file.
     let mut jobs = site.jobs();
     page_files.extend(jobs.iter().map(|job| site.file_of(*job)));
+    jobs.retain(|job| match job {
+        Job::Booklet(_) => scope.booklets(),
+        _ => scope.pages(),
+    });
     jobs.sort_by_key(|job| job.size_rank());
+    let row_counts = site.row_counts();
     for (rank, name) in [
         (0, "render: print booklets"),
         (1, "render: caremane pages"),
@@ -627,7 +716,7 @@ fn render_pages(
                 .filter(|job| job.size_rank() == rank)
                 .try_for_each(|job| {
                     // Facility pages and booklets are keyed before their data is built.
-                    let early = reuse.and_then(|reuse| early_key(reuse, site, *job));
+                    let early = reuse.and_then(|reuse| early_key(reuse, site, *job, &row_counts));
                     if let (Some(reuse), Some((file, key))) = (reuse, &early)
                         && reuse.reused(file, Some(key), staging)
                     {
@@ -670,6 +759,9 @@ fn render_pages(
                 })
         })?;
     }
+    if !scope.pages() {
+        return Ok(jobs.len());
+    }
     let mut files = page_files.len();
 
     let extras = timings.phase("feeds, calendars, sitemap", || -> Result<_> {
@@ -700,15 +792,19 @@ fn render_pages(
 }
 
 /// The file and key of a job known before its data is built: a facility's page is keyed by
-/// its record ([`Reuse::facility_key`]), a booklet by its facilities' records
-/// ([`Reuse::booklet_key`]). Other pages are keyed by
-/// their data ([`Reuse::page_key`]).
-fn early_key(reuse: &Reuse<'_>, site: &Site<'_>, job: Job) -> Option<(String, Key)> {
+/// its record ([`Reuse::facility_key`]); listings, 五十音 rows, ケアマネタイム pages and
+/// booklets by the records they list ([`Reuse::members_key`]). The few other pages are
+/// keyed by their data ([`Reuse::page_key`]).
+fn early_key(
+    reuse: &Reuse<'_>,
+    site: &Site<'_>,
+    job: Job,
+    row_counts: &[usize],
+) -> Option<(String, Key)> {
     let file = site.file_of(job);
     let key = match job {
         Job::Resource(index) => reuse.facility_key(&file, index),
-        Job::Booklet(index) => reuse.booklet_key(&file, site, index),
-        _ => None,
+        _ => reuse.members_key(&file, site, job, row_counts),
     }?;
     Some((file, key))
 }

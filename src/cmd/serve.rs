@@ -69,11 +69,13 @@ fn print(progress: Progress<'_>) {
                 )),
             }
         }
-        Progress::Indexed(Ok(elapsed)) => say(&format!(
+        Progress::Indexed(elapsed) => say(&format!(
             "    検索の索引も更新しました（{} ミリ秒）",
             elapsed.as_millis()
         )),
-        Progress::Indexed(Err(error)) => say(&format!("    検索の索引を作れませんでした: {error}")),
+        Progress::Failed(error) => say(&format!(
+            "    印刷用の冊子か検索の索引を更新できませんでした（次に保存したときにもう一度作ります）: {error}"
+        )),
         Progress::ServerFailed(error) => tell(&format!("エラー: サーバーが止まりました: {error}")),
         Progress::Stopping => say("プレビューを終わります。"),
         Progress::ScratchLeft(path) => tell(&format!(

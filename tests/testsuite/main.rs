@@ -30,6 +30,7 @@ mod search_distractors;
 mod search_lay;
 mod selfcontained;
 mod serve;
+mod serve_incremental;
 mod sheet;
 mod survey;
 mod vacancy;
