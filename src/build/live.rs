@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::output::Staging;
 use crate::render::Theme;
 use crate::site::Site;
-use crate::timings::Timings;
+use crate::timings::{Phase, Timings};
 
 /// What both steps share: the served folder, and the number of the newest save, under one
 /// lock held while files are moved into the folder.
@@ -83,6 +83,8 @@ pub struct Updated {
     pub removed: usize,
     /// The second step, for [`Background::run`].
     pub pending: Pending,
+    /// The save's phases.
+    pub timings: Vec<Phase>,
 }
 
 /// The booklets and the search index still to bring up to date after a save.
@@ -127,6 +129,13 @@ impl Live {
             served: self.served.clone(),
             booklets: Cache::in_memory(),
             search: BTreeSet::new(),
+            // One thread of its own: the next save's pages never queue behind its work in
+            // the shared pool.
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "zaitaku-serve-background".to_owned())
+                .build()
+                .ok(),
         }
     }
 
@@ -149,17 +158,19 @@ impl Live {
             }
         };
         // Keys of the records parsed again; the others' from the previous save.
-        let records: Vec<Option<Key>> = content
-            .resources
-            .par_iter()
-            .map(|resource| {
-                let version = self.records.version(&resource.file);
-                match (version, self.record_keys.get(&resource.file)) {
-                    (Some(version), Some((known, key))) if *known == version => key.clone(),
-                    _ => record_key(resource),
-                }
-            })
-            .collect();
+        let records: Vec<Option<Key>> = timings.phase("record keys", || {
+            content
+                .resources
+                .par_iter()
+                .map(|resource| {
+                    let version = self.records.version(&resource.file);
+                    match (version, self.record_keys.get(&resource.file)) {
+                        (Some(version), Some((known, key))) if *known == version => key.clone(),
+                        _ => record_key(resource),
+                    }
+                })
+                .collect()
+        });
         let mut record_keys = HashMap::with_capacity(records.len());
         for (resource, key) in content.resources.iter().zip(&records) {
             if let Some(version) = self.records.version(&resource.file) {
@@ -169,15 +180,17 @@ impl Live {
         self.record_keys = record_keys;
 
         let staging = Staging::new(&self.served.scratch.join("site"))?;
-        let site = Site::new(&content, self.today);
-        let reuse = Reuse::new(
-            &self.pages,
-            &theme,
-            &site,
-            None,
-            Previous::InPlace,
-            Some(records.clone()),
-        );
+        let site = timings.phase("site", || Site::new(&content, self.today));
+        let reuse = timings.phase("keys", || {
+            Reuse::new(
+                &self.pages,
+                &theme,
+                &site,
+                None,
+                Previous::InPlace,
+                Some(records.clone()),
+            )
+        });
         let rendered = render_site_with(
             &site,
             &theme,
@@ -205,8 +218,10 @@ impl Live {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             *generation += 1;
-            let moved = move_changed(&staging, &written, self.served.path())
-                .and_then(|moved| remove_files(self.served.path(), &gone).map(|()| moved));
+            let moved = timings.phase("move into the served folder", || {
+                move_changed(&staging, &written, self.served.path())
+                    .and_then(|moved| remove_files(self.served.path(), &gone).map(|()| moved))
+            });
             match moved {
                 Ok(moved) => {
                     self.pages.advance();
@@ -238,6 +253,7 @@ impl Live {
                 today: self.today,
                 generation,
             },
+            timings: timings.phases(),
         })
     }
 }
@@ -249,6 +265,7 @@ pub struct Background {
     booklets: Cache,
     /// The search index's files in the served folder.
     search: BTreeSet<String>,
+    pool: Option<rayon::ThreadPool>,
 }
 
 /// What the second step did.
@@ -266,7 +283,22 @@ impl Background {
     pub fn run(
         &mut self,
         pending: &Pending,
-        indexed: &mut dyn FnMut(std::time::Duration),
+        indexed: &mut (dyn FnMut(std::time::Duration) + Send),
+    ) -> Result<Option<Finished>> {
+        match self.pool.take() {
+            Some(pool) => {
+                let result = pool.install(|| self.run_here(pending, indexed));
+                self.pool = Some(pool);
+                result
+            }
+            None => self.run_here(pending, indexed),
+        }
+    }
+
+    fn run_here(
+        &mut self,
+        pending: &Pending,
+        indexed: &mut (dyn FnMut(std::time::Duration) + Send),
     ) -> Result<Option<Finished>> {
         let started = std::time::Instant::now();
         let staging = Staging::new(&self.served.scratch.join("site"))?;

@@ -55,6 +55,7 @@ fn print(progress: Progress<'_>) {
                     pages,
                     warnings,
                     elapsed,
+                    timings,
                 } => {
                     let since = waited
                         .map(|w| format!("、保存から {} ミリ秒", w.as_millis()))
@@ -63,6 +64,9 @@ fn print(progress: Progress<'_>) {
                         "{now} 更新しました: 事業所 {resources} 件、ページ {pages} 件、警告 {warnings} 件（作成 {} ミリ秒{since}）",
                         elapsed.as_millis()
                     ));
+                    if std::env::var_os("ZAITAKU_TIMINGS").is_some_and(|v| v == "1") {
+                        super::build::print_phases(&mut std::io::stderr(), timings);
+                    }
                 }
                 Outcome::Failed { text, .. } => say(&format!(
                     "{now} サイトを作れませんでした。ブラウザにもエラーを表示しています。\n{text}\n"

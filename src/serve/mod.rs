@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::lock;
 use crate::output::guard::{self, OutputDir};
 use crate::render::Theme;
+use crate::timings::Phase;
 
 use crate::output::scratch;
 
@@ -132,6 +133,8 @@ pub enum Outcome {
         pages: usize,
         warnings: usize,
         elapsed: Duration,
+        /// The phases of the save (`build::live`; empty with `--out`).
+        timings: Vec<crate::timings::Phase>,
     },
     /// The content or theme has errors; the HTML page that says which.
     Failed { page: String, text: String },
@@ -164,12 +167,13 @@ impl Rebuilder {
             self.theme = None;
         }
         match self.try_rebuild(theme_changed) {
-            Ok((resources, pages, warnings, served, pending)) => (
+            Ok((resources, pages, warnings, served, pending, timings)) => (
                 Outcome::Built {
                     resources,
                     pages,
                     warnings,
                     elapsed: started.elapsed(),
+                    timings,
                 },
                 Some(served),
                 pending,
@@ -195,7 +199,7 @@ impl Rebuilder {
     fn try_rebuild(
         &mut self,
         theme_changed: bool,
-    ) -> Result<(usize, usize, usize, Served, Option<Pending>)> {
+    ) -> Result<(usize, usize, usize, Served, Option<Pending>, Vec<Phase>)> {
         if let Some(out) = &self.out {
             // A folder the user asked for gets the complete site, as `zaitaku build` writes it
             // (and is replaced only while it is still a site zaitaku made).
@@ -212,6 +216,7 @@ impl Rebuilder {
                 diagnostics.len(),
                 Served::Folder(out.path.clone()),
                 None,
+                Vec::new(),
             ));
         }
         let live = match &mut self.live {
@@ -230,6 +235,7 @@ impl Rebuilder {
             updated.diagnostics.len(),
             Served::Live(live.served()),
             Some(updated.pending),
+            updated.timings,
         ))
     }
 
