@@ -110,7 +110,7 @@ fn main() {
         load.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         let staging = zaitaku::output::Staging::new(&out).unwrap();
-        zaitaku::build::render_site_without_search(&content, &theme, today, &staging).unwrap();
+        zaitaku::build::render_site_without_search(&content, theme, today, &staging).unwrap();
         pages.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         zaitaku::search::write_index(&content, &staging).unwrap();

@@ -271,6 +271,8 @@ struct WithCache<'a> {
     root: &'a Path,
 }
 
+// The build's parts (content, theme, day) and its options (printer, cache) as they come.
+#[allow(clippy::too_many_arguments)]
 fn write_site_timed(
     out: &OutputDir,
     content: &Content,
