@@ -3,15 +3,20 @@
 //!
 //! ```text
 //! cargo build --release
-//! cargo run --release --example bench-serve -- [--site DIR] [--runs N]
+//! cargo run --release --example bench-serve -- [--site DIR | --records N] [--runs N]
+//!     [--blocks N] [--base BIN] [--phases N]
 //! ```
 //!
-//! It copies the site (default: the sample site of this repository) to a temporary folder,
-//! starts `target/release/zaitaku serve --port 0` on it, listens to the server-sent events like
-//! a browser does, then edits one record N times (a phone number, alternately two values) and
-//! measures, for each save, the time until the reload event arrives. It also times the phases
-//! of one rebuild in-process (load and validate; pages, feeds and assets, after which the pages
-//! reload; the search index, written right after the reload).
+//! It copies the site (default: the sample site of this repository; with `--records N`, a site
+//! of N records made by `examples/gen-site`, which must be built) to a folder in RAM
+//! (`/dev/shm` when there is one), starts `zaitaku serve --port 0` on it (this repository's
+//! `target/release/zaitaku`, or `ZAITAKU_BIN`), listens to the server-sent events like a browser
+//! does, then edits one record `--runs` times (a phone number, alternately two values) and
+//! measures, for each save, the time until the reload event arrives and until the server says
+//! the search index is updated. With `--base BIN` (e.g. main's binary) the two binaries take
+//! turns, `--blocks` blocks each (default 2: A B A B), each block a server of its own; the
+//! figures are per binary. `--phases N` also times the phases of N whole rebuilds in-process
+//! (load and validate; pages; search index; default 0).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -41,14 +46,45 @@ fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut site = repo.clone();
     let mut runs = 20usize;
+    let mut phases = 0usize;
+    let mut blocks = 2usize;
+    let mut base = None;
+    let mut records = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--site" => site = PathBuf::from(args.next().expect("--site DIR")),
+            "--records" => {
+                records = Some(args.next().expect("--records N"));
+            }
+            "--phases" => phases = args.next().expect("--phases N").parse().expect("a number"),
             "--runs" => runs = args.next().expect("--runs N").parse().expect("a number"),
+            "--blocks" => blocks = args.next().expect("--blocks N").parse().expect("a number"),
+            "--base" => base = Some(PathBuf::from(args.next().expect("--base BIN"))),
             other => panic!("unknown argument {other}"),
         }
     }
-    let work = tempfile::tempdir().unwrap();
+    let generated = tempfile::tempdir().unwrap();
+    if let Some(records) = &records {
+        let gen_site = repo.join("target/release/examples/gen-site");
+        let status = Command::new(&gen_site)
+            .args(["--records", records, "--out"])
+            .arg(generated.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (cargo build --release --example gen-site)",
+                    gen_site.display()
+                )
+            });
+        assert!(status.success(), "gen-site failed");
+        site = generated.path().to_path_buf();
+    }
+    let work = if Path::new("/dev/shm").is_dir() {
+        tempfile::tempdir_in("/dev/shm").unwrap()
+    } else {
+        tempfile::tempdir().unwrap()
+    };
     copy_tree(&site.join("content"), &work.path().join("content"));
     if site.join("themes").is_dir() {
         copy_tree(&site.join("themes"), &work.path().join("themes"));
@@ -66,13 +102,15 @@ fn main() {
     let mut pages = Vec::new();
     let mut index = Vec::new();
     let theme = zaitaku::render::Theme::load(work.path()).unwrap();
-    for _ in 0..5 {
+    let theme = (phases > 0).then_some(theme);
+    for _ in 0..phases {
+        let theme = theme.as_ref().expect("loaded");
         let t = Instant::now();
         let (content, _) = zaitaku::build::load_valid(work.path(), today).unwrap();
         load.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         let staging = zaitaku::output::Staging::new(&out).unwrap();
-        zaitaku::build::render_site_without_search(&content, &theme, today, &staging).unwrap();
+        zaitaku::build::render_site_without_search(&content, theme, today, &staging).unwrap();
         pages.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         zaitaku::search::write_index(&content, &staging).unwrap();
@@ -80,22 +118,72 @@ fn main() {
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
-    println!(
-        "rebuild phases (median of 5): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
-        median(&mut load),
-        median(&mut pages),
-        median(&mut index)
-    );
+    if phases > 0 {
+        println!(
+            "rebuild phases of a whole build (median of {phases}): load+validate {:.0} ms, pages+feeds+assets {:.0} ms (then the reload), search index {:.0} ms (after the reload)",
+            median(&mut load),
+            median(&mut pages),
+            median(&mut index)
+        );
+    }
 
-    // The real server.
     let binary = std::env::var_os("ZAITAKU_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("target").join("release").join("zaitaku"));
-    let mut child = Command::new(&binary)
+    let mut binaries = vec![("A", binary)];
+    if let Some(base) = base {
+        binaries.push(("B", base));
+    }
+    println!(
+        "load: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    let per_block = runs.div_ceil(blocks);
+    let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); binaries.len()];
+    for block in 0..blocks {
+        for (which, (name, binary)) in binaries.iter().enumerate() {
+            println!("block {} of {name} ({})", block + 1, binary.display());
+            let (times, indexed) = session(binary, work.path(), per_block);
+            results[which].0.extend(times);
+            results[which].1.extend(indexed);
+        }
+    }
+    for ((name, binary), (times, indexed)) in binaries.iter().zip(&mut results) {
+        times.sort_by(f64::total_cmp);
+        indexed.sort_by(f64::total_cmp);
+        println!("{name} = {}:", binary.display());
+        println!(
+            "  save → reload event over {} saves: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            times.len(),
+            percentile(times, 0.5),
+            percentile(times, 0.9),
+            times[times.len() - 1]
+        );
+        println!(
+            "  save → search index updated: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            percentile(indexed, 0.5),
+            percentile(indexed, 0.9),
+            indexed[indexed.len() - 1]
+        );
+    }
+    println!(
+        "load: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+}
+
+/// One server of `binary` on the site in `work`, `runs` saves: the times (ms) from each save
+/// to the reload event, and to the server's line that the search index is updated.
+fn session(binary: &Path, work: &Path, runs: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut child = Command::new(binary)
         .args(["--root"])
-        .arg(work.path())
+        .arg(work)
         .args(["serve", "--port", "0", "--today", "2026-11-22"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -113,13 +201,19 @@ fn main() {
             break rest.trim_end_matches('/').parse().unwrap();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
+    // What the server says, with the time it was said (the search index's line is waited for).
+    let (said, hear) = std::sync::mpsc::channel::<(Instant, String)>();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = said.send((Instant::now(), line));
+        }
+    });
     let mut events = TcpStream::connect(("127.0.0.1", port)).unwrap();
     events
         .write_all(b"GET /__zaitaku/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         .unwrap();
     events
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
     let mut buffer = [0u8; 4096];
     let mut received = String::new();
@@ -132,7 +226,7 @@ fn main() {
                 received.drain(..start + end);
                 return data;
             }
-            let n = events.read(&mut buffer).expect("reload event within 10 s");
+            let n = events.read(&mut buffer).expect("reload event within 120 s");
             assert!(n > 0, "server closed the event stream");
             received.push_str(&String::from_utf8_lossy(&buffer[..n]));
         }
@@ -140,7 +234,7 @@ fn main() {
     let first = next_event(&mut received);
     println!("connected to port {port}, build generation {first}");
 
-    let record = walkdir::WalkDir::new(work.path().join("content").join("resources"))
+    let record = walkdir::WalkDir::new(work.join("content").join("resources"))
         .sort_by_file_name()
         .into_iter()
         .map(Result::unwrap)
@@ -154,9 +248,13 @@ fn main() {
         .expect("the record has a phone")
         .to_owned();
     let mut times = Vec::new();
+    let mut indexed = Vec::new();
+    // The first build's index.
+    let _ = wait_for_index(&hear);
     for run in 0..runs {
-        // A person saves now and then; let the previous search index finish first.
-        std::thread::sleep(Duration::from_millis(1000));
+        // A person saves now and then.
+        std::thread::sleep(Duration::from_millis(500));
+        while hear.try_recv().is_ok() {}
         let phone = if run % 2 == 0 {
             "phone: 088-699-0001"
         } else {
@@ -168,8 +266,12 @@ fn main() {
         let generation = next_event(&mut received);
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
         times.push(elapsed);
+        let index = wait_for_index(&hear)
+            .map(|at| at.duration_since(started).as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN);
+        indexed.push(index);
         println!(
-            "save {:>2}: reload event (generation {generation}) after {elapsed:.0} ms",
+            "save {:>2}: reload event (generation {generation}) after {elapsed:.0} ms, search index updated after {index:.0} ms",
             run + 1
         );
     }
@@ -179,12 +281,18 @@ fn main() {
         .args(["-c", &format!("kill -TERM {}", child.id())])
         .status();
     let _ = child.wait();
-    times.sort_by(f64::total_cmp);
-    println!(
-        "save → reload event over {runs} saves of {}: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
-        record.strip_prefix(work.path()).unwrap().display(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.9),
-        times[times.len() - 1]
-    );
+    (times, indexed)
+}
+
+/// When the server next says the search index is updated (`None` after 60 s).
+fn wait_for_index(hear: &std::sync::mpsc::Receiver<(Instant, String)>) -> Option<Instant> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match hear.recv_timeout(left) {
+            Ok((at, line)) if line.contains("検索の索引") => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }

@@ -2,6 +2,8 @@
 //! the theme, write the search index, the feeds and the copied files, all into a staging folder
 //! that replaces the output only when the whole build succeeded.
 
+pub mod cache;
+pub mod live;
 pub mod reserved;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +22,9 @@ use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
 use crate::site::print::PdfFile;
-use crate::site::{Rendering, Site, caremane};
+use crate::site::{Job, Rendering, Site, caremane};
 use crate::timings::{Phase, Timings};
+use cache::{Cache, Key, KeyHasher};
 
 /// What to build.
 #[derive(Debug, Clone)]
@@ -48,8 +51,13 @@ pub struct BuildReport {
     /// The previous site, when it could not be removed after the new one was in place (the
     /// next build removes it).
     pub leftover: Option<PathBuf>,
-    /// What the search index took.
+    /// What the search index took (`None` when the previous one was reused).
     pub search: Option<IndexStats>,
+    /// Steps (pages, booklets, the search index) whose files the build cache took from the
+    /// previous site.
+    pub reused: usize,
+    /// Steps that were made (and recorded in the cache).
+    pub rendered: usize,
     /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
     pub timings: Vec<Phase>,
     /// The booklets' PDFs written into `print/` (`--pdf`).
@@ -96,15 +104,18 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    load_checked_timed(root, today, &Timings::new())
+    load_checked_timed(root, today, &Timings::new(), None)
 }
 
 fn load_checked_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
+    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    let loaded = timings.phase("load and validate", || content::load(root, today))?;
+    let loaded = timings.phase("load and validate", || {
+        content::load_cached(root, today, records)
+    })?;
     let mut diagnostics = loaded.diagnostics;
     if let Some(content) = &loaded.content {
         timings.phase("generated addresses", || {
@@ -122,15 +133,16 @@ fn load_checked_timed(
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    load_valid_timed(root, today, &Timings::new())
+    load_valid_timed(root, today, &Timings::new(), None)
 }
 
 fn load_valid_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
+    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
+    let (content, diagnostics, errors) = load_checked_timed(root, today, timings, records)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -175,11 +187,19 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let (mut content, mut diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
+    let (mut content, diagnostics) =
+        load_valid_timed(&options.root, options.today, &timings, None)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
     let theme = timings.phase("theme", || Theme::load(&options.root))?;
+    let cache = Cache::open(&options.root, &out.path);
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(cache.warning.clone());
+    let with_cache = WithCache {
+        cache: &cache,
+        root: &options.root,
+    };
     let written = write_site_timed(
         &out,
         &content,
@@ -188,8 +208,11 @@ pub fn build_printing(
         waiting,
         &timings,
         printer,
+        Some(with_cache),
     )?;
     diagnostics.extend(written.printed.warnings);
+    // Saved only once the new site is in place: until then the cache describes the old one.
+    diagnostics.extend(timings.phase("build cache saved", || cache.save()));
     let resources = content.resources.len();
     let pages = content.pages.len();
     // Hundreds of thousands of small allocations at 100,000 records: freed on another
@@ -203,6 +226,8 @@ pub fn build_printing(
         elapsed: started.elapsed(),
         leftover: written.committed.leftover,
         search: written.search,
+        reused: cache.reused(),
+        rendered: cache.rendered(),
         timings: timings.phases(),
         pdfs: written.printed.pdfs,
     })
@@ -227,9 +252,27 @@ pub fn write_site(
     today: Date,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Written> {
-    write_site_timed(out, content, theme, today, waiting, &Timings::new(), None)
+    write_site_timed(
+        out,
+        content,
+        theme,
+        today,
+        waiting,
+        &Timings::new(),
+        None,
+        None,
+    )
 }
 
+/// The build cache of the site at `root`, for one build.
+#[derive(Clone, Copy)]
+struct WithCache<'a> {
+    cache: &'a Cache,
+    root: &'a Path,
+}
+
+// The build's parts (content, theme, day) and its options (printer, cache) as they come.
+#[allow(clippy::too_many_arguments)]
 fn write_site_timed(
     out: &OutputDir,
     content: &Content,
@@ -238,13 +281,15 @@ fn write_site_timed(
     waiting: &mut dyn FnMut(&str),
     timings: &Timings,
     printer: Option<&dyn PdfPrinter>,
+    cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let parent = out.path.parent().unwrap_or(Path::new("/"));
     std::fs::create_dir_all(parent)
         .map_err(|e| kept(Error::io(parent, "フォルダを作成", e), out))?;
     let _lock =
         lock::acquire(&out.path, lock::Purpose::Build, waiting).map_err(|e| kept(e, out))?;
-    write_site_locked_timed(out, content, theme, today, timings, printer).map_err(|e| kept(e, out))
+    write_site_locked_timed(out, content, theme, today, timings, printer, cache)
+        .map_err(|e| kept(e, out))
 }
 
 /// [`write_site`] for a caller that holds the output's lock (`serve --out`).
@@ -254,7 +299,7 @@ pub fn write_site_locked(
     theme: &Theme,
     today: Date,
 ) -> Result<Written> {
-    write_site_locked_timed(out, content, theme, today, &Timings::new(), None)
+    write_site_locked_timed(out, content, theme, today, &Timings::new(), None, None)
 }
 
 fn write_site_locked_timed(
@@ -264,9 +309,24 @@ fn write_site_locked_timed(
     today: Date,
     timings: &Timings,
     printer: Option<&dyn PdfPrinter>,
+    cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let staging = timings.phase("staging folder", || Staging::new(&out.path))?;
-    let mut rendered = render_site_with(content, theme, today, &staging, true, timings)?;
+    let site = Site::new(content, today);
+    let reuse = cache.map(|cache| {
+        timings.phase("build cache keys", || {
+            Reuse::new(
+                cache.cache,
+                theme,
+                &site,
+                Some(cache.root),
+                Previous::Folder(&out.path),
+                None,
+            )
+        })
+    });
+    let mut rendered =
+        render_site_with(&site, theme, &staging, Scope::All, timings, reuse.as_ref())?;
     let printed = match printer {
         Some(printer) => timings.phase("print PDFs", || {
             printer.print(content, theme, today, &staging)
@@ -320,7 +380,8 @@ pub fn render_site(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, true, &Timings::new())
+    let site = Site::new(content, today);
+    render_site_with(&site, theme, staging, Scope::All, &Timings::new(), None)
 }
 
 /// Like [`render_site`] but without the search index, for `zaitaku serve`: the preview reloads
@@ -331,19 +392,195 @@ pub fn render_site_without_search(
     today: Date,
     staging: &Staging,
 ) -> Result<Rendered> {
-    render_site_with(content, theme, today, staging, false, &Timings::new())
+    let site = Site::new(content, today);
+    render_site_with(
+        &site,
+        theme,
+        staging,
+        Scope::WithoutSearch,
+        &Timings::new(),
+        None,
+    )
 }
 
+/// What a build may take from the previous one: the build cache, the previous site's folder
+/// and the parts every key shares (module `cache` says what each step's key is made of).
+struct Reuse<'a> {
+    cache: &'a Cache,
+    previous: Previous<'a>,
+    /// The theme's files.
+    theme: Key,
+    /// What every page shows besides its own data (`site.yaml` as loaded, footer, the day).
+    shared: Key,
+    /// Every input ([`cache::inputs_key`]); `None` when it cannot be keyed.
+    inputs: Option<Key>,
+    /// Each facility's record as its page and the booklets show it (`None`: not keyed).
+    records: Vec<Option<Key>>,
+}
+
+/// Where the files of the previous build's steps are.
+#[derive(Clone, Copy)]
+enum Previous<'a> {
+    /// The previous site (`zaitaku build`): unchanged files are checked and linked from it.
+    Folder(&'a Path),
+    /// Already where the new ones go (`zaitaku serve`'s folder, [`live`]): an unchanged step
+    /// is left alone.
+    InPlace,
+}
+
+/// Each facility's record as its page and the booklets show it (`None`: not keyed).
+pub(crate) fn record_key(resource: &content::resource::Resource) -> Option<Key> {
+    let mut record = KeyHasher::new();
+    crate::render::key::resource(&mut record, resource);
+    record.finish()
+}
+
+impl<'a> Reuse<'a> {
+    /// `root` (to key the search index by every input; `None`: not reused), and the records'
+    /// keys when the caller knows them ([`record_key`] of each resource, in order).
+    fn new(
+        cache: &'a Cache,
+        theme: &Theme,
+        site: &Site<'_>,
+        root: Option<&Path>,
+        previous: Previous<'a>,
+        records: Option<Vec<Option<Key>>>,
+    ) -> Reuse<'a> {
+        let theme = cache::theme_key(theme);
+        let mut shared = KeyHasher::new();
+        let shared = match site.common.write_key(&mut shared) {
+            Ok(()) => shared.finish(),
+            Err(_) => None,
+        };
+        let inputs = shared.as_ref().zip(root).and_then(|(shared, root)| {
+            cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()])
+        });
+        let records =
+            records.unwrap_or_else(|| site.content.resources.par_iter().map(record_key).collect());
+        Reuse {
+            cache,
+            previous,
+            theme,
+            shared: shared.unwrap_or_default(),
+            inputs,
+            records,
+        }
+    }
+
+    /// The key of a step that may show anything of the content: `None` (not reusable) when
+    /// the inputs cannot be keyed.
+    fn whole_key(&self, kind: &str, file: &str) -> Option<Key> {
+        let inputs = self.inputs.as_ref()?;
+        Some(self.cache.key(&[
+            kind.as_bytes(),
+            file.as_bytes(),
+            self.theme.as_bytes(),
+            inputs.as_bytes(),
+        ]))
+    }
+
+    /// The key of a facility's page: its record as loaded, what every page shares, the
+    /// theme. Known without building the page's data.
+    fn facility_key(&self, file: &str, index: usize) -> Option<Key> {
+        if self.shared.is_empty() {
+            return None;
+        }
+        Some(self.cache.key(&[
+            b"facility",
+            file.as_bytes(),
+            self.theme.as_bytes(),
+            self.shared.as_bytes(),
+            self.records[index].as_ref()?.as_bytes(),
+        ]))
+    }
+
+    /// The key of a page made of the records it lists (`Site::lists`: a listing, a 五十音
+    /// row, a ケアマネタイム page, a booklet of the printed directory): what it is, what every
+    /// page shares (`site.yaml`, the day), the theme, and the records it lists, in order;
+    /// a 五十音 row also by every row's count (`row_counts`, computed once by the caller).
+    fn members_key(
+        &self,
+        file: &str,
+        site: &Site<'_>,
+        job: Job,
+        row_counts: &[usize],
+    ) -> Option<Key> {
+        if self.shared.is_empty() {
+            return None;
+        }
+        let mut members = KeyHasher::new();
+        for (resource, key) in site.content.resources.iter().zip(&self.records) {
+            if site.lists(job, resource)? {
+                members.part(key.as_ref()?.as_bytes());
+            }
+        }
+        if let Job::KanaRow(_) = job {
+            for count in row_counts {
+                members.part(&count.to_le_bytes());
+            }
+        }
+        Some(self.cache.key(&[
+            b"members",
+            file.as_bytes(),
+            self.theme.as_bytes(),
+            self.shared.as_bytes(),
+            members.finish()?.as_bytes(),
+        ]))
+    }
+
+    /// The key of a page from its data: everything put into its context, its template, the
+    /// theme.
+    fn page_key(&self, output: &Output) -> Option<Key> {
+        Some(self.cache.key(&[
+            b"page",
+            output.file.as_bytes(),
+            output.template.as_bytes(),
+            self.theme.as_bytes(),
+            output.context.key()?.as_bytes(),
+        ]))
+    }
+
+    /// Links the files of step `file` from the previous site when `key` is the one it was
+    /// made with.
+    fn reused(&self, file: &str, key: Option<&Key>, staging: &Staging) -> bool {
+        key.is_some_and(|key| match self.previous {
+            Previous::Folder(previous) => self.cache.reuse(file, key, previous, staging).is_some(),
+            Previous::InPlace => self.cache.reuse_in_place(file, key),
+        })
+    }
+
+    /// Records the search index just written into `staging`.
+    fn record_search(&self, key: Key, staging: &Staging) -> Result<()> {
+        let files = staging
+            .written_under(SEARCH_DIR)
+            .into_iter()
+            .map(|file| {
+                let path = staging.path().join(&file);
+                std::fs::read(&path)
+                    .map(|bytes| (file, cache::hash(&bytes)))
+                    .map_err(|e| Error::io(path, "読み込み", e))
+            })
+            .collect::<Result<_>>()?;
+        self.cache.record_hashed("search", key, files);
+        Ok(())
+    }
+}
+
+/// Where the search index is written (`crate::search::write_index`).
+const SEARCH_DIR: &str = "search-index/";
+
 fn render_site_with(
-    content: &Content,
+    site: &Site<'_>,
     theme: &Theme,
-    today: Date,
     staging: &Staging,
-    search_index: bool,
+    scope: Scope,
     timings: &Timings,
+    reuse: Option<&Reuse<'_>>,
 ) -> Result<Rendered> {
+    let search_index = scope == Scope::All;
+    let content = site.content;
+    let today = site.today;
     theme.ids.check(content)?;
-    let site = Site::new(content, today);
     // Nothing is written when a content file would take the address of a generated one
     // (`reserved` reports it at validation; this keeps the promise if it is skipped).
     let collisions = timings.phase("generated addresses, again", || {
@@ -357,21 +594,36 @@ fn render_site_with(
     }
     // The search index is built beside the pages: it reads only the model, and it leaves a
     // core free whenever the pages wait on the disk or on the last big job.
+    let search_key = reuse.and_then(|reuse| reuse.whole_key("search", ""));
     let (pages, search) = rayon::join(
-        || render_pages(&site, theme, staging, timings),
-        || {
-            search_index
-                .then(|| {
-                    timings.phase("search index", || {
-                        crate::search::write_index(content, staging)
-                    })
-                })
-                .transpose()
+        || render_pages(site, theme, staging, scope, timings, reuse),
+        || -> Result<Option<IndexStats>> {
+            if !search_index {
+                return Ok(None);
+            }
+            timings.phase("search index", || {
+                if let Some(reuse) = reuse
+                    && reuse.reused("search", search_key.as_ref(), staging)
+                {
+                    return Ok(None);
+                }
+                crate::search::write_index(content, staging).map(Some)
+            })
         },
     );
     let mut files = pages?;
     let search = search?;
-    files += search.map_or(0, |stats| stats.files);
+    if let (Some(reuse), Some(key), Some(_)) = (reuse, search_key, search) {
+        reuse.record_search(key, staging)?;
+    }
+    files += match (search_index, search) {
+        (false, _) => 0,
+        (true, Some(stats)) => stats.files,
+        (true, None) => staging.written_under(SEARCH_DIR).len(),
+    };
+    if scope == Scope::Booklets {
+        return Ok(Rendered { files, search });
+    }
     // Copied last, and never over a generated file.
     timings.phase("content assets", || -> Result<()> {
         for asset in &content.assets {
@@ -383,29 +635,78 @@ fn render_site_with(
     Ok(Rendered { files, search })
 }
 
+/// What a render makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The whole site (`zaitaku build`).
+    All,
+    /// All but the search index.
+    WithoutSearch,
+    /// All but the search index and the printed directory's booklets (the preview's first
+    /// step: the pages reload before the slow parts are made).
+    Pages,
+    /// Only the printed directory's booklets (the preview's second step).
+    Booklets,
+}
+
+impl Scope {
+    fn pages(self) -> bool {
+        self != Scope::Booklets
+    }
+
+    fn booklets(self) -> bool {
+        self != Scope::Pages
+    }
+}
+
 /// Renders every page, feed and theme file and the ケアマネタイム data into `staging`; returns
 /// how many files it wrote.
 fn render_pages(
     site: &Site<'_>,
     theme: &Theme,
     staging: &Staging,
+    scope: Scope,
     timings: &Timings,
+    reuse: Option<&Reuse<'_>>,
 ) -> Result<usize> {
     let content = site.content;
-    let write = |output: Output| -> Result<()> {
+    let write = |output: Output, key: Option<Key>| -> Result<()> {
         let html = theme.render(output.template, &output.context)?;
-        staging.write(&output.file, html.as_bytes())
+        staging.write(&output.file, html.as_bytes())?;
+        if let (Some(reuse), Some(key)) = (reuse, key) {
+            reuse
+                .cache
+                .record(&output.file, key, &[(&output.file, html.as_bytes())]);
+        }
+        Ok(())
     };
-    let outputs = site.outputs();
+    let outputs = if scope.pages() {
+        site.outputs()
+    } else {
+        Vec::new()
+    };
     let mut page_files: Vec<String> = outputs.iter().map(|o| o.file.clone()).collect();
     timings.phase("render: fixed pages", || {
-        outputs.into_par_iter().try_for_each(write)
+        outputs.into_par_iter().try_for_each(|output| {
+            let key = reuse.and_then(|reuse| reuse.page_key(&output));
+            if let Some(reuse) = reuse
+                && reuse.reused(&output.file, key.as_ref(), staging)
+            {
+                return Ok(());
+            }
+            write(output, key)
+        })
     })?;
     // The many pages are built, rendered and dropped one by one, keeping memory flat; a
     // booklet is rendered in parts and streamed to its file.
     let mut jobs = site.jobs();
     page_files.extend(jobs.iter().map(|job| site.file_of(*job)));
+    jobs.retain(|job| match job {
+        Job::Booklet(_) => scope.booklets(),
+        _ => scope.pages(),
+    });
     jobs.sort_by_key(|job| job.size_rank());
+    let row_counts = site.row_counts();
     for (rank, name) in [
         (0, "render: print booklets"),
         (1, "render: caremane pages"),
@@ -415,12 +716,53 @@ fn render_pages(
         timings.phase(name, || {
             jobs.par_iter()
                 .filter(|job| job.size_rank() == rank)
-                .try_for_each(|job| match site.render_job(*job) {
-                    Rendering::Page(output) => write(output),
-                    Rendering::Booklet(booklet) => staging
-                        .write_streamed(&booklet.output.file, |sink| booklet.write(theme, sink)),
+                .try_for_each(|job| {
+                    // Facility pages and booklets are keyed before their data is built.
+                    let early = reuse.and_then(|reuse| early_key(reuse, site, *job, &row_counts));
+                    if let (Some(reuse), Some((file, key))) = (reuse, &early)
+                        && reuse.reused(file, Some(key), staging)
+                    {
+                        return Ok(());
+                    }
+                    let key = early.map(|(_, key)| key);
+                    match site.render_job(*job) {
+                        Rendering::Page(output) if key.is_some() => write(output, key),
+                        Rendering::Page(output) => {
+                            let key = reuse.and_then(|reuse| reuse.page_key(&output));
+                            if let Some(reuse) = reuse
+                                && reuse.reused(&output.file, key.as_ref(), staging)
+                            {
+                                return Ok(());
+                            }
+                            write(output, key)
+                        }
+                        Rendering::Booklet(booklet) => {
+                            let file = &booklet.output.file;
+                            let mut hasher = reuse.and(key.as_ref()).map(|_| KeyHasher::new());
+                            staging.write_streamed(file, |sink| {
+                                booklet.write(theme, &mut |piece| {
+                                    if let Some(hasher) = &mut hasher {
+                                        std::io::Write::write_all(hasher, piece)
+                                            .expect("hashing does not fail");
+                                    }
+                                    sink(piece)
+                                })
+                            })?;
+                            if let (Some(reuse), Some(key), Some(digest)) =
+                                (reuse, key, hasher.and_then(KeyHasher::finish))
+                            {
+                                reuse
+                                    .cache
+                                    .record_hashed(file, key, vec![(file.clone(), digest)]);
+                            }
+                            Ok(())
+                        }
+                    }
                 })
         })?;
+    }
+    if !scope.pages() {
+        return Ok(jobs.len());
     }
     let mut files = page_files.len();
 
@@ -449,6 +791,24 @@ fn render_pages(
     })?;
     files += caremane::DATA_FILES.len();
     Ok(files)
+}
+
+/// The file and key of a job known before its data is built: a facility's page is keyed by
+/// its record ([`Reuse::facility_key`]); listings, 五十音 rows, ケアマネタイム pages and
+/// booklets by the records they list ([`Reuse::members_key`]). The few other pages are
+/// keyed by their data ([`Reuse::page_key`]).
+fn early_key(
+    reuse: &Reuse<'_>,
+    site: &Site<'_>,
+    job: Job,
+    row_counts: &[usize],
+) -> Option<(String, Key)> {
+    let file = site.file_of(job);
+    let key = match job {
+        Job::Resource(index) => reuse.facility_key(&file, index),
+        _ => reuse.members_key(&file, site, job, row_counts),
+    }?;
+    Some((file, key))
 }
 
 /// Copies a file of `content/` into the site: opened without blocking and only if it is

@@ -85,11 +85,18 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
 
 /// The build's phases, for benchmarks (`ZAITAKU_TIMINGS=1`; docs/benchmarks.md).
 fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
+    print_phases(out, &report.timings);
+    print_search_stats(out, report);
+    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
+}
+
+/// A table of phases (`ZAITAKU_TIMINGS=1`, also `zaitaku serve`'s after each save).
+pub(crate) fn print_phases(out: &mut impl Write, phases: &[zaitaku::timings::Phase]) {
     let _ = writeln!(
         out,
         "phase                            start (s)  time (s)   CPU (s)  RSS (MiB)  peak (MiB)"
     );
-    for phase in &report.timings {
+    for phase in phases {
         let _ = writeln!(
             out,
             "{:<32} {:>9.3} {:>9.3} {:>9.2} {:>10} {:>11}",
@@ -101,8 +108,6 @@ fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
             phase.peak_rss_mib
         );
     }
-    print_search_stats(out, report);
-    let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
 }
 
 /// The search index's line (`ZAITAKU_SEARCH_STATS=1`, benches/search/run.sh reads it).

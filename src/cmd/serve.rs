@@ -55,6 +55,7 @@ fn print(progress: Progress<'_>) {
                     pages,
                     warnings,
                     elapsed,
+                    timings,
                 } => {
                     let since = waited
                         .map(|w| format!("、保存から {} ミリ秒", w.as_millis()))
@@ -63,17 +64,22 @@ fn print(progress: Progress<'_>) {
                         "{now} 更新しました: 事業所 {resources} 件、ページ {pages} 件、警告 {warnings} 件（作成 {} ミリ秒{since}）",
                         elapsed.as_millis()
                     ));
+                    if std::env::var_os("ZAITAKU_TIMINGS").is_some_and(|v| v == "1") {
+                        super::build::print_phases(&mut std::io::stderr(), timings);
+                    }
                 }
                 Outcome::Failed { text, .. } => say(&format!(
                     "{now} サイトを作れませんでした。ブラウザにもエラーを表示しています。\n{text}\n"
                 )),
             }
         }
-        Progress::Indexed(Ok(elapsed)) => say(&format!(
+        Progress::Indexed(elapsed) => say(&format!(
             "    検索の索引も更新しました（{} ミリ秒）",
             elapsed.as_millis()
         )),
-        Progress::Indexed(Err(error)) => say(&format!("    検索の索引を作れませんでした: {error}")),
+        Progress::Failed(error) => say(&format!(
+            "    印刷用の冊子か検索の索引を更新できませんでした（次に保存したときにもう一度作ります）: {error}"
+        )),
         Progress::ServerFailed(error) => tell(&format!("エラー: サーバーが止まりました: {error}")),
         Progress::Stopping => say("プレビューを終わります。"),
         Progress::ScratchLeft(path) => tell(&format!(

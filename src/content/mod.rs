@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod pages;
 pub mod placeholders;
 pub mod record;
+pub mod reparse;
 pub mod resource;
 pub mod site;
 pub mod source;
@@ -489,6 +490,16 @@ fn stem(path: &Path) -> String {
 
 /// Loads and validates the site at `root` as of `today`.
 pub fn load(root: &Path, today: Date) -> Result<Loaded> {
+    load_cached(root, today, None)
+}
+
+/// Like [`load`]; with `records`, record files unchanged since the previous load with the same
+/// cache are not read or parsed again (`reparse`).
+pub fn load_cached(
+    root: &Path,
+    today: Date,
+    records: Option<&mut reparse::RecordCache>,
+) -> Result<Loaded> {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
         return Err(Error::Setup(format!(
@@ -510,8 +521,12 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
         });
     };
     let site_file = display_path(root, site_path);
+    let mut records = records;
     let site = match source::read(&site_file, site_path) {
         Ok(text) => {
+            if let Some(records) = records.as_deref_mut() {
+                records.keep_if(&text.text, today);
+            }
             diagnostics.extend(text.warnings);
             diagnostics.extend(crate::content::yaml::check_characters(
                 &site_file,
@@ -540,11 +555,14 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
     };
 
     let context = ResourceContext { site: &site, today };
-    let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> = found
-        .resources
-        .par_iter()
-        .map(|path| load_resource(root, path, &context))
-        .collect();
+    let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> = match records {
+        Some(records) => records.load(root, &found.resources, &context),
+        None => found
+            .resources
+            .par_iter()
+            .map(|path| load_resource(root, path, &context))
+            .collect(),
+    };
     let mut resources = Vec::with_capacity(loaded_resources.len());
     for (resource, resource_diagnostics) in loaded_resources {
         diagnostics.extend(resource_diagnostics);

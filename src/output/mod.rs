@@ -100,6 +100,46 @@ impl Staging {
             .push(relative.to_owned());
     }
 
+    /// The files written so far whose site-relative path begins with `prefix`.
+    pub fn written_under(&self, prefix: &str) -> Vec<String> {
+        self.written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .filter(|file| file.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
+    /// Hard-links a file of the previous site into this one as `relative` (the build cache
+    /// reuses unchanged files so); returns the metadata of the linked file, for the caller to
+    /// check it is the file it verified.
+    pub fn link(&self, source: &Path, relative: &str) -> std::io::Result<std::fs::Metadata> {
+        if owned::stopping() {
+            return Err(std::io::Error::other("stopping"));
+        }
+        let destination = self.path().join(relative);
+        if let Some(parent) = destination.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::hard_link(source, &destination)?;
+        self.wrote(relative);
+        std::fs::symlink_metadata(&destination)
+    }
+
+    /// Takes back a file [`Staging::link`] linked in (the link is removed, the file it shares
+    /// is untouched).
+    pub fn forget(&self, relative: &str) {
+        let _ = std::fs::remove_file(self.path().join(relative));
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(at) = written.iter().rposition(|w| w == relative) {
+            written.swap_remove(at);
+        }
+    }
+
     /// Copies one file into the site.
     pub fn copy(&self, source: &Path, relative: &str) -> Result<()> {
         stop_if_stopping()?;
@@ -394,7 +434,22 @@ pub fn write_under(root: &Path, relative: &str, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "フォルダを作成", e))?;
     }
-    std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "書き込み", e))
+    // A new file each time: a file already there may be a hard link to the previous site's
+    // (`Staging::link`), which must never be written through.
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+    };
+    let mut file = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(&path).and_then(|()| create())
+        }
+        other => other,
+    }
+    .map_err(|e| Error::io(&path, "書き込み", e))?;
+    std::io::Write::write_all(&mut file, bytes).map_err(|e| Error::io(&path, "書き込み", e))
 }
 
 /// Nothing more is written once a signal stops the process (its folders are being removed).

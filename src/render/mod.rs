@@ -3,6 +3,7 @@
 //! every page is rendered with ([`view`], [`jsonld`]). Which pages there are is `crate::site`'s.
 
 pub mod jsonld;
+pub mod key;
 pub mod template_errors;
 pub mod view;
 
@@ -212,6 +213,23 @@ impl Theme {
             Ok(()) => Ok(theme),
             Err(e) => Err(Error::Template(theme.reporter().problems(&e, ""))),
         }
+    }
+
+    /// Every template and static file of the theme, in a stable order, for the build cache
+    /// to hash (`crate::build::cache`): a page rendered with another theme is rendered again.
+    pub fn files(&self) -> Vec<(String, &[u8])> {
+        let mut files: Vec<(String, &[u8])> = self
+            .sources
+            .iter()
+            .map(|(name, text)| (format!("templates/{name}"), text.as_bytes()))
+            .chain(
+                self.static_files
+                    .iter()
+                    .map(|(name, bytes)| (format!("static/{name}"), bytes.as_slice())),
+            )
+            .collect();
+        files.sort();
+        files
     }
 
     fn reporter(&self) -> Reporter<'_> {

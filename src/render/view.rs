@@ -2,9 +2,9 @@
 //! page shares ([`Common`]) and a content page as the templates see it ([`PageView`]). Which
 //! pages there are is the site's business (`crate::site`); this is only their common ground.
 
+use crate::render::key::{Key, KeyHasher};
 use jiff::civil::Date;
 use serde::Serialize;
-use tera::Context;
 
 use crate::content::Content;
 pub use crate::content::body::root_prefix;
@@ -18,6 +18,48 @@ pub struct Output {
     pub file: String,
     pub template: &'static str,
     pub context: Context,
+}
+
+/// A page's template context, and the key of everything put into it: each value is also
+/// serialised into a hash as it goes in ([`KeyHasher`]), so the build cache knows a page's
+/// data without rendering it. Read as a `tera::Context`; written only through [`Context::insert`].
+#[derive(Clone, Default)]
+pub struct Context {
+    tera: tera::Context,
+    key: KeyHasher,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Puts a value into the context (and its key).
+    pub fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        self.key.part(name.as_bytes()).value(value);
+        self.tera.insert(name, value);
+    }
+
+    /// Puts a value serialised beforehand into the context; `key` is the key of what it was
+    /// made from.
+    fn insert_made(&mut self, name: &'static str, value: tera::Value, key: &str) {
+        self.key.part(name.as_bytes()).part(key.as_bytes());
+        self.tera.insert_value(name, value);
+    }
+
+    /// The key of everything put in so far; `None` when something could not be serialised
+    /// (then the page is never taken from a cache).
+    pub fn key(&self) -> Option<Key> {
+        self.key.clone().finish()
+    }
+}
+
+impl std::ops::Deref for Context {
+    type Target = tera::Context;
+
+    fn deref(&self) -> &tera::Context {
+        &self.tera
+    }
 }
 
 /// A link inside the site: `url` is site-relative without a leading slash (`resources/x/`).
@@ -66,6 +108,10 @@ pub struct Common<'a> {
     /// reference-counted, so each page only clones a pointer.
     site_value: tera::Value,
     footer_value: tera::Value,
+    footer: Vec<Link>,
+    /// The keys of `site` and the footer.
+    site_key: Key,
+    footer_key: Key,
 }
 
 impl<'a> Common<'a> {
@@ -83,6 +129,9 @@ impl<'a> Common<'a> {
             base_path,
             site_value: tera::Value::from_serializable(&content.site),
             footer_value: tera::Value::from_serializable(&footer),
+            site_key: value_key(&content.site),
+            footer_key: value_key(&footer),
+            footer,
         }
     }
 
@@ -91,21 +140,48 @@ impl<'a> Common<'a> {
         &self.base_path
     }
 
+    /// The key of one value (a random one when it cannot be serialised: no cache matches it).
+    /// Writes, as JSON, everything [`Common::context`] gives a page besides the page's own
+    /// address, title and breadcrumbs: part of the build cache's keys (`crate::build::cache`).
+    pub fn write_key(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        serde_json::to_writer(
+            out,
+            &(
+                self.site,
+                &self.footer,
+                &self.base_path,
+                self.today.to_string(),
+                ja::holidays::valid_until(),
+            ),
+        )
+    }
+
     /// The context of the page at `url`.
     pub fn context(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
         let mut context = Context::new();
         let site = self.site;
-        context.insert_value("site", self.site_value.clone());
+        context.insert_made("site", self.site_value.clone(), &self.site_key);
         context.insert("root", &root_prefix(url));
         context.insert("url", url);
         context.insert("canonical", &format!("{}{}", site.base_url, url));
         context.insert("title", title);
         context.insert("breadcrumbs", &breadcrumbs);
-        context.insert_value("footer_pages", self.footer_value.clone());
+        context.insert_made("footer_pages", self.footer_value.clone(), &self.footer_key);
         context.insert("today", &self.today.to_string());
         context.insert("today_label", &ja::seireki(self.today));
         context.insert("description", &site.description);
         context.insert("holidays_valid_until", &ja::holidays::valid_until());
         context
     }
+}
+
+/// The key of one value; when it cannot be serialised, a key no build repeats (so no page
+/// made with it is ever reused).
+fn value_key<T: Serialize + ?Sized>(value: &T) -> Key {
+    let mut hasher = KeyHasher::new();
+    hasher.value(value);
+    hasher.finish().unwrap_or_else(|| {
+        let nonce = std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8);
+        format!("unkeyable-{nonce:016x}-{:?}", std::time::SystemTime::now())
+    })
 }

@@ -7,11 +7,10 @@
 //! The reload script is added to HTML responses as they are served; the files on disk stay
 //! exactly what `zaitaku build` would write.
 
-use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock, mpsc};
+use std::sync::{Arc, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -25,13 +24,13 @@ use notify::Watcher;
 use tokio::sync::broadcast;
 
 use crate::build;
-use crate::content::Content;
+use crate::build::live::{self, Live, Pending};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::lock;
-use crate::output::Staging;
 use crate::output::guard::{self, OutputDir};
 use crate::render::Theme;
+use crate::timings::Phase;
 
 use crate::output::scratch;
 
@@ -60,8 +59,10 @@ pub enum Progress<'a> {
         outcome: &'a Outcome,
         waited: Option<Duration>,
     },
-    /// The search index of the served build was written (how long it took), or not.
-    Indexed(std::result::Result<Duration, &'a Error>),
+    /// The search index of the served folder is up to date (how long it took).
+    Indexed(Duration),
+    /// The booklets or the search index could not be brought up to date after a save.
+    Failed(&'a Error),
     /// The server itself failed.
     ServerFailed(&'a str),
     /// A signal stops the preview.
@@ -82,16 +83,15 @@ const EVENTS: &str = "/__zaitaku/events";
 pub enum Served {
     /// A folder the user asked for (`--out`), replaced as a whole on each build.
     Folder(PathBuf),
-    /// A build folder of our own; the previous one is deleted in the background, so a rebuild
-    /// never waits for hundreds of files to be removed.
-    Staged(Arc<Staging>),
+    /// The preview's own folder, brought up to date file by file (`build::live`).
+    Live(Arc<live::Served>),
 }
 
 impl Served {
     pub fn path(&self) -> &Path {
         match self {
             Served::Folder(path) => path,
-            Served::Staged(staging) => staging.path(),
+            Served::Live(live) => live.path(),
         }
     }
 }
@@ -116,21 +116,14 @@ pub struct Rebuilder {
     pub root: PathBuf,
     pub today: Date,
     pub base_url: String,
-    /// `--out` (judged, its lock held by the server), or `None` for builds in `scratch`.
+    /// `--out` (judged, its lock held by the server), or `None` for the preview's own folder.
     pub out: Option<OutputDir>,
-    /// Where our own build folders go (RAM-backed `/dev/shm` when there is one).
+    /// Where our own folders go (RAM-backed `/dev/shm` when there is one).
     scratch: PathBuf,
+    /// The theme of `--out` builds.
     theme: Option<Theme>,
-    /// The build being served, whose search index the next build starts from.
-    last: Option<Served>,
-    /// Top-level entries the search index writes (learnt from the first index written).
-    index_entries: Arc<Mutex<BTreeSet<String>>>,
-}
-
-/// The search index still to write into a build that is already served.
-pub struct PendingIndex {
-    content: Content,
-    staging: Arc<Staging>,
+    /// The preview's own folder and what it keeps between saves (made by the first build).
+    live: Option<Live>,
 }
 
 /// What one rebuild did.
@@ -140,6 +133,8 @@ pub enum Outcome {
         pages: usize,
         warnings: usize,
         elapsed: Duration,
+        /// The phases of the save (`build::live`; empty with `--out`).
+        timings: Vec<crate::timings::Phase>,
     },
     /// The content or theme has errors; the HTML page that says which.
     Failed { page: String, text: String },
@@ -160,35 +155,29 @@ impl Rebuilder {
             out,
             scratch: scratch.to_path_buf(),
             theme: None,
-            last: None,
-            index_entries: Arc::new(Mutex::new(BTreeSet::new())),
+            live: None,
         }
     }
 
     /// Rebuilds; `theme_changed` reloads the templates too. On success, also what to serve and
-    /// the search index to write once the pages have reloaded.
-    pub fn rebuild(
-        &mut self,
-        theme_changed: bool,
-    ) -> (Outcome, Option<Served>, Option<PendingIndex>) {
+    /// the booklets and search index to bring up to date once the pages have reloaded.
+    pub fn rebuild(&mut self, theme_changed: bool) -> (Outcome, Option<Served>, Option<Pending>) {
         let started = Instant::now();
         if theme_changed {
             self.theme = None;
         }
-        match self.try_rebuild() {
-            Ok((resources, pages, warnings, served, pending)) => {
-                self.last = Some(served.clone());
-                (
-                    Outcome::Built {
-                        resources,
-                        pages,
-                        warnings,
-                        elapsed: started.elapsed(),
-                    },
-                    Some(served),
-                    pending,
-                )
-            }
+        match self.try_rebuild(theme_changed) {
+            Ok((resources, pages, warnings, served, pending, timings)) => (
+                Outcome::Built {
+                    resources,
+                    pages,
+                    warnings,
+                    elapsed: started.elapsed(),
+                    timings,
+                },
+                Some(served),
+                pending,
+            ),
             Err(error) => {
                 let diagnostics = match &error {
                     Error::Content { diagnostics, .. } => diagnostics.clone(),
@@ -207,115 +196,80 @@ impl Rebuilder {
     }
 
     #[allow(clippy::type_complexity)]
-    fn try_rebuild(&mut self) -> Result<(usize, usize, usize, Served, Option<PendingIndex>)> {
-        let (mut content, diagnostics) = build::load_valid(&self.root, self.today)?;
-        content.site.base_url = self.base_url.clone();
-        if self.theme.is_none() {
-            self.theme = Some(Theme::load(&self.root)?);
-        }
-        let theme = self.theme.as_ref().expect("loaded above");
-        let counts = (
-            content.resources.len(),
-            content.pages.len(),
-            diagnostics.len(),
-        );
+    fn try_rebuild(
+        &mut self,
+        theme_changed: bool,
+    ) -> Result<(usize, usize, usize, Served, Option<Pending>, Vec<Phase>)> {
         if let Some(out) = &self.out {
             // A folder the user asked for gets the complete site, as `zaitaku build` writes it
             // (and is replaced only while it is still a site zaitaku made).
+            let (mut content, diagnostics) = build::load_valid(&self.root, self.today)?;
+            content.site.base_url = self.base_url.clone();
+            if self.theme.is_none() {
+                self.theme = Some(Theme::load(&self.root)?);
+            }
+            let theme = self.theme.as_ref().expect("loaded above");
             build::write_site_locked(out, &content, theme, self.today)?;
             return Ok((
-                counts.0,
-                counts.1,
-                counts.2,
+                content.resources.len(),
+                content.pages.len(),
+                diagnostics.len(),
                 Served::Folder(out.path.clone()),
                 None,
+                Vec::new(),
             ));
         }
-        let staging = Staging::new(&self.scratch.join("site"))?;
-        build::render_site_without_search(&content, theme, self.today, &staging)?;
-        // Until the new index is written, the previous one answers searches.
-        if let Some(last) = &self.last {
-            let entries = self
-                .index_entries
-                .lock()
-                .map(|e| e.clone())
-                .unwrap_or_default();
-            for entry in &entries {
-                copy_tree(&last.path().join(entry), &staging.path().join(entry));
-            }
-        }
-        let staging = Arc::new(staging);
-        let pending = PendingIndex {
-            content,
-            staging: staging.clone(),
+        let live = match &mut self.live {
+            Some(live) => live,
+            None => self.live.insert(Live::new(
+                &self.root,
+                &self.scratch,
+                self.today,
+                self.base_url.clone(),
+            )?),
         };
+        let updated = live.update(theme_changed)?;
         Ok((
-            counts.0,
-            counts.1,
-            counts.2,
-            Served::Staged(staging),
-            Some(pending),
+            updated.resources,
+            updated.pages,
+            updated.diagnostics.len(),
+            Served::Live(live.served()),
+            Some(updated.pending),
+            updated.timings,
         ))
     }
 
-    /// A thread that writes the search index into builds already served, one at a time and
-    /// only the newest, once saves pause for 0.3 s: a save is never kept waiting for an index,
-    /// and an index for a build already replaced is not written at all.
-    pub fn index_worker(&self, say: Say) -> mpsc::Sender<PendingIndex> {
-        let (sender, receiver) = mpsc::channel::<PendingIndex>();
-        let entries = self.index_entries.clone();
+    /// A thread that brings the booklets and the search index of the served folder up to
+    /// date, one save at a time and only the newest, once saves pause for 0.1 s: a save is
+    /// never kept waiting for them, and work for a save already replaced is dropped.
+    pub fn index_worker(&mut self, say: Say) -> Option<mpsc::Sender<Pending>> {
+        if self.out.is_some() {
+            return None;
+        }
+        let live = match &mut self.live {
+            Some(live) => live,
+            None => self.live.insert(
+                Live::new(&self.root, &self.scratch, self.today, self.base_url.clone()).ok()?,
+            ),
+        };
+        let mut background = live.background();
+        let (sender, receiver) = mpsc::channel::<Pending>();
         std::thread::spawn(move || {
             while let Ok(mut pending) = receiver.recv() {
-                // Wait for a quiet moment: saves in quick succession rebuild the pages without
-                // sharing the processor with an index that is about to be replaced.
-                while let Ok(newer) = receiver.recv_timeout(Duration::from_millis(300)) {
+                // Saves in quick succession rebuild the pages without sharing the processor
+                // with an index that is about to be replaced.
+                while let Ok(newer) = receiver.recv_timeout(Duration::from_millis(100)) {
                     pending = newer;
                 }
-                match write_index(&pending, &entries) {
-                    Ok(elapsed) => say(Progress::Indexed(Ok(elapsed))),
-                    Err(error) => say(Progress::Indexed(Err(&error))),
+                let said = say.clone();
+                let mut indexed = move |elapsed| said(Progress::Indexed(elapsed));
+                // `Ok(None)`: a newer save came; its own run follows.
+                if let Err(error) = background.run(&pending, &mut indexed) {
+                    say(Progress::Failed(&error));
                 }
             }
         });
-        sender
-    }
-}
-
-/// Writes the search index into a build that is being served.
-fn write_index(pending: &PendingIndex, entries: &Mutex<BTreeSet<String>>) -> Result<Duration> {
-    let started = Instant::now();
-    let before = top_level(pending.staging.path());
-    crate::search::write_index(&pending.content, &pending.staging)?;
-    let after = top_level(pending.staging.path());
-    if let Ok(mut entries) = entries.lock() {
-        entries.extend(after.difference(&before).cloned());
-    }
-    Ok(started.elapsed())
-}
-
-fn top_level(dir: &Path) -> BTreeSet<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Copies a file or folder (missing ones are skipped: this is only a head start).
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let Ok(relative) = entry.path().strip_prefix(from) else {
-            continue;
-        };
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            let _ = std::fs::create_dir_all(&target);
-        } else if !target.exists() {
-            let _ = std::fs::copy(entry.path(), &target);
-        }
+        Some(sender)
     }
 }
 
@@ -591,16 +545,13 @@ fn apply(
         (status.generation, previous)
     };
     let _ = reload.send(generation);
-    // Deleting the previous build folder takes a while; do it after the pages reload.
-    if let Some(Served::Staged(previous)) = previous {
-        std::thread::spawn(move || drop(previous));
-    }
+    drop(previous);
 }
 
 /// Watches `content/` and `themes/` and rebuilds after each burst of changes.
 fn watch(
     mut rebuilder: Rebuilder,
-    index: mpsc::Sender<PendingIndex>,
+    index: Option<mpsc::Sender<Pending>>,
     status: Arc<RwLock<Status>>,
     reload: broadcast::Sender<u64>,
     say: Say,
@@ -643,7 +594,7 @@ fn watch(
                 outcome: &outcome,
                 waited: Some(started.elapsed()),
             });
-            if let Some(pending) = pending {
+            if let (Some(pending), Some(index)) = (pending, &index) {
                 let _ = index.send(pending);
             }
         }
@@ -717,14 +668,14 @@ pub fn run(root: &Path, args: &ServeArgs, say: Say) -> Result<()> {
     );
     let status = Arc::new(RwLock::new(Status::default()));
     let (reload, _) = broadcast::channel(16);
-    let index = rebuilder.index_worker(say.clone());
     let (outcome, served, pending) = rebuilder.rebuild(true);
     apply(&outcome, served, &status, &reload);
     say(Progress::Rebuilt {
         outcome: &outcome,
         waited: None,
     });
-    if let Some(pending) = pending {
+    let index = rebuilder.index_worker(say.clone());
+    if let (Some(pending), Some(index)) = (pending, &index) {
         let _ = index.send(pending);
     }
     let watcher = watch(

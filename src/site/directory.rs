@@ -96,6 +96,15 @@ impl ListingKind {
             ListingKind::Service => &site.services,
         }
     }
+
+    /// Whether the listing of `term` shows `resource`.
+    pub fn includes(self, term: &Term, resource: &Resource) -> bool {
+        match self {
+            ListingKind::Category => resource.category.key == term.key,
+            ListingKind::Area => resource.area.as_ref().is_some_and(|a| a.key == term.key),
+            ListingKind::Service => resource.services.iter().any(|s| s.key == term.key),
+        }
+    }
 }
 
 /// An OpenStreetMap link by coordinates, else a search by address. No map script is embedded.
@@ -198,15 +207,11 @@ impl Site<'_> {
     fn row_links(&self) -> Vec<TermCount> {
         ROW_SLUGS
             .iter()
-            .map(|(row, slug)| TermCount {
+            .zip(self.row_counts())
+            .map(|((row, slug), count)| TermCount {
                 key: (*slug).to_owned(),
                 label: (*row).to_owned(),
-                count: self
-                    .content
-                    .resources
-                    .iter()
-                    .filter(|r| r.row == *row)
-                    .count(),
+                count,
                 url: format!("resources/kana/{slug}/"),
             })
             .collect()
@@ -284,11 +289,7 @@ impl Site<'_> {
             .content
             .resources
             .iter()
-            .filter(|r| match kind {
-                ListingKind::Category => r.category.key == term.key,
-                ListingKind::Area => r.area.as_ref().is_some_and(|a| a.key == term.key),
-                ListingKind::Service => r.services.iter().any(|s| s.key == term.key),
-            })
+            .filter(|r| kind.includes(term, r))
             .collect();
         let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
         let by_category = |r: &Resource| Some(r.category.key.clone());

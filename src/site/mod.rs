@@ -28,6 +28,7 @@ use jiff::civil::Date;
 
 use crate::content::Content;
 use crate::content::pages::{Page, PageKind};
+use crate::content::resource::Resource;
 use crate::render::view::{Common, Output};
 use directory::ListingKind;
 
@@ -184,6 +185,36 @@ impl<'a> Site<'a> {
             }
             Job::Booklet(index) => print::booklet_file(site, index),
         }
+    }
+
+    /// Whether the page of `job` shows `resource`, for the jobs whose page is made of the
+    /// records it lists (in the content's order), what every page shares and `site.yaml`
+    /// alone, so that the build cache can key them by those records; `None` for the others.
+    /// The 五十音 rows also show how many facilities each row has ([`Site::row_counts`]).
+    pub fn lists(&self, job: Job, resource: &Resource) -> Option<bool> {
+        let site = &self.content.site;
+        Some(match job {
+            Job::Resource(_) => return None,
+            Job::Listing(kind, index) => kind.includes(&kind.terms(site)[index], resource),
+            Job::KanaRow(index) => resource.row == crate::ja::ROW_SLUGS[index].0,
+            // Each day's page shows a subset of these; more only costs a render.
+            Job::CaremaneAll | Job::CaremaneDay(_) => !resource.caremane_time.is_empty(),
+            Job::Booklet(index) => print::Booklet::all(site)[index].includes(resource, site),
+        })
+    }
+
+    /// How many facilities each 五十音 row has (every row page shows them).
+    pub fn row_counts(&self) -> Vec<usize> {
+        crate::ja::ROW_SLUGS
+            .iter()
+            .map(|(row, _)| {
+                self.content
+                    .resources
+                    .iter()
+                    .filter(|r| r.row == *row)
+                    .count()
+            })
+            .collect()
     }
 
     /// Builds one job's page data.

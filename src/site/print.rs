@@ -29,7 +29,7 @@ use crate::content::site::{SiteConfig, Term};
 use crate::error::{Error, Result};
 use crate::ja::{self, ROW_SLUGS};
 use crate::render::Theme;
-use crate::render::view::{Output, PageView, home_crumb, root_prefix};
+use crate::render::view::{self, Output, PageView, home_crumb, root_prefix};
 
 /// The title printed on every booklet's cover and running header.
 pub const DIRECTORY_TITLE: &str = "医療・介護資源ガイド";
@@ -586,8 +586,8 @@ fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) 
 }
 
 /// Context every booklet shares.
-fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> Context {
-    let mut context = Context::new();
+fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> view::Context {
+    let mut context = view::Context::new();
     context.insert("site", site);
     context.insert("root", &root_prefix(url));
     context.insert("url", url);

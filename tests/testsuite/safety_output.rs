@@ -228,7 +228,7 @@ fn a_built_site_carries_the_marker_and_files_added_to_it_stop_the_next_build() {
         stderr(&output)
     );
     assert_eq!(snapshot(&public), before, "public/ is exactly as it was");
-    assert_eq!(names(root), ["content", "public"]);
+    assert_eq!(site_names(root), ["content", "public"]);
 
     std::fs::remove_file(public.join("CNAME")).unwrap();
     std::fs::remove_dir_all(public.join("stats")).unwrap();
@@ -280,7 +280,7 @@ fn a_public_folder_that_is_a_symlink_stays_one() {
         assert!(deploy.path().join("www/index.html").is_file());
         assert!(deploy.path().join("www/.zaitaku-site").is_file());
         assert_eq!(names(deploy.path()), ["www"], "nothing left beside it");
-        assert_eq!(names(root), ["content", "public"]);
+        assert_eq!(site_names(root), ["content", "public"]);
     }
 }
 
@@ -366,7 +366,11 @@ fn a_build_that_cannot_remove_the_old_site_fails_and_leaves_it_whole() {
         before,
         "public/ is exactly the previous site"
     );
-    assert_eq!(names(root), ["content", "public"], "nothing left beside it");
+    assert_eq!(
+        site_names(root),
+        ["content", "public"],
+        "nothing left beside it"
+    );
 }
 
 /// Runs `script` as root in a mount namespace of its own (`unshare -m`), for a tmpfs that can
@@ -646,7 +650,7 @@ fn a_build_waits_for_a_build_into_the_same_folder_and_refuses_a_preview_s() {
     assert_eq!(snapshot(&preview), before);
     stop_serve(server);
     assert_built(&build(site.path(), &preview));
-    assert_eq!(names(site.path()), ["content", "preview"]);
+    assert_eq!(site_names(site.path()), ["content", "preview"]);
 }
 
 /// A staff sheet: a changed phone number for one facility of the sheets site, and a new one.
@@ -1095,4 +1099,13 @@ fn temporary_files_honour_tmpdir_and_go_on_every_exit() {
     );
     stop_serve(server);
     assert_eq!(names(tmpdir.path()), Vec::<String>::new());
+}
+
+/// The names in a site folder, less the build cache a successful build keeps there
+/// (`.zaitaku-cache`, see `incremental`).
+fn site_names(root: &Path) -> Vec<String> {
+    names(root)
+        .into_iter()
+        .filter(|name| name != ".zaitaku-cache")
+        .collect()
 }

@@ -17,7 +17,7 @@ pub(crate) struct Server {
     child: Child,
     pub(crate) port: u16,
     /// The scratch folder it builds in, as it says when it starts (`None` with `--out`).
-    scratch: Option<PathBuf>,
+    pub(crate) scratch: Option<PathBuf>,
     /// What it printed before its address.
     greeting: Vec<String>,
     /// What it prints after its address.
@@ -141,13 +141,13 @@ fn get_with_type(port: u16, path: &str) -> (u16, String, String) {
 }
 
 /// The server-sent event stream, read like a browser's EventSource.
-struct Events {
+pub(crate) struct Events {
     stream: TcpStream,
     buffer: String,
 }
 
 impl Events {
-    fn open(port: u16) -> Events {
+    pub(crate) fn open(port: u16) -> Events {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         write!(
             stream,
@@ -164,7 +164,7 @@ impl Events {
     }
 
     /// The next `data:` value.
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut chunk = [0u8; 4096];
         loop {
             if let Some(start) = self.buffer.find("data:")

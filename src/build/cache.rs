@@ -1,0 +1,459 @@
+//! The build cache: what the previous build rendered, so that the next one reuses the files
+//! of the previous site instead of rendering them again.
+//!
+//! Each step of the build that makes files (a page, a booklet, the search index) gets a *key*:
+//! a hash of everything its output is made from (`crate::render::key`: values serialised with
+//! serde_json straight into a SHA-256, never Tera's context dump):
+//! - a facility's page: its record as loaded (and its rendered note), what every page shares
+//!   (`site.yaml` as loaded, the footer, the day), the theme's files, this binary — known
+//!   before the page's data is built, so an unchanged page costs no rendering at all;
+//! - a booklet of the printed directory: what every page shares and the records of the
+//!   facilities it lists, in order;
+//! - every other page (listings, ケアマネタイム pages, the few fixed pages): its template
+//!   context, keyed as values go in (`crate::render::view::Context`);
+//! - the search index: [`inputs_key`], the raw bytes of every file under `content/` (hashed in
+//!   parallel) with the theme and the shared part.
+//!
+//! The cache remembers, per step, the key and the hash of every file the step
+//! wrote. When the key is the same the next time, the files of the
+//! previous site are checked against those hashes and hard-linked into the new site; any file
+//! that is missing, changed by hand, a symlink or not a plain file makes the step run again.
+//! So a wrong cache can only cost time, never give a different site.
+//!
+//! The cache lives in the site's `.zaitaku-cache/` (git-ignored, safe to delete), a folder
+//! zaitaku made itself (it holds a `CACHEDIR.TAG`). A folder that is a symlink, a file, or a
+//! folder without the tag is not used and not written; a cache file that cannot be read as
+//! this version's cache is ignored. Both with a Japanese warning, and the build is a full one.
+//! The cache also names the output folder it describes; another folder's cache is not used.
+//! `zaitaku serve` keeps one in memory between saves (`crate::build::live`): its steps' files
+//! are the ones in the served folder, so an unchanged step is left alone there.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{Diagnostic, Position};
+use crate::output::Staging;
+
+/// The site's cache folder.
+pub const CACHE_DIR: &str = ".zaitaku-cache";
+/// Marks the folder as a cache (<https://bford.info/cachedir/>) that zaitaku made.
+const TAG_FILE: &str = "CACHEDIR.TAG";
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n# zaitaku のビルド用キャッシュです。消してもかまいません（次のビルドが少し遅くなるだけです）。\n# This file marks .zaitaku-cache/ as zaitaku's build cache.\n";
+/// The cache of `zaitaku build`.
+const BUILD_FILE: &str = "build.json";
+/// What the cache file says it is.
+const FORMAT: &str = "zaitaku-build-cache";
+/// The largest cache file read (a larger one is not ours to read whole).
+const MAX_FILE: u64 = 1 << 30;
+
+pub use crate::render::key::{Key, KeyHasher};
+
+/// The files one step wrote, with the SHA-256 of their bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Step {
+    key: Key,
+    files: Vec<(String, String)>,
+}
+
+/// The cache file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    format: String,
+    /// The binary that wrote it ([`binary_id`]); another binary's cache is not used.
+    binary: String,
+    /// The output folder the steps' files are in.
+    out: String,
+    steps: HashMap<String, Step>,
+}
+
+/// The previous build's steps, and this build's as they are made.
+pub struct Cache {
+    /// Where the cache is saved (`None`: kept in memory, or not to be written).
+    file: Option<PathBuf>,
+    previous: HashMap<String, Step>,
+    current: Mutex<HashMap<String, Step>>,
+    binary: String,
+    out: String,
+    reused: AtomicUsize,
+    rendered: AtomicUsize,
+    /// Why the cache on disk was not used.
+    pub warning: Option<Diagnostic>,
+}
+
+/// What this binary is: its version, and the size and time of its file (a rebuilt binary may
+/// render differently, so its cache starts again).
+pub fn binary_id() -> String {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{}-{}.{}", m.len(), m.mtime(), m.mtime_nsec()))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    format!("{} {exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The key of everything the build reads: the raw bytes of every file under `content/`
+/// (hashed in parallel), with `parts` (the theme, the shared context, the day). `None` when
+/// the folder holds anything but folders and regular files (a symlink may lead anywhere, so
+/// what it stands for is not keyed): then nothing keyed by it is reused.
+pub fn inputs_key(root: &Path, parts: &[&[u8]]) -> Option<Key> {
+    use rayon::prelude::*;
+    let content = root.join("content");
+    let mut entries = Vec::new();
+    for entry in walkdir::WalkDir::new(&content).sort_by_file_name() {
+        let entry = entry.ok()?;
+        let kind = entry.file_type();
+        let relative = entry
+            .path()
+            .strip_prefix(&content)
+            .ok()?
+            .to_str()?
+            .to_owned();
+        if kind.is_dir() {
+            entries.push((relative, None));
+        } else if kind.is_file() {
+            entries.push((relative, Some(entry.into_path())));
+        } else {
+            return None;
+        }
+    }
+    let hashes: Vec<Option<String>> = entries
+        .par_iter()
+        .map(|(_, path)| match path {
+            None => Some(String::new()),
+            Some(path) => read_regular(path).ok().map(|(bytes, _)| hash(&bytes)),
+        })
+        .collect();
+    let mut hasher = KeyHasher::new();
+    hasher.part(b"inputs");
+    for part in parts {
+        hasher.part(part);
+    }
+    for ((relative, _), digest) in entries.iter().zip(hashes) {
+        hasher.part(relative.as_bytes()).part(digest?.as_bytes());
+    }
+    hasher.finish()
+}
+
+fn hex(digest: impl AsRef<[u8]>) -> String {
+    crate::render::key::hex(digest.as_ref())
+}
+
+/// The SHA-256 of some bytes, in hex.
+pub fn hash(bytes: &[u8]) -> Key {
+    hex(Sha256::digest(bytes))
+}
+
+fn warning(message: String) -> Diagnostic {
+    Diagnostic::warning(CACHE_DIR, Position::FILE, message).hint(
+        "今回は全部を作り直しました（できたサイトに影響はありません）。気になるときは .zaitaku-cache を消してください。次のビルドから、zaitaku が作り直したキャッシュを使います。",
+    )
+}
+
+impl Cache {
+    /// A cache that starts empty and is not saved.
+    pub fn in_memory() -> Cache {
+        Cache {
+            file: None,
+            previous: HashMap::new(),
+            current: Mutex::new(HashMap::new()),
+            binary: binary_id(),
+            out: String::new(),
+            reused: AtomicUsize::new(0),
+            rendered: AtomicUsize::new(0),
+            warning: None,
+        }
+    }
+
+    /// The cache of the site at `root`. Never fails: a cache that cannot be used gives an
+    /// empty one (with [`Cache::warning`] set when the user should know why).
+    pub fn open(root: &Path, out: &Path) -> Cache {
+        let mut cache = Cache::in_memory();
+        cache.out = out.to_string_lossy().into_owned();
+        let dir = root.join(CACHE_DIR);
+        match std::fs::symlink_metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                cache.file = Some(dir.join(BUILD_FILE));
+                return cache;
+            }
+            Err(e) => {
+                cache.warning = Some(warning(format!(
+                    "キャッシュのフォルダ .zaitaku-cache を確かめられないため、使いませんでした（{}）。",
+                    crate::error::io_reason(&e).what
+                )));
+                return cache;
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                cache.warning = Some(warning(
+                    ".zaitaku-cache がシンボリックリンクになっています。リンク先に書き込まないよう、キャッシュを使わず、書き込みもしませんでした。".to_owned(),
+                ).hint("サイトのフォルダの .zaitaku-cache（リンク）を消してください。次のビルドが、ふつうのフォルダとして作り直します。"));
+                return cache;
+            }
+            Ok(meta) if !meta.is_dir() => {
+                cache.warning = Some(warning(
+                    ".zaitaku-cache がフォルダではなくファイルです。zaitaku のキャッシュではないので、使わず、変更もしませんでした。".to_owned(),
+                ).hint("このファイルが要らなければ消してください。次のビルドから、キャッシュのフォルダを作って使います。"));
+                return cache;
+            }
+            Ok(_) => {}
+        }
+        let tag = dir.join(TAG_FILE);
+        if read_small(&tag).ok().as_deref() != Some(TAG.as_bytes()) {
+            cache.warning = Some(warning(
+                ".zaitaku-cache は zaitaku が作ったキャッシュのフォルダではありません（目印の CACHEDIR.TAG がありません）。中のファイルを守るため、使わず、変更もしませんでした。".to_owned(),
+            ).hint("中のファイルを別の場所に移して .zaitaku-cache を消してください。次のビルドから、zaitaku がキャッシュのフォルダを作って使います。"));
+            return cache;
+        }
+        let file = dir.join(BUILD_FILE);
+        cache.file = Some(file.clone());
+        match read_small(&file) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                cache.warning = Some(warning(format!(
+                    "キャッシュ .zaitaku-cache/{BUILD_FILE} を読めなかったので、使いませんでした（{}）。",
+                    crate::error::io_reason(&e).what
+                )));
+            }
+            Ok(bytes) => match serde_json::from_slice::<Stored>(&bytes) {
+                Ok(stored) if stored.format == FORMAT => {
+                    // Another binary's cache is expected after an update: used no more, quietly.
+                    // So is the cache of another output folder (`--out`).
+                    if stored.binary == cache.binary && stored.out == cache.out {
+                        cache.previous = stored.steps;
+                    }
+                }
+                _ => {
+                    cache.warning = Some(warning(format!(
+                        "キャッシュ .zaitaku-cache/{BUILD_FILE} が壊れているか途中で切れていたので、使いませんでした。"
+                    )));
+                }
+            },
+        }
+        cache
+    }
+
+    /// A step's key from its parts (each length-prefixed, so no two lists of parts share one).
+    pub fn key(&self, parts: &[&[u8]]) -> Key {
+        let mut hasher = Sha256::new();
+        hasher.update(self.binary.as_bytes());
+        for part in parts {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+        hex(hasher.finalize())
+    }
+
+    /// Reuses the files step `name` wrote into `previous` (the previous site), when its key
+    /// is the same and every file is still what was written. The files are linked into
+    /// `staging`, and their number returned; `None` when the step must run (nothing of it is left in `staging` then).
+    pub fn reuse(
+        &self,
+        name: &str,
+        key: &Key,
+        previous: &Path,
+        staging: &Staging,
+    ) -> Option<usize> {
+        let step = self.previous.get(name).filter(|s| &s.key == key)?;
+        let mut linked = Vec::new();
+        for (file, digest) in &step.files {
+            if !link_checked(&previous.join(file), digest, staging, file) {
+                for file in linked {
+                    staging.forget(file);
+                }
+                return None;
+            }
+            linked.push(file.as_str());
+        }
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        self.remember(name, step.clone());
+        Some(step.files.len())
+    }
+
+    /// For a cache whose steps' files are where the new ones go (`zaitaku serve`'s folder):
+    /// whether step `name` was made with `key` last time, so its files stand as they are.
+    pub fn reuse_in_place(&self, name: &str, key: &Key) -> bool {
+        let Some(step) = self.previous.get(name).filter(|s| &s.key == key) else {
+            return false;
+        };
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        self.remember(name, step.clone());
+        true
+    }
+
+    /// The steps of this round become the previous ones (a preview's next save starts from
+    /// them); the counts start again.
+    pub fn advance(&mut self) {
+        self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.reused.store(0, Ordering::Relaxed);
+        self.rendered.store(0, Ordering::Relaxed);
+    }
+
+    /// Forgets this round's steps (none of its files arrived; the previous ones stand).
+    pub fn forget_current(&mut self) {
+        self.current
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.reused.store(0, Ordering::Relaxed);
+        self.rendered.store(0, Ordering::Relaxed);
+    }
+
+    /// The names of this round's steps so far.
+    pub fn current_names(&self) -> Vec<String> {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets this round's steps (its files did not all arrive) and the previous ones.
+    pub fn forget(&mut self) {
+        self.previous.clear();
+        self.current
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Remembers what step `name` wrote: each file with the SHA-256 of its bytes.
+    pub fn record_hashed(&self, name: &str, key: Key, files: Vec<(String, String)>) {
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        self.remember(name, Step { key, files });
+    }
+
+    /// Remembers what step `name` wrote (each file with its bytes).
+    pub fn record(&self, name: &str, key: Key, files: &[(&str, &[u8])]) {
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        let files = files
+            .iter()
+            .map(|(file, bytes)| ((*file).to_owned(), hash(bytes)))
+            .collect();
+        self.remember(name, Step { key, files });
+    }
+
+    fn remember(&self, name: &str, step: Step) {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned(), step);
+    }
+
+    /// Steps whose files were reused.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::Relaxed)
+    }
+
+    /// Steps that ran.
+    pub fn rendered(&self) -> usize {
+        self.rendered.load(Ordering::Relaxed)
+    }
+
+    /// Saves this build's steps for the next one (written beside and renamed into place, so a
+    /// killed build leaves the old cache or the new one, never half of one). A cache that
+    /// cannot be saved only makes the next build slower: the warning says so.
+    pub fn save(&self) -> Option<Diagnostic> {
+        let file = self.file.as_ref()?;
+        let dir = file.parent()?;
+        let stored = Stored {
+            format: FORMAT.to_owned(),
+            binary: self.binary.clone(),
+            out: self.out.clone(),
+            steps: self
+                .current
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        };
+        let written = (|| -> std::io::Result<()> {
+            match std::fs::create_dir(dir) {
+                Ok(()) => std::fs::write(dir.join(TAG_FILE), TAG)?,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    // Checked again: it may have become something else since `open`.
+                    let meta = std::fs::symlink_metadata(dir)?;
+                    if !meta.is_dir() || read_small(&dir.join(TAG_FILE))? != TAG.as_bytes() {
+                        return Err(std::io::Error::other("not our folder"));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            let mut temp = crate::owned::file_in(dir, ".build-", 0o666)?;
+            serde_json::to_writer(std::io::BufWriter::new(temp.as_file_mut()), &stored)?;
+            temp.persist(file)
+        })();
+        written.err().map(|e| {
+            Diagnostic::warning(
+                CACHE_DIR,
+                Position::FILE,
+                format!(
+                    "キャッシュを保存できませんでした（{}）。サイトはできています。次のビルドは全部を作り直します。",
+                    crate::error::io_reason(&e).what
+                ),
+            )
+            .hint("サイトのフォルダに書き込めるか確かめてください。.zaitaku-cache は消してもかまいません。")
+        })
+    }
+}
+
+/// Reads a file of the cache folder: not through a symlink, only a regular file, and not a
+/// huge one.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_regular(path).map(|(bytes, _)| bytes)
+}
+
+/// The bytes of a regular file (opened without following a symlink or blocking on a FIFO),
+/// with the metadata of the very file read.
+fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, meta))
+}
+
+/// Links `source` into `staging` as `relative` if it is a regular file (not a symlink) whose
+/// bytes have the SHA-256 `digest`, and the link is that very file.
+fn link_checked(source: &Path, digest: &str, staging: &Staging, relative: &str) -> bool {
+    let Ok((bytes, meta)) = read_regular(source) else {
+        return false;
+    };
+    if hash(&bytes) != digest {
+        return false;
+    }
+    match staging.link(source, relative) {
+        Ok(linked) if linked.dev() == meta.dev() && linked.ino() == meta.ino() => true,
+        Ok(_) => {
+            staging.forget(relative);
+            false
+        }
+        // Another file system, or links not allowed: the checked bytes are written instead.
+        Err(_) => staging.write(relative, &bytes).is_ok(),
+    }
+}
+
+/// The part of every page's key that is the theme: each template and static file.
+pub fn theme_key(theme: &crate::render::Theme) -> Key {
+    let mut hasher = Sha256::new();
+    for (name, bytes) in theme.files() {
+        for part in [name.as_bytes(), bytes] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+    }
+    hex(hasher.finalize())
+}
