@@ -5,7 +5,6 @@
 //! Writes a few pages as PNG to `target/screenshots/print/` to look at.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::{self, Need};
 
