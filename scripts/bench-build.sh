@@ -31,7 +31,9 @@ for n in "${counts[@]}"; do
   log=$(mktemp)
   ./target/release/examples/bench-engine "$site" "$out" 2>/dev/null  # warms the page cache
   read -r engine_wall engine_rss < <(measure "$log" ./target/release/examples/bench-engine "$site" "$out")
+  rm -rf "$site/.zaitaku-cache"  # a whole build, not one helped by the build cache
   read -r build_wall build_rss < <(measure "$log" ./target/release/zaitaku --root "$site" build --out "$out" --today 2026-11-22)
+  rm -rf "$site/.zaitaku-cache"
   printf '| %s | %.2f | %d | %.2f | %d |\n' "$n" "$engine_wall" "$engine_rss" "$build_wall" "$build_rss"
   rm -f "$log"
 done

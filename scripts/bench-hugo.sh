@@ -5,7 +5,10 @@
 # lower bound of "turn N YAML records into N pages" for a mature generator.
 # Hugo and the whole `zaitaku build` run alternately (H Z H Z …, PAIRS pairs after one warm-up
 # run each), so both see the same load; prints every run and the medians and their ratio.
-# Usage: [PAIRS=5] [ZAITAKU=path/to/zaitaku] scripts/bench-hugo.sh [COUNTS...]
+# Every zaitaku run is a whole, cold build: the site's build cache (.zaitaku-cache) is removed
+# first. BASE=path/to/another/zaitaku adds a third run to each pair (H B Z …: Hugo, BASE, this
+# zaitaku), so an older binary's ratio comes from the same run.
+# Usage: [PAIRS=5] [ZAITAKU=path/to/zaitaku] [BASE=path] scripts/bench-hugo.sh [COUNTS...]
 #        (needs: apt-get install hugo)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -66,15 +69,25 @@ HTML
   log=$(mktemp)
   runs=$(mktemp)
   hugo --quiet -s "$hugo_site" -d "$hugo_site/public" >/dev/null 2>&1  # warm the page cache
+  rm -rf "$site/.zaitaku-cache"
   "$zaitaku" --root "$site" build --out "$work/out-$n" --today 2026-11-22 >/dev/null 2>&1
-  echo "| records | run | Hugo: wall (s) | Hugo: peak RSS (MB) | zaitaku build: wall (s) | zaitaku: peak RSS (MB) | load average |"
-  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| records | run | Hugo: wall (s) | Hugo: peak RSS (MB) | zaitaku build: wall (s) | zaitaku: peak RSS (MB) | load average |${BASE:+ BASE: wall (s) | BASE: peak RSS (MB) |}"
+  echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |${BASE:+ ---: | ---: |}"
   for i in $(seq "$pairs"); do
     read -r hugo_wall hugo_rss < <(measure "$log" hugo --quiet -s "$hugo_site" -d "$hugo_site/public")
+    b_wall=0 b_rss=0
+    if [ -n "${BASE:-}" ]; then
+      rm -rf "$site/.zaitaku-cache"
+      read -r b_wall b_rss < <(measure "$log" "$BASE" --root "$site" build --out "$work/out-base-$n" --today 2026-11-22)
+    fi
+    rm -rf "$site/.zaitaku-cache"
     read -r z_wall z_rss < <(measure "$log" "$zaitaku" --root "$site" build --out "$work/out-$n" --today 2026-11-22)
-    echo "$hugo_wall $hugo_rss $z_wall $z_rss" >> "$runs"
-    printf '| %s | %s | %.2f | %d | %.2f | %d | %s |\n' "$n" "$i" "$hugo_wall" "$hugo_rss" "$z_wall" "$z_rss" "$(cut -d' ' -f1 /proc/loadavg)"
+    echo "$hugo_wall $hugo_rss $z_wall $z_rss $b_wall $b_rss" >> "$runs"
+    printf '| %s | %s | %.2f | %d | %.2f | %d | %s |' "$n" "$i" "$hugo_wall" "$hugo_rss" "$z_wall" "$z_rss" "$(cut -d' ' -f1 /proc/loadavg)"
+    [ -n "${BASE:-}" ] && printf ' %.2f | %d |' "$b_wall" "$b_rss"
+    echo
   done
+  rm -rf "$site/.zaitaku-cache"
   pages=$(find "$hugo_site/public" -name '*.html' | wc -l)
   hugo_median=$(awk '{ print $1 }' "$runs" | median)
   z_median=$(awk '{ print $3 }' "$runs" | median)
@@ -83,6 +96,11 @@ HTML
   printf 'records %s: Hugo %s pages, median %.2f s (RSS median %s MB); zaitaku median %.2f s (RSS median %s MB); zaitaku / Hugo: ratio of medians %.2f, median of the pairs'"'"' ratios %.2f\n' \
     "$n" "$pages" "$hugo_median" "$(awk '{ print $2 }' "$runs" | median)" "$z_median" "$(awk '{ print $4 }' "$runs" | median)" \
     "$(awk -v z="$z_median" -v h="$hugo_median" 'BEGIN { print z / h }')" "$ratio_median"
+  if [ -n "${BASE:-}" ]; then
+    printf 'records %s: BASE median %.2f s (RSS median %s MB); BASE / Hugo: ratio of medians %.2f, median of the pairs'"'"' ratios %.2f\n' \
+      "$n" "$(awk '{ print $5 }' "$runs" | median)" "$(awk '{ print $6 }' "$runs" | median)" \
+      "$(awk -v h="$hugo_median" '{ print $5 }' "$runs" | median | awk -v h="$hugo_median" '{ print $1 / h }')" "$(awk '{ print $5 / $1 }' "$runs" | median)"
+  fi
   echo
   rm -f "$log" "$runs"
 done
