@@ -218,7 +218,7 @@ impl Cache {
             Err(e) => {
                 cache.warning = Some(warning(format!(
                     "キャッシュ .zaitaku-cache/{BUILD_FILE} を読めなかったので、使いませんでした（{}）。",
-                    crate::error::io_reason(&e).what
+                    unreadable(&e)
                 )));
             }
             Ok(bytes) => match serde_json::from_slice::<Stored>(&bytes) {
@@ -403,6 +403,29 @@ impl Cache {
     }
 }
 
+/// Why [`read_regular`] would not read a file that opened.
+#[derive(Debug, thiserror::Error)]
+enum NotReadable {
+    #[error("not a regular file")]
+    NotRegular,
+    #[error("larger than a cache file can be")]
+    TooLarge,
+}
+
+/// Why a cache file was not read, in Japanese.
+fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
+    match error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<NotReadable>())
+    {
+        Some(NotReadable::NotRegular) => {
+            "ふつうのファイルではありません（パイプや装置のファイルです）".into()
+        }
+        Some(NotReadable::TooLarge) => "キャッシュとしては大きすぎます".into(),
+        None => crate::error::io_reason(error).what,
+    }
+}
+
 /// Reads a file of the cache folder: not through a symlink, only a regular file, and not a
 /// huge one.
 fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -418,8 +441,11 @@ fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
         .custom_flags(flags.bits() as i32)
         .open(path)?;
     let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return Err(std::io::Error::other("not a regular file"));
+    if !meta.is_file() {
+        return Err(std::io::Error::other(NotReadable::NotRegular));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(std::io::Error::other(NotReadable::TooLarge));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes)?;

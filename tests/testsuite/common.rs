@@ -31,6 +31,14 @@ pub fn fixtures() -> PathBuf {
     repo().join("tests").join("fixtures")
 }
 
+/// Makes a FIFO (a named pipe) at `path`, and its folders: what a build must never open and
+/// wait on.
+pub fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

@@ -564,3 +564,81 @@ fn a_symlinked_cache_file_is_not_read_or_written_through() {
         "symlinked cache file",
     );
 }
+
+/// Runs `job` on a thread of its own and waits for it; a build that blocks (on a FIFO it
+/// opened) fails the test with `what` instead of hanging the suite.
+fn without_hanging<T: Send + 'static>(what: &str, job: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(job());
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .unwrap_or_else(|_| panic!("{what}: the build did not finish (it waits on something)"))
+}
+
+#[test]
+fn a_fifo_in_place_of_the_cache_file_is_not_opened_and_is_replaced() {
+    let site = built_site();
+    let root = site.path().to_path_buf();
+    let file = root.join(CACHE).join("build.json");
+    std::fs::remove_file(&file).unwrap();
+    common::mkfifo(&file);
+    let report = {
+        let root = root.clone();
+        without_hanging("a FIFO as build.json", move || {
+            build(&options(&root, &root.join("public"), common::today())).unwrap()
+        })
+    };
+    let warnings = cache_warnings(&report);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("ふつうのファイルではありません"),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(report.reused, 0);
+    assert!(
+        file.symlink_metadata().unwrap().is_file(),
+        "the FIFO is replaced by the cache's own file"
+    );
+    assert_same_tree(
+        &snapshot(&root.join("public")),
+        &clean_build(&root, common::today()),
+        "FIFO cache file",
+    );
+    let report = build(&options(&root, &root.join("public"), common::today())).unwrap();
+    assert!(cache_warnings(&report).is_empty());
+    assert_eq!(report.rendered, 0, "the replaced cache is used again");
+}
+
+#[test]
+fn builds_at_once_into_different_folders_each_equal_a_clean_build() {
+    let site = built_site();
+    let root = site.path().to_path_buf();
+    // Something for the cache to be wrong about: the first build's pages are stale now.
+    let record = root.join("content/resources/clinic/takahashi-naika.yaml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(&record, text.replacen("name: ", "name: 新", 1)).unwrap();
+    let outs = ["public", "public-b", "public", "public-c"];
+    let builds: Vec<_> = outs
+        .iter()
+        .map(|out| {
+            let root = root.clone();
+            let out = root.join(out);
+            std::thread::spawn(move || build(&options(&root, &out, common::today())))
+        })
+        .collect();
+    for (out, handle) in outs.iter().zip(builds) {
+        let report = without_hanging(out, move || handle.join().unwrap());
+        report.unwrap_or_else(|e| panic!("{out}: {e}"));
+    }
+    let clean = clean_build(&root, common::today());
+    for out in ["public", "public-b", "public-c"] {
+        assert_same_tree(&snapshot(&root.join(out)), &clean, out);
+        // And the cache left by whichever build saved last misleads no later build.
+        let report = build(&options(&root, &root.join(out), common::today())).unwrap();
+        assert!(cache_warnings(&report).is_empty(), "{out}");
+        assert_same_tree(&snapshot(&root.join(out)), &clean, out);
+    }
+}

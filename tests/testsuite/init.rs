@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{names, repo, snapshot};
+use crate::common::{self, names, repo, snapshot};
 
 fn zaitaku() -> Command {
     Command::new(env!("CARGO_BIN_EXE_zaitaku"))
@@ -359,13 +359,7 @@ fn init_refuses_what_it_must_not_touch() {
     std::fs::write(&file, "memo").unwrap();
     assert_refused(&init(&file, &[]), "フォルダではなく");
     let fifo = root.join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     assert_refused(&init(&fifo, &[]), "フォルダではなく");
 
     // / and HOME (even an empty HOME).

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{check, site_with, summary_line};
+use common::{check, mkfifo, site_with, summary_line};
 
 fn write(root: &Path, relative: &str, bytes: &[u8]) {
     let path = root.join(relative);
@@ -58,12 +58,6 @@ fn build_into(root: &Path, public: &Path) -> Output {
 }
 
 const RECORD: &str = "name: テスト医院\nkana: てすといいん\ncategory: clinic\naddress: 徳島市幸町1番地\nphone: 088-600-3001\nverified: 2026-04-01\n";
-
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(status.success());
-}
 
 #[test]
 fn fifos_sockets_and_devices_are_reported_without_being_opened() {

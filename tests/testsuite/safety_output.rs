@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TODAY, names, site_with, snapshot};
+use common::{TODAY, mkfifo, names, site_with, snapshot};
 use zaitaku::owned::Owner;
 
 fn zaitaku() -> Command {
@@ -192,11 +192,6 @@ fn a_folder_of_someone_elses_files_or_a_file_is_refused() {
     let output = build(root, Path::new("pipe"));
     assert_refused(&output, "特別なファイル");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "大事なメモ");
-}
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 #[test]
