@@ -31,6 +31,18 @@ pub fn fixtures() -> PathBuf {
     repo().join("tests").join("fixtures")
 }
 
+/// A new folder with only the site's `content/` and `themes/` (no cache, no previous output):
+/// where a clean build of the same site is made.
+pub fn fresh_copy(site: &Path) -> tempfile::TempDir {
+    let fresh = tempfile::tempdir().unwrap();
+    for part in ["content", "themes"] {
+        if site.join(part).is_dir() {
+            copy_tree(&site.join(part), &fresh.path().join(part));
+        }
+    }
+    fresh
+}
+
 /// Makes a FIFO (a named pipe) at `path`, and its folders: what a build must never open and
 /// wait on.
 pub fn mkfifo(path: &Path) {

@@ -26,12 +26,7 @@ fn options(root: &Path, out: &Path, today: Date) -> BuildOptions {
 /// The same site built from scratch: its `content/` and `themes/` copied into a new folder (no
 /// cache, no previous output).
 fn clean_build(site: &Path, today: Date) -> BTreeMap<String, Vec<u8>> {
-    let fresh = tempfile::tempdir().unwrap();
-    for part in ["content", "themes"] {
-        if site.join(part).is_dir() {
-            copy_tree(&site.join(part), &fresh.path().join(part));
-        }
-    }
+    let fresh = common::fresh_copy(site);
     let out = fresh.path().join("public");
     let report = build(&options(fresh.path(), &out, today)).unwrap();
     assert_eq!(report.reused, 0, "a clean build has nothing to reuse");

@@ -11,17 +11,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{copy_tree, site_with, snapshot, today};
+use common::{site_with, snapshot, today};
 use zaitaku::build::{BuildOptions, build};
 
 /// A clean build of `site`'s content and theme, in a new folder, as the preview would show it.
 fn clean_build(site: &Path, port: u16) -> BTreeMap<String, Vec<u8>> {
-    let fresh = tempfile::tempdir().unwrap();
-    for part in ["content", "themes"] {
-        if site.join(part).is_dir() {
-            copy_tree(&site.join(part), &fresh.path().join(part));
-        }
-    }
+    let fresh = common::fresh_copy(site);
     let out = fresh.path().join("public");
     build(&BuildOptions {
         root: fresh.path().to_path_buf(),
