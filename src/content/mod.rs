@@ -840,7 +840,7 @@ fn check_across_resources<'a>(
     records: impl Iterator<Item = &'a CheckKeys>,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut by_id: BTreeMap<&str, &CheckKeys> = BTreeMap::new();
+    let mut by_id: HashMap<&str, &CheckKeys> = HashMap::new();
     // The first record with each key, and how many more had it.
     let mut by_phone: HashMap<&str, (&CheckKeys, usize)> = HashMap::new();
     let mut by_name_address: HashMap<&(String, String), (&CheckKeys, usize)> = HashMap::new();
