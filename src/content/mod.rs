@@ -834,94 +834,126 @@ pub const MAX_LISTED_PER_GROUP: usize = 20;
 /// Unique ids (errors), and records that share a phone number or a name and address
 /// (warnings). Each check is a lookup in a map by a normalised key, never a comparison of all
 /// pairs, so 10,000 records with the same name take as long as 10,000 different ones.
-/// `records` come in the order of their files (`Resource::file`), so "the other file" is always
-/// the earlier one.
+/// `records` come in the order of their files (`Resource::file`).
 fn check_across_resources<'a>(
     records: impl Iterator<Item = &'a CheckKeys>,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut by_id: HashMap<&str, &CheckKeys> = HashMap::new();
-    // The first record with each key, and how many more had it.
-    let mut by_phone: HashMap<&str, (&CheckKeys, usize)> = HashMap::new();
-    let mut by_name_address: HashMap<&(String, String), (&CheckKeys, usize)> = HashMap::new();
-    for resource in records {
-        if let Some(first) = by_id.insert(&resource.id, resource) {
-            diagnostics.push(
-                Diagnostic::error(&resource.file, Position::FILE, format!("ID「{}」が {} と重なっています。", resource.id, first.file))
-                    .hint("フォルダが違っても、ファイル名（ID）はすべての事業所で別のものにしてください。"),
-            );
-            by_id.insert(&first.id, first);
+    let mut groups: HashMap<Group<'a>, Vec<&'a CheckKeys>> = HashMap::new();
+    for record in records {
+        for group in record.groups() {
+            groups.entry(group).or_default().push(record);
         }
-        if let Some(phone) = &resource.phone {
-            let digits = resource.phone_digits.as_str();
-            match by_phone.get_mut(digits) {
-                Some((first, more)) => {
-                    *more += 1;
-                    if *more <= MAX_LISTED_PER_GROUP {
-                        diagnostics.push(
-                            Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
-                                .field("phone")
-                                .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
-                        );
-                    }
-                }
-                None => {
-                    by_phone.insert(digits, (resource, 0));
-                }
+    }
+    for (group, members) in groups {
+        if members.len() > 1 {
+            diagnostics.extend(check_group(&group, &members));
+        }
+    }
+}
+
+/// A key records must not share (an id), or should not (a phone number, a name and address).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Group<'a> {
+    Id(&'a str),
+    /// The phone number's digits.
+    Phone(&'a str),
+    NameAddress(&'a (String, String)),
+}
+
+impl Group<'_> {
+    fn key(&self) -> GroupKey {
+        match self {
+            Group::Id(id) => GroupKey::Id((*id).to_owned()),
+            Group::Phone(digits) => GroupKey::Phone((*digits).to_owned()),
+            Group::NameAddress(key) => GroupKey::NameAddress((*key).clone()),
+        }
+    }
+}
+
+/// A [`Group`] kept between saves (`reparse`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GroupKey {
+    Id(String),
+    Phone(String),
+    NameAddress((String, String)),
+}
+
+impl GroupKey {
+    fn group(&self) -> Group<'_> {
+        match self {
+            GroupKey::Id(id) => Group::Id(id),
+            GroupKey::Phone(digits) => Group::Phone(digits),
+            GroupKey::NameAddress(key) => Group::NameAddress(key),
+        }
+    }
+}
+
+/// What the records sharing `group` are told, `members` in the order of their files: each
+/// after the first names the first ("the other file" is always the earlier one).
+fn check_group(group: &Group<'_>, members: &[&CheckKeys]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let Some((first, more)) = members.split_first() else {
+        return diagnostics;
+    };
+    match group {
+        Group::Id(_) => {
+            for resource in more {
+                diagnostics.push(
+                    Diagnostic::error(&resource.file, Position::FILE, format!("ID「{}」が {} と重なっています。", resource.id, first.file))
+                        .hint("フォルダが違っても、ファイル名（ID）はすべての事業所で別のものにしてください。"),
+                );
             }
         }
-        let key = &resource.name_address;
-        match by_name_address.get_mut(key) {
-            Some((first, more)) => {
-                *more += 1;
-                if *more <= MAX_LISTED_PER_GROUP {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            &resource.file,
-                            resource.name_position,
-                            format!(
-                                "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
-                                first.file
-                            ),
-                        )
-                        .field("name")
-                        .hint("同じ事業所ならどちらかのファイルを削除してください。"),
-                    );
-                }
+        Group::Phone(_) => {
+            for resource in more.iter().take(MAX_LISTED_PER_GROUP) {
+                let phone = resource.phone.as_deref().unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
+                        .field("phone")
+                        .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
+                );
             }
-            None => {
-                by_name_address.insert(key, (resource, 0));
+        }
+        Group::NameAddress(_) => {
+            for resource in more.iter().take(MAX_LISTED_PER_GROUP) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        &resource.file,
+                        resource.name_position,
+                        format!(
+                            "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
+                            first.file
+                        ),
+                    )
+                    .field("name")
+                    .hint("同じ事業所ならどちらかのファイルを削除してください。"),
+                );
             }
         }
     }
-    let summaries = by_phone
-        .values()
-        .map(|(first, more)| (*first, *more, "phone", "電話番号"))
-        .chain(
-            by_name_address
-                .values()
-                .map(|(first, more)| (*first, *more, "name", "名称と住所")),
+    let more = more.len();
+    let summary = match group {
+        Group::Id(_) => None,
+        Group::Phone(_) => Some((first.phone_position, "phone", "電話番号")),
+        Group::NameAddress(_) => Some((first.name_position, "name", "名称と住所")),
+    };
+    if let Some((position, field, label)) = summary
+        && more > MAX_LISTED_PER_GROUP
+    {
+        diagnostics.push(
+            Diagnostic::warning(
+                &first.file,
+                position,
+                format!(
+                    "ほかに {more} 件のファイルの{label}がこのファイルと同じです（初めの {MAX_LISTED_PER_GROUP} 件だけを個別に示しました）。"
+                ),
+            )
+            .field(field)
+            .hint("まとめて取り込んだデータに重複がないか確認してください。"),
         );
-    for (first, more, field, label) in summaries {
-        if more > MAX_LISTED_PER_GROUP {
-            let position = if field == "phone" {
-                first.phone_position
-            } else {
-                first.name_position
-            };
-            diagnostics.push(
-                Diagnostic::warning(
-                    &first.file,
-                    position,
-                    format!(
-                        "ほかに {more} 件のファイルの{label}がこのファイルと同じです（初めの {MAX_LISTED_PER_GROUP} 件だけを個別に示しました）。"
-                    ),
-                )
-                .field(field)
-                .hint("まとめて取り込んだデータに重複がないか確認してください。"),
-            );
-        }
     }
+    diagnostics
 }
 
 /// What the checks across records read of one record, the normalised keys made once (a
@@ -961,6 +993,19 @@ impl CheckKeys {
                 crate::ja::nfkc(&resource.address).replace([' ', '　'], ""),
             ),
         }
+    }
+
+    /// The groups this record belongs to.
+    fn groups(&self) -> impl Iterator<Item = Group<'_>> {
+        [
+            Some(Group::Id(&self.id)),
+            self.phone
+                .as_ref()
+                .map(|_| Group::Phone(self.phone_digits.as_str())),
+            Some(Group::NameAddress(&self.name_address)),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 

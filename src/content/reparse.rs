@@ -17,7 +17,7 @@
 //! (every file's metadata read; only changed files parsed). A changed `site.yaml` text or
 //! another day starts from nothing, since every record is validated against them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use super::pages::Page;
 use super::resource::{Resource, ResourceContext};
-use super::{CheckKeys, Content, Found, is_ignored};
+use super::{CheckKeys, Content, Found, GroupKey, is_ignored};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::timings::Timings;
@@ -127,8 +127,13 @@ struct State {
     page_check_diagnostics: Vec<Diagnostic>,
     /// In path order (the walk's).
     records: BTreeMap<PathBuf, RecordEntry>,
-    /// What the checks across records read, by `Resource::file` (their order).
-    checks: BTreeMap<String, CheckKeys>,
+    /// What the checks across records read, by `Resource::file`.
+    checks: HashMap<String, CheckKeys>,
+    /// The records (their files, in order) of each id, phone number, name and address.
+    groups: HashMap<GroupKey, BTreeSet<String>>,
+    /// What the checks across records say, by the group they are about (only groups of more
+    /// than one record), made again only for the groups a save touched.
+    group_diagnostics: HashMap<GroupKey, Vec<Diagnostic>>,
     /// Each record's path by its `Resource::file`.
     paths: HashMap<String, PathBuf>,
     pages: BTreeMap<PathBuf, PageEntry>,
@@ -270,7 +275,9 @@ impl Model {
                 table_diagnostics: Vec::new(),
                 page_check_diagnostics: Vec::new(),
                 records: BTreeMap::new(),
-                checks: BTreeMap::new(),
+                checks: HashMap::new(),
+                groups: HashMap::new(),
+                group_diagnostics: HashMap::new(),
                 paths: HashMap::new(),
                 pages: BTreeMap::new(),
                 content: Arc::new(Content {
@@ -446,11 +453,23 @@ impl State {
             let files: HashSet<&str> = leave.iter().map(|(p, _)| p.file.as_str()).collect();
             resources.retain(|r| !files.contains(r.file.as_str()));
         }
+        let mut touched: HashSet<GroupKey> = HashSet::new();
         for path in &leaving {
             if let Some(entry) = self.records.remove(*path)
                 && let Some(placed) = entry.placed
             {
-                self.checks.remove(&placed.file);
+                if let Some(keys) = self.checks.remove(&placed.file) {
+                    for group in keys.groups() {
+                        let key = group.key();
+                        if let Some(files) = self.groups.get_mut(&key) {
+                            files.remove(&placed.file);
+                            if files.is_empty() {
+                                self.groups.remove(&key);
+                            }
+                        }
+                        touched.insert(key);
+                    }
+                }
                 self.paths.remove(&placed.file);
                 delta.removed.push(placed.file);
             }
@@ -466,8 +485,16 @@ impl State {
                 id: r.id.clone(),
             });
             if let Some(resource) = resource {
-                self.checks
-                    .insert(resource.file.clone(), CheckKeys::of(&resource));
+                let keys = CheckKeys::of(&resource);
+                for group in keys.groups() {
+                    let key = group.key();
+                    self.groups
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(resource.file.clone());
+                    touched.insert(key);
+                }
+                self.checks.insert(resource.file.clone(), keys);
                 self.paths.insert(resource.file.clone(), path.clone());
                 delta.changed.push(resource.file.clone());
                 coming.push((resource, path.clone()));
@@ -492,6 +519,22 @@ impl State {
             resources.extend(coming.into_iter().map(|(r, _)| r));
             let paths = &self.paths;
             resources.sort_by(|a, b| order(a, paths).cmp(&order(b, paths)));
+        }
+        // The checks of the groups whose records changed.
+        for key in touched {
+            let members: Vec<&CheckKeys> = self
+                .groups
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|file| self.checks.get(file))
+                .collect();
+            if members.len() > 1 {
+                let diagnostics = super::check_group(&key.group(), &members);
+                self.group_diagnostics.insert(key, diagnostics);
+            } else {
+                self.group_diagnostics.remove(&key);
+            }
         }
         count
     }
@@ -572,7 +615,9 @@ impl State {
         for entry in self.records.values() {
             diagnostics.extend(entry.diagnostics.iter().cloned());
         }
-        super::check_across_resources(self.checks.values(), &mut diagnostics);
+        for group in self.group_diagnostics.values() {
+            diagnostics.extend(group.iter().cloned());
+        }
         for entry in self.pages.values() {
             diagnostics.extend(entry.diagnostics.iter().cloned());
         }
