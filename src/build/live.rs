@@ -27,9 +27,10 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 
 use super::cache::{Cache, Key};
+use super::reserved;
 use super::{Previous, Reuse, Scope, record_key, render_site_with};
 use crate::content::Content;
-use crate::content::reparse::RecordCache;
+use crate::content::reparse::{Changes, Model};
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::output::Staging;
@@ -57,11 +58,12 @@ impl Served {
 pub struct Live {
     root: PathBuf,
     today: Date,
-    base_url: String,
     served: Arc<Served>,
-    records: RecordCache,
-    /// Each record's key by its file, with the version of the parse it was made from.
-    record_keys: HashMap<String, (u64, Option<Key>)>,
+    /// The content, brought up to date in place on each save.
+    model: Model,
+    /// Each record's key by its file (`Resource::file`), made again only for the records
+    /// the model read again.
+    record_keys: HashMap<String, Option<Key>>,
     /// The steps whose files are in the served folder (pages; booklets are the background's).
     pages: Cache,
     /// Every file the first step put in the served folder.
@@ -105,13 +107,12 @@ impl Live {
         Ok(Live {
             root: root.to_path_buf(),
             today,
-            base_url,
             served: Arc::new(Served {
                 folder,
                 scratch: scratch.to_path_buf(),
                 generation: Mutex::new(0),
             }),
-            records: RecordCache::new(),
+            model: Model::new(today, base_url),
             record_keys: HashMap::new(),
             pages: Cache::in_memory(),
             files: BTreeSet::new(),
@@ -139,45 +140,56 @@ impl Live {
         }
     }
 
-    /// Brings the served folder up to date with `content/` (the theme read again when
-    /// `theme_changed`). On an error the served folder is as it was.
-    pub fn update(&mut self, theme_changed: bool) -> Result<Updated> {
+    /// Brings the served folder up to date with `content/`, given what changed (the theme
+    /// read again when `theme_changed`). On an error the served folder is as it was.
+    pub fn update(&mut self, theme_changed: bool, changes: &Changes) -> Result<Updated> {
         if theme_changed {
             self.theme = None;
         }
         let timings = Timings::new();
-        let (mut content, diagnostics) =
-            super::load_valid_timed(&self.root, self.today, &timings, Some(&mut self.records))?;
-        content.site.base_url = self.base_url.clone();
-        let theme = match &self.theme {
-            Some(theme) => theme.clone(),
-            None => {
-                let theme = Arc::new(Theme::load(&self.root)?);
-                self.theme = Some(theme.clone());
-                theme
+        let loaded = timings.phase("load and validate", || {
+            self.model.update(&self.root, changes, &timings)
+        });
+        let (content, diagnostics) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                self.model.clear();
+                self.record_keys.clear();
+                return Err(error);
             }
         };
-        // Keys of the records parsed again; the others' from the previous save.
-        let records: Vec<Option<Key>> = timings.phase("record keys", || {
-            content
-                .resources
-                .par_iter()
-                .map(|resource| {
-                    let version = self.records.version(&resource.file);
-                    match (version, self.record_keys.get(&resource.file)) {
-                        (Some(version), Some((known, key))) if *known == version => key.clone(),
-                        _ => record_key(resource),
-                    }
-                })
-                .collect()
-        });
-        let mut record_keys = HashMap::with_capacity(records.len());
-        for (resource, key) in content.resources.iter().zip(&records) {
-            if let Some(version) = self.records.version(&resource.file) {
-                record_keys.insert(resource.file.clone(), (version, key.clone()));
-            }
+        // Keys of the records read again; the others' from the previous save.
+        timings.phase("record keys", || self.update_keys(content.as_deref()));
+        // As `build::load_checked_timed`: the addresses the build makes, when the theme loads.
+        let theme = match &self.theme {
+            Some(theme) => Ok(theme.clone()),
+            None => Theme::load(&self.root).map(Arc::new),
+        };
+        let mut diagnostics = diagnostics;
+        if let (Some(content), Ok(theme)) = (&content, &theme) {
+            timings.phase("generated addresses", || {
+                diagnostics.extend(reserved::collisions(content, theme, self.today));
+            });
         }
-        self.record_keys = record_keys;
+        let errors = diagnostics.error_count();
+        let mut diagnostics = timings.phase("diagnostics sorted", || diagnostics.sorted());
+        diagnostics.extend(crate::ja::holidays::staleness(self.today));
+        let content = match content {
+            Some(content) if errors == 0 => content,
+            _ => {
+                return Err(Error::Content {
+                    errors: errors.max(1),
+                    diagnostics,
+                });
+            }
+        };
+        let theme = theme?;
+        self.theme = Some(theme.clone());
+        let records: Vec<Option<Key>> = content
+            .resources
+            .iter()
+            .map(|resource| self.record_keys.get(&resource.file).cloned().flatten())
+            .collect();
 
         let staging = Staging::new(&self.served.scratch.join("site"))?;
         let site = timings.phase("site", || Site::new(&content, self.today));
@@ -237,12 +249,11 @@ impl Live {
             }
         };
         let (generation, moved) = generation;
-        let content = Arc::new(content);
         Ok(Updated {
             resources: content.resources.len(),
             pages: content.pages.len(),
             diagnostics,
-            parsed: self.records.parsed(),
+            parsed: self.model.parsed(),
             rendered: rendered_pages,
             written: moved,
             removed: gone.len(),
@@ -255,6 +266,37 @@ impl Live {
             },
             timings: timings.phases(),
         })
+    }
+}
+
+impl Live {
+    /// The records' keys after the model's last update: made again for the records it read
+    /// again, forgotten for those it removed.
+    fn update_keys(&mut self, content: Option<&Content>) {
+        let delta = self.model.delta();
+        if delta.fresh {
+            self.record_keys = match content {
+                Some(content) => content
+                    .resources
+                    .par_iter()
+                    .map(|resource| (resource.file.clone(), record_key(resource)))
+                    .collect(),
+                None => HashMap::new(),
+            };
+            return;
+        }
+        for file in &delta.removed {
+            self.record_keys.remove(file);
+        }
+        let made: Vec<(String, Option<Key>)> = delta
+            .changed
+            .par_iter()
+            .filter_map(|file| {
+                let resource = self.model.resource(file)?;
+                Some((file.clone(), record_key(resource)))
+            })
+            .collect();
+        self.record_keys.extend(made);
     }
 }
 

@@ -104,17 +104,16 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    load_checked_timed(root, today, &Timings::new(), None)
+    load_checked_timed(root, today, &Timings::new())
 }
 
 fn load_checked_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
-    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
     let loaded = timings.phase("load and validate", || {
-        content::load_cached(root, today, records)
+        content::load_timed(root, today, timings)
     })?;
     let mut diagnostics = loaded.diagnostics;
     if let Some(content) = &loaded.content {
@@ -126,23 +125,22 @@ fn load_checked_timed(
     }
     let errors = diagnostics.error_count();
     let content = loaded.content.filter(|_| errors == 0);
-    let mut diagnostics = diagnostics.sorted();
+    let mut diagnostics = timings.phase("diagnostics sorted", || diagnostics.sorted());
     diagnostics.extend(crate::ja::holidays::staleness(today));
     Ok((content, diagnostics, errors))
 }
 
 /// Loads the content, or fails with every diagnostic when any is an error.
 pub fn load_valid(root: &Path, today: Date) -> Result<(Content, Vec<Diagnostic>)> {
-    load_valid_timed(root, today, &Timings::new(), None)
+    load_valid_timed(root, today, &Timings::new())
 }
 
 fn load_valid_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
-    records: Option<&mut content::reparse::RecordCache>,
 ) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked_timed(root, today, timings, records)?;
+    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
     match content {
         Some(content) if errors == 0 => Ok((content, diagnostics)),
         _ => Err(Error::Content {
@@ -187,8 +185,7 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let (mut content, diagnostics) =
-        load_valid_timed(&options.root, options.today, &timings, None)?;
+    let (mut content, diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }

@@ -23,7 +23,7 @@ pub mod synonyms;
 pub mod text;
 pub mod yaml;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
@@ -31,6 +31,7 @@ use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Position, display_path};
 use crate::error::{Error, Result};
+use crate::timings::Timings;
 use pages::{Page, PageKind};
 use resource::{Resource, ResourceContext};
 use site::SiteConfig;
@@ -83,6 +84,7 @@ fn is_ignored(name: &str) -> bool {
 /// How many folders deep `content/` may go (`content/news/2026/04/photos` is 4).
 pub const MAX_DEPTH: usize = 8;
 
+#[derive(Default)]
 struct Found {
     site_yaml: Option<PathBuf>,
     dictionary: Option<PathBuf>,
@@ -92,6 +94,14 @@ struct Found {
     resources: Vec<PathBuf>,
     pages: Vec<(PageKind, PathBuf)>,
     assets: Vec<Asset>,
+    /// Every file and folder the walk looked at (ignored names are not), refused or not.
+    seen: HashSet<PathBuf>,
+    /// Whether the walk went through a link (then a change to the link's target is a change
+    /// to the file that links to it).
+    links: bool,
+    /// Files and folders whose names differ from another's only in case: removing one
+    /// changes what the walk says about the other.
+    folded: HashSet<PathBuf>,
 }
 
 /// The Japanese name of a file type that is neither a file nor a folder.
@@ -206,10 +216,13 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
         resources: Vec::new(),
         pages: Vec::new(),
         assets: Vec::new(),
+        seen: HashSet::new(),
+        links: false,
+        folded: HashSet::new(),
     };
     // Names that differ only in case (or Unicode normalisation) are one file on Windows and
     // macOS: `Logo.png` and `logo.png` would overwrite each other there.
-    let mut folded: HashMap<String, String> = HashMap::new();
+    let mut folded: HashMap<String, (String, PathBuf)> = HashMap::new();
     let mut walker = walkdir::WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -219,6 +232,8 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
             Ok(entry) => entry,
             Err(error) => {
                 let path = error.path().map(Path::to_path_buf).unwrap_or_default();
+                found.seen.insert(path.clone());
+                found.links = true;
                 let shown = display_path(root, &path);
                 let is_link = path
                     .symlink_metadata()
@@ -261,6 +276,7 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
                 }
                 continue;
             }
+            found.seen.insert(path.to_path_buf());
             if checked_name(&entry, &shown, diagnostics).is_none() {
                 if is_dir {
                     walker.skip_current_dir();
@@ -268,7 +284,11 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
                 continue;
             }
             let key = crate::ja::nfkc(&shown).to_lowercase();
-            if let Some(first) = folded.insert(key, shown.clone()) {
+            if let Some((first, first_path)) =
+                folded.insert(key, (shown.clone(), path.to_path_buf()))
+            {
+                found.folded.insert(first_path);
+                found.folded.insert(path.to_path_buf());
                 diagnostics.push(
                     Diagnostic::error(&shown, Position::FILE, format!("{first} と大文字・小文字などの違いしかない名前です。Windows や Mac では同じ名前とみなされ、片方が消えます。"))
                         .hint("どちらかの名前を変えてください。"),
@@ -281,6 +301,7 @@ fn find_files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) ->
         }
         let name = entry.file_name().to_string_lossy();
         if entry.path_is_symlink() {
+            found.links = true;
             let inside = path
                 .canonicalize()
                 .map(|target| target.starts_with(&canonical_content))
@@ -490,16 +511,82 @@ fn stem(path: &Path) -> String {
 
 /// Loads and validates the site at `root` as of `today`.
 pub fn load(root: &Path, today: Date) -> Result<Loaded> {
-    load_cached(root, today, None)
+    load_timed(root, today, &Timings::new())
 }
 
-/// Like [`load`]; with `records`, record files unchanged since the previous load with the same
-/// cache are not read or parsed again (`reparse`).
-pub fn load_cached(
-    root: &Path,
-    today: Date,
-    records: Option<&mut reparse::RecordCache>,
-) -> Result<Loaded> {
+/// Like [`load`], recording its phases in `timings`.
+pub fn load_timed(root: &Path, today: Date, timings: &Timings) -> Result<Loaded> {
+    let content_dir = content_dir(root)?;
+    let mut diagnostics = Diagnostics::new();
+    let found = timings.phase("walk content/", || {
+        find_files(root, &content_dir, &mut diagnostics)
+    })?;
+    let Some((site, _)) = load_site(root, &found, &mut diagnostics) else {
+        return Ok(Loaded {
+            content: None,
+            diagnostics,
+        });
+    };
+
+    let context = ResourceContext { site: &site, today };
+    let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> =
+        timings.phase("records", || {
+            found
+                .resources
+                .par_iter()
+                .map(|path| load_resource(root, path, &context))
+                .collect()
+        });
+    let mut resources = Vec::with_capacity(loaded_resources.len());
+    for (resource, resource_diagnostics) in loaded_resources {
+        diagnostics.extend(resource_diagnostics);
+        resources.extend(resource);
+    }
+    timings.phase("checks across records", || {
+        let mut keys: Vec<CheckKeys> = resources.iter().map(CheckKeys::of).collect();
+        keys.sort_by(|a, b| a.file.cmp(&b.file));
+        check_across_resources(keys.iter(), &mut diagnostics)
+    });
+    // A stable sort of records in path order: equal keys stay in path order.
+    resources.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+
+    let loaded_pages: Vec<(Option<Page>, Vec<Diagnostic>)> = timings.phase("pages", || {
+        found
+            .pages
+            .par_iter()
+            .map(|(kind, path)| load_page(root, *kind, path))
+            .collect()
+    });
+    let mut pages = Vec::new();
+    for (page, page_diagnostics) in loaded_pages {
+        diagnostics.extend(page_diagnostics);
+        pages.extend(page);
+    }
+    check_pages(&mut pages, &found.assets, &mut diagnostics);
+    let tables = load_tables(root, &found, &site, &mut diagnostics);
+    if let Some(survey) = &tables.survey {
+        diagnostics.extend(survey::summary(survey, &resources, today));
+    }
+
+    // Kept even with errors: the checks that need the whole site (the addresses the build
+    // makes, in `crate::build::reserved`) still run, so one run lists every error.
+    let content = Some(Content {
+        site,
+        resources,
+        pages,
+        assets: found.assets,
+        dictionary: tables.dictionary,
+        survey: tables.survey,
+        synonyms: tables.synonyms,
+    });
+    Ok(Loaded {
+        content,
+        diagnostics,
+    })
+}
+
+/// `content/` of the site at `root`, or why there is none.
+fn content_dir(root: &Path) -> Result<PathBuf> {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
         return Err(Error::Setup(format!(
@@ -507,26 +594,26 @@ pub fn load_cached(
             content_dir.display()
         )));
     }
-    let mut diagnostics = Diagnostics::new();
-    let found = find_files(root, &content_dir, &mut diagnostics)?;
+    Ok(content_dir)
+}
 
+/// `content/site.yaml`, validated, with its text; `None` (and the reason in `diagnostics`)
+/// when there is none or it cannot be used.
+fn load_site(
+    root: &Path,
+    found: &Found,
+    diagnostics: &mut Diagnostics,
+) -> Option<(SiteConfig, String)> {
     let Some(site_path) = found.site_yaml.as_ref() else {
         diagnostics.push(
             Diagnostic::error("content/site.yaml", Position::FILE, "サイトの設定ファイル site.yaml がありません。")
                 .hint("content/site.yaml を作り、title, organization, base_url, desk, categories, areas, services を書いてください。"),
         );
-        return Ok(Loaded {
-            content: None,
-            diagnostics,
-        });
+        return None;
     };
     let site_file = display_path(root, site_path);
-    let mut records = records;
-    let site = match source::read(&site_file, site_path) {
+    match source::read(&site_file, site_path) {
         Ok(text) => {
-            if let Some(records) = records.as_deref_mut() {
-                records.keep_if(&text.text, today);
-            }
             diagnostics.extend(text.warnings);
             diagnostics.extend(crate::content::yaml::check_characters(
                 &site_file,
@@ -535,7 +622,7 @@ pub fn load_cached(
                 &site::is_multiline,
             ));
             match crate::content::yaml::parse::<site::SiteFile>(&site_file, &text.text, 0) {
-                Ok(raw) => Some(site::validate(&site_file, raw, &mut diagnostics)),
+                Ok(raw) => Some((site::validate(&site_file, raw, diagnostics), text.text)),
                 Err(error) => {
                     diagnostics.push(error);
                     None
@@ -546,43 +633,14 @@ pub fn load_cached(
             diagnostics.push(error);
             None
         }
-    };
-    let Some(site) = site else {
-        return Ok(Loaded {
-            content: None,
-            diagnostics,
-        });
-    };
-
-    let context = ResourceContext { site: &site, today };
-    let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> = match records {
-        Some(records) => records.load(root, &found.resources, &context),
-        None => found
-            .resources
-            .par_iter()
-            .map(|path| load_resource(root, path, &context))
-            .collect(),
-    };
-    let mut resources = Vec::with_capacity(loaded_resources.len());
-    for (resource, resource_diagnostics) in loaded_resources {
-        diagnostics.extend(resource_diagnostics);
-        resources.extend(resource);
     }
-    check_across_resources(&resources, &mut diagnostics);
-    resources.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+}
 
-    let loaded_pages: Vec<(Option<Page>, Vec<Diagnostic>)> = found
-        .pages
-        .par_iter()
-        .map(|(kind, path)| load_page(root, *kind, path))
-        .collect();
-    let mut pages = Vec::new();
-    for (page, page_diagnostics) in loaded_pages {
-        diagnostics.extend(page_diagnostics);
-        pages.extend(page);
-    }
-    check_across_pages(&pages, &mut diagnostics);
-    check_page_assets(&pages, &found.assets, &mut diagnostics);
+/// The checks across pages and their files, then the pages in their order: by kind, then by
+/// order / date / slug.
+fn check_pages(pages: &mut [Page], assets: &[Asset], diagnostics: &mut Diagnostics) {
+    check_across_pages(pages, diagnostics);
+    check_page_assets(pages, assets, diagnostics);
     pages.sort_by(|a, b| {
         let newest_first = |p: &Page| std::cmp::Reverse(p.date());
         (a.kind, a.order(), newest_first(a), &a.slug).cmp(&(
@@ -592,40 +650,39 @@ pub fn load_cached(
             &b.slug,
         ))
     });
+}
 
+/// The files of the content root beside `site.yaml`.
+struct Tables {
+    dictionary: Vec<dictionary::Entry>,
+    survey: Option<survey::Survey>,
+    synonyms: Vec<synonyms::Synonym>,
+}
+
+fn load_tables(
+    root: &Path,
+    found: &Found,
+    site: &SiteConfig,
+    diagnostics: &mut Diagnostics,
+) -> Tables {
     let dictionary = load_table(
         root,
         found.dictionary.as_deref(),
         dictionary::parse,
-        &mut diagnostics,
+        diagnostics,
     );
-
-    let survey = load_survey(root, &found, &site, &mut diagnostics);
-    if let Some(survey) = &survey {
-        diagnostics.extend(survey::summary(survey, &resources, today));
-    }
+    let survey = load_survey(root, found, site, diagnostics);
     let synonyms = load_table(
         root,
         found.synonyms.as_deref(),
         synonyms::parse,
-        &mut diagnostics,
+        diagnostics,
     );
-
-    // Kept even with errors: the checks that need the whole site (the addresses the build
-    // makes, in `crate::build::reserved`) still run, so one run lists every error.
-    let content = Some(Content {
-        site,
-        resources,
-        pages,
-        assets: found.assets,
+    Tables {
         dictionary,
         survey,
         synonyms,
-    });
-    Ok(Loaded {
-        content,
-        diagnostics,
-    })
+    }
 }
 
 /// `content/survey.yaml` and the cover letter beside it.
@@ -725,6 +782,17 @@ fn load_resource(
 }
 
 fn load_page(root: &Path, kind: PageKind, path: &Path) -> (Option<Page>, Vec<Diagnostic>) {
+    let (page, diagnostics, _) = load_page_asking(root, kind, path);
+    (page, diagnostics)
+}
+
+/// Like [`load_page`]; also the files beside the page it asked about, and whether each was
+/// there (a preview loads the page again when one of the answers changes).
+fn load_page_asking(
+    root: &Path,
+    kind: PageKind,
+    path: &Path,
+) -> (Option<Page>, Vec<Diagnostic>, Vec<(PathBuf, bool)>) {
     let file = display_path(root, path);
     let slug = stem(path);
     let mut diagnostics = Vec::new();
@@ -736,12 +804,18 @@ fn load_page(root: &Path, kind: PageKind, path: &Path) -> (Option<Page>, Vec<Dia
         Ok(text) => text,
         Err(error) => {
             diagnostics.push(error);
-            return (None, diagnostics);
+            return (None, diagnostics, Vec::new());
         }
     };
     diagnostics.extend(text.warnings);
     let folder = path.parent().unwrap_or(Path::new("."));
-    let exists = |name: &str| folder.join(name).is_file();
+    let asked = std::cell::RefCell::new(Vec::new());
+    let exists = |name: &str| {
+        let beside = folder.join(name);
+        let there = beside.is_file();
+        asked.borrow_mut().push((beside, there));
+        there
+    };
     let (mut page, problems) = pages::load(kind, &slug, &file, &text.text, &exists);
     diagnostics.extend(problems);
     if let Some(page) = &mut page {
@@ -750,7 +824,7 @@ fn load_page(root: &Path, kind: PageKind, path: &Path) -> (Option<Page>, Vec<Dia
             Err(refused) => diagnostics.push(refused),
         }
     }
-    (page, diagnostics)
+    (page, diagnostics, asked.into_inner())
 }
 
 /// Warnings about one shared value (a phone number, a name and address) listed one by one;
@@ -760,94 +834,178 @@ pub const MAX_LISTED_PER_GROUP: usize = 20;
 /// Unique ids (errors), and records that share a phone number or a name and address
 /// (warnings). Each check is a lookup in a map by a normalised key, never a comparison of all
 /// pairs, so 10,000 records with the same name take as long as 10,000 different ones.
-fn check_across_resources(resources: &[Resource], diagnostics: &mut Diagnostics) {
-    let mut by_id: BTreeMap<&str, &Resource> = BTreeMap::new();
-    // The first record with each key, and how many more had it.
-    let mut by_phone: HashMap<String, (&Resource, usize)> = HashMap::new();
-    let mut by_name_address: HashMap<(String, String), (&Resource, usize)> = HashMap::new();
-    // Files arrive sorted by path, so "the other file" is always the earlier one.
-    let mut in_path_order: Vec<&Resource> = resources.iter().collect();
-    in_path_order.sort_by(|a, b| a.file.cmp(&b.file));
-    for resource in in_path_order {
-        if let Some(first) = by_id.insert(&resource.id, resource) {
-            diagnostics.push(
-                Diagnostic::error(&resource.file, Position::FILE, format!("ID「{}」が {} と重なっています。", resource.id, first.file))
-                    .hint("フォルダが違っても、ファイル名（ID）はすべての事業所で別のものにしてください。"),
-            );
-            by_id.insert(&first.id, first);
+/// `records` come in the order of their files (`Resource::file`).
+fn check_across_resources<'a>(
+    records: impl Iterator<Item = &'a CheckKeys>,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut groups: HashMap<Group<'a>, Vec<&'a CheckKeys>> = HashMap::new();
+    for record in records {
+        for group in record.groups() {
+            groups.entry(group).or_default().push(record);
         }
-        if let Some(phone) = &resource.phone {
-            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-            match by_phone.get_mut(&digits) {
-                Some((first, more)) => {
-                    *more += 1;
-                    if *more <= MAX_LISTED_PER_GROUP {
-                        diagnostics.push(
-                            Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
-                                .field("phone")
-                                .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
-                        );
-                    }
-                }
-                None => {
-                    by_phone.insert(digits, (resource, 0));
-                }
+    }
+    for (group, members) in groups {
+        if members.len() > 1 {
+            diagnostics.extend(check_group(&group, &members));
+        }
+    }
+}
+
+/// A key records must not share (an id), or should not (a phone number, a name and address).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Group<'a> {
+    Id(&'a str),
+    /// The phone number's digits.
+    Phone(&'a str),
+    NameAddress(&'a (String, String)),
+}
+
+impl Group<'_> {
+    fn key(&self) -> GroupKey {
+        match self {
+            Group::Id(id) => GroupKey::Id((*id).to_owned()),
+            Group::Phone(digits) => GroupKey::Phone((*digits).to_owned()),
+            Group::NameAddress(key) => GroupKey::NameAddress((*key).clone()),
+        }
+    }
+}
+
+/// A [`Group`] kept between saves (`reparse`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GroupKey {
+    Id(String),
+    Phone(String),
+    NameAddress((String, String)),
+}
+
+impl GroupKey {
+    fn group(&self) -> Group<'_> {
+        match self {
+            GroupKey::Id(id) => Group::Id(id),
+            GroupKey::Phone(digits) => Group::Phone(digits),
+            GroupKey::NameAddress(key) => Group::NameAddress(key),
+        }
+    }
+}
+
+/// What the records sharing `group` are told, `members` in the order of their files: each
+/// after the first names the first ("the other file" is always the earlier one).
+fn check_group(group: &Group<'_>, members: &[&CheckKeys]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let Some((first, more)) = members.split_first() else {
+        return diagnostics;
+    };
+    match group {
+        Group::Id(_) => {
+            for resource in more {
+                diagnostics.push(
+                    Diagnostic::error(&resource.file, Position::FILE, format!("ID「{}」が {} と重なっています。", resource.id, first.file))
+                        .hint("フォルダが違っても、ファイル名（ID）はすべての事業所で別のものにしてください。"),
+                );
             }
         }
-        let key = (
-            crate::ja::nfkc(&resource.name).replace([' ', '　'], ""),
-            crate::ja::nfkc(&resource.address).replace([' ', '　'], ""),
-        );
-        match by_name_address.get_mut(&key) {
-            Some((first, more)) => {
-                *more += 1;
-                if *more <= MAX_LISTED_PER_GROUP {
-                    diagnostics.push(
-                        Diagnostic::warning(
-                            &resource.file,
-                            resource.name_position,
-                            format!(
-                                "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
-                                first.file
-                            ),
-                        )
-                        .field("name")
-                        .hint("同じ事業所ならどちらかのファイルを削除してください。"),
-                    );
-                }
+        Group::Phone(_) => {
+            for resource in more.iter().take(MAX_LISTED_PER_GROUP) {
+                let phone = resource.phone.as_deref().unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::warning(&resource.file, resource.phone_position, format!("電話番号 {phone} が {}（{}）と同じです。同じ事業所が 2 回登録されていませんか。", first.file, first.name))
+                        .field("phone")
+                        .hint("同じ事業所ならどちらかのファイルを削除し、別の事業所なら電話番号を確認してください。"),
+                );
             }
-            None => {
-                by_name_address.insert(key, (resource, 0));
+        }
+        Group::NameAddress(_) => {
+            for resource in more.iter().take(MAX_LISTED_PER_GROUP) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        &resource.file,
+                        resource.name_position,
+                        format!(
+                            "名称と住所が {} と同じです。同じ事業所が 2 回登録されていませんか。",
+                            first.file
+                        ),
+                    )
+                    .field("name")
+                    .hint("同じ事業所ならどちらかのファイルを削除してください。"),
+                );
             }
         }
     }
-    let summaries = by_phone
-        .values()
-        .map(|(first, more)| (*first, *more, "phone", "電話番号"))
-        .chain(
-            by_name_address
-                .values()
-                .map(|(first, more)| (*first, *more, "name", "名称と住所")),
+    let more = more.len();
+    let summary = match group {
+        Group::Id(_) => None,
+        Group::Phone(_) => Some((first.phone_position, "phone", "電話番号")),
+        Group::NameAddress(_) => Some((first.name_position, "name", "名称と住所")),
+    };
+    if let Some((position, field, label)) = summary
+        && more > MAX_LISTED_PER_GROUP
+    {
+        diagnostics.push(
+            Diagnostic::warning(
+                &first.file,
+                position,
+                format!(
+                    "ほかに {more} 件のファイルの{label}がこのファイルと同じです（初めの {MAX_LISTED_PER_GROUP} 件だけを個別に示しました）。"
+                ),
+            )
+            .field(field)
+            .hint("まとめて取り込んだデータに重複がないか確認してください。"),
         );
-    for (first, more, field, label) in summaries {
-        if more > MAX_LISTED_PER_GROUP {
-            let position = if field == "phone" {
-                first.phone_position
-            } else {
-                first.name_position
-            };
-            diagnostics.push(
-                Diagnostic::warning(
-                    &first.file,
-                    position,
-                    format!(
-                        "ほかに {more} 件のファイルの{label}がこのファイルと同じです（初めの {MAX_LISTED_PER_GROUP} 件だけを個別に示しました）。"
-                    ),
-                )
-                .field(field)
-                .hint("まとめて取り込んだデータに重複がないか確認してください。"),
-            );
+    }
+    diagnostics
+}
+
+/// What the checks across records read of one record, the normalised keys made once (a
+/// preview keeps them between saves).
+#[derive(Debug, Clone)]
+struct CheckKeys {
+    id: String,
+    file: String,
+    name: String,
+    name_position: Position,
+    phone: Option<String>,
+    phone_position: Position,
+    /// The phone number's digits.
+    phone_digits: String,
+    /// The name and the address, NFKC-normalised without spaces.
+    name_address: (String, String),
+}
+
+impl CheckKeys {
+    fn of(resource: &Resource) -> CheckKeys {
+        CheckKeys {
+            id: resource.id.clone(),
+            file: resource.file.clone(),
+            name: resource.name.clone(),
+            name_position: resource.name_position,
+            phone: resource.phone.clone(),
+            phone_position: resource.phone_position,
+            phone_digits: resource
+                .phone
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect(),
+            name_address: (
+                crate::ja::nfkc(&resource.name).replace([' ', '　'], ""),
+                crate::ja::nfkc(&resource.address).replace([' ', '　'], ""),
+            ),
         }
+    }
+
+    /// The groups this record belongs to.
+    fn groups(&self) -> impl Iterator<Item = Group<'_>> {
+        [
+            Some(Group::Id(&self.id)),
+            self.phone
+                .as_ref()
+                .map(|_| Group::Phone(self.phone_digits.as_str())),
+            Some(Group::NameAddress(&self.name_address)),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 

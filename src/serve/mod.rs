@@ -25,6 +25,7 @@ use tokio::sync::broadcast;
 
 use crate::build;
 use crate::build::live::{self, Live, Pending};
+use crate::content::reparse::Changes;
 use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::lock;
@@ -161,12 +162,16 @@ impl Rebuilder {
 
     /// Rebuilds; `theme_changed` reloads the templates too. On success, also what to serve and
     /// the booklets and search index to bring up to date once the pages have reloaded.
-    pub fn rebuild(&mut self, theme_changed: bool) -> (Outcome, Option<Served>, Option<Pending>) {
+    pub fn rebuild(
+        &mut self,
+        theme_changed: bool,
+        changes: &Changes,
+    ) -> (Outcome, Option<Served>, Option<Pending>) {
         let started = Instant::now();
         if theme_changed {
             self.theme = None;
         }
-        match self.try_rebuild(theme_changed) {
+        match self.try_rebuild(theme_changed, changes) {
             Ok((resources, pages, warnings, served, pending, timings)) => (
                 Outcome::Built {
                     resources,
@@ -199,6 +204,7 @@ impl Rebuilder {
     fn try_rebuild(
         &mut self,
         theme_changed: bool,
+        changes: &Changes,
     ) -> Result<(usize, usize, usize, Served, Option<Pending>, Vec<Phase>)> {
         if let Some(out) = &self.out {
             // A folder the user asked for gets the complete site, as `zaitaku build` writes it
@@ -228,7 +234,7 @@ impl Rebuilder {
                 self.base_url.clone(),
             )?),
         };
-        let updated = live.update(theme_changed)?;
+        let updated = live.update(theme_changed, changes)?;
         Ok((
             updated.resources,
             updated.pages,
@@ -575,8 +581,27 @@ fn watch(
             !matches!(event.kind, notify::EventKind::Access(_))
                 && event.paths.iter().any(|p| relevant(p))
         };
+        // Every path the watcher named since the last rebuild (the preview re-reads only
+        // those files), and whether it may have missed some (then it walks `content/`): the
+        // first rebuild walks, since files may have changed before the watcher began.
+        let mut changes = Changes::unknown();
+        let note = |changes: &mut Changes, event: notify::Result<notify::Event>| match event {
+            Ok(event) => {
+                changes.rescan |= event.need_rescan() || event.paths.is_empty();
+                if !matches!(event.kind, notify::EventKind::Access(_)) {
+                    changes.paths.extend(event.paths.iter().cloned());
+                }
+                Some(event)
+            }
+            Err(_) => {
+                changes.rescan = true;
+                None
+            }
+        };
         while let Ok(first) = receiver.recv() {
-            let Ok(first) = first else { continue };
+            let Some(first) = note(&mut changes, first) else {
+                continue;
+            };
             if !interesting(&first) {
                 continue;
             }
@@ -584,11 +609,12 @@ fn watch(
             let mut theme_changed = first.paths.iter().any(|p| p.starts_with(&themes));
             // Editors save in several steps; wait until the changes stop for a moment.
             while let Ok(next) = receiver.recv_timeout(Duration::from_millis(25)) {
-                if let Ok(next) = next {
+                if let Some(next) = note(&mut changes, next) {
                     theme_changed |= next.paths.iter().any(|p| p.starts_with(&themes));
                 }
             }
-            let (outcome, served, pending) = rebuilder.rebuild(theme_changed);
+            let (outcome, served, pending) =
+                rebuilder.rebuild(theme_changed, &std::mem::take(&mut changes));
             apply(&outcome, served, &status, &reload);
             say(Progress::Rebuilt {
                 outcome: &outcome,
@@ -668,7 +694,7 @@ pub fn run(root: &Path, args: &ServeArgs, say: Say) -> Result<()> {
     );
     let status = Arc::new(RwLock::new(Status::default()));
     let (reload, _) = broadcast::channel(16);
-    let (outcome, served, pending) = rebuilder.rebuild(true);
+    let (outcome, served, pending) = rebuilder.rebuild(true, &Changes::unknown());
     apply(&outcome, served, &status, &reload);
     say(Progress::Rebuilt {
         outcome: &outcome,

@@ -37,10 +37,31 @@ pub fn fresh_copy(site: &Path) -> tempfile::TempDir {
     let fresh = tempfile::tempdir().unwrap();
     for part in ["content", "themes"] {
         if site.join(part).is_dir() {
-            copy_tree(&site.join(part), &fresh.path().join(part));
+            copy_as_is(&site.join(part), &fresh.path().join(part));
         }
     }
     fresh
+}
+
+/// Copies `from` to `to` as it is: links stay links (to the same target), FIFOs stay FIFOs
+/// (never opened).
+pub fn copy_as_is(from: &Path, to: &Path) {
+    use std::os::unix::fs::FileTypeExt;
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else if kind.is_symlink() {
+            let link = std::fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(link, &target).unwrap();
+        } else if kind.is_fifo() {
+            mkfifo(&target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 /// Makes a FIFO (a named pipe) at `path`, and its folders: what a build must never open and

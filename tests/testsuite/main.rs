@@ -15,6 +15,7 @@ mod incremental;
 mod init;
 mod init_examples;
 mod ja_rules;
+mod live_model;
 mod parity;
 mod phone;
 mod print;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{site_with, snapshot, today};
+use common::{mkfifo, site_with, snapshot, today};
 use zaitaku::build::{BuildOptions, build};
 
 /// A clean build of `site`'s content and theme, in a new folder, as the preview would show it.
@@ -181,4 +181,88 @@ fn every_save_leaves_the_served_folder_equal_to_a_clean_build() {
     });
     let (_, page) = get(port, "/resources/takahashi-clinic/");
     assert!(page.contains("088-600-4622"), "{page}");
+}
+
+/// Saves the preview can judge from the watcher's paths alone, and the ones it must walk
+/// `content/` for (a folder renamed, a record replaced by a FIFO or a link, a duplicate id
+/// and its partner removed): after each, the served folder is a clean build's.
+#[test]
+fn structural_and_hostile_saves_leave_the_served_folder_equal_to_a_clean_build() {
+    let site = site_with(None);
+    let root = site.path();
+    let server = start(root, &[]);
+    let port = server.port;
+    let served = served_folder(server.scratch.as_deref().expect("a scratch folder"));
+    let mut events = Events::open(port);
+    let mut generation = events.next();
+    assert_settles_to(&served, &clean_build(root, port), "first build");
+
+    let resources = root.join("content/resources");
+    let takahashi = resources.join("clinic/takahashi-naika.yaml");
+    let original = std::fs::read_to_string(&takahashi).unwrap();
+    let mut reloaded = |step: &str| {
+        let next = events.next();
+        assert!(next > generation, "{step}: a reload after the save");
+        generation = next;
+    };
+
+    // A record with the same id in another folder: an error, the site stays as it was.
+    let before = snapshot(&served);
+    let same_id = resources.join("home-nursing/takahashi-naika.yaml");
+    std::fs::write(&same_id, original.replace("088-600-1234", "088-600-5555")).unwrap();
+    reloaded("a duplicate id");
+    let (status, error) = get(port, "/");
+    assert_eq!(status, 500);
+    assert!(error.contains("ID「takahashi-naika」"), "{error}");
+    assert_eq!(difference(&snapshot(&served), &before), None);
+    // Its partner renamed away: both records are published.
+    let partner = resources.join("clinic/takahashi-naika-2.yaml");
+    std::fs::rename(&takahashi, &partner).unwrap();
+    reloaded("the partner renamed");
+    assert_settles_to(&served, &clean_build(root, port), "the partner renamed");
+    // The duplicate removed: only the partner's page is left.
+    std::fs::remove_file(&same_id).unwrap();
+    reloaded("the duplicate removed");
+    assert_settles_to(&served, &clean_build(root, port), "the duplicate removed");
+
+    // A page added, then removed.
+    let news = root.join("content/news/2026-11-20-kyuujitsu.md");
+    std::fs::write(
+        &news,
+        "---\ntitle: 年末年始の相談窓口\ndate: 2026-11-20\n---\n年末年始も電話で相談を受け付けます。\n",
+    )
+    .unwrap();
+    reloaded("a page added");
+    assert_settles_to(&served, &clean_build(root, port), "a page added");
+    std::fs::remove_file(&news).unwrap();
+    reloaded("a page removed");
+    assert_settles_to(&served, &clean_build(root, port), "a page removed");
+
+    // A folder renamed: its records move with it (their pages stay at their ids).
+    let folder = resources.join("home-nursing");
+    let renamed = resources.join("nursing");
+    std::fs::rename(&folder, &renamed).unwrap();
+    reloaded("a folder renamed");
+    assert_settles_to(&served, &clean_build(root, port), "a folder renamed");
+
+    // A record replaced by a FIFO: a warning, never opened; the record is gone.
+    let aoba = renamed.join("aoba.yaml");
+    let aoba_text = std::fs::read_to_string(&aoba).unwrap();
+    std::fs::remove_file(&aoba).unwrap();
+    mkfifo(&aoba);
+    reloaded("a FIFO");
+    assert_settles_to(&served, &clean_build(root, port), "a FIFO");
+    // Then by a link to a record file inside content/: the record is back at its id.
+    let kept = renamed.join("aoba-saved.yaml.txt");
+    std::fs::write(&kept, &aoba_text).unwrap();
+    std::fs::remove_file(&aoba).unwrap();
+    std::os::unix::fs::symlink("../clinic/takahashi-naika-2.yaml", &aoba).unwrap();
+    reloaded("a link");
+    assert_settles_to(&served, &clean_build(root, port), "a link");
+    // The link's target saved: the record behind the link changes too.
+    std::fs::write(&partner, original.replace("088-600-1234", "088-600-4633")).unwrap();
+    reloaded("the link's target saved");
+    assert_settles_to(&served, &clean_build(root, port), "the link's target saved");
+    let (_, page) = get(port, "/resources/aoba/");
+    assert!(page.contains("088-600-4633"), "{page}");
 }
