@@ -725,7 +725,7 @@ fn render_pages(
                         return Ok(());
                     }
                     let key = early.map(|(_, key)| key);
-                    match site.render_job(*job) {
+                    match site.render_job(*job, theme)? {
                         Rendering::Page(output) if key.is_some() => write(output, key),
                         Rendering::Page(output) => {
                             let key = reuse.and_then(|reuse| reuse.page_key(&output));
