@@ -447,11 +447,7 @@ impl<'a> Reuse<'a> {
         records: Option<Vec<Option<Key>>>,
     ) -> Reuse<'a> {
         let theme = cache::theme_key(theme);
-        let mut shared = KeyHasher::new();
-        let shared = match site.common.write_key(&mut shared) {
-            Ok(()) => shared.finish(),
-            Err(_) => None,
-        };
+        let shared = site.common.key();
         let inputs = shared.as_ref().zip(root).and_then(|(shared, root)| {
             cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()])
         });

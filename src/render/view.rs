@@ -164,20 +164,19 @@ impl<'a> Common<'a> {
         &self.base_path
     }
 
-    /// The key of one value (a random one when it cannot be serialised: no cache matches it).
-    /// Writes, as JSON, everything [`Common::context`] gives a page besides the page's own
-    /// address, title and breadcrumbs: part of the build cache's keys (`crate::build::cache`).
-    pub fn write_key(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(
-            out,
-            &(
-                self.site,
-                &self.footer,
-                &self.base_path,
-                self.today.to_string(),
-                ja::holidays::valid_until(),
-            ),
-        )
+    /// The key of everything [`Common::context`] gives a page besides the page's own address,
+    /// title and breadcrumbs: part of the build cache's keys (`crate::build::cache`). `None`
+    /// when it cannot be keyed.
+    pub fn key(&self) -> Option<Key> {
+        let mut hasher = KeyHasher::new();
+        hasher.value(&(
+            self.site,
+            &self.footer,
+            &self.base_path,
+            self.today.to_string(),
+            ja::holidays::valid_until(),
+        ));
+        hasher.finish()
     }
 
     /// The context of the page at `url`.

@@ -19,11 +19,12 @@
 //! one build's rows by record; the preview keeps them between saves by record key
 //! (`crate::build::live`), and forgets them all when the theme or `site.yaml` changes.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tera::Value;
-use tera::value::Key;
+use tera::value::Key as Name;
 
 use super::caremane::CaremaneRow;
 use super::directory::Summary;
@@ -32,6 +33,7 @@ use crate::content::resource::Resource;
 use crate::error::Result;
 use crate::ja;
 use crate::render::Theme;
+use crate::render::key::Key;
 
 /// A facility as listings and 五十音 rows show it (`r`, with `root`): `{{ <facility_item r={r} /> }}`.
 pub const FACILITY_ROW: &str = "row_facility.html";
@@ -70,6 +72,45 @@ impl Rows {
     /// The rows made so far, by record (`None`: none asked for).
     pub fn made(&self) -> Vec<Option<Arc<RecordRows>>> {
         self.slots.iter().map(|slot| slot.get().cloned()).collect()
+    }
+}
+
+/// Rows kept from one build to the next by record key (the preview's, between saves).
+#[derive(Default)]
+pub struct KeptRows {
+    /// What every kept row was made with (the theme, `site.yaml` as loaded, the day).
+    made_with: Option<Key>,
+    by_key: HashMap<Key, Arc<RecordRows>>,
+}
+
+impl KeptRows {
+    pub fn new() -> KeptRows {
+        KeptRows::default()
+    }
+
+    /// The rows of a build whose records have the keys `keys` (in the content's order), made
+    /// with `made_with` (`None`: not keyed): each keyed record gets the rows kept for its key,
+    /// or new ones kept from now on. The rows of records no longer there are forgotten, and
+    /// all of them when `made_with` is not the one they were made with.
+    pub fn rows_for(&mut self, made_with: Option<&Key>, keys: &[Option<Key>]) -> Rows {
+        if made_with.is_none() || self.made_with.as_ref() != made_with {
+            self.by_key.clear();
+        }
+        self.made_with = made_with.cloned();
+        let mut by_key = HashMap::with_capacity(keys.len());
+        let rows = Rows::new(keys.len());
+        for (index, key) in keys.iter().enumerate() {
+            let Some(key) = key.as_ref().filter(|_| made_with.is_some()) else {
+                continue;
+            };
+            let record = by_key
+                .entry(key.clone())
+                .or_insert_with(|| self.by_key.remove(key).unwrap_or_default())
+                .clone();
+            rows.seed(index, record);
+        }
+        self.by_key = by_key;
+        rows
     }
 }
 
@@ -143,7 +184,7 @@ fn with_row(
     let html = theme.render(template, &context)?;
     drop(context);
     let mut map = item.into_map().unwrap_or_default();
-    map.insert(Key::from("html"), Value::safe_string(&html));
+    map.insert(Name::from("html"), Value::safe_string(&html));
     Ok(Value::from(map))
 }
 
@@ -235,7 +276,7 @@ pub fn list(items: Vec<Value>) -> Value {
 pub fn map(fields: Vec<(&'static str, Value)>) -> Value {
     let mut map = tera::Map::default();
     for (name, value) in fields {
-        map.insert(Key::from(name), value);
+        map.insert(Name::from(name), value);
     }
     Value::from(map)
 }
