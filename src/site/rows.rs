@@ -156,7 +156,7 @@ fn made<T: Clone>(
 }
 
 /// A string from a cell, or rendered now and kept.
-fn kept<'c>(cell: &'c OnceLock<String>, make: impl FnOnce() -> Result<String>) -> Result<&'c str> {
+fn kept(cell: &OnceLock<String>, make: impl FnOnce() -> Result<String>) -> Result<&str> {
     if let Some(text) = cell.get() {
         return Ok(text);
     }

@@ -100,18 +100,18 @@ fn a_row_template_of_the_site_shows_in_every_list() {
     let count = |name: &str, mark: &str| text(&tree, name).matches(mark).count();
     let items = |name: &str, class: &str| text(&tree, name).matches(class).count();
 
-    let kana = "resources/kana/a/index.html";
-    assert!(items(kana, "class=\"facility-item\"") > 0);
-    assert_eq!(
-        count(kana, "<!--facility-row-->"),
-        items(kana, "class=\"facility-item\"")
-    );
-    let category = "resources/category/clinic/index.html";
-    assert!(items(category, "class=\"facility-item\"") > 0);
-    assert_eq!(
-        count(category, "<!--facility-row-->"),
-        items(category, "class=\"facility-item\"")
-    );
+    // Every listing: by category, area and service, and the 五十音 rows.
+    let mut listed = 0;
+    for name in tree.keys().filter(|name| {
+        ["category", "area", "service", "kana"]
+            .iter()
+            .any(|kind| name.starts_with(&format!("resources/{kind}/")))
+    }) {
+        let facilities = items(name, "class=\"facility-item\"");
+        assert_eq!(count(name, "<!--facility-row-->"), facilities, "{name}");
+        listed += facilities;
+    }
+    assert!(listed > 0);
     // One row per window, on the page of all windows and on a day's page.
     for page in ["caremane-time/index.html", "caremane-time/tue/index.html"] {
         let windows = items(page, "<tr data-cm-days=");
