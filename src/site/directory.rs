@@ -365,7 +365,10 @@ impl Site<'_> {
                 let items = group
                     .members
                     .iter()
-                    .map(|&i| self.rows.of(i).listing(&resources[i], theme, &root))
+                    .map(|&i| {
+                        let keep = self.rows.keeps();
+                        self.rows.of(i).listing(&resources[i], theme, &root, keep)
+                    })
                     .collect::<Result<Vec<Value>>>()?;
                 Ok(rows::map(vec![
                     ("key", Value::from(group.key)),

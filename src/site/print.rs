@@ -14,6 +14,7 @@
 //!
 //! [`Job`]: crate::site::Job
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -784,23 +785,25 @@ impl BookletPage<'_> {
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
         let resources = &self.content.resources;
-        // A facility's entry, rendered once per record when the theme has the row template.
+        // Each facility's entry rendered with the row template when the theme has it (kept
+        // for the next build when the rows are: `Rows::keeps`).
         let by_row = match part {
             Part::Entries(_) => theme.has(ENTRY_ROW),
             Part::Caremane(_) => theme.has(CAREMANE_ENTRY_ROW),
             Part::Index(_) => false,
         };
-        let row = |i: usize| -> Result<&str> {
+        let keep = self.rows.keeps();
+        let row = |i: usize| -> Result<Cow<'_, str>> {
             let rows = self.rows.of(i);
             match part {
-                Part::Caremane(_) => rows.caremane_entry(&resources[i], theme),
-                _ => rows.entry(&resources[i], theme, &self.marks, self.single_level),
+                Part::Caremane(_) => rows.caremane_entry(&resources[i], theme, keep),
+                _ => rows.entry(&resources[i], theme, &self.marks, self.single_level, keep),
             }
         };
         let (Part::Entries(list) | Part::Index(list) | Part::Caremane(list)) = part;
         for batch in list.chunks(PART_ENTRIES * PARTS_AT_ONCE) {
             if by_row {
-                let rendered: Vec<&str> =
+                let rendered: Vec<Cow<'_, str>> =
                     batch.par_iter().map(|&i| row(i)).collect::<Result<_>>()?;
                 for html in rendered {
                     sink(html.as_bytes())?;

@@ -19,6 +19,7 @@
 //! one build's rows by record; the preview keeps them between saves by record key
 //! (`crate::build::live`), and forgets them all when the theme or `site.yaml` changes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -49,6 +50,12 @@ pub const CAREMANE_ENTRY_ROW: &str = "print_caremane_entry.html";
 #[derive(Default)]
 pub struct Rows {
     slots: Vec<OnceLock<Arc<RecordRows>>>,
+    /// Whether the listings' rows and the booklets' entries are kept once rendered. Kept,
+    /// every record's rows stay in memory to the end of the build: in one `zaitaku build`
+    /// that cost more memory (+40 % peak at 10,000 records, docs/benchmarks.md) than
+    /// rendering them again saves, so only rows kept for the next build (the preview's,
+    /// [`KeptRows`]) are. The ケアマネタイム rows are always kept (the day pages share them).
+    keep: bool,
 }
 
 impl Rows {
@@ -56,7 +63,22 @@ impl Rows {
     pub fn new(count: usize) -> Rows {
         Rows {
             slots: (0..count).map(|_| OnceLock::new()).collect(),
+            keep: false,
         }
+    }
+
+    /// Empty rows for `count` records that keep what they render (for rows kept for the next
+    /// build: [`KeptRows`]).
+    pub fn keeping(count: usize) -> Rows {
+        Rows {
+            keep: true,
+            ..Rows::new(count)
+        }
+    }
+
+    /// Whether rows are kept once rendered.
+    pub fn keeps(&self) -> bool {
+        self.keep
     }
 
     /// The rows of the record at `index` (empty until asked for).
@@ -98,7 +120,7 @@ impl KeptRows {
         }
         self.made_with = made_with.cloned();
         let mut by_key = HashMap::with_capacity(keys.len());
-        let rows = Rows::new(keys.len());
+        let rows = Rows::keeping(keys.len());
         for (index, key) in keys.iter().enumerate() {
             let Some(key) = key.as_ref().filter(|_| made_with.is_some()) else {
                 continue;
@@ -131,10 +153,12 @@ struct Made<T> {
     value: T,
 }
 
-/// A value from a cell, or made now (and kept when it was made for the cell's `root`).
+/// A value from a cell, or made now (and kept when `keep` and it was made for the cell's
+/// `root`).
 fn made<T: Clone>(
     cell: &OnceLock<Made<T>>,
     root: &str,
+    keep: bool,
     make: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     if let Some(made) = cell.get() {
@@ -144,6 +168,9 @@ fn made<T: Clone>(
         return make();
     }
     let value = make()?;
+    if !keep {
+        return Ok(value);
+    }
     let made = cell.get_or_init(|| Made {
         root: root.to_owned(),
         value: value.clone(),
@@ -155,13 +182,21 @@ fn made<T: Clone>(
     })
 }
 
-/// A string from a cell, or rendered now and kept.
-fn kept(cell: &OnceLock<String>, make: impl FnOnce() -> Result<String>) -> Result<&str> {
+/// A string from a cell, or rendered now (and kept when `keep`).
+fn kept(
+    cell: &OnceLock<String>,
+    keep: bool,
+    make: impl FnOnce() -> Result<String>,
+) -> Result<Cow<'_, str>> {
     if let Some(text) = cell.get() {
-        return Ok(text);
+        return Ok(Cow::Borrowed(text));
     }
     let text = make()?;
-    Ok(cell.get_or_init(|| text))
+    Ok(if keep {
+        Cow::Borrowed(cell.get_or_init(|| text))
+    } else {
+        Cow::Owned(text)
+    })
 }
 
 /// Renders the row template `template` with `item` as `name` (and `extra`), and gives the
@@ -191,8 +226,14 @@ fn with_row(
 impl RecordRows {
     /// The facility as listings show it ([`Summary`]), with its row as `html`, for a page
     /// whose links begin with `root`.
-    pub fn listing(&self, resource: &Resource, theme: &Theme, root: &str) -> Result<Value> {
-        made(&self.listing, root, || {
+    pub fn listing(
+        &self,
+        resource: &Resource,
+        theme: &Theme,
+        root: &str,
+        keep: bool,
+    ) -> Result<Value> {
+        made(&self.listing, root, keep, || {
             let item = Value::from_serializable(&Summary::of(resource));
             with_row(
                 theme,
@@ -212,8 +253,9 @@ impl RecordRows {
         theme: &Theme,
         root: &str,
         show_days: bool,
+        keep: bool,
     ) -> Result<Vec<Value>> {
-        made(&self.caremane[usize::from(show_days)], root, || {
+        made(&self.caremane[usize::from(show_days)], root, keep, || {
             let summary = Summary::of(resource);
             let verified = ja::seireki(resource.verified);
             resource
@@ -240,15 +282,17 @@ impl RecordRows {
         })
     }
 
-    /// The facility's entry in a booklet ([`ENTRY_ROW`]); the theme has the template.
+    /// The facility's entry in a booklet ([`ENTRY_ROW`]; the theme has the template), kept
+    /// when `keep`.
     pub fn entry(
         &self,
         resource: &Resource,
         theme: &Theme,
         marks: &[Mark],
         single_level: bool,
-    ) -> Result<&str> {
-        kept(&self.entry[usize::from(single_level)], || {
+        keep: bool,
+    ) -> Result<Cow<'_, str>> {
+        kept(&self.entry[usize::from(single_level)], keep, || {
             let mut context = tera::Context::new();
             context.insert("e", &Entry::of(resource, marks));
             context.insert("single_level", &single_level);
@@ -256,10 +300,15 @@ impl RecordRows {
         })
     }
 
-    /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]);
-    /// the theme has the template.
-    pub fn caremane_entry(&self, resource: &Resource, theme: &Theme) -> Result<&str> {
-        kept(&self.caremane_entry, || {
+    /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]; the
+    /// theme has the template), kept when `keep`.
+    pub fn caremane_entry(
+        &self,
+        resource: &Resource,
+        theme: &Theme,
+        keep: bool,
+    ) -> Result<Cow<'_, str>> {
+        kept(&self.caremane_entry, keep, || {
             let mut context = tera::Context::new();
             context.insert("e", &Entry::of(resource, &[]));
             theme.render(CAREMANE_ENTRY_ROW, &context)

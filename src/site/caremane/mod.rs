@@ -55,15 +55,20 @@ impl Site<'_> {
     /// then sorted by their start (stable: facilities with the same start stay in 五十音順).
     fn caremane_rows(&self, day: Option<&str>, theme: &Theme, url: &str) -> Result<Value> {
         let root = root_prefix(url);
+        // Kept even within one build: the day pages share each window's row, and few
+        // records have windows.
         let mut rows: Vec<(u16, Value)> = Vec::new();
         for (index, resource) in self.content.resources.iter().enumerate() {
             if resource.caremane_time.is_empty() {
                 continue;
             }
-            let made = self
-                .rows
-                .of(index)
-                .caremane(resource, theme, &root, day.is_none())?;
+            let made = self.rows.of(index).caremane(
+                resource,
+                theme,
+                &root,
+                day.is_none(),
+                self.rows.keeps(),
+            )?;
             for (window, row) in resource.caremane_time.iter().zip(made) {
                 if day.is_some_and(|day| !window.days.contains(&day)) {
                     continue;
