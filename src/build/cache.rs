@@ -2,15 +2,16 @@
 //! of the previous site instead of rendering them again.
 //!
 //! Each step of the build that makes files (a page, a booklet, the search index) gets a *key*:
-//! a hash of everything its output is made from (`crate::render::key`: values serialised with
-//! serde_json straight into a SHA-256, never Tera's context dump):
+//! a hash of everything its output is made from (`crate::render::key`: values walked by their
+//! `Serialize` into tagged bytes in a SHA-256, never Tera's context dump):
 //! - a facility's page: its record as loaded (and its rendered note), what every page shares
 //!   (`site.yaml` as loaded, the footer, the day), the theme's files, this binary — known
 //!   before the page's data is built, so an unchanged page costs no rendering at all;
-//! - a booklet of the printed directory: what every page shares and the records of the
-//!   facilities it lists, in order;
-//! - every other page (listings, ケアマネタイム pages, the few fixed pages): its template
-//!   context, keyed as values go in (`crate::render::view::Context`);
+//! - a page made of the records it lists (a listing, a 五十音 row, a ケアマネタイム page, a
+//!   booklet of the printed directory): what every page shares, the theme and the records it
+//!   lists, in order (these pages' contexts are not keyed: `view::Context::unkeyed`);
+//! - the few fixed pages: their template context, keyed as values go in
+//!   (`crate::render::view::Context`);
 //! - the search index: [`inputs_key`], the raw bytes of every file under `content/` (hashed in
 //!   parallel) with the theme and the shared part.
 //!

@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::output::Staging;
 use crate::render::Theme;
 use crate::site::Site;
+use crate::site::rows::{KeptRows, Rows};
 use crate::timings::{Phase, Timings};
 
 /// What both steps share: the served folder, and the number of the newest save, under one
@@ -68,6 +69,9 @@ pub struct Live {
     pages: Cache,
     /// Every file the first step put in the served folder.
     files: BTreeSet<String>,
+    /// Each record's rows (`crate::site::rows`) by its key: a save renders only the rows of
+    /// the records that changed, and re-assembles the lists from them.
+    rows: KeptRows,
     theme: Option<Arc<Theme>>,
 }
 
@@ -94,6 +98,8 @@ pub struct Pending {
     content: Arc<Content>,
     theme: Arc<Theme>,
     records: Vec<Option<Key>>,
+    /// The records' rows, shared with the pages' step (the booklets' entries are kept in them).
+    rows: Arc<Rows>,
     today: Date,
     generation: u64,
 }
@@ -116,6 +122,7 @@ impl Live {
             record_keys: HashMap::new(),
             pages: Cache::in_memory(),
             files: BTreeSet::new(),
+            rows: KeptRows::new(),
             theme: None,
         })
     }
@@ -192,7 +199,7 @@ impl Live {
             .collect();
 
         let staging = Staging::new(&self.served.scratch.join("site"))?;
-        let site = timings.phase("site", || Site::new(&content, self.today));
+        let mut site = timings.phase("site", || Site::new(&content, self.today));
         let reuse = timings.phase("keys", || {
             Reuse::new(
                 &self.pages,
@@ -203,6 +210,12 @@ impl Live {
                 Some(records.clone()),
             )
         });
+        // The rows are made with the theme and what every page shares.
+        let made_with = (!reuse.shared.is_empty()).then(|| {
+            self.pages
+                .key(&[reuse.theme.as_bytes(), reuse.shared.as_bytes()])
+        });
+        site.rows = Arc::new(self.rows.rows_for(made_with.as_ref(), &records));
         let rendered = render_site_with(
             &site,
             &theme,
@@ -249,6 +262,8 @@ impl Live {
             }
         };
         let (generation, moved) = generation;
+        let rows = site.rows.clone();
+        drop(site);
         Ok(Updated {
             resources: content.resources.len(),
             pages: content.pages.len(),
@@ -261,6 +276,7 @@ impl Live {
                 content,
                 theme,
                 records,
+                rows,
                 today: self.today,
                 generation,
             },
@@ -372,7 +388,8 @@ impl Background {
         drop(staging);
 
         let staging = Staging::new(&self.served.scratch.join("site"))?;
-        let site = Site::new(&pending.content, pending.today);
+        let mut site = Site::new(&pending.content, pending.today);
+        site.rows = pending.rows.clone();
         let reuse = Reuse::new(
             &self.booklets,
             &pending.theme,

@@ -444,11 +444,7 @@ impl<'a> Reuse<'a> {
         records: Option<Vec<Option<Key>>>,
     ) -> Reuse<'a> {
         let theme = cache::theme_key(theme);
-        let mut shared = KeyHasher::new();
-        let shared = match site.common.write_key(&mut shared) {
-            Ok(()) => shared.finish(),
-            Err(_) => None,
-        };
+        let shared = site.common.key();
         let inputs = shared.as_ref().zip(root).and_then(|(shared, root)| {
             cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()])
         });
@@ -722,7 +718,7 @@ fn render_pages(
                         return Ok(());
                     }
                     let key = early.map(|(_, key)| key);
-                    match site.render_job(*job) {
+                    match site.render_job(*job, theme)? {
                         Rendering::Page(output) if key.is_some() => write(output, key),
                         Rendering::Page(output) => {
                             let key = reuse.and_then(|reuse| reuse.page_key(&output));

@@ -239,6 +239,12 @@ impl Theme {
         }
     }
 
+    /// Whether the theme has the template `name` (the optional row templates,
+    /// `crate::site::rows`).
+    pub fn has(&self, name: &str) -> bool {
+        self.sources.contains_key(name)
+    }
+
     pub fn render(&self, template: &str, context: &Context) -> Result<String> {
         self.tera
             .render(template, context)

@@ -23,34 +23,58 @@ pub struct Output {
 /// A page's template context, and the key of everything put into it: each value is also
 /// serialised into a hash as it goes in ([`KeyHasher`]), so the build cache knows a page's
 /// data without rendering it. Read as a `tera::Context`; written only through [`Context::insert`].
+///
+/// The pages the build keys before their data is built (a facility's page, the pages made of
+/// the records they list: `crate::build`'s early keys) take an unkeyed context
+/// ([`Context::unkeyed`]): nothing is hashed as it goes in, and [`Context::key`] is `None`.
 #[derive(Clone, Default)]
 pub struct Context {
     tera: tera::Context,
-    key: KeyHasher,
+    /// `None`: not keyed (unkeyed, or a value went in that has no key).
+    key: Option<KeyHasher>,
 }
 
 impl Context {
     pub fn new() -> Context {
+        Context {
+            tera: tera::Context::new(),
+            key: Some(KeyHasher::new()),
+        }
+    }
+
+    /// A context whose key is never asked for: nothing is hashed, [`Context::key`] is `None`.
+    pub fn unkeyed() -> Context {
         Context::default()
     }
 
     /// Puts a value into the context (and its key).
     pub fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
-        self.key.part(name.as_bytes()).value(value);
+        if let Some(key) = &mut self.key {
+            key.part(name.as_bytes()).value(value);
+        }
         self.tera.insert(name, value);
     }
 
     /// Puts a value serialised beforehand into the context; `key` is the key of what it was
     /// made from.
     fn insert_made(&mut self, name: &'static str, value: tera::Value, key: &str) {
-        self.key.part(name.as_bytes()).part(key.as_bytes());
+        if let Some(hasher) = &mut self.key {
+            hasher.part(name.as_bytes()).part(key.as_bytes());
+        }
+        self.tera.insert_value(name, value);
+    }
+
+    /// Puts a value made beforehand (rows rendered once per record, `crate::site::rows`) into
+    /// the context. It has no key of its own, so the context has none any more.
+    pub fn insert_unkeyed(&mut self, name: &'static str, value: tera::Value) {
+        self.key = None;
         self.tera.insert_value(name, value);
     }
 
     /// The key of everything put in so far; `None` when something could not be serialised
-    /// (then the page is never taken from a cache).
+    /// or the context is not keyed (then the page is never taken from a cache by it).
     pub fn key(&self) -> Option<Key> {
-        self.key.clone().finish()
+        self.key.clone()?.finish()
     }
 }
 
@@ -140,25 +164,39 @@ impl<'a> Common<'a> {
         &self.base_path
     }
 
-    /// The key of one value (a random one when it cannot be serialised: no cache matches it).
-    /// Writes, as JSON, everything [`Common::context`] gives a page besides the page's own
-    /// address, title and breadcrumbs: part of the build cache's keys (`crate::build::cache`).
-    pub fn write_key(&self, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
-        serde_json::to_writer(
-            out,
-            &(
-                self.site,
-                &self.footer,
-                &self.base_path,
-                self.today.to_string(),
-                ja::holidays::valid_until(),
-            ),
-        )
+    /// The key of everything [`Common::context`] gives a page besides the page's own address,
+    /// title and breadcrumbs: part of the build cache's keys (`crate::build::cache`). `None`
+    /// when it cannot be keyed.
+    pub fn key(&self) -> Option<Key> {
+        let mut hasher = KeyHasher::new();
+        hasher.value(&(
+            self.site,
+            &self.footer,
+            &self.base_path,
+            self.today.to_string(),
+            ja::holidays::valid_until(),
+        ));
+        hasher.finish()
     }
 
     /// The context of the page at `url`.
     pub fn context(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
-        let mut context = Context::new();
+        self.context_into(Context::new(), url, title, breadcrumbs)
+    }
+
+    /// [`Common::context`] for a page the build keys before its data is built
+    /// ([`Context::unkeyed`]).
+    pub fn job_context(&self, url: &str, title: &str, breadcrumbs: Vec<Link>) -> Context {
+        self.context_into(Context::unkeyed(), url, title, breadcrumbs)
+    }
+
+    fn context_into(
+        &self,
+        mut context: Context,
+        url: &str,
+        title: &str,
+        breadcrumbs: Vec<Link>,
+    ) -> Context {
         let site = self.site;
         context.insert_made("site", self.site_value.clone(), &self.site_key);
         context.insert("root", &root_prefix(url));

@@ -3,11 +3,15 @@
 
 use serde::Serialize;
 
-use super::Site;
+use tera::Value;
+
+use super::{Site, rows};
 use crate::content::resource::Resource;
 use crate::content::site::{SiteConfig, Term};
+use crate::error::Result;
 use crate::ja::{self, ROW_SLUGS};
-use crate::render::view::{Link, Output, home_crumb, link};
+use crate::render::Theme;
+use crate::render::view::{Link, Output, home_crumb, link, root_prefix};
 
 /// A vocabulary term with the number of facilities that use it.
 #[derive(Debug, Clone, Serialize)]
@@ -53,14 +57,6 @@ impl Summary {
             location: resource.location,
         }
     }
-}
-
-/// A group of facilities under a heading (by area, by category, by 五十音 row).
-#[derive(Debug, Clone, Serialize)]
-pub struct Group {
-    pub key: String,
-    pub label: String,
-    pub resources: Vec<Summary>,
 }
 
 /// Which facility listing a page is.
@@ -126,10 +122,19 @@ fn listing_crumbs() -> Vec<Link> {
     vec![home_crumb(), link("医療・介護の事業所を探す", "resources/")]
 }
 
+/// A group of facilities under a heading (by area, by category): its key, label and members
+/// (places in the content).
+struct Group {
+    key: String,
+    label: String,
+    members: Vec<usize>,
+}
+
 fn group_by(
-    members: &[&Resource],
+    members: &[usize],
+    resources: &[Resource],
     terms: &[Term],
-    key_of: &dyn Fn(&Resource) -> Option<String>,
+    key_of: fn(&Resource) -> Option<&str>,
     none_label: &str,
 ) -> Vec<Group> {
     let mut groups: Vec<Group> = terms
@@ -137,25 +142,33 @@ fn group_by(
         .map(|t| Group {
             key: t.key.clone(),
             label: t.label.clone(),
-            resources: Vec::new(),
+            members: Vec::new(),
         })
         .collect();
     let mut unassigned = Vec::new();
-    for resource in members {
-        match key_of(resource).and_then(|k| groups.iter_mut().find(|g| g.key == k)) {
-            Some(group) => group.resources.push(Summary::of(resource)),
-            None => unassigned.push(Summary::of(resource)),
+    for &index in members {
+        match key_of(&resources[index]).and_then(|k| groups.iter_mut().find(|g| g.key == k)) {
+            Some(group) => group.members.push(index),
+            None => unassigned.push(index),
         }
     }
     if !unassigned.is_empty() {
         groups.push(Group {
             key: "none".to_owned(),
             label: none_label.to_owned(),
-            resources: unassigned,
+            members: unassigned,
         });
     }
-    groups.retain(|g| !g.resources.is_empty());
+    groups.retain(|g| !g.members.is_empty());
     groups
+}
+
+fn by_area(resource: &Resource) -> Option<&str> {
+    resource.area.as_ref().map(|a| a.key.as_str())
+}
+
+fn by_category(resource: &Resource) -> Option<&str> {
+    Some(resource.category.key.as_str())
 }
 
 impl Site<'_> {
@@ -277,7 +290,7 @@ impl Site<'_> {
     }
 
     /// The facilities of one category (by area), area or service (by category).
-    pub(super) fn listing(&self, kind: ListingKind, index: usize) -> Output {
+    pub(super) fn listing(&self, kind: ListingKind, index: usize, theme: &Theme) -> Result<Output> {
         let site = &self.content.site;
         let heading_suffix = match kind {
             ListingKind::Category => "",
@@ -285,65 +298,86 @@ impl Site<'_> {
             ListingKind::Service => "ができる事業所",
         };
         let term = &kind.terms(site)[index];
-        let members: Vec<&Resource> = self
-            .content
-            .resources
-            .iter()
-            .filter(|r| kind.includes(term, r))
+        let resources = &self.content.resources;
+        let members: Vec<usize> = (0..resources.len())
+            .filter(|&i| kind.includes(term, &resources[i]))
             .collect();
-        let by_area = |r: &Resource| r.area.as_ref().map(|a| a.key.clone());
-        let by_category = |r: &Resource| Some(r.category.key.clone());
         // Category and service lists go by area, so a reader can jump to (or, with the
         // script, keep only) their own area.
         let groups = match kind {
             ListingKind::Category | ListingKind::Service => {
-                group_by(&members, &site.areas, &by_area, "地域が未登録")
+                group_by(&members, resources, &site.areas, by_area, "地域が未登録")
             }
-            ListingKind::Area => group_by(&members, &site.categories, &by_category, "その他"),
+            ListingKind::Area => {
+                group_by(&members, resources, &site.categories, by_category, "その他")
+            }
         };
         let url = format!("resources/{}/{}/", kind.segment(), term.key);
         let title = format!("{}{heading_suffix}", term.label);
-        let mut context = self.common.context(&url, &title, listing_crumbs());
+        let mut context = self.common.job_context(&url, &title, listing_crumbs());
         context.insert("listing_kind", kind.segment());
         context.insert("term", term);
-        context.insert("groups", &groups);
+        context.insert_unkeyed("groups", self.group_values(groups, theme, &url)?);
         context.insert("count", &members.len());
-        Output {
+        Ok(Output {
             file: format!("{url}index.html"),
             template: "listing.html",
             context,
-        }
+        })
     }
 
     /// The facilities of one 五十音 row.
-    pub(super) fn kana_row(&self, index: usize) -> Output {
+    pub(super) fn kana_row(&self, index: usize, theme: &Theme) -> Result<Output> {
         let (row, slug) = ROW_SLUGS[index];
-        let members: Vec<Summary> = self
-            .content
-            .resources
-            .iter()
-            .filter(|r| r.row == row)
-            .map(Summary::of)
+        let resources = &self.content.resources;
+        let members: Vec<usize> = (0..resources.len())
+            .filter(|&i| resources[i].row == row)
             .collect();
         let url = format!("resources/kana/{slug}/");
         let title = format!("{row}行の事業所（五十音順）");
-        let mut context = self.common.context(&url, &title, listing_crumbs());
+        let mut context = self.common.job_context(&url, &title, listing_crumbs());
         let count = members.len();
         let groups = vec![Group {
             key: slug.to_owned(),
             label: format!("{row}行"),
-            resources: members,
+            members,
         }];
         context.insert("listing_kind", "kana");
         context.insert("term", &Term::new(slug, format!("{row}行")));
-        context.insert("groups", &groups);
+        context.insert_unkeyed("groups", self.group_values(groups, theme, &url)?);
         context.insert("count", &count);
         context.insert("rows", &self.row_links());
-        Output {
+        Ok(Output {
             file: format!("{url}index.html"),
             template: "listing.html",
             context,
-        }
+        })
+    }
+
+    /// The groups of a listing as the template gets them: `key`, `label` and `resources`,
+    /// each a facility's [`Summary`] with its row as `html` ([`rows`]).
+    fn group_values(&self, groups: Vec<Group>, theme: &Theme, url: &str) -> Result<Value> {
+        let resources = &self.content.resources;
+        let root = root_prefix(url);
+        let groups = groups
+            .into_iter()
+            .map(|group| {
+                let items = group
+                    .members
+                    .iter()
+                    .map(|&i| {
+                        let keep = self.rows.keeps();
+                        self.rows.of(i).listing(&resources[i], theme, &root, keep)
+                    })
+                    .collect::<Result<Vec<Value>>>()?;
+                Ok(rows::map(vec![
+                    ("key", Value::from(group.key)),
+                    ("label", Value::from(group.label)),
+                    ("resources", rows::list(items)),
+                ]))
+            })
+            .collect::<Result<Vec<Value>>>()?;
+        Ok(rows::list(groups))
     }
 
     /// One facility's page.
@@ -355,7 +389,7 @@ impl Site<'_> {
             &resource.category.label,
             format!("resources/category/{}/", resource.category.key),
         ));
-        let mut context = self.common.context(&url, &resource.name, crumbs);
+        let mut context = self.common.job_context(&url, &resource.name, crumbs);
         context.insert("resource", resource);
         context.insert(
             "note_html",

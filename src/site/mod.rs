@@ -20,15 +20,19 @@ pub mod caremane;
 pub mod directory;
 pub mod feeds;
 pub mod print;
+pub mod rows;
 pub mod today;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
 use crate::content::Content;
 use crate::content::pages::{Page, PageKind};
 use crate::content::resource::Resource;
+use crate::error::Result;
+use crate::render::Theme;
 use crate::render::view::{Common, Output};
 use directory::ListingKind;
 
@@ -82,6 +86,8 @@ pub struct Site<'a> {
     /// The booklets' PDFs this build wrote (`zaitaku build --pdf`), linked from `/print/`, the
     /// pamphlet and the manga; empty when none were printed.
     pub pdfs: Vec<print::PdfFile>,
+    /// Each record's rows, rendered once and shared by every list that shows it.
+    pub rows: Arc<rows::Rows>,
 }
 
 impl<'a> Site<'a> {
@@ -107,6 +113,7 @@ impl<'a> Site<'a> {
             upcoming,
             past,
             pdfs: Vec::new(),
+            rows: Arc::new(rows::Rows::new(content.resources.len())),
         }
     }
 
@@ -217,15 +224,16 @@ impl<'a> Site<'a> {
             .collect()
     }
 
-    /// Builds one job's page data.
-    pub fn render_job(&self, job: Job) -> Rendering<'a> {
-        Rendering::Page(match job {
+    /// Builds one job's page data; the rows of its lists are rendered with `theme` (once per
+    /// record: [`rows`]).
+    pub fn render_job(&self, job: Job, theme: &Theme) -> Result<Rendering<'a>> {
+        Ok(Rendering::Page(match job {
             Job::Resource(index) => self.resource_page(index),
-            Job::Listing(kind, index) => self.listing(kind, index),
-            Job::KanaRow(index) => self.kana_row(index),
-            Job::CaremaneAll => self.caremane_all(),
-            Job::CaremaneDay(index) => self.caremane_day(index),
-            Job::Booklet(index) => return Rendering::Booklet(print::booklet_job(self, index)),
-        })
+            Job::Listing(kind, index) => self.listing(kind, index, theme)?,
+            Job::KanaRow(index) => self.kana_row(index, theme)?,
+            Job::CaremaneAll => self.caremane_all(theme)?,
+            Job::CaremaneDay(index) => self.caremane_day(index, theme)?,
+            Job::Booklet(index) => return Ok(Rendering::Booklet(print::booklet_job(self, index))),
+        }))
     }
 }

@@ -14,7 +14,9 @@
 //!
 //! [`Job`]: crate::site::Job
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -22,6 +24,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::Site;
+use super::rows::{CAREMANE_ENTRY_ROW, ENTRY_ROW, Rows};
 use crate::content::Content;
 use crate::content::pages::PageKind;
 use crate::content::resource::Resource;
@@ -425,22 +428,24 @@ fn by_category(resource: &Resource) -> Option<&str> {
     Some(resource.category.key.as_str())
 }
 
-/// Groups `members` by `terms` (in their order), with a last group for members without a term.
-fn split_by<'r>(
-    members: &[&'r Resource],
+/// Groups `members` (places in `resources`) by `terms` (in their order), with a last group
+/// for members without a term.
+fn split_by(
+    members: &[usize],
+    resources: &[Resource],
     terms: &[Term],
     key_of: fn(&Resource) -> Option<&str>,
     none: &str,
-) -> Vec<(String, String, Vec<&'r Resource>)> {
-    let mut out: Vec<(String, String, Vec<&Resource>)> = terms
+) -> Vec<(String, String, Vec<usize>)> {
+    let mut out: Vec<(String, String, Vec<usize>)> = terms
         .iter()
         .map(|t| (t.key.clone(), t.label.clone(), Vec::new()))
         .collect();
     let mut rest = Vec::new();
-    for resource in members {
-        match key_of(resource).and_then(|k| out.iter_mut().find(|(key, _, _)| key == k)) {
-            Some((_, _, list)) => list.push(*resource),
-            None => rest.push(*resource),
+    for &index in members {
+        match key_of(&resources[index]).and_then(|k| out.iter_mut().find(|(key, _, _)| key == k)) {
+            Some((_, _, list)) => list.push(index),
+            None => rest.push(index),
         }
     }
     if !rest.is_empty() {
@@ -451,24 +456,25 @@ fn split_by<'r>(
 }
 
 /// A list of a booklet rendered apart from its page, in parts: the entries of one group, the
-/// lines of one row of the kana index, or the facilities of the ケアマネタイム table.
+/// lines of one row of the kana index, or the facilities of the ケアマネタイム table (each
+/// the places of its facilities in the content).
 #[derive(Debug)]
-enum Part<'r> {
-    Entries(Vec<&'r Resource>),
-    Index(Vec<&'r Resource>),
-    Caremane(Vec<&'r Resource>),
+enum Part {
+    Entries(Vec<usize>),
+    Index(Vec<usize>),
+    Caremane(Vec<usize>),
 }
 
 /// Parts and the markers that stand for them in the page.
-struct Parts<'r> {
+struct Parts {
     /// The beginning of every marker; unique to this booklet, so no text of the content can
     /// be taken for one.
     prefix: String,
-    list: Vec<Part<'r>>,
+    list: Vec<Part>,
 }
 
-impl<'r> Parts<'r> {
-    fn new() -> Parts<'r> {
+impl Parts {
+    fn new() -> Parts {
         use std::hash::{BuildHasher, Hasher};
         let nonce = std::hash::RandomState::new().build_hasher().finish();
         Parts {
@@ -478,7 +484,7 @@ impl<'r> Parts<'r> {
     }
 
     /// Adds a part; returns its marker.
-    fn add(&mut self, part: Part<'r>) -> String {
+    fn add(&mut self, part: Part) -> String {
         self.list.push(part);
         format!("{}{}\u{0}", self.prefix, self.list.len() - 1)
     }
@@ -486,25 +492,22 @@ impl<'r> Parts<'r> {
 
 /// The sections of a directory booklet (not the ケアマネタイム table); their entries go to
 /// `parts`.
-fn sections<'r>(
-    content: &'r Content,
+fn sections(
+    content: &Content,
     booklet: Booklet,
     numbering: Numbering<'_>,
-    parts: &mut Parts<'r>,
+    parts: &mut Parts,
 ) -> Vec<Section> {
     let site = &content.site;
-    let members: Vec<&Resource> = content
-        .resources
-        .iter()
-        .filter(|r| booklet.includes(r, site))
-        .collect();
+    let resources = &content.resources;
+    let members = members_of(content, booklet);
     match booklet {
-        Booklet::Whole => split_by(&members, &site.categories, by_category, "その他")
+        Booklet::Whole => split_by(&members, resources, &site.categories, by_category, "その他")
             .into_iter()
             .map(|(key, label, list)| {
                 let anchor = format!("s-{key}");
                 let count = list.len();
-                let groups = split_by(&list, &site.areas, by_area, "圏域未設定")
+                let groups = split_by(&list, resources, &site.areas, by_area, "圏域未設定")
                     .into_iter()
                     .map(|(area_key, area_label, sub)| {
                         let anchor = format!("s-{key}-{area_key}");
@@ -529,9 +532,9 @@ fn sections<'r>(
             .collect(),
         Booklet::Area(_) | Booklet::Category(_) => {
             let split = if matches!(booklet, Booklet::Area(_)) {
-                split_by(&members, &site.categories, by_category, "その他")
+                split_by(&members, resources, &site.categories, by_category, "その他")
             } else {
-                split_by(&members, &site.areas, by_area, "圏域未設定")
+                split_by(&members, resources, &site.areas, by_area, "圏域未設定")
             };
             split
                 .into_iter()
@@ -559,14 +562,21 @@ fn sections<'r>(
 }
 
 /// The kana index of the facilities of `members`; its rows' lines go to `parts`.
-fn kana_index<'r>(members: &[&'r Resource], parts: &mut Parts<'r>) -> Vec<IndexRow> {
-    let mut all: Vec<&Resource> = members.to_vec();
+fn kana_index(resources: &[Resource], members: &[usize], parts: &mut Parts) -> Vec<IndexRow> {
+    let mut all: Vec<usize> = members.to_vec();
     // Each record's sort key and row were made once, when it was loaded.
-    all.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+    all.sort_by(|&a, &b| {
+        let (a, b) = (&resources[a], &resources[b]);
+        (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id))
+    });
     ROW_SLUGS
         .iter()
         .filter_map(|(row, slug)| {
-            let entries: Vec<&Resource> = all.iter().copied().filter(|r| r.row == *row).collect();
+            let entries: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| resources[i].row == *row)
+                .collect();
             (!entries.is_empty()).then(|| IndexRow {
                 row: (*row).to_owned(),
                 anchor: format!("k-{slug}"),
@@ -587,7 +597,7 @@ fn dates(today: Date, latest: Option<Date>) -> (String, String, Option<String>) 
 
 /// Context every booklet shares.
 fn booklet_context(site: &SiteConfig, booklet: Booklet, url: &str) -> view::Context {
-    let mut context = view::Context::new();
+    let mut context = view::Context::unkeyed();
     context.insert("site", site);
     context.insert("root", &root_prefix(url));
     context.insert("url", url);
@@ -634,7 +644,10 @@ const PARTS_AT_ONCE: usize = 32;
 /// ([`BookletPage::write`]), so that no context or string ever holds the whole directory.
 pub struct BookletPage<'a> {
     pub output: Output,
-    parts: Parts<'a>,
+    content: &'a Content,
+    /// The records' rows ([`rows`]): the entries, rendered once per record.
+    rows: Arc<Rows>,
+    parts: Parts,
     numbering: Numbering<'a>,
     marks: Vec<Mark>,
     single_level: bool,
@@ -652,12 +665,9 @@ pub fn booklet_page<'a>(
     let site = &content.site;
     let url = booklet.url(site);
     let mut context = booklet_context(site, booklet, &url);
-    let members: Vec<&Resource> = content
-        .resources
-        .iter()
-        .filter(|r| booklet.includes(r, site))
-        .collect();
-    let latest = members.iter().map(|r| r.verified).max();
+    let members = members_of(content, booklet);
+    let resources = &content.resources;
+    let latest = members.iter().map(|&i| resources[i].verified).max();
     let (issued, issued_label, latest_label) = dates(today, latest);
     context.insert("issued", &issued);
     context.insert("issued_label", &issued_label);
@@ -698,7 +708,10 @@ pub fn booklet_page<'a>(
         context.insert("count", &members.len());
         context.insert(
             "window_count",
-            &members.iter().map(|r| r.caremane_time.len()).sum::<usize>(),
+            &members
+                .iter()
+                .map(|&i| resources[i].caremane_time.len())
+                .sum::<usize>(),
         );
         context.insert("entries", &parts.add(Part::Caremane(members)));
         "print_caremane.html"
@@ -706,7 +719,7 @@ pub fn booklet_page<'a>(
         let sections = sections(content, booklet, numbering, &mut parts);
         let count: usize = sections.iter().map(|s| s.count).sum();
         context.insert("count", &count);
-        context.insert("index", &kana_index(&members, &mut parts));
+        context.insert("index", &kana_index(resources, &members, &mut parts));
         context.insert("index_page", &numbering.page("kana-index"));
         context.insert("legend_page", &numbering.page("legend"));
         context.insert("sections", &sections);
@@ -720,6 +733,8 @@ pub fn booklet_page<'a>(
             template,
             context,
         },
+        content,
+        rows: whole.rows.clone(),
         parts,
         numbering,
         marks: marks(site),
@@ -765,12 +780,36 @@ impl BookletPage<'_> {
 
     fn write_part(
         &self,
-        part: &Part<'_>,
+        part: &Part,
         theme: &Theme,
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
+        let resources = &self.content.resources;
+        // Each facility's entry rendered with the row template when the theme has it (kept
+        // for the next build when the rows are: `Rows::keeps`).
+        let by_row = match part {
+            Part::Entries(_) => theme.has(ENTRY_ROW),
+            Part::Caremane(_) => theme.has(CAREMANE_ENTRY_ROW),
+            Part::Index(_) => false,
+        };
+        let keep = self.rows.keeps();
+        let row = |i: usize| -> Result<Cow<'_, str>> {
+            let rows = self.rows.of(i);
+            match part {
+                Part::Caremane(_) => rows.caremane_entry(&resources[i], theme, keep),
+                _ => rows.entry(&resources[i], theme, &self.marks, self.single_level, keep),
+            }
+        };
         let (Part::Entries(list) | Part::Index(list) | Part::Caremane(list)) = part;
         for batch in list.chunks(PART_ENTRIES * PARTS_AT_ONCE) {
+            if by_row {
+                let rendered: Vec<Cow<'_, str>> =
+                    batch.par_iter().map(|&i| row(i)).collect::<Result<_>>()?;
+                for html in rendered {
+                    sink(html.as_bytes())?;
+                }
+                continue;
+            }
             let rendered: Vec<String> = batch
                 .par_chunks(PART_ENTRIES)
                 .map(|chunk| self.render_part(part, chunk, theme))
@@ -782,18 +821,21 @@ impl BookletPage<'_> {
         Ok(())
     }
 
-    fn render_part(&self, part: &Part<'_>, chunk: &[&Resource], theme: &Theme) -> Result<String> {
+    /// A part rendered whole with the theme's list template (`print_entries.html`,
+    /// `print_index_entries.html`, `print_caremane_entries.html`).
+    fn render_part(&self, part: &Part, chunk: &[usize], theme: &Theme) -> Result<String> {
+        let resources = &self.content.resources;
+        let chunk = chunk.iter().map(|&i| &resources[i]);
         let mut context = Context::new();
         let template = match part {
             Part::Entries(_) => {
-                let entries: Vec<Entry> = chunk.iter().map(|r| Entry::of(r, &self.marks)).collect();
+                let entries: Vec<Entry> = chunk.map(|r| Entry::of(r, &self.marks)).collect();
                 context.insert("entries", &entries);
                 context.insert("single_level", &self.single_level);
                 "print_entries.html"
             }
             Part::Index(_) => {
                 let entries: Vec<IndexEntry> = chunk
-                    .iter()
                     .map(|r| {
                         let anchor = format!("f-{}", r.id);
                         IndexEntry {
@@ -810,13 +852,20 @@ impl BookletPage<'_> {
                 "print_index_entries.html"
             }
             Part::Caremane(_) => {
-                let entries: Vec<Entry> = chunk.iter().map(|r| Entry::of(r, &[])).collect();
+                let entries: Vec<Entry> = chunk.map(|r| Entry::of(r, &[])).collect();
                 context.insert("entries", &entries);
                 "print_caremane_entries.html"
             }
         };
         theme.render(template, &context)
     }
+}
+
+/// The places in the content of the facilities a booklet lists.
+fn members_of(content: &Content, booklet: Booklet) -> Vec<usize> {
+    (0..content.resources.len())
+        .filter(|&i| booklet.includes(&content.resources[i], &content.site))
+        .collect()
 }
 
 /// One booklet of `/print/` as a build job.

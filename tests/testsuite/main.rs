@@ -22,6 +22,7 @@ mod print;
 mod print_books;
 mod print_pdf;
 mod render;
+mod rows;
 mod safety_content;
 mod safety_output;
 mod safety_publish;

@@ -5,13 +5,16 @@
 pub mod lookup;
 
 use serde::Serialize;
+use tera::Value;
 
-use super::Site;
 use super::directory::Summary;
+use super::{Site, rows};
 use crate::content::Content;
 use crate::content::resource::CaremaneWindow;
+use crate::error::Result;
 use crate::ja;
-use crate::render::view::{Link, Output, home_crumb, link};
+use crate::render::Theme;
+use crate::render::view::{Link, Output, home_crumb, link, root_prefix};
 
 /// The day keys that have their own ケアマネタイム page, and the URL segment for each.
 pub use ja::DAY_KEYS as CAREMANE_DAYS;
@@ -47,51 +50,65 @@ fn caremane_days() -> Vec<Link> {
 }
 
 impl Site<'_> {
-    fn caremane_rows(&self, day: Option<&str>) -> Vec<CaremaneRow> {
-        let mut rows = Vec::new();
-        for resource in &self.content.resources {
-            for window in &resource.caremane_time {
+    /// The ケアマネタイム windows as the table gets them ([`CaremaneRow`], each with its row as
+    /// `html`: [`rows`]), in 五十音順 of the facilities; only the windows of `day` when given,
+    /// then sorted by their start (stable: facilities with the same start stay in 五十音順).
+    fn caremane_rows(&self, day: Option<&str>, theme: &Theme, url: &str) -> Result<Value> {
+        let root = root_prefix(url);
+        // Kept even within one build: the day pages share each window's row, and few
+        // records have windows.
+        let mut rows: Vec<(u16, Value)> = Vec::new();
+        for (index, resource) in self.content.resources.iter().enumerate() {
+            if resource.caremane_time.is_empty() {
+                continue;
+            }
+            let made = self.rows.of(index).caremane(
+                resource,
+                theme,
+                &root,
+                day.is_none(),
+                self.rows.keeps(),
+            )?;
+            for (window, row) in resource.caremane_time.iter().zip(made) {
                 if day.is_some_and(|day| !window.days.contains(&day)) {
                     continue;
                 }
-                rows.push(CaremaneRow {
-                    resource: Summary::of(resource),
-                    verified: ja::seireki(resource.verified),
-                    window: window.clone(),
-                });
+                rows.push((window.from_minutes, row));
             }
         }
-        rows
+        if day.is_some() {
+            rows.sort_by_key(|(from, _)| *from);
+        }
+        Ok(rows::list(rows.into_iter().map(|(_, row)| row).collect()))
     }
 
     /// Every window, in 五十音順 of the facilities.
-    pub(in crate::site) fn caremane_all(&self) -> Output {
-        let mut context =
-            self.common
-                .context("caremane-time/", "ケアマネタイム", vec![home_crumb()]);
-        context.insert("rows", &self.caremane_rows(None));
+    pub(in crate::site) fn caremane_all(&self, theme: &Theme) -> Result<Output> {
+        let url = "caremane-time/";
+        let mut context = self
+            .common
+            .job_context(url, "ケアマネタイム", vec![home_crumb()]);
+        context.insert_unkeyed("rows", self.caremane_rows(None, theme, url)?);
         context.insert("days", &caremane_days());
         context.insert("day_options", &ja::tables().days);
         context.insert("categories", &self.content.site.categories);
         context.insert("areas", &self.content.site.areas);
         context.insert("stale_days", &self.content.site.availability.stale_days);
         context.insert("closures", &self.content.site.closures);
-        Output {
-            file: "caremane-time/index.html".to_owned(),
+        Ok(Output {
+            file: format!("{url}index.html"),
             template: "caremane.html",
             context,
-        }
+        })
     }
 
     /// The windows of one day, by their start.
-    pub(in crate::site) fn caremane_day(&self, index: usize) -> Output {
+    pub(in crate::site) fn caremane_day(&self, index: usize, theme: &Theme) -> Result<Output> {
         let day = CAREMANE_DAYS[index];
-        let mut rows = self.caremane_rows(Some(day));
-        // Stable: facilities with the same start stay in 五十音順.
-        rows.sort_by_key(|r| r.window.from_minutes);
         let url = format!("caremane-time/{day}/");
+        let rows = self.caremane_rows(Some(day), theme, &url)?;
         let title = format!("{}のケアマネタイム", ja::day_long_label(day));
-        let mut context = self.common.context(
+        let mut context = self.common.job_context(
             &url,
             &title,
             vec![home_crumb(), link("ケアマネタイム", "caremane-time/")],
@@ -102,17 +119,17 @@ impl Site<'_> {
             "upcoming_holidays",
             &ja::holidays::upcoming(self.today, day, 5),
         );
-        context.insert("rows", &rows);
+        context.insert_unkeyed("rows", rows);
         context.insert("days", &caremane_days());
         context.insert("closures", &self.content.site.closures);
         context.insert(
             "upcoming_closed",
             &ja::holidays::upcoming_closed(self.today, day, &self.content.site.closures, 7),
         );
-        Output {
+        Ok(Output {
             file: format!("{url}index.html"),
             template: "caremane_day.html",
             context,
-        }
+        })
     }
 }
