@@ -1,0 +1,275 @@
+//! Where the tantivy index of the search lives between builds, so that the next build analyses
+//! only the documents that changed ([`super::indexer`]: every document carries its *key*, a hash
+//! of everything it is made from; a changed or removed document is deleted by its key, a new
+//! one added, and the export numbers the documents alive in 五十音 order again).
+//!
+//! * `zaitaku build`: `.zaitaku-cache/search/` (the build cache's folder, with its
+//!   `CACHEDIR.TAG`), beside a `search.json` that names the binary and the analysis (the site's
+//!   own words) the documents were made with, and `search.lock`, held while a build uses it.
+//! * `zaitaku serve`: in memory, kept between saves ([`Store::in_memory`]).
+//!
+//! A cache that cannot be trusted only costs time: a folder that holds anything but plain
+//! files (a symlink, a FIFO, a folder), a damaged or truncated file (tantivy's checksums), an
+//! unreadable `search.json` or another schema is removed and made again, with a Japanese
+//! warning; another binary's or another dictionary's index is made again quietly; an index
+//! another run is using (two builds at once) is left alone, and this build's index is made
+//! whole in memory. An error or a panic while the index on disk is read or written gives the
+//! same: a warning, and the index made whole in memory.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+use tantivy::schema::Schema;
+
+use crate::diagnostics::{Diagnostic, Position};
+
+/// What `search.json` says it is.
+const FORMAT: &str = "zaitaku-search-cache-1";
+const MANIFEST: &str = "search.json";
+const LOCK: &str = "search.lock";
+/// The folder of the index inside the cache folder.
+const FOLDER: &str = "search";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    /// The binary that made the documents (another one may analyse differently).
+    binary: String,
+    /// The analysis they were made with ([`super::indexer`]: the site's words).
+    analysis: String,
+}
+
+/// The index kept between builds (or saves), and what happened to it.
+pub struct Store {
+    /// The cache folder (`.zaitaku-cache`) on disk; `None`: in memory.
+    cache: Option<PathBuf>,
+    binary: String,
+    /// The index in memory and its analysis.
+    memory: Option<(Index, String)>,
+    /// Why the index on disk was not used (Japanese), for the build's warnings.
+    pub warnings: Vec<Diagnostic>,
+    /// Documents analysed by the last update (the others came from the kept index).
+    pub analysed: usize,
+}
+
+/// An index ready to be updated, with the lock that keeps other runs out of it.
+pub(crate) struct Opened {
+    pub index: Index,
+    /// The index was made empty now (nothing to keep).
+    pub fresh: bool,
+    _lock: Option<std::fs::File>,
+}
+
+fn warning(message: String) -> Diagnostic {
+    Diagnostic::warning(format!(".zaitaku-cache/{FOLDER}"), Position::FILE, message)
+        .hint("検索インデックスは全部作り直したので、できたサイトに影響はありません。続くときは .zaitaku-cache を消してください。")
+}
+
+impl Store {
+    /// An index kept in memory (the preview's, between saves; or none at all).
+    pub fn in_memory() -> Store {
+        Store {
+            cache: None,
+            binary: String::new(),
+            memory: None,
+            warnings: Vec::new(),
+            analysed: 0,
+        }
+    }
+
+    /// The index in the cache folder `cache` (a folder zaitaku made, checked by the caller),
+    /// made by the binary `binary`.
+    pub fn on_disk(cache: PathBuf, binary: String) -> Store {
+        Store {
+            cache: Some(cache),
+            binary,
+            ..Store::in_memory()
+        }
+    }
+
+    pub(crate) fn is_on_disk(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// Gives up the index on disk for this run (after `reason`): the next open is in memory.
+    pub(crate) fn fall_back(&mut self, reason: String) {
+        if self.cache.take().is_some() {
+            self.warnings.push(warning(reason));
+        }
+        self.memory = None;
+    }
+
+    /// Remembers the index in memory once it was updated.
+    pub(crate) fn keep(&mut self, index: &Index, analysis: &str) {
+        if self.cache.is_none() {
+            self.memory = Some((index.clone(), analysis.to_owned()));
+        }
+    }
+
+    /// Opens the index made with `analysis` and `schema`, or makes an empty one.
+    pub(crate) fn open(&mut self, schema: &Schema, analysis: &str) -> Result<Opened, String> {
+        let Some(cache) = self.cache.clone() else {
+            return Ok(match self.memory.take() {
+                Some((index, kept)) if kept == analysis && index.schema() == *schema => Opened {
+                    index,
+                    fresh: false,
+                    _lock: None,
+                },
+                _ => Opened {
+                    index: Index::create_in_ram(schema.clone()),
+                    fresh: true,
+                    _lock: None,
+                },
+            });
+        };
+        let lock = lock(&cache.join(LOCK)).map_err(|e| {
+            format!(
+                "検索インデックスのキャッシュを開けませんでした。同じサイトで別の zaitaku が動いているかもしれません（{e}）。"
+            )
+        })?;
+        let folder = cache.join(FOLDER);
+        let manifest = Manifest {
+            format: FORMAT.to_owned(),
+            binary: self.binary.clone(),
+            analysis: analysis.to_owned(),
+        };
+        match self.check(&folder, &manifest, schema) {
+            Ok(Some(index)) => {
+                return Ok(Opened {
+                    index,
+                    fresh: false,
+                    _lock: Some(lock),
+                });
+            }
+            Ok(None) => {}
+            Err(problem) => self.warnings.push(warning(problem)),
+        }
+        // Made again: removed (a symlink itself, never what it points to), then empty.
+        let made = (|| -> std::io::Result<Index> {
+            remove(&folder)?;
+            std::fs::create_dir(&folder)?;
+            let index = Index::create_in_dir(&folder, schema.clone()).map_err(std::io::Error::other)?;
+            let bytes = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
+            let mut temp = crate::owned::file_in(&cache, ".search-", 0o666)?;
+            temp.as_file_mut().write_all(&bytes)?;
+            temp.persist(&cache.join(MANIFEST))?;
+            Ok(index)
+        })();
+        match made {
+            Ok(index) => Ok(Opened {
+                index,
+                fresh: true,
+                _lock: Some(lock),
+            }),
+            Err(e) => Err(format!(
+                "検索インデックスのキャッシュを作れませんでした（{}）。",
+                crate::error::io_reason(&e).what
+            )),
+        }
+    }
+
+    /// The kept index when it can be trusted; `Ok(None)`: none, or another binary's or
+    /// analysis' (made again quietly); `Err`: why it is not trusted.
+    fn check(
+        &self,
+        folder: &Path,
+        manifest: &Manifest,
+        schema: &Schema,
+    ) -> Result<Option<Index>, String> {
+        let cache = folder.parent().unwrap_or(folder);
+        let meta = match std::fs::symlink_metadata(folder) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}", crate::error::io_reason(&e).what)),
+            Ok(meta) => meta,
+        };
+        if !meta.is_dir() {
+            return Err("検索インデックスのキャッシュがフォルダではありません（シンボリックリンクかファイル）。使わずに作り直しました。".to_owned());
+        }
+        let entries = std::fs::read_dir(folder).map_err(|e| crate::error::io_reason(&e).what)?;
+        for entry in entries {
+            let entry = entry.map_err(|e| crate::error::io_reason(&e).what)?;
+            let kind = entry.file_type().map_err(|e| crate::error::io_reason(&e).what)?;
+            if !kind.is_file() {
+                return Err(format!(
+                    "検索インデックスのキャッシュに、ふつうのファイルではないもの（{}）がありました。使わずに作り直しました。",
+                    entry.file_name().to_string_lossy()
+                ));
+            }
+        }
+        let stored = match read_regular(&cache.join(MANIFEST)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!(
+                "{MANIFEST} を読めませんでした（{}）。使わずに作り直しました。",
+                crate::error::io_reason(&e).what
+            )),
+            Ok(bytes) => serde_json::from_slice::<Manifest>(&bytes).map_err(|_| {
+                format!("{MANIFEST} が壊れていました。使わずに作り直しました。")
+            })?,
+        };
+        if stored.format != manifest.format {
+            return Err(format!("{MANIFEST} が壊れていました。使わずに作り直しました。"));
+        }
+        if stored != *manifest {
+            return Ok(None);
+        }
+        let damaged = || "検索インデックスのキャッシュが壊れているか途中で切れていたので、使わずに作り直しました。".to_owned();
+        let index = Index::open_in_dir(folder).map_err(|_| damaged())?;
+        if index.schema() != *schema {
+            return Err(damaged());
+        }
+        match index.validate_checksum() {
+            Ok(bad) if bad.is_empty() => Ok(Some(index)),
+            _ => Err(damaged()),
+        }
+    }
+}
+
+/// Removes `path` whatever it is (a symlink itself, not what it points to).
+fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+    }
+}
+
+/// Takes the lock file `path` (never through a symlink, only a plain file), without waiting.
+fn lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(libc_flags())
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a plain file"));
+    }
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(std::io::Error::from)?;
+    Ok(file)
+}
+
+fn libc_flags() -> i32 {
+    (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32
+}
+
+/// Reads a small plain file, never through a symlink.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_flags())
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return Err(std::io::Error::other("not a small plain file"));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
