@@ -56,7 +56,7 @@ use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
 use super::lay;
 use super::normalize::{self, is_kanji};
-use super::store::Store;
+use super::store::{PackKey, Packed, Store, pack_key};
 use crate::content::Content;
 use crate::content::availability;
 use crate::content::pages::{PageDetails, PageKind};
@@ -702,6 +702,9 @@ fn page_doc(page: &crate::content::pages::Page) -> SourceDoc {
     }
 }
 
+/// Kana words and their kanji spellings, as [`Analyzer::spellings`] found them (`None`: none).
+pub(crate) type Spellings = HashMap<String, Option<Vec<(String, bool)>>>;
+
 /// The kanji spellings of the kana words of every facility's name ([`add_readings`]), found
 /// in one pass over the dictionary before any document is indexed.
 struct NameSpellings {
@@ -712,8 +715,14 @@ struct NameSpellings {
 }
 
 impl NameSpellings {
-    /// For the facilities among the documents `numbers`.
-    fn new(analyzer: &Analyzer, content: &Content, numbers: &[usize]) -> NameSpellings {
+    /// For the facilities among the documents `numbers`; `known` holds the spellings of words
+    /// looked up before (`None`: the word has none), and gets those looked up now.
+    fn new(
+        analyzer: &Analyzer,
+        content: &Content,
+        numbers: &[usize],
+        known: &mut Spellings,
+    ) -> NameSpellings {
         let runs: Vec<(usize, Vec<(String, Vec<String>)>)> = numbers
             .par_iter()
             .filter_map(|&number| content.resources.get(number).map(|r| (number, r)))
@@ -725,7 +734,20 @@ impl NameSpellings {
             .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
             .cloned()
             .collect();
-        let spellings = analyzer.spellings(&wanted);
+        // Known words' spellings from `known` (the store's, kept between updates).
+        let missing: HashSet<String> = wanted
+            .iter()
+            .filter(|word| !known.contains_key(*word))
+            .cloned()
+            .collect();
+        let mut found = analyzer.spellings(&missing);
+        for word in missing {
+            known.insert(word.clone(), found.remove(&word));
+        }
+        let spellings: HashMap<String, Vec<(String, bool)>> = wanted
+            .iter()
+            .filter_map(|word| Some((word.clone(), known.get(word)?.clone()?)))
+            .collect();
         // A run's nouns count only when the run is no word as a whole.
         let words = runs
             .into_iter()
@@ -1326,6 +1348,7 @@ fn update(
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let doc_count = keys.len();
     let opened = store.open(&fields.schema, analysis).map_err(Error::Setup)?;
+
     let index = opened.index.clone();
     let tokenizers = index.tokenizers();
     let cut = |part: Part| {
@@ -1361,9 +1384,7 @@ fn update(
             for (key, _) in segment_keys(segment, fields.key)? {
                 match wanted.get(key.as_str()) {
                     Some(&number) if kept[number] => {
-                        return Err(Error::Setup(
-                            "同じ文書が二度入っています".to_owned(),
-                        ));
+                        return Err(Error::Setup("同じ文書が二度入っています".to_owned()));
                     }
                     Some(&number) => kept[number] = true,
                     None => stale.push(key),
@@ -1403,7 +1424,7 @@ fn update(
     for key in &stale {
         writer.delete_term(tantivy::Term::from_field_text(fields.key, key));
     }
-    let names = NameSpellings::new(analyzer, content, &to_add);
+    let names = NameSpellings::new(analyzer, content, &to_add, &mut store.spellings);
     // Documents in batches: made and analysed in parallel, indexed, and dropped.
     for batch in to_add.chunks(BATCH) {
         let mut docs: Vec<SourceDoc> = batch
@@ -1443,7 +1464,16 @@ fn update(
         .reload_policy(tantivy::ReloadPolicy::Manual)
         .try_into()
         .map_err(tantivy_error)?;
-    let files = export(content, fields, &reader.searcher(), &wanted, rows)?;
+    let files = export(
+        content,
+        fields,
+        &reader.searcher(),
+        &wanted,
+        keys,
+        rows,
+        &store.packed,
+    )?;
+
     store.keep(&index, analysis);
     drop(opened);
     Ok(files)
@@ -1494,7 +1524,9 @@ fn export(
     fields: &Fields,
     searcher: &tantivy::Searcher,
     wanted: &HashMap<&str, usize>,
+    keys: &[String],
     rows: &[Row],
+    packed: &Packed,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let doc_count = rows.len();
     let segments = searcher.segment_readers();
@@ -1522,35 +1554,53 @@ fn export(
         .map(|segment| segment.get_store_reader(16))
         .collect::<std::io::Result<_>>()
         .map_err(read_error)?;
+    // A pack is known by the keys of its documents: an unchanged one is not read again.
+    let pack_of = |first: usize| -> PackKey {
+        let members: Vec<&[u8]> = keys[first..(first + format::FRAGMENT_PACK).min(doc_count)]
+            .iter()
+            .map(|key| key.as_bytes())
+            .collect();
+        let mut parts: Vec<&[u8]> = vec![b"f"];
+        parts.extend(members);
+        pack_key(&parts)
+    };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for first in (0..doc_count).step_by(BATCH) {
-        let mut fragments: Vec<Vec<u8>> = Vec::with_capacity(BATCH);
-        for &(s, doc) in &located[first..(first + BATCH).min(doc_count)] {
-            let document: TantivyDocument = stores[s as usize].get(doc).map_err(read_error)?;
-            let bytes = document
-                .get_first(fields.fragment)
-                .and_then(|value| value.as_bytes().map(<[u8]>::to_vec))
-                .ok_or_else(|| read_error("文書の断片がありません"))?;
-            fragments.push(bytes);
+        let last = (first + BATCH).min(doc_count);
+        let mut fragments: Vec<Option<Vec<u8>>> = vec![None; last - first];
+        for pack in (first..last).step_by(format::FRAGMENT_PACK) {
+            if packed.has(&pack_of(pack)) {
+                continue;
+            }
+            for number in pack..(pack + format::FRAGMENT_PACK).min(last) {
+                let (s, doc) = located[number];
+                let document: TantivyDocument = stores[s as usize].get(doc).map_err(read_error)?;
+                let bytes = document
+                    .get_first(fields.fragment)
+                    .and_then(|value| value.as_bytes().map(<[u8]>::to_vec))
+                    .ok_or_else(|| read_error("文書の断片がありません"))?;
+                fragments[number - first] = Some(bytes);
+            }
         }
         let packs: Vec<(String, Vec<u8>)> = fragments
             .par_chunks(format::FRAGMENT_PACK)
             .enumerate()
             .map(|(i, pack)| {
-                let mut json = Vec::with_capacity(pack.iter().map(Vec::len).sum::<usize>() + 16);
-                json.push(b'[');
-                for (j, fragment) in pack.iter().enumerate() {
-                    if j > 0 {
-                        json.push(b',');
-                    }
-                    json.extend_from_slice(fragment);
-                }
-                json.push(b']');
                 let number = first / format::FRAGMENT_PACK + i;
-                (
-                    format!("{}/f/{number}.bin", format::DIR),
-                    format::gzip(&json),
-                )
+                let bytes = packed.get_or(pack_of(number * format::FRAGMENT_PACK), || {
+                    let mut json =
+                        Vec::with_capacity(pack.iter().flatten().map(Vec::len).sum::<usize>() + 16);
+                    json.push(b'[');
+                    for (j, fragment) in pack.iter().flatten().enumerate() {
+                        if j > 0 {
+                            json.push(b',');
+                        }
+                        json.extend_from_slice(fragment);
+                    }
+                    json.push(b']');
+                    format::gzip(&json)
+                });
+                (format!("{}/f/{number}.bin", format::DIR), bytes)
             })
             .collect();
         files.extend(packs);
@@ -1566,7 +1616,10 @@ fn export(
                  chunks: &mut Vec<(String, Vec<u8>)>| {
         if let Some(first) = current_first.take() {
             current.push(']');
-            chunks.push((first, format::gzip(current.as_bytes())));
+            let bytes = packed.get_or(pack_key(&[b"t", current.as_bytes()]), || {
+                format::gzip(current.as_bytes())
+            });
+            chunks.push((first, bytes));
             current.clear();
             current.push('[');
         }
@@ -1590,6 +1643,12 @@ fn export(
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(read_error)?;
     let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+    // A term's impacts per document number, by space (grams, words), and the documents set.
+    let mut scores = [
+        vec![[0u32; SLOTS]; doc_count],
+        vec![[0u32; SLOTS]; doc_count],
+    ];
+    let mut touched: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
     loop {
         // The smallest current term of all fields.
         let mut smallest: Option<Vec<u8>> = None;
@@ -1599,7 +1658,6 @@ fn export(
             }
         }
         let Some(key) = smallest else { break };
-        let mut best: [HashMap<u32, [u32; SLOTS]>; 2] = [HashMap::new(), HashMap::new()];
         for (i, stream) in streams.iter_mut().enumerate() {
             if !live[i] || stream.key() != key.as_slice() {
                 continue;
@@ -1630,25 +1688,38 @@ fn export(
                     }
                     weight * info.kind.factor()
                 };
-                let slot = best[space].entry(number).or_insert([0; SLOTS]);
+                // Every value is above 0: a slot of zeros is a document not seen yet.
+                let slot = &mut scores[space][number as usize];
+                if *slot == [0; SLOTS] {
+                    touched[space].push(number);
+                }
                 slot[info.logical] = slot[info.logical].max(value);
                 doc = postings.advance();
             }
             live[i] = stream.advance();
         }
-        if best[0].is_empty() && best[1].is_empty() {
+        if touched[0].is_empty() && touched[1].is_empty() {
             continue;
         }
+        let mut to_postings = |space: usize| -> Postings {
+            let mut list = std::mem::take(&mut touched[space]);
+            list.sort_unstable();
+            let postings = list
+                .iter()
+                .map(|&d| {
+                    let slot = std::mem::replace(&mut scores[space][d as usize], [0; SLOTS]);
+                    (d, slot.iter().sum())
+                })
+                .collect();
+            list.clear();
+            touched[space] = list;
+            postings
+        };
+        let grams = to_postings(0);
+        let words = to_postings(1);
         let Ok(term) = String::from_utf8(key) else {
             continue;
         };
-        let to_postings = |map: &HashMap<u32, [u32; SLOTS]>| -> Postings {
-            let mut postings: Postings = map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
-            postings.sort_unstable();
-            postings
-        };
-        let grams = to_postings(&best[0]);
-        let words = to_postings(&best[1]);
         let encode = |p: &Postings| {
             if p.is_empty() {
                 serde_json::Value::from(0)
@@ -1656,7 +1727,9 @@ fn export(
                 format::encode_postings(p, doc_count)
             }
         };
-        let entry = serde_json::json!([term, encode(&grams), encode(&words)]).to_string();
+        // As `[term, grams, words]`.
+        let entry = serde_json::to_string(&(&term, encode(&grams), encode(&words)))
+            .expect("terms serialise");
         if current_first.is_some() && current.len() + entry.len() > CHUNK_BYTES {
             flush(&mut current, &mut current_first, &mut chunks);
         }

@@ -30,6 +30,9 @@ use crate::diagnostics::{Diagnostic, Position};
 const FORMAT: &str = "zaitaku-search-cache-1";
 const MANIFEST: &str = "search.json";
 const LOCK: &str = "search.lock";
+/// The compressed files of the last export ([`Packed`]).
+const PACKED: &str = "search-packed.bin";
+const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-1\n";
 /// The folder of the index inside the cache folder.
 const FOLDER: &str = "search";
 
@@ -54,6 +57,94 @@ pub struct Store {
     pub warnings: Vec<Diagnostic>,
     /// Documents analysed by the last update (the others came from the kept index).
     pub analysed: usize,
+    /// The compressed files of the last export.
+    pub(crate) packed: Packed,
+    /// Kana words' kanji spellings looked up in the dictionary (for this analysis).
+    pub(crate) spellings: super::indexer::Spellings,
+}
+
+/// What identifies a compressed file's content: the SHA-256 of its bytes before compression,
+/// or of the keys of the documents it holds.
+pub(crate) type PackKey = [u8; 32];
+
+/// The SHA-256 of `parts`, each length-prefixed.
+pub(crate) fn pack_key(parts: &[&[u8]]) -> PackKey {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// The compressed files (term chunks, fragment packs) of the last export by [`PackKey`], so
+/// that what did not change is not compressed again; kept with the index (in memory, or
+/// `search-packed.bin` beside it, whose last 32 bytes are the SHA-256 of the rest).
+#[derive(Default)]
+pub(crate) struct Packed {
+    previous: std::collections::HashMap<PackKey, Vec<u8>>,
+    current: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
+}
+
+impl Packed {
+    /// Whether the last export made a file of `key`.
+    pub(crate) fn has(&self, key: &PackKey) -> bool {
+        self.previous.contains_key(key)
+    }
+
+    /// The compressed file of `key`: the last export's, or `make`'s.
+    pub(crate) fn get_or(&self, key: PackKey, make: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
+        let bytes = match self.previous.get(&key) {
+            Some(bytes) => bytes.clone(),
+            None => make(),
+        };
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, bytes.clone());
+        bytes
+    }
+
+    /// This export's files become the ones the next export looks up.
+    fn advance(&mut self) {
+        self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        use sha2::Digest as _;
+        let mut out = PACKED_MAGIC.to_vec();
+        let mut entries: Vec<_> = self.previous.iter().collect();
+        entries.sort_unstable_by_key(|(key, _)| **key);
+        for (key, bytes) in entries {
+            out.extend_from_slice(key);
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let digest = sha2::Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Packed> {
+        use sha2::Digest as _;
+        let body = bytes
+            .strip_suffix(&sha2::Sha256::digest(bytes.get(..bytes.len().checked_sub(32)?)?)[..])?;
+        let mut rest = body.strip_prefix(PACKED_MAGIC)?;
+        let mut previous = std::collections::HashMap::new();
+        while !rest.is_empty() {
+            let key: PackKey = rest.get(..32)?.try_into().ok()?;
+            let len = u64::from_le_bytes(rest.get(32..40)?.try_into().ok()?);
+            let len = usize::try_from(len).ok()?;
+            let end = 40usize.checked_add(len)?;
+            previous.insert(key, rest.get(40..end)?.to_vec());
+            rest = &rest[end..];
+        }
+        Some(Packed {
+            previous,
+            ..Packed::default()
+        })
+    }
 }
 
 /// An index ready to be updated, with the lock that keeps other runs out of it.
@@ -78,6 +169,8 @@ impl Store {
             memory: None,
             warnings: Vec::new(),
             analysed: 0,
+            packed: Packed::default(),
+            spellings: Default::default(),
         }
     }
 
@@ -103,10 +196,24 @@ impl Store {
         self.memory = None;
     }
 
-    /// Remembers the index in memory once it was updated.
+    /// Remembers the index (in memory) and the compressed files of its export (in memory, or
+    /// in the cache folder) once it was updated.
     pub(crate) fn keep(&mut self, index: &Index, analysis: &str) {
-        if self.cache.is_none() {
+        self.packed.advance();
+        let Some(cache) = &self.cache else {
             self.memory = Some((index.clone(), analysis.to_owned()));
+            return;
+        };
+        let saved = (|| -> std::io::Result<()> {
+            let mut temp = crate::owned::file_in(cache, ".search-", 0o666)?;
+            temp.as_file_mut().write_all(&self.packed.to_bytes())?;
+            temp.persist(&cache.join(PACKED))
+        })();
+        if let Err(e) = saved {
+            self.warnings.push(warning(format!(
+                "検索インデックスのキャッシュ（{PACKED}）を保存できませんでした（{}）。次のビルドが少し遅くなるだけです。",
+                crate::error::io_reason(&e).what
+            )));
         }
     }
 
@@ -119,11 +226,15 @@ impl Store {
                     fresh: false,
                     _lock: None,
                 },
-                _ => Opened {
-                    index: Index::create_in_ram(schema.clone()),
-                    fresh: true,
-                    _lock: None,
-                },
+                _ => {
+                    self.packed = Packed::default();
+                    self.spellings.clear();
+                    Opened {
+                        index: Index::create_in_ram(schema.clone()),
+                        fresh: true,
+                        _lock: None,
+                    }
+                }
             });
         };
         let lock = lock(&cache.join(LOCK)).map_err(|e| {
@@ -137,8 +248,17 @@ impl Store {
             binary: self.binary.clone(),
             analysis: analysis.to_owned(),
         };
+        self.packed = Packed::default();
+        self.spellings.clear();
         match self.check(&folder, &manifest, schema) {
             Ok(Some(index)) => {
+                match read_packed(&cache.join(PACKED)) {
+                    Ok(Some(packed)) => self.packed = packed,
+                    Ok(None) => {}
+                    Err(()) => self.warnings.push(warning(format!(
+                        "{PACKED} が壊れているか途中で切れていたので、使いませんでした（次のビルドで作り直します）。"
+                    ))),
+                }
                 return Ok(Opened {
                     index,
                     fresh: false,
@@ -152,7 +272,8 @@ impl Store {
         let made = (|| -> std::io::Result<Index> {
             remove(&folder)?;
             std::fs::create_dir(&folder)?;
-            let index = Index::create_in_dir(&folder, schema.clone()).map_err(std::io::Error::other)?;
+            let index =
+                Index::create_in_dir(&folder, schema.clone()).map_err(std::io::Error::other)?;
             let bytes = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
             let mut temp = crate::owned::file_in(&cache, ".search-", 0o666)?;
             temp.as_file_mut().write_all(&bytes)?;
@@ -192,7 +313,9 @@ impl Store {
         let entries = std::fs::read_dir(folder).map_err(|e| crate::error::io_reason(&e).what)?;
         for entry in entries {
             let entry = entry.map_err(|e| crate::error::io_reason(&e).what)?;
-            let kind = entry.file_type().map_err(|e| crate::error::io_reason(&e).what)?;
+            let kind = entry
+                .file_type()
+                .map_err(|e| crate::error::io_reason(&e).what)?;
             if !kind.is_file() {
                 return Err(format!(
                     "検索インデックスのキャッシュに、ふつうのファイルではないもの（{}）がありました。使わずに作り直しました。",
@@ -202,21 +325,26 @@ impl Store {
         }
         let stored = match read_regular(&cache.join(MANIFEST)) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!(
-                "{MANIFEST} を読めませんでした（{}）。使わずに作り直しました。",
-                crate::error::io_reason(&e).what
-            )),
-            Ok(bytes) => serde_json::from_slice::<Manifest>(&bytes).map_err(|_| {
-                format!("{MANIFEST} が壊れていました。使わずに作り直しました。")
-            })?,
+            Err(e) => {
+                return Err(format!(
+                    "{MANIFEST} を読めませんでした（{}）。使わずに作り直しました。",
+                    crate::error::io_reason(&e).what
+                ));
+            }
+            Ok(bytes) => serde_json::from_slice::<Manifest>(&bytes)
+                .map_err(|_| format!("{MANIFEST} が壊れていました。使わずに作り直しました。"))?,
         };
         if stored.format != manifest.format {
-            return Err(format!("{MANIFEST} が壊れていました。使わずに作り直しました。"));
+            return Err(format!(
+                "{MANIFEST} が壊れていました。使わずに作り直しました。"
+            ));
         }
         if stored != *manifest {
             return Ok(None);
         }
-        let damaged = || "検索インデックスのキャッシュが壊れているか途中で切れていたので、使わずに作り直しました。".to_owned();
+        let damaged = || {
+            "検索インデックスのキャッシュが壊れているか途中で切れていたので、使わずに作り直しました。".to_owned()
+        };
         let index = Index::open_in_dir(folder).map_err(|_| damaged())?;
         if index.schema() != *schema {
             return Err(damaged());
@@ -226,6 +354,28 @@ impl Store {
             _ => Err(damaged()),
         }
     }
+}
+
+/// The compressed files of the last export; `Ok(None)`: there are none; `Err`: damaged.
+fn read_packed(path: &Path) -> Result<Option<Packed>, ()> {
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_flags())
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(()),
+        Ok(file) => file,
+    };
+    if !file
+        .metadata()
+        .is_ok_and(|meta| meta.is_file() && meta.len() < 1 << 32)
+    {
+        return Err(());
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|_| ())?;
+    Packed::from_bytes(&bytes).map(Some).ok_or(())
 }
 
 /// Removes `path` whatever it is (a symlink itself, not what it points to).
