@@ -28,13 +28,15 @@ use crate::diagnostics::{Diagnostic, Position};
 
 /// What `search.json` says it is.
 const FORMAT: &str = "zaitaku-search-cache-1";
+/// The folder of the search's cache inside the cache folder, and its files.
+const ROOT: &str = "search";
 const MANIFEST: &str = "search.json";
 const LOCK: &str = "search.lock";
 /// The compressed files of the last export ([`Packed`]).
 const PACKED: &str = "search-packed.bin";
 const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-1\n";
-/// The folder of the index inside the cache folder.
-const FOLDER: &str = "search";
+/// The folder of the tantivy index.
+const FOLDER: &str = "index";
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +50,7 @@ struct Manifest {
 
 /// The index kept between builds (or saves), and what happened to it.
 pub struct Store {
-    /// The cache folder (`.zaitaku-cache`) on disk; `None`: in memory.
+    /// The search's folder in the cache folder (`.zaitaku-cache/search`); `None`: in memory.
     cache: Option<PathBuf>,
     binary: String,
     /// The index in memory and its analysis.
@@ -156,7 +158,7 @@ pub(crate) struct Opened {
 }
 
 fn warning(message: String) -> Diagnostic {
-    Diagnostic::warning(format!(".zaitaku-cache/{FOLDER}"), Position::FILE, message)
+    Diagnostic::warning(format!(".zaitaku-cache/{ROOT}"), Position::FILE, message)
         .hint("検索インデックスは全部作り直したので、できたサイトに影響はありません。続くときは .zaitaku-cache を消してください。")
 }
 
@@ -178,7 +180,7 @@ impl Store {
     /// made by the binary `binary`.
     pub fn on_disk(cache: PathBuf, binary: String) -> Store {
         Store {
-            cache: Some(cache),
+            cache: Some(cache.join(ROOT)),
             binary,
             ..Store::in_memory()
         }
@@ -237,6 +239,26 @@ impl Store {
                 }
             });
         };
+        // Its own folder: made when missing, and made again when it is not a folder (a symlink
+        // is removed itself, never followed).
+        match std::fs::symlink_metadata(&cache) {
+            Ok(meta) if meta.is_dir() => {}
+            found => {
+                if found.is_ok() {
+                    self.warnings.push(warning(
+                        "検索インデックスのキャッシュがフォルダではありません（シンボリックリンクかファイル）。使わずに作り直しました。".to_owned(),
+                    ));
+                }
+                remove(&cache)
+                    .and_then(|()| std::fs::create_dir(&cache))
+                    .map_err(|e| {
+                        format!(
+                            "検索インデックスのキャッシュを作れませんでした（{}）。",
+                            crate::error::io_reason(&e).what
+                        )
+                    })?;
+            }
+        }
         let lock = lock(&cache.join(LOCK)).map_err(|e| {
             format!(
                 "検索インデックスのキャッシュを開けませんでした。同じサイトで別の zaitaku が動いているかもしれません（{e}）。"
@@ -256,7 +278,7 @@ impl Store {
                     Ok(Some(packed)) => self.packed = packed,
                     Ok(None) => {}
                     Err(()) => self.warnings.push(warning(format!(
-                        "{PACKED} が壊れているか途中で切れていたので、使いませんでした（次のビルドで作り直します）。"
+                        "検索インデックスのキャッシュ（{PACKED}）が壊れているか途中で切れていたので、使いませんでした（次のビルドで作り直します）。"
                     ))),
                 }
                 return Ok(Opened {
@@ -304,18 +326,16 @@ impl Store {
         let cache = folder.parent().unwrap_or(folder);
         let meta = match std::fs::symlink_metadata(folder) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}", crate::error::io_reason(&e).what)),
+            Err(e) => return Err(unreadable(e)),
             Ok(meta) => meta,
         };
         if !meta.is_dir() {
             return Err("検索インデックスのキャッシュがフォルダではありません（シンボリックリンクかファイル）。使わずに作り直しました。".to_owned());
         }
-        let entries = std::fs::read_dir(folder).map_err(|e| crate::error::io_reason(&e).what)?;
+        let entries = std::fs::read_dir(folder).map_err(unreadable)?;
         for entry in entries {
-            let entry = entry.map_err(|e| crate::error::io_reason(&e).what)?;
-            let kind = entry
-                .file_type()
-                .map_err(|e| crate::error::io_reason(&e).what)?;
+            let entry = entry.map_err(unreadable)?;
+            let kind = entry.file_type().map_err(unreadable)?;
             if !kind.is_file() {
                 return Err(format!(
                     "検索インデックスのキャッシュに、ふつうのファイルではないもの（{}）がありました。使わずに作り直しました。",
@@ -327,12 +347,12 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(format!(
-                    "{MANIFEST} を読めませんでした（{}）。使わずに作り直しました。",
+                    "検索インデックスのキャッシュ（{MANIFEST}）を読めませんでした（{}）。使わずに作り直しました。",
                     crate::error::io_reason(&e).what
                 ));
             }
             Ok(bytes) => serde_json::from_slice::<Manifest>(&bytes)
-                .map_err(|_| format!("{MANIFEST} が壊れていました。使わずに作り直しました。"))?,
+                .map_err(|_| format!("検索インデックスのキャッシュ（{MANIFEST}）が壊れていました。使わずに作り直しました。"))?,
         };
         if stored.format != manifest.format {
             return Err(format!(
@@ -376,6 +396,13 @@ fn read_packed(path: &Path) -> Result<Option<Packed>, ()> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(|_| ())?;
     Packed::from_bytes(&bytes).map(Some).ok_or(())
+}
+
+fn unreadable(e: std::io::Error) -> String {
+    format!(
+        "検索インデックスのキャッシュを確かめられませんでした（{}）。使わずに作り直しました。",
+        crate::error::io_reason(&e).what
+    )
 }
 
 /// Removes `path` whatever it is (a symlink itself, not what it points to).
