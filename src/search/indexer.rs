@@ -4,8 +4,13 @@
 //! through its stop-tag filter, their reading forms, the reading of the whole text); the
 //! tokenizers of the word, reading and reading-n-gram fields share that cut (short texts, the
 //! labels and corporations that repeat, once per build). Documents are made, indexed and
-//! dropped in batches; the writer threads' segments are not merged: the export reads the terms
-//! of all of them together, term by term, and writes the sharded files of [`super::format`]:
+//! dropped in batches; each carries its *key* (a hash of what it is made from) and its
+//! fragment. The index is kept between builds and saves ([`super::store`]): a build analyses
+//! only the documents whose key the kept index lacks, deletes those no longer wanted by key,
+//! and exports what is alive, each document numbered by its place in 五十音 order now — byte
+//! for byte what an index made from nothing gives. The writer threads' segments are not merged
+//! (small ones left by updates are, once there are [`SMALL_SEGMENTS`]): the export reads the
+//! terms of all of them together, term by term, and writes the sharded files of [`super::format`]:
 //! for every term, which documents have it and how strongly (an integer *impact*), so the
 //! browser and `zaitaku search` rank with the very same numbers and the browser needs no
 //! tantivy.
@@ -702,6 +707,9 @@ fn page_doc(page: &crate::content::pages::Page) -> SourceDoc {
     }
 }
 
+/// The kana words of a name and the nouns in each ([`Analyzer::kana_words`]).
+type KanaRuns = Vec<(String, Vec<String>)>;
+
 /// Kana words and their kanji spellings, as [`Analyzer::spellings`] found them (`None`: none).
 pub(crate) type Spellings = HashMap<String, Option<Vec<(String, bool)>>>;
 
@@ -723,7 +731,7 @@ impl NameSpellings {
         numbers: &[usize],
         known: &mut Spellings,
     ) -> NameSpellings {
-        let runs: Vec<(usize, Vec<(String, Vec<String>)>)> = numbers
+        let runs: Vec<(usize, KanaRuns)> = numbers
             .par_iter()
             .filter_map(|&number| content.resources.get(number).map(|r| (number, r)))
             .map(|(number, resource)| (number, analyzer.kana_words(&strip_legal(&resource.name))))

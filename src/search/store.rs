@@ -3,18 +3,22 @@
 //! of everything it is made from; a changed or removed document is deleted by its key, a new
 //! one added, and the export numbers the documents alive in 五十音 order again).
 //!
-//! * `zaitaku build`: `.zaitaku-cache/search/` (the build cache's folder, with its
-//!   `CACHEDIR.TAG`), beside a `search.json` that names the binary and the analysis (the site's
-//!   own words) the documents were made with, and `search.lock`, held while a build uses it.
+//! * `zaitaku build`: `.zaitaku-cache/search/` (inside the build cache's folder, with its
+//!   `CACHEDIR.TAG`): the tantivy index in `index/`; `search.json`, which names the binary and
+//!   the analysis (the site's own words) the documents were made with; `search-packed.bin`, the
+//!   compressed files of the last export ([`Packed`]); and `search.lock`, held while a build
+//!   uses the folder.
 //! * `zaitaku serve`: in memory, kept between saves ([`Store::in_memory`]).
 //!
-//! A cache that cannot be trusted only costs time: a folder that holds anything but plain
-//! files (a symlink, a FIFO, a folder), a damaged or truncated file (tantivy's checksums), an
-//! unreadable `search.json` or another schema is removed and made again, with a Japanese
-//! warning; another binary's or another dictionary's index is made again quietly; an index
-//! another run is using (two builds at once) is left alone, and this build's index is made
-//! whole in memory. An error or a panic while the index on disk is read or written gives the
-//! same: a warning, and the index made whole in memory.
+//! A cache that cannot be trusted only costs time: a folder that is a symlink or a file, an
+//! index folder that holds anything but plain files (a symlink, a FIFO, a folder), a damaged or
+//! truncated file (tantivy's checksums; the SHA-256 at the end of `search-packed.bin`), an
+//! unreadable `search.json` or another schema is removed (a symlink itself, never what it
+//! points to) and made again, with a Japanese warning; another binary's or another
+//! dictionary's index is made again quietly; an index another run is using (two builds at
+//! once) is left alone, and this build's index is made whole in memory. An error or a panic
+//! while the index on disk is read or written gives the same: a warning, and the index made
+//! whole in memory.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
