@@ -88,6 +88,8 @@ pub struct Cache {
     rendered: AtomicUsize,
     /// Why the cache on disk was not used.
     pub warning: Option<Diagnostic>,
+    /// Warnings of the search index's cache ([`Cache::search_store`]).
+    warnings: Mutex<Vec<Diagnostic>>,
 }
 
 /// What this binary is: its version, and the size and time of its file (a rebuilt binary may
@@ -170,6 +172,7 @@ impl Cache {
             reused: AtomicUsize::new(0),
             rendered: AtomicUsize::new(0),
             warning: None,
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -375,17 +378,7 @@ impl Cache {
                 .clone(),
         };
         let written = (|| -> std::io::Result<()> {
-            match std::fs::create_dir(dir) {
-                Ok(()) => std::fs::write(dir.join(TAG_FILE), TAG)?,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    // Checked again: it may have become something else since `open`.
-                    let meta = std::fs::symlink_metadata(dir)?;
-                    if !meta.is_dir() || read_small(&dir.join(TAG_FILE))? != TAG.as_bytes() {
-                        return Err(std::io::Error::other("not our folder"));
-                    }
-                }
-                Err(e) => return Err(e),
-            }
+            ensure_folder(dir)?;
             let mut temp = crate::owned::file_in(dir, ".build-", 0o666)?;
             serde_json::to_writer(std::io::BufWriter::new(temp.as_file_mut()), &stored)?;
             temp.persist(file)
@@ -424,6 +417,48 @@ fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
         }
         Some(NotReadable::TooLarge) => "キャッシュとしては大きすぎます".into(),
         None => crate::error::io_reason(error).what,
+    }
+}
+
+/// Makes the cache folder `dir` (with its tag), or checks that it is still the one zaitaku
+/// made: it may have become something else since [`Cache::open`].
+fn ensure_folder(dir: &Path) -> std::io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => std::fs::write(dir.join(TAG_FILE), TAG),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = std::fs::symlink_metadata(dir)?;
+            if !meta.is_dir() || read_small(&dir.join(TAG_FILE))? != TAG.as_bytes() {
+                return Err(std::io::Error::other("not our folder"));
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Cache {
+    /// Where the search index is kept between builds (`crate::search::store`): in the cache
+    /// folder when this cache is read and written on disk; otherwise nowhere (in memory).
+    pub fn search_store(&self) -> crate::search::store::Store {
+        match self.file.as_ref().and_then(|file| file.parent()) {
+            Some(dir) if ensure_folder(dir).is_ok() => {
+                crate::search::store::Store::on_disk(dir.to_path_buf(), self.binary.clone())
+            }
+            _ => crate::search::store::Store::in_memory(),
+        }
+    }
+
+    /// Adds warnings of a step (the search index's cache) to the build's.
+    pub fn warn(&self, warnings: Vec<Diagnostic>) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(warnings);
+    }
+
+    /// The warnings added by the steps.
+    pub fn take_warnings(&self) -> Vec<Diagnostic> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 

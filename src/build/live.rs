@@ -137,6 +137,7 @@ impl Live {
             served: self.served.clone(),
             booklets: Cache::in_memory(),
             search: BTreeSet::new(),
+            index: crate::search::store::Store::in_memory(),
             // One thread of its own: the next save's pages never queue behind its work in
             // the shared pool.
             pool: rayon::ThreadPoolBuilder::new()
@@ -323,6 +324,8 @@ pub struct Background {
     booklets: Cache,
     /// The search index's files in the served folder.
     search: BTreeSet<String>,
+    /// The search index kept between saves: a save analyses only what it changed.
+    index: crate::search::store::Store,
     pool: Option<rayon::ThreadPool>,
 }
 
@@ -360,7 +363,7 @@ impl Background {
     ) -> Result<Option<Finished>> {
         let started = std::time::Instant::now();
         let staging = Staging::new(&self.served.scratch.join("site"))?;
-        crate::search::write_index(&pending.content, &staging)?;
+        crate::search::write_index_with(&pending.content, &staging, &mut self.index)?;
         let search: BTreeSet<String> = staging.written_under("").into_iter().collect();
         let gone: Vec<String> = self.search.difference(&search).cloned().collect();
         {

@@ -208,6 +208,7 @@ pub fn build_printing(
         Some(with_cache),
     )?;
     diagnostics.extend(written.printed.warnings);
+    diagnostics.extend(cache.take_warnings());
     // Saved only once the new site is in place: until then the cache describes the old one.
     diagnostics.extend(timings.phase("build cache saved", || cache.save()));
     let resources = content.resources.len();
@@ -600,7 +601,13 @@ fn render_site_with(
                 {
                     return Ok(None);
                 }
-                crate::search::write_index(content, staging).map(Some)
+                let Some(reuse) = reuse else {
+                    return crate::search::write_index(content, staging).map(Some);
+                };
+                let mut store = reuse.cache.search_store();
+                let written = crate::search::write_index_with(content, staging, &mut store);
+                reuse.cache.warn(std::mem::take(&mut store.warnings));
+                written.map(Some)
             })
         },
     );

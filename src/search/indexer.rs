@@ -4,8 +4,13 @@
 //! through its stop-tag filter, their reading forms, the reading of the whole text); the
 //! tokenizers of the word, reading and reading-n-gram fields share that cut (short texts, the
 //! labels and corporations that repeat, once per build). Documents are made, indexed and
-//! dropped in batches; the writer threads' segments are not merged: the export reads the terms
-//! of all of them together, term by term, and writes the sharded files of [`super::format`]:
+//! dropped in batches; each carries its *key* (a hash of what it is made from) and its
+//! fragment. The index is kept between builds and saves ([`super::store`]): a build analyses
+//! only the documents whose key the kept index lacks, deletes those no longer wanted by key,
+//! and exports what is alive, each document numbered by its place in 五十音 order now — byte
+//! for byte what an index made from nothing gives. The writer threads' segments are not merged
+//! (small ones left by updates are, once there are [`SMALL_SEGMENTS`]): the export reads the
+//! terms of all of them together, term by term, and writes the sharded files of [`super::format`]:
 //! for every term, which documents have it and how strongly (an integer *impact*), so the
 //! browser and `zaitaku search` rank with the very same numbers and the browser needs no
 //! tantivy.
@@ -47,13 +52,16 @@ use lindera_analysis::token_filter::japanese_reading_form::JapaneseReadingFormTo
 use lindera_analysis::token_filter::japanese_stop_tags::JapaneseStopTagsTokenFilter;
 use rayon::prelude::*;
 use tantivy::postings::Postings as _;
-use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value as _,
+};
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
+use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
 
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
 use super::lay;
 use super::normalize::{self, is_kanji};
+use super::store::{PackKey, Packed, Store, pack_key};
 use crate::content::Content;
 use crate::content::availability;
 use crate::content::pages::{PageDetails, PageKind};
@@ -699,34 +707,61 @@ fn page_doc(page: &crate::content::pages::Page) -> SourceDoc {
     }
 }
 
+/// The kana words of a name and the nouns in each ([`Analyzer::kana_words`]).
+type KanaRuns = Vec<(String, Vec<String>)>;
+
+/// Kana words and their kanji spellings, as [`Analyzer::spellings`] found them (`None`: none).
+pub(crate) type Spellings = HashMap<String, Option<Vec<(String, bool)>>>;
+
 /// The kanji spellings of the kana words of every facility's name ([`add_readings`]), found
 /// in one pass over the dictionary before any document is indexed.
 struct NameSpellings {
     /// Kana word → its spellings, and whether only with other voicing.
     spellings: HashMap<String, Vec<(String, bool)>>,
     /// The kana words of each facility's name (by document number) that have spellings.
-    words: Vec<Vec<String>>,
+    words: HashMap<usize, Vec<String>>,
 }
 
 impl NameSpellings {
-    fn new(analyzer: &Analyzer, content: &Content) -> NameSpellings {
-        let runs: Vec<Vec<(String, Vec<String>)>> = content
-            .resources
+    /// For the facilities among the documents `numbers`; `known` holds the spellings of words
+    /// looked up before (`None`: the word has none), and gets those looked up now.
+    fn new(
+        analyzer: &Analyzer,
+        content: &Content,
+        numbers: &[usize],
+        known: &mut Spellings,
+    ) -> NameSpellings {
+        let runs: Vec<(usize, KanaRuns)> = numbers
             .par_iter()
-            .map(|resource| analyzer.kana_words(&strip_legal(&resource.name)))
+            .filter_map(|&number| content.resources.get(number).map(|r| (number, r)))
+            .map(|(number, resource)| (number, analyzer.kana_words(&strip_legal(&resource.name))))
             .collect();
         let wanted: HashSet<String> = runs
             .iter()
-            .flatten()
+            .flat_map(|(_, runs)| runs)
             .flat_map(|(run, nouns)| std::iter::once(run).chain(nouns))
             .cloned()
             .collect();
-        let spellings = analyzer.spellings(&wanted);
+        // Known words' spellings from `known` (the store's, kept between updates).
+        let missing: HashSet<String> = wanted
+            .iter()
+            .filter(|word| !known.contains_key(*word))
+            .cloned()
+            .collect();
+        let mut found = analyzer.spellings(&missing);
+        for word in missing {
+            known.insert(word.clone(), found.remove(&word));
+        }
+        let spellings: HashMap<String, Vec<(String, bool)>> = wanted
+            .iter()
+            .filter_map(|word| Some((word.clone(), known.get(word)?.clone()?)))
+            .collect();
         // A run's nouns count only when the run is no word as a whole.
         let words = runs
             .into_iter()
-            .map(|runs| {
-                runs.into_iter()
+            .map(|(number, runs)| {
+                let words = runs
+                    .into_iter()
                     .flat_map(|(run, nouns)| {
                         if spellings.contains_key(&run) {
                             vec![run]
@@ -734,7 +769,8 @@ impl NameSpellings {
                             nouns
                         }
                     })
-                    .collect()
+                    .collect();
+                (number, words)
             })
             .collect();
         NameSpellings { spellings, words }
@@ -744,13 +780,18 @@ impl NameSpellings {
 /// Readings both ways: a facility whose name has kana words is also found by their kanji
 /// spellings (さくら by 桜, at the weight of a reading of the name; やまさき by 山崎 only
 /// through the voicing, lower); and every fragment gets the marks a match by reading highlights.
-/// `docs` are the documents from number `first` on.
-fn add_readings(analyzer: &Analyzer, names: &NameSpellings, first: usize, docs: &mut [SourceDoc]) {
+/// `docs` are the documents `numbers`.
+fn add_readings(
+    analyzer: &Analyzer,
+    names: &NameSpellings,
+    numbers: &[usize],
+    docs: &mut [SourceDoc],
+) {
     let spellings = &names.spellings;
-    docs.par_iter_mut().enumerate().for_each(|(i, doc)| {
+    docs.par_iter_mut().zip(numbers).for_each(|(doc, number)| {
         let words = names
             .words
-            .get(first + i)
+            .get(number)
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut marks: Vec<(String, String)> = Vec::new();
@@ -1058,22 +1099,19 @@ struct FieldInfo {
     kind: Kind,
 }
 
-struct Built {
-    files: Vec<(String, Vec<u8>)>,
-}
-
 fn tantivy_error(e: tantivy::TantivyError) -> Error {
     Error::Setup(format!(
         "検索インデックスを作れませんでした（tantivy）: {e}"
     ))
 }
 
-/// Builds the index files (site-relative paths and bytes).
+fn read_error(e: impl std::fmt::Display) -> Error {
+    Error::Setup(format!("検索インデックスを読めません: {e}"))
+}
+
+/// Builds the index files (site-relative paths and bytes), every document analysed.
 pub fn build_files(content: &Content) -> Result<Vec<(String, Vec<u8>)>> {
-    let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
-    let names = NameSpellings::new(&analyzer, content);
-    let built = build_with(&analyzer, content, &names)?;
-    Ok(built.files)
+    build_files_with(content, &mut Store::in_memory())
 }
 
 /// Documents made, analysed and indexed together: only a batch's texts are in memory at once.
@@ -1085,14 +1123,28 @@ const BATCH: usize = 2000;
 /// records for no less CPU — docs/benchmarks.md).
 const WRITER_BUDGET: usize = 40_000_000;
 
-fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings) -> Result<Built> {
-    let doc_count = content.resources.len() + content.pages.len();
-    if doc_count >= 1 << 20 {
-        return Err(Error::Setup(format!(
-            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
-        )));
-    }
-    // Schema: per logical field, words, readings and grams (and reading grams for short fields).
+/// Small segments (a few documents each, left by updates) are merged into one when there are
+/// this many of them.
+const SMALL_SEGMENTS: usize = 8;
+
+/// The tantivy schema: per logical field, words, readings and grams (and reading grams for
+/// short fields); and each document's key and fragment.
+struct Fields {
+    schema: Schema,
+    infos: Vec<FieldInfo>,
+    by_name: HashMap<(usize, u8), Field>,
+    kana: Field,
+    exact: Field,
+    loose: Field,
+    spelling: Field,
+    spelling_loose: Field,
+    /// The document's key ([`doc_key`], hex): a changed or removed document is deleted by it.
+    key: Field,
+    /// The document's fragment as JSON, as `f/<n>.bin` holds it.
+    fragment: Field,
+}
+
+fn fields() -> Fields {
     let mut builder = Schema::builder();
     let options = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
@@ -1124,40 +1176,188 @@ fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings
     }
     // The name's reading grams from its kana (a facility's `kana`), when it has one: a field of
     // its own, since the kana is n-grammed as it is while a name is read by lindera first.
-    let kana = builder.add_text_field("name_kana", options("gram"));
-    infos.push(FieldInfo {
-        field: kana,
-        logical: NAME,
-        kind: Kind::ReadingGram,
-    });
-    let exact = builder.add_text_field("exact", options("exact"));
-    infos.push(FieldInfo {
-        field: exact,
-        logical: EXACT,
-        kind: Kind::Exact,
-    });
-    let loose = builder.add_text_field("loose", options("loose"));
-    infos.push(FieldInfo {
-        field: loose,
-        logical: LOOSE,
-        kind: Kind::Loose,
-    });
-    let spelling = builder.add_text_field("spelling", options("exact"));
-    infos.push(FieldInfo {
-        field: spelling,
-        logical: SPELLING,
-        kind: Kind::Spelling,
-    });
-    let spelling_loose = builder.add_text_field("spelling_loose", options("exact"));
-    infos.push(FieldInfo {
-        field: spelling_loose,
-        logical: SPELLING_LOOSE,
-        kind: Kind::Spelling,
-    });
-    let doc_field = builder.add_u64_field("doc", FAST);
-    let schema = builder.build();
+    let mut special = |builder: &mut tantivy::schema::SchemaBuilder,
+                       name: &str,
+                       tokenizer: &str,
+                       logical: usize,
+                       kind: Kind| {
+        let field = builder.add_text_field(name, options(tokenizer));
+        infos.push(FieldInfo {
+            field,
+            logical,
+            kind,
+        });
+        field
+    };
+    let kana = special(&mut builder, "name_kana", "gram", NAME, Kind::ReadingGram);
+    let exact = special(&mut builder, "exact", "exact", EXACT, Kind::Exact);
+    let loose = special(&mut builder, "loose", "loose", LOOSE, Kind::Loose);
+    let spelling = special(&mut builder, "spelling", "exact", SPELLING, Kind::Spelling);
+    let spelling_loose = special(
+        &mut builder,
+        "spelling_loose",
+        "exact",
+        SPELLING_LOOSE,
+        Kind::Spelling,
+    );
+    let key = builder.add_text_field("key", STRING);
+    let fragment = builder.add_bytes_field("fragment", STORED);
+    Fields {
+        schema: builder.build(),
+        infos,
+        by_name,
+        kana,
+        exact,
+        loose,
+        spelling,
+        spelling_loose,
+        key,
+        fragment,
+    }
+}
 
-    let index = Index::create_in_ram(schema);
+/// A document's key: a hash of everything its terms and fragment are made from (its identity
+/// is in its fragment: the facility's id or the page's path). The readings and marks
+/// [`add_readings`] adds come from these and the analysis, which the [`Store`] keys.
+fn doc_key(doc: &SourceDoc) -> String {
+    use sha2::Digest as _;
+    fn part(hasher: &mut sha2::Sha256, bytes: &[u8]) {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let mut hasher = sha2::Sha256::new();
+    part(
+        &mut hasher,
+        &serde_json::to_vec(&doc.fragment).expect("fragments serialise"),
+    );
+    part(&mut hasher, &[doc.kind]);
+    part(&mut hasher, &doc.cat.to_le_bytes());
+    part(&mut hasher, &doc.area.to_le_bytes());
+    part(&mut hasher, &doc.svc.to_le_bytes());
+    part(&mut hasher, &doc.open.to_le_bytes());
+    for values in doc.fields.iter().chain([&doc.name_reading, &doc.exact]) {
+        part(&mut hasher, &(values.len() as u64).to_le_bytes());
+        for value in values {
+            part(&mut hasher, value.as_bytes());
+        }
+    }
+    crate::render::key::hex(&hasher.finalize())
+}
+
+/// What the analysis of every document depends on besides the document: the site's words.
+fn analysis_key(content: &Content) -> String {
+    use sha2::Digest as _;
+    let words = serde_json::to_vec(&content.dictionary).expect("words serialise");
+    crate::render::key::hex(&sha2::Sha256::digest(&words))
+}
+
+/// A document's row of the [`DocTable`].
+struct Row {
+    kind: u8,
+    cat: i32,
+    area: i32,
+    svc: u64,
+    open: u32,
+    tlen: u32,
+}
+
+impl Row {
+    fn of(doc: &SourceDoc) -> Row {
+        // At most 2^18 - 1: the browser packs score, title length and document into one
+        // number.
+        let tlen = normalize::fold(&doc.fragment.title)
+            .chars()
+            .count()
+            .min((1 << 18) - 1);
+        Row {
+            kind: doc.kind,
+            cat: doc.cat,
+            area: doc.area,
+            svc: doc.svc,
+            open: doc.open,
+            tlen: tlen as u32,
+        }
+    }
+}
+
+/// Builds the index files with the index kept in `store`: only the documents whose key it
+/// does not hold are analysed and added, those no longer wanted are deleted, and the files are
+/// exported from what is alive — byte for byte what a build from nothing gives. A kept index
+/// on disk that fails in any way is given up with a warning, and the index made in memory.
+pub fn build_files_with(content: &Content, store: &mut Store) -> Result<Vec<(String, Vec<u8>)>> {
+    let doc_count = content.resources.len() + content.pages.len();
+    if doc_count >= 1 << 20 {
+        return Err(Error::Setup(format!(
+            "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
+        )));
+    }
+    let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
+    let analysis = analysis_key(content);
+    let fields = fields();
+    let (keys, rows): (Vec<String>, Vec<Row>) = (0..doc_count)
+        .into_par_iter()
+        .map(|number| {
+            let doc = source_doc(content, number);
+            (doc_key(&doc), Row::of(&doc))
+        })
+        .unzip();
+    if store.is_on_disk() {
+        let attempt = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+        }));
+        match attempt {
+            Ok(Ok(files)) => return Ok(files),
+            Ok(Err(e)) => store.fall_back(format!(
+                "検索インデックスのキャッシュを使えなかったので、全部作り直しました（{e}）。"
+            )),
+            Err(_) => store.fall_back(
+                "検索インデックスのキャッシュを読む途中で問題が起きたので、全部作り直しました。"
+                    .to_owned(),
+            ),
+        }
+        analyzer.forget();
+    }
+    update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+}
+
+/// The documents of a segment by key (only those alive).
+fn segment_keys(
+    segment: &tantivy::SegmentReader,
+    field: Field,
+) -> Result<Vec<(String, tantivy::DocId)>> {
+    let ii = segment.inverted_index(field).map_err(tantivy_error)?;
+    let alive = segment.alive_bitset();
+    let mut out = Vec::new();
+    let mut stream = ii.terms().stream().map_err(read_error)?;
+    while stream.advance() {
+        let key = std::str::from_utf8(stream.key()).map_err(read_error)?;
+        let mut postings = ii
+            .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+            .map_err(read_error)?;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                out.push((key.to_owned(), doc));
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(out)
+}
+
+fn update(
+    analyzer: &Arc<Analyzer>,
+    content: &Content,
+    store: &mut Store,
+    fields: &Fields,
+    analysis: &str,
+    keys: &[String],
+    rows: &[Row],
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let doc_count = keys.len();
+    let opened = store.open(&fields.schema, analysis).map_err(Error::Setup)?;
+
+    let index = opened.index.clone();
     let tokenizers = index.tokenizers();
     let cut = |part: Part| {
         TextAnalyzer::from(CutTokenizer {
@@ -1172,101 +1372,249 @@ fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings
     tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
     tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
 
-    let make_document = |number: usize, doc: &SourceDoc| {
-        let mut document = TantivyDocument::default();
-        document.add_u64(doc_field, number as u64);
-        for (logical, values) in doc.fields.iter().enumerate() {
-            let by_kana = logical == NAME && !doc.name_reading.is_empty();
-            let mut kinds = vec![Kind::Word, Kind::Reading, Kind::Gram];
-            if (logical != TEXT || READING_GRAMS_IN_TEXT) && !by_kana {
-                kinds.push(Kind::ReadingGram);
-            }
-            for value in values {
-                for &kind in &kinds {
-                    document.add_text(by_name[&(logical, kind as u8)], value);
+    // What the kept index holds: the documents still wanted are kept, the others deleted.
+    let wanted: HashMap<&str, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(number, key)| (key.as_str(), number))
+        .collect();
+    let mut kept = vec![false; doc_count];
+    let mut stale: Vec<String> = Vec::new();
+    let mut held = 0usize;
+    if !opened.fresh {
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error)?;
+        for segment in reader.searcher().segment_readers() {
+            held += segment.max_doc() as usize;
+            for (key, _) in segment_keys(segment, fields.key)? {
+                match wanted.get(key.as_str()) {
+                    Some(&number) if kept[number] => {
+                        return Err(Error::Setup("同じ文書が二度入っています".to_owned()));
+                    }
+                    Some(&number) => kept[number] = true,
+                    None => stale.push(key),
                 }
             }
         }
-        for reading in &doc.name_reading {
-            document.add_text(kana, reading);
-            document.add_text(loose, reading);
-        }
-        for value in &doc.exact {
-            document.add_text(exact, value);
-        }
-        for (word, is_loose) in &doc.spellings {
-            document.add_text(if *is_loose { spelling_loose } else { spelling }, word);
-        }
-        document
-    };
+    }
+    let mut to_add: Vec<usize> = (0..doc_count).filter(|&n| !kept[n]).collect();
+    // Deleted documents stay in their segments: when they would outnumber the site, start
+    // again from nothing.
+    let kept_count = doc_count - to_add.len();
+    let whole = !opened.fresh && held - kept_count + to_add.len() > doc_count + BATCH;
+    if whole {
+        stale.clear();
+        to_add = (0..doc_count).collect();
+    }
 
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 4);
+    let threads = if to_add.len() < BATCH {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+    };
     let mut writer: IndexWriter<TantivyDocument> = index
         .writer_with_num_threads(
             threads,
-            threads * (20_000_000 + 3_000 * doc_count).min(WRITER_BUDGET),
+            threads * (20_000_000 + 3_000 * to_add.len()).min(WRITER_BUDGET),
         )
         .map_err(tantivy_error)?;
     // No merge: the export below reads the terms of every segment together.
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-    // Documents in batches: made and analysed in parallel, indexed, and then only what the
-    // document table and the fragment files need is kept (the fragments already compressed).
-    let mut table = DocTable::default();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for first in (0..doc_count).step_by(BATCH) {
-        let numbers = first..(first + BATCH).min(doc_count);
-        let mut batch: Vec<SourceDoc> = numbers
-            .into_par_iter()
-            .map(|number| source_doc(content, number))
-            .collect();
-        add_readings(analyzer, names, first, &mut batch);
-        let documents: Vec<TantivyDocument> = batch
+    if whole {
+        writer.delete_all_documents().map_err(tantivy_error)?;
+    }
+    for key in &stale {
+        writer.delete_term(tantivy::Term::from_field_text(fields.key, key));
+    }
+    let names = NameSpellings::new(analyzer, content, &to_add, &mut store.spellings);
+    // Documents in batches: made and analysed in parallel, indexed, and dropped.
+    for batch in to_add.chunks(BATCH) {
+        let mut docs: Vec<SourceDoc> = batch
             .par_iter()
-            .enumerate()
-            .map(|(i, doc)| make_document(first + i, doc))
+            .map(|&number| source_doc(content, number))
+            .collect();
+        add_readings(analyzer, &names, batch, &mut docs);
+        let documents: Vec<TantivyDocument> = docs
+            .par_iter()
+            .zip(batch)
+            .map(|(doc, &number)| make_document(fields, doc, &keys[number]))
             .collect();
         for document in documents {
             writer.add_document(document).map_err(tantivy_error)?;
         }
-        for doc in &batch {
-            table.kind.push(doc.kind);
-            table.cat.push(doc.cat);
-            table.area.push(doc.area);
-            table.svc.push(doc.svc);
-            table.open.push(doc.open);
-            // At most 2^18 - 1: the browser packs score, title length and document into one
-            // number.
-            let tlen = normalize::fold(&doc.fragment.title)
-                .chars()
-                .count()
-                .min((1 << 18) - 1);
-            table.tlen.push(tlen as u32);
+    }
+    if whole || !stale.is_empty() || !to_add.is_empty() {
+        writer.commit().map_err(tantivy_error)?;
+        let small: Vec<tantivy::index::SegmentId> = index
+            .searchable_segment_metas()
+            .map_err(tantivy_error)?
+            .iter()
+            .filter(|meta| (meta.max_doc() as usize) < (doc_count / 32).max(64))
+            .map(|meta| meta.id())
+            .collect();
+        if small.len() >= SMALL_SEGMENTS {
+            writer.merge(&small).wait().map_err(tantivy_error)?;
         }
-        let packs: Vec<(String, Vec<u8>)> = batch
+    }
+    writer.wait_merging_threads().map_err(tantivy_error)?;
+    analyzer.forget();
+    drop(names);
+    store.analysed = to_add.len();
+
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+        .map_err(tantivy_error)?;
+    let files = export(
+        content,
+        fields,
+        &reader.searcher(),
+        &wanted,
+        keys,
+        rows,
+        &store.packed,
+    )?;
+
+    store.keep(&index, analysis);
+    drop(opened);
+    Ok(files)
+}
+
+/// A tantivy document of `doc`, with its key and fragment.
+fn make_document(fields: &Fields, doc: &SourceDoc, key: &str) -> TantivyDocument {
+    let mut document = TantivyDocument::default();
+    document.add_text(fields.key, key);
+    document.add_bytes(
+        fields.fragment,
+        &serde_json::to_vec(&doc.fragment).expect("fragments serialise"),
+    );
+    for (logical, values) in doc.fields.iter().enumerate() {
+        let by_kana = logical == NAME && !doc.name_reading.is_empty();
+        let mut kinds = vec![Kind::Word, Kind::Reading, Kind::Gram];
+        if (logical != TEXT || READING_GRAMS_IN_TEXT) && !by_kana {
+            kinds.push(Kind::ReadingGram);
+        }
+        for value in values {
+            for &kind in &kinds {
+                document.add_text(fields.by_name[&(logical, kind as u8)], value);
+            }
+        }
+    }
+    for reading in &doc.name_reading {
+        document.add_text(fields.kana, reading);
+        document.add_text(fields.loose, reading);
+    }
+    for value in &doc.exact {
+        document.add_text(fields.exact, value);
+    }
+    for (word, is_loose) in &doc.spellings {
+        let field = if *is_loose {
+            fields.spelling_loose
+        } else {
+            fields.spelling
+        };
+        document.add_text(field, word);
+    }
+    document
+}
+
+/// The files of the index from the documents alive in `searcher`, each numbered by its key's
+/// place in `wanted`.
+fn export(
+    content: &Content,
+    fields: &Fields,
+    searcher: &tantivy::Searcher,
+    wanted: &HashMap<&str, usize>,
+    keys: &[String],
+    rows: &[Row],
+    packed: &Packed,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let doc_count = rows.len();
+    let segments = searcher.segment_readers();
+    // Each segment's documents by number (`u32::MAX`: deleted), and where each number is.
+    let mut numbers: Vec<Vec<u32>> = Vec::with_capacity(segments.len());
+    let mut located = vec![(u32::MAX, 0u32); doc_count];
+    for (s, segment) in segments.iter().enumerate() {
+        let mut map = vec![u32::MAX; segment.max_doc() as usize];
+        for (key, doc) in segment_keys(segment, fields.key)? {
+            let number = *wanted
+                .get(key.as_str())
+                .ok_or_else(|| read_error("不要な文書が残っています"))?;
+            map[doc as usize] = number as u32;
+            located[number] = (s as u32, doc);
+        }
+        numbers.push(map);
+    }
+    if located.iter().any(|(s, _)| *s == u32::MAX) {
+        return Err(read_error("足りない文書があります"));
+    }
+
+    // Fragments, `FRAGMENT_PACK` documents a file, in order.
+    let stores: Vec<tantivy::store::StoreReader> = segments
+        .iter()
+        .map(|segment| segment.get_store_reader(16))
+        .collect::<std::io::Result<_>>()
+        .map_err(read_error)?;
+    // A pack is known by the keys of its documents: an unchanged one is not read again.
+    let pack_of = |first: usize| -> PackKey {
+        let members: Vec<&[u8]> = keys[first..(first + format::FRAGMENT_PACK).min(doc_count)]
+            .iter()
+            .map(|key| key.as_bytes())
+            .collect();
+        let mut parts: Vec<&[u8]> = vec![b"f"];
+        parts.extend(members);
+        pack_key(&parts)
+    };
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for first in (0..doc_count).step_by(BATCH) {
+        let last = (first + BATCH).min(doc_count);
+        let mut fragments: Vec<Option<Vec<u8>>> = vec![None; last - first];
+        for pack in (first..last).step_by(format::FRAGMENT_PACK) {
+            if packed.has(&pack_of(pack)) {
+                continue;
+            }
+            for number in pack..(pack + format::FRAGMENT_PACK).min(last) {
+                let (s, doc) = located[number];
+                let document: TantivyDocument = stores[s as usize].get(doc).map_err(read_error)?;
+                let bytes = document
+                    .get_first(fields.fragment)
+                    .and_then(|value| value.as_bytes().map(<[u8]>::to_vec))
+                    .ok_or_else(|| read_error("文書の断片がありません"))?;
+                fragments[number - first] = Some(bytes);
+            }
+        }
+        let packs: Vec<(String, Vec<u8>)> = fragments
             .par_chunks(format::FRAGMENT_PACK)
             .enumerate()
             .map(|(i, pack)| {
-                let fragments: Vec<&Fragment> = pack.iter().map(|doc| &doc.fragment).collect();
-                let json = serde_json::to_vec(&fragments).expect("fragments serialise");
                 let number = first / format::FRAGMENT_PACK + i;
-                (
-                    format!("{}/f/{number}.bin", format::DIR),
-                    format::gzip(&json),
-                )
+                let bytes = packed.get_or(pack_of(number * format::FRAGMENT_PACK), || {
+                    let mut json =
+                        Vec::with_capacity(pack.iter().flatten().map(Vec::len).sum::<usize>() + 16);
+                    json.push(b'[');
+                    for (j, fragment) in pack.iter().flatten().enumerate() {
+                        if j > 0 {
+                            json.push(b',');
+                        }
+                        json.extend_from_slice(fragment);
+                    }
+                    json.push(b']');
+                    format::gzip(&json)
+                });
+                (format!("{}/f/{number}.bin", format::DIR), bytes)
             })
             .collect();
         files.extend(packs);
     }
-    writer.commit().map_err(tantivy_error)?;
+    drop(stores);
 
-    writer.wait_merging_threads().map_err(tantivy_error)?;
-    analyzer.forget();
-
-    let reader = index.reader().map_err(tantivy_error)?;
-    let searcher = reader.searcher();
     // Term chunks, compressed as soon as they are full: (first term, gzip JSON).
     let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
     let mut current = String::from("[");
@@ -1276,7 +1624,10 @@ fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings
                  chunks: &mut Vec<(String, Vec<u8>)>| {
         if let Some(first) = current_first.take() {
             current.push(']');
-            chunks.push((first, format::gzip(current.as_bytes())));
+            let bytes = packed.get_or(pack_key(&[b"t", current.as_bytes()]), || {
+                format::gzip(current.as_bytes())
+            });
+            chunks.push((first, bytes));
             current.clear();
             current.push('[');
         }
@@ -1284,100 +1635,131 @@ fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings
 
     // Every field of every segment (each writer thread leaves one or more), read as one
     // stream of terms in order: a document is in one segment only, so its impacts for a term
-    // are complete whichever segment it is in.
-    let segments = searcher.segment_readers();
-    let mut numbers = Vec::with_capacity(segments.len());
+    // are complete whichever segment it is in. Deleted documents are skipped, and a term only
+    // they had is left out.
+    let infos = &fields.infos;
     let mut inverted = Vec::with_capacity(segments.len() * infos.len());
     for (number, segment) in segments.iter().enumerate() {
-        numbers.push(segment.fast_fields().u64("doc").map_err(tantivy_error)?);
-        for info in &infos {
+        for info in infos {
             let ii = segment.inverted_index(info.field).map_err(tantivy_error)?;
             inverted.push((number, info, ii));
         }
     }
-    let number_of = |segment: usize, doc: u32| numbers[segment].first(doc).unwrap_or(0) as u32;
     let mut streams: Vec<_> = inverted
         .iter()
         .map(|(_, _, ii)| ii.terms().stream())
         .collect::<std::io::Result<Vec<_>>>()
-        .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
+        .map_err(read_error)?;
     let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
-    {
-        loop {
-            // The smallest current term of all fields.
-            let mut smallest: Option<Vec<u8>> = None;
-            for (i, stream) in streams.iter().enumerate() {
-                if live[i] && smallest.as_deref().is_none_or(|s| stream.key() < s) {
-                    smallest = Some(stream.key().to_vec());
-                }
+    // A term's impacts per document number, by space (grams, words), and the documents set.
+    let mut scores = [
+        vec![[0u32; SLOTS]; doc_count],
+        vec![[0u32; SLOTS]; doc_count],
+    ];
+    let mut touched: [Vec<u32>; 2] = [Vec::new(), Vec::new()];
+    loop {
+        // The smallest current term of all fields.
+        let mut smallest: Option<Vec<u8>> = None;
+        for (i, stream) in streams.iter().enumerate() {
+            if live[i] && smallest.as_deref().is_none_or(|s| stream.key() < s) {
+                smallest = Some(stream.key().to_vec());
             }
-            let Some(key) = smallest else { break };
-            let mut best: [HashMap<u32, [u32; SLOTS]>; 2] = [HashMap::new(), HashMap::new()];
-            for (i, stream) in streams.iter_mut().enumerate() {
-                if !live[i] || stream.key() != key.as_slice() {
+        }
+        let Some(key) = smallest else { break };
+        for (i, stream) in streams.iter_mut().enumerate() {
+            if !live[i] || stream.key() != key.as_slice() {
+                continue;
+            }
+            let (segment, info, ii) = &inverted[i];
+            let map = &numbers[*segment];
+            let mut postings = ii
+                .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
+                .map_err(read_error)?;
+            let space = usize::from(!info.kind.is_gram());
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                let number = map[doc as usize];
+                if number == u32::MAX {
+                    doc = postings.advance();
                     continue;
                 }
-                let (segment, info, ii) = &inverted[i];
-                let mut postings = ii
-                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
-                    .map_err(|e| Error::Setup(format!("検索インデックスを読めません: {e}")))?;
-                let space = usize::from(!info.kind.is_gram());
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    let value = if info.kind == Kind::Exact {
-                        EXACT_IMPACT
-                    } else if info.kind == Kind::Loose || info.logical == SPELLING_LOOSE {
-                        LOOSE_IMPACT
-                    } else if info.kind == Kind::Spelling {
-                        SPELLING_IMPACT
-                    } else {
-                        let mut weight = WEIGHT[info.logical];
-                        if info.logical == TEXT && postings.term_freq() >= 3 {
-                            weight += 1;
-                        }
-                        weight * info.kind.factor()
-                    };
-                    let slot = best[space]
-                        .entry(number_of(*segment, doc))
-                        .or_insert([0; SLOTS]);
-                    slot[info.logical] = slot[info.logical].max(value);
-                    doc = postings.advance();
-                }
-                live[i] = stream.advance();
-            }
-            let Ok(term) = String::from_utf8(key) else {
-                continue;
-            };
-            let to_postings = |map: &HashMap<u32, [u32; SLOTS]>| -> Postings {
-                let mut postings: Postings =
-                    map.iter().map(|(&d, v)| (d, v.iter().sum())).collect();
-                postings.sort_unstable();
-                postings
-            };
-            let grams = to_postings(&best[0]);
-            let words = to_postings(&best[1]);
-            let encode = |p: &Postings| {
-                if p.is_empty() {
-                    serde_json::Value::from(0)
+                let value = if info.kind == Kind::Exact {
+                    EXACT_IMPACT
+                } else if info.kind == Kind::Loose || info.logical == SPELLING_LOOSE {
+                    LOOSE_IMPACT
+                } else if info.kind == Kind::Spelling {
+                    SPELLING_IMPACT
                 } else {
-                    format::encode_postings(p, doc_count)
+                    let mut weight = WEIGHT[info.logical];
+                    if info.logical == TEXT && postings.term_freq() >= 3 {
+                        weight += 1;
+                    }
+                    weight * info.kind.factor()
+                };
+                // Every value is above 0: a slot of zeros is a document not seen yet.
+                let slot = &mut scores[space][number as usize];
+                if *slot == [0; SLOTS] {
+                    touched[space].push(number);
                 }
-            };
-            let entry = serde_json::json!([term, encode(&grams), encode(&words)]).to_string();
-            if current_first.is_some() && current.len() + entry.len() > CHUNK_BYTES {
-                flush(&mut current, &mut current_first, &mut chunks);
+                slot[info.logical] = slot[info.logical].max(value);
+                doc = postings.advance();
             }
-            if current_first.is_none() {
-                current_first = Some(term);
-            } else {
-                current.push(',');
-            }
-            current.push_str(&entry);
+            live[i] = stream.advance();
         }
+        if touched[0].is_empty() && touched[1].is_empty() {
+            continue;
+        }
+        let mut to_postings = |space: usize| -> Postings {
+            let mut list = std::mem::take(&mut touched[space]);
+            list.sort_unstable();
+            let postings = list
+                .iter()
+                .map(|&d| {
+                    let slot = std::mem::replace(&mut scores[space][d as usize], [0; SLOTS]);
+                    (d, slot.iter().sum())
+                })
+                .collect();
+            list.clear();
+            touched[space] = list;
+            postings
+        };
+        let grams = to_postings(0);
+        let words = to_postings(1);
+        let Ok(term) = String::from_utf8(key) else {
+            continue;
+        };
+        let encode = |p: &Postings| {
+            if p.is_empty() {
+                serde_json::Value::from(0)
+            } else {
+                format::encode_postings(p, doc_count)
+            }
+        };
+        // As `[term, grams, words]`.
+        let entry = serde_json::to_string(&(&term, encode(&grams), encode(&words)))
+            .expect("terms serialise");
+        if current_first.is_some() && current.len() + entry.len() > CHUNK_BYTES {
+            flush(&mut current, &mut current_first, &mut chunks);
+        }
+        if current_first.is_none() {
+            current_first = Some(term);
+        } else {
+            current.push(',');
+        }
+        current.push_str(&entry);
     }
     flush(&mut current, &mut current_first, &mut chunks);
 
     // Files.
+    let mut table = DocTable::default();
+    for row in rows {
+        table.kind.push(row.kind);
+        table.cat.push(row.cat);
+        table.area.push(row.area);
+        table.svc.push(row.svc);
+        table.open.push(row.open);
+        table.tlen.push(row.tlen);
+    }
     let site = &content.site;
     let labels = Labels {
         categories: site
@@ -1421,7 +1803,7 @@ fn build_with(analyzer: &Arc<Analyzer>, content: &Content, names: &NameSpellings
     };
     let json = serde_json::to_vec(&meta).expect("meta serialises");
     files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));
-    Ok(Built { files })
+    Ok(files)
 }
 
 /// Counts of what was built, for messages and benchmarks.

@@ -18,6 +18,7 @@ pub mod format;
 pub mod indexer;
 pub mod lay;
 pub mod normalize;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,8 @@ use engine::{Filters, SearchIndex};
 #[derive(Debug, Clone, Copy)]
 pub struct IndexStats {
     pub documents: usize,
+    /// Documents analysed (the others came from the index kept in the [`store::Store`]).
+    pub analysed: usize,
     pub files: usize,
     pub bytes: usize,
     /// Files of term chunks (`t/`).
@@ -43,17 +46,29 @@ pub struct IndexStats {
     pub peak_rss_after_mib: u64,
 }
 
-/// Writes the search index into the site being built (`search-index/`).
+/// Writes the search index into the site being built (`search-index/`), every document
+/// analysed.
 pub fn write_index(content: &Content, staging: &Staging) -> Result<IndexStats> {
+    write_index_with(content, staging, &mut store::Store::in_memory())
+}
+
+/// [`write_index`] with the index kept in `store` ([`store`]): only the documents that changed
+/// since it was last updated are analysed.
+pub fn write_index_with(
+    content: &Content,
+    staging: &Staging,
+    store: &mut store::Store,
+) -> Result<IndexStats> {
     let started = std::time::Instant::now();
     let peak_before = peak_rss_mib();
-    let files = indexer::build_files(content)?;
+    let files = indexer::build_files_with(content, store)?;
     for (relative, bytes) in &files {
         staging.write(relative, bytes)?;
     }
     let summary = indexer::summary(&files);
     Ok(IndexStats {
         documents: content.resources.len() + content.pages.len(),
+        analysed: store.analysed,
         files: summary["files"],
         bytes: summary["bytes"],
         chunks: summary["chunks"],

@@ -369,12 +369,13 @@ fn cache_warnings(report: &BuildReport) -> Vec<String> {
         .collect()
 }
 
-/// The cache files (not the tag).
+/// The cache files (not the tag, nor the search index's folder: `index_incremental::`).
 fn cache_files(site: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(site.join(CACHE))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap() != "CACHEDIR.TAG")
+        .filter(|p| !p.symlink_metadata().unwrap().is_dir())
         .collect();
     files.sort();
     assert!(!files.is_empty(), "the build wrote a cache");

@@ -12,6 +12,7 @@ mod check;
 mod closures;
 mod first_screen;
 mod incremental;
+mod index_incremental;
 mod init;
 mod init_examples;
 mod ja_rules;

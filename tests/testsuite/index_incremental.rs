@@ -1,0 +1,433 @@
+//! The search index kept between builds (`.zaitaku-cache/search/`, `zaitaku::search::store`):
+//! after every edit (a phone changed, records added, renamed and deleted, a page's body, a new
+//! page, `site.yaml`, the site's dictionary) the incremental `search-index/` equals a clean
+//! build's byte for byte and `zaitaku search` answers the same, while only the changed
+//! documents are analysed; and a kept index that is damaged, truncated, a symlink, holds a
+//! FIFO or is in use by another run only costs time, with a Japanese warning.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{copy_tree, site_with, snapshot};
+use zaitaku::build::{BuildOptions, BuildReport, build};
+use zaitaku::search::SearchArgs;
+
+const INDEX: &str = "search-index";
+const STORE: &str = ".zaitaku-cache/search";
+const QUERIES: [&str; 7] = [
+    "高橋",
+    "訪問看護",
+    "088-600",
+    "索引医院",
+    "らくらく",
+    "お知らせ",
+    "北部 診療所",
+];
+
+fn build_site(root: &Path) -> BuildReport {
+    build(&BuildOptions {
+        root: root.to_path_buf(),
+        out: root.join("public"),
+        base_url: None,
+        today: common::today(),
+    })
+    .unwrap_or_else(|e| panic!("build failed: {e} {e:?}"))
+}
+
+/// The search index of `public/` and what `zaitaku search --json` answers on it.
+fn index_and_answers(root: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
+    let answers = QUERIES
+        .iter()
+        .map(|query| {
+            let args = SearchArgs {
+                query: vec![(*query).to_owned()],
+                json: true,
+                limit: 50,
+                category: None,
+                area: None,
+                service: None,
+                site: None,
+            };
+            zaitaku::search::run(root, &args).unwrap()
+        })
+        .collect();
+    (snapshot(&root.join("public").join(INDEX)), answers)
+}
+
+/// The same `content/` built from nothing in a new folder.
+fn clean(root: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
+    let fresh = tempfile::tempdir().unwrap();
+    copy_tree(&root.join("content"), &fresh.path().join("content"));
+    build_site(fresh.path());
+    index_and_answers(fresh.path())
+}
+
+fn assert_like_clean(root: &Path, step: &str) {
+    let (index, answers) = index_and_answers(root);
+    let (clean_index, clean_answers) = clean(root);
+    assert_eq!(
+        index.keys().collect::<Vec<_>>(),
+        clean_index.keys().collect::<Vec<_>>(),
+        "{step}: other files than a clean build's index"
+    );
+    for (name, bytes) in &index {
+        assert!(
+            bytes == &clean_index[name],
+            "{step}: {name} differs from a clean build's"
+        );
+    }
+    assert_eq!(answers, clean_answers, "{step}: search answers differently");
+}
+
+fn index_warnings(report: &BuildReport) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .filter(|d| d.contains("キャッシュ"))
+        .collect()
+}
+
+fn clinic(root: &Path, name: &str) -> std::path::PathBuf {
+    root.join("content/resources/clinic")
+        .join(format!("{name}.yaml"))
+}
+
+fn write_record(root: &Path, name: &str, number: u32, kana: &str) {
+    std::fs::write(
+        clinic(root, name),
+        format!(
+            "name: 索引医院 {kana}{number}\nkana: さくいんいいん{kana}\ncategory: clinic\narea: north\naddress: 徳島市索引町{number}番地\nphone: 088-655-{number:04}\nverified: 2026-04-01\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// How many documents the last build analysed (`None`: the index was reused whole).
+fn analysed(report: &BuildReport) -> Option<usize> {
+    report.search.map(|search| search.analysed)
+}
+
+#[test]
+fn every_edit_leaves_the_index_equal_to_a_clean_one() {
+    let site = site_with(None);
+    let root = site.path();
+    for (number, kana) in [(1, "あ"), (2, "か"), (3, "さくら"), (4, "た"), (5, "な")] {
+        write_record(root, &format!("idx-{number}"), number, kana);
+    }
+    let first = build_site(root);
+    let documents = first
+        .search
+        .expect("a first build writes the index")
+        .documents;
+    assert_like_clean(root, "first build");
+
+    type Edit = fn(&Path);
+    let edits: [(&str, Edit, Option<usize>); 9] = [
+        (
+            "a phone changed",
+            |root| {
+                let path = clinic(root, "takahashi-naika");
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, text.replace("088-600-1234", "088-600-4321")).unwrap();
+            },
+            Some(1),
+        ),
+        (
+            "a record added",
+            |root| write_record(root, "idx-6", 6, "は"),
+            Some(1),
+        ),
+        (
+            "a record renamed (its id and address change)",
+            |root| std::fs::rename(clinic(root, "idx-2"), clinic(root, "idx-9")).unwrap(),
+            Some(1),
+        ),
+        (
+            "a record deleted",
+            |root| std::fs::remove_file(clinic(root, "idx-4")).unwrap(),
+            Some(0),
+        ),
+        (
+            "a page's body changed",
+            |root| {
+                let path = root.join("content/news/opening.md");
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                text.push_str("\n訪問看護の相談会も開きます。\n");
+                std::fs::write(&path, text).unwrap();
+            },
+            Some(1),
+        ),
+        (
+            "a page added",
+            |root| {
+                std::fs::write(
+                    root.join("content/news/idx-news.md"),
+                    "---\ntitle: 索引のお知らせ\ndate: 2026-10-03\n---\nらくらく相談の日です。\n",
+                )
+                .unwrap();
+            },
+            Some(1),
+        ),
+        (
+            "site.yaml changed (a category's label)",
+            |root| {
+                let path = root.join("content/site.yaml");
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(&path, text.replace("label: 診療所", "label: 診療所・医院"))
+                    .unwrap();
+            },
+            None,
+        ),
+        (
+            "the site's dictionary changed",
+            |root| {
+                let path = root.join("content/dictionary.csv");
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                text.push_str("らくらく相談,名詞,ラクラクソウダン\n");
+                std::fs::write(&path, text).unwrap();
+            },
+            None,
+        ),
+        (
+            "a name changed (its place in 五十音 order moves)",
+            |root| {
+                let path = clinic(root, "idx-1");
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(
+                    &path,
+                    text.replace("name: 索引医院 あ1", "name: 索引医院 わ1")
+                        .replace("kana: さくいんいいんあ", "kana: さくいんいいんわ"),
+                )
+                .unwrap();
+            },
+            Some(1),
+        ),
+    ];
+    for (step, edit, expected) in edits {
+        edit(root);
+        let report = build_site(root);
+        assert!(
+            index_warnings(&report).is_empty(),
+            "{step}: a sound cache gives no warning: {:?}",
+            report.diagnostics
+        );
+        assert_like_clean(root, step);
+        match expected {
+            Some(expected) => assert_eq!(
+                analysed(&report),
+                Some(expected),
+                "{step}: only the changed documents are analysed"
+            ),
+            // A category's label is in every facility of it; the dictionary in every document.
+            None => assert!(
+                analysed(&report).is_some_and(|n| n > 1 && n <= documents + 2),
+                "{step}: {:?}",
+                analysed(&report)
+            ),
+        }
+    }
+    // Random edits after those, with a fixed seed.
+    let mut rng = fastrand::Rng::with_seed(20261127);
+    for round in 0..10u32 {
+        let number = 10 + round;
+        let step = match rng.u32(0..4) {
+            0 => {
+                write_record(root, &format!("idx-{number}"), number, "ま");
+                format!("random {round}: add idx-{number}")
+            }
+            1 => {
+                let path = clinic(root, "idx-3");
+                let text = std::fs::read_to_string(&path).unwrap();
+                let phone = format!("phone: 088-655-{:04}", rng.u32(0..10_000));
+                let text: Vec<String> = text
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("phone:") {
+                            phone.clone()
+                        } else {
+                            l.to_owned()
+                        }
+                    })
+                    .collect();
+                std::fs::write(&path, text.join("\n") + "\n").unwrap();
+                format!("random {round}: {phone}")
+            }
+            2 => {
+                let path = root.join("content/news/idx-news.md");
+                let body = format!(
+                    "---\ntitle: 索引のお知らせ {round}\ndate: 2026-10-0{}\n---\n本文 {round}。\n",
+                    1 + rng.u32(0..9)
+                );
+                std::fs::write(&path, body).unwrap();
+                format!("random {round}: the news page changed")
+            }
+            _ => {
+                let records: Vec<_> = std::fs::read_dir(root.join("content/resources/clinic"))
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        p.file_name()
+                            .unwrap()
+                            .to_string_lossy()
+                            .starts_with("idx-1")
+                    })
+                    .collect();
+                match rng.choice(&records) {
+                    Some(path) => {
+                        std::fs::remove_file(path).unwrap();
+                        format!("random {round}: {} deleted", path.display())
+                    }
+                    None => format!("random {round}: nothing to delete"),
+                }
+            }
+        };
+        let report = build_site(root);
+        assert!(index_warnings(&report).is_empty(), "{step}");
+        assert_like_clean(root, &step);
+    }
+}
+
+/// A site built once (its index kept), then one phone changed so the next build updates it.
+fn built_and_edited() -> tempfile::TempDir {
+    let site = site_with(None);
+    build_site(site.path());
+    assert!(site.path().join(STORE).join("index/meta.json").is_file());
+    let path = clinic(site.path(), "takahashi-naika");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("088-600-1234", "088-600-9876")).unwrap();
+    site
+}
+
+/// The largest file of the kept tantivy index.
+fn largest_index_file(root: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(root.join(STORE).join("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap()
+}
+
+#[test]
+fn a_damaged_or_hostile_index_cache_only_costs_time() {
+    for damage in [
+        "truncated",
+        "a byte changed",
+        "manifest garbage",
+        "packed files damaged",
+        "fifo",
+        "symlinked folder",
+        "symlinked index folder",
+    ] {
+        let site = built_and_edited();
+        let root = site.path();
+        let store = root.join(STORE);
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("meta.json"), "よその大事なファイル").unwrap();
+        match damage {
+            "truncated" => {
+                let file = largest_index_file(root);
+                let bytes = std::fs::read(&file).unwrap();
+                std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+            }
+            "a byte changed" => {
+                let file = largest_index_file(root);
+                let mut bytes = std::fs::read(&file).unwrap();
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 0x5a;
+                std::fs::write(&file, bytes).unwrap();
+            }
+            "manifest garbage" => {
+                std::fs::write(store.join("search.json"), "\u{0}{[ これは違います").unwrap();
+            }
+            "packed files damaged" => {
+                let file = store.join("search-packed.bin");
+                let mut bytes = std::fs::read(&file).unwrap();
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 0x5a;
+                std::fs::write(&file, bytes).unwrap();
+            }
+            "fifo" => {
+                let fifo = store.join("index").join("extra.idx");
+                rustix::fs::mknodat(
+                    rustix::fs::CWD,
+                    &fifo,
+                    rustix::fs::FileType::Fifo,
+                    rustix::fs::Mode::from_raw_mode(0o644),
+                    0,
+                )
+                .unwrap();
+            }
+            "symlinked folder" => {
+                std::fs::remove_dir_all(&store).unwrap();
+                std::os::unix::fs::symlink(elsewhere.path(), &store).unwrap();
+            }
+            _ => {
+                std::fs::remove_dir_all(store.join("index")).unwrap();
+                std::os::unix::fs::symlink(elsewhere.path(), store.join("index")).unwrap();
+            }
+        }
+        let outside = snapshot(elsewhere.path());
+        let report = build_site(root);
+        let warnings = index_warnings(&report);
+        assert_eq!(warnings.len(), 1, "{damage}: {warnings:?}");
+        assert!(
+            warnings[0].contains("検索インデックス"),
+            "{damage}: {}",
+            warnings[0]
+        );
+        assert!(
+            warnings[0].contains(".zaitaku-cache"),
+            "{damage}: {}",
+            warnings[0]
+        );
+        assert_like_clean(root, damage);
+        assert_eq!(
+            snapshot(elsewhere.path()),
+            outside,
+            "{damage}: nothing written or removed through a link"
+        );
+        // The next build has a sound cache again, and analyses only what changed.
+        let path = clinic(root, "takahashi-naika");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("088-600-9876", "088-600-1111")).unwrap();
+        let report = build_site(root);
+        assert!(
+            index_warnings(&report).is_empty(),
+            "{damage}: {:?}",
+            report.diagnostics
+        );
+        assert_eq!(analysed(&report), Some(1), "{damage}");
+        assert_like_clean(root, &format!("{damage}, then one more change"));
+    }
+}
+
+/// Two builds at once: the second finds the kept index in use, leaves it alone and makes its
+/// own in memory.
+#[test]
+fn an_index_cache_in_use_by_another_run_is_left_alone() {
+    let site = built_and_edited();
+    let root = site.path();
+    let store = root.join(STORE);
+    let lock = std::fs::File::open(store.join("search.lock")).unwrap();
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let before = snapshot(&store);
+    let report = build_site(root);
+    let warnings = index_warnings(&report);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("別の zaitaku"), "{}", warnings[0]);
+    assert_eq!(snapshot(&store), before, "the index in use is not touched");
+    assert_like_clean(root, "cache in use");
+    drop(lock);
+    // The kept index is still the first build's: the next build brings it up to date.
+    let path = clinic(root, "takahashi-naika");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("088-600-9876", "088-600-5555")).unwrap();
+    let report = build_site(root);
+    assert!(index_warnings(&report).is_empty());
+    assert_eq!(analysed(&report), Some(1));
+    assert_like_clean(root, "after the other run");
+}
