@@ -1241,14 +1241,23 @@ fn doc_key(doc: &SourceDoc) -> String {
             part(&mut hasher, value.as_bytes());
         }
     }
-    crate::render::key::hex(&hasher.finalize())
+    hex(&hasher.finalize())
+}
+
+/// Bytes in lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// What the analysis of every document depends on besides the document: the site's words.
 fn analysis_key(content: &Content) -> String {
     use sha2::Digest as _;
     let words = serde_json::to_vec(&content.dictionary).expect("words serialise");
-    crate::render::key::hex(&sha2::Sha256::digest(&words))
+    hex(&sha2::Sha256::digest(&words))
 }
 
 /// A document's row of the [`DocTable`].

@@ -6,6 +6,8 @@
 //! * [`dictionary`]: IPADIC from Debian's `mecab-ipadic`, compiled once by lindera into a cache.
 //! * [`indexer`]: lindera (one cut per text) and n-gram analysis into a tantivy index, exported
 //!   as the sharded files of [`format`] under `search-index/`.
+//! * [`store`]: the tantivy index kept between builds (`.zaitaku-cache/search/`) and between
+//!   the preview's saves, so that only changed documents are analysed again.
 //! * [`engine`]: query analysis, ranking and snippets on those files — the same algorithm as
 //!   the browser's, so both give the same results.
 //! * [`lay`]: the lay vocabulary (`themes/default/static/assets/ja/lay-words.tsv`) and the
