@@ -221,6 +221,14 @@ impl Model {
         match plan {
             Some((records, pages)) => {
                 let state = self.state.as_mut().expect("planned from it");
+                if !(records.is_empty() && pages.is_empty())
+                    && Arc::get_mut(&mut state.content).is_none()
+                {
+                    // The previous save's booklets and index still read it (another thread).
+                    timings.phase("content copied (still in use)", || {
+                        Arc::make_mut(&mut state.content);
+                    });
+                }
                 let context_site = state.content.site.clone();
                 let context = ResourceContext {
                     site: &context_site,
