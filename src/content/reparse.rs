@@ -215,12 +215,20 @@ impl Model {
         self.delta = Delta::default();
         self.parsed = 0;
         let plan = match &self.state {
-            Some(state) if !changes.rescan => state.plan(&content_dir, &changes.paths),
+            Some(state) if !changes.rescan => state.plan(root, &changes.paths),
             _ => None,
         };
         match plan {
             Some((records, pages)) => {
                 let state = self.state.as_mut().expect("planned from it");
+                if !(records.is_empty() && pages.is_empty())
+                    && Arc::get_mut(&mut state.content).is_none()
+                {
+                    // The previous save's booklets and index still read it (another thread).
+                    timings.phase("content copied (still in use)", || {
+                        Arc::make_mut(&mut state.content);
+                    });
+                }
                 let context_site = state.content.site.clone();
                 let context = ResourceContext {
                     site: &context_site,
@@ -347,17 +355,30 @@ impl Model {
 impl State {
     /// The record and page files to look at again for `paths`, or `None` when only a walk
     /// can tell (see the module's header).
-    fn plan(&self, content_dir: &Path, paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    fn plan(&self, root: &Path, paths: &[PathBuf]) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
         if self.found.links {
             return None;
         }
+        // The watcher names paths from the root as given or made absolute (from the current
+        // folder); the walk's paths are from the root as given.
+        let absolute_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let content_dir = root.join("content");
         let mut records = Vec::new();
         let mut pages = Vec::new();
         for path in paths {
-            let Ok(relative) = path.strip_prefix(content_dir) else {
-                // Not in content/ (the theme is the caller's).
-                continue;
+            let relative = path
+                .strip_prefix(&content_dir)
+                .or_else(|_| path.strip_prefix(absolute_root.join("content")));
+            let Ok(relative) = relative else {
+                let theme = path.starts_with(root.join("themes"))
+                    || path.starts_with(absolute_root.join("themes"));
+                if theme {
+                    // The theme is the caller's.
+                    continue;
+                }
+                return None;
             };
+            let path = &content_dir.join(relative);
             if relative.as_os_str().is_empty() {
                 return None;
             }

@@ -319,3 +319,54 @@ fn the_model_equals_a_whole_load_after_every_edit() {
     );
     assert!(model.delta().fresh);
 }
+
+/// The site's folder given relative to the current folder (`--root site`), while the watcher
+/// names absolute paths: a saved record is still read again, without a walk.
+#[test]
+fn a_relative_root_and_absolute_event_paths_find_the_saved_record() {
+    let base = site_with(None);
+    let cwd = std::env::current_dir().unwrap();
+    let site = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    common::copy_tree(base.path(), site.path());
+    let root = site.path().strip_prefix(&cwd).unwrap().to_path_buf();
+    assert!(root.is_relative() && root.join("content").is_dir());
+    let takahashi = site
+        .path()
+        .join("content/resources/clinic/takahashi-naika.yaml");
+    let original = std::fs::read_to_string(&takahashi).unwrap();
+    let mut model = Model::new(today(), BASE_URL.to_owned());
+    step(
+        &mut model,
+        &root,
+        Changes::unknown(),
+        Some(true),
+        "first load",
+    );
+    std::fs::write(&takahashi, original.replace("088-600-1234", "088-600-4699")).unwrap();
+    step(
+        &mut model,
+        &root,
+        paths(&[&takahashi]),
+        Some(false),
+        "absolute path",
+    );
+    assert_eq!(model.parsed(), 1, "the saved record is read again");
+    let relative = root.join("content/resources/clinic/takahashi-naika.yaml");
+    std::fs::write(&takahashi, original.replace("088-600-1234", "088-600-4700")).unwrap();
+    step(
+        &mut model,
+        &root,
+        paths(&[&relative]),
+        Some(false),
+        "relative path",
+    );
+    assert_eq!(model.parsed(), 1);
+    // A path outside both content/ and themes/: walked, to be safe.
+    step(
+        &mut model,
+        &root,
+        paths(&[&PathBuf::from("/elsewhere/file.yaml")]),
+        Some(true),
+        "a path elsewhere",
+    );
+}
