@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Incremental build benchmark: `zaitaku build` of a generated site, alternating in one run
-#   M: the full build of another binary (BASE=path, e.g. main's; left out without BASE),
+#   M: a full build of another binary (BASE=path, e.g. main's; left out without BASE; cold),
 #   A: a full build with this binary (.zaitaku-cache removed first: cold),
 #   B: this binary again after one record's phone changed (the cache of the build before),
 # M A B M A B … Wall, user+sys CPU and peak RSS from /usr/bin/time; prints every run and the
@@ -30,6 +30,7 @@ edit 0 && build "$BIN" "$work/out-$n" >/dev/null # the first output and cache
 m=() mc=() a=() ac=() b=() bc=()
 for i in $(seq 1 "$rounds"); do
   if [ -n "${BASE:-}" ]; then
+    rm -rf "$site/.zaitaku-cache" # cold, as A
     read -r wall cpu rss < <(build "$BASE" "$work/out-base-$n"); m+=("$wall"); mc+=("$cpu")
     echo "M other binary, full:        wall $wall s, CPU $cpu s, $((rss / 1024)) MB"
   fi
