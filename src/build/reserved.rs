@@ -56,15 +56,7 @@ fn template_label(template: &str) -> String {
 /// and calendars (each lecture's included), the theme's static files, the search index and
 /// the ケアマネタイム data.
 pub fn generated(content: &Content, theme: &Theme, today: Date) -> Generated {
-    let bare = Content {
-        site: content.site.clone(),
-        resources: Vec::new(),
-        pages: Vec::new(),
-        assets: Vec::new(),
-        dictionary: Vec::new(),
-        survey: None,
-        synonyms: Vec::new(),
-    };
+    let bare = Content::empty(content.site.clone());
     let lectures = Content {
         pages: content
             .pages

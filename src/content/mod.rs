@@ -64,6 +64,19 @@ pub struct Content {
 }
 
 impl Content {
+    /// A content of `site` alone: no records, pages, assets or tables.
+    pub fn empty(site: SiteConfig) -> Content {
+        Content {
+            site,
+            resources: Vec::new(),
+            pages: Vec::new(),
+            assets: Vec::new(),
+            dictionary: Vec::new(),
+            survey: None,
+            synonyms: Vec::new(),
+        }
+    }
+
     pub fn pages_of(&self, kind: PageKind) -> impl Iterator<Item = &Page> {
         self.pages.iter().filter(move |p| p.kind == kind)
     }

@@ -288,15 +288,7 @@ impl Model {
                 group_diagnostics: HashMap::new(),
                 paths: HashMap::new(),
                 pages: BTreeMap::new(),
-                content: Arc::new(Content {
-                    site,
-                    resources: Vec::new(),
-                    pages: Vec::new(),
-                    assets: Vec::new(),
-                    dictionary: Vec::new(),
-                    survey: None,
-                    synonyms: Vec::new(),
-                }),
+                content: Arc::new(Content::empty(site)),
             });
         }
         let state = self.state.as_mut().expect("set above");

@@ -64,6 +64,16 @@ pub fn copy_as_is(from: &Path, to: &Path) {
     }
 }
 
+/// The build's warnings about its cache (`.zaitaku-cache/`, the search index's among them).
+pub fn cache_warnings(report: &zaitaku::build::BuildReport) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string())
+        .filter(|d| d.contains("キャッシュ"))
+        .collect()
+}
+
 /// Makes a FIFO (a named pipe) at `path`, and its folders: what a build must never open and
 /// wait on.
 pub fn mkfifo(path: &Path) {

@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{copy_tree, site_with, snapshot};
+use common::{cache_warnings, copy_tree, site_with, snapshot};
 use jiff::civil::Date;
 use zaitaku::build::{BuildOptions, BuildReport, build};
 
@@ -358,15 +358,6 @@ fn built_site() -> tempfile::TempDir {
     assert_eq!(report.reused, 0);
     assert!(site.path().join(CACHE).join("CACHEDIR.TAG").is_file());
     site
-}
-
-fn cache_warnings(report: &BuildReport) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .map(|d| d.to_string())
-        .filter(|d| d.contains("キャッシュ"))
-        .collect()
 }
 
 /// The cache files (not the tag, nor the search index's folder: `index_incremental::`).

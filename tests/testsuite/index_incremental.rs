@@ -10,7 +10,7 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{copy_tree, site_with, snapshot};
+use common::{cache_warnings, copy_tree, site_with, snapshot};
 use zaitaku::build::{BuildOptions, BuildReport, build};
 use zaitaku::search::SearchArgs;
 
@@ -79,15 +79,6 @@ fn assert_like_clean(root: &Path, step: &str) {
         );
     }
     assert_eq!(answers, clean_answers, "{step}: search answers differently");
-}
-
-fn index_warnings(report: &BuildReport) -> Vec<String> {
-    report
-        .diagnostics
-        .iter()
-        .map(|d| d.to_string())
-        .filter(|d| d.contains("キャッシュ"))
-        .collect()
 }
 
 fn clinic(root: &Path, name: &str) -> std::path::PathBuf {
@@ -210,7 +201,7 @@ fn every_edit_leaves_the_index_equal_to_a_clean_one() {
         edit(root);
         let report = build_site(root);
         assert!(
-            index_warnings(&report).is_empty(),
+            cache_warnings(&report).is_empty(),
             "{step}: a sound cache gives no warning: {:?}",
             report.diagnostics
         );
@@ -285,7 +276,7 @@ fn every_edit_leaves_the_index_equal_to_a_clean_one() {
             }
         };
         let report = build_site(root);
-        assert!(index_warnings(&report).is_empty(), "{step}");
+        assert!(cache_warnings(&report).is_empty(), "{step}");
         assert_like_clean(root, &step);
     }
 }
@@ -372,7 +363,7 @@ fn a_damaged_or_hostile_index_cache_only_costs_time() {
         }
         let outside = snapshot(elsewhere.path());
         let report = build_site(root);
-        let warnings = index_warnings(&report);
+        let warnings = cache_warnings(&report);
         assert_eq!(warnings.len(), 1, "{damage}: {warnings:?}");
         assert!(
             warnings[0].contains("検索インデックス"),
@@ -396,7 +387,7 @@ fn a_damaged_or_hostile_index_cache_only_costs_time() {
         std::fs::write(&path, text.replace("088-600-9876", "088-600-1111")).unwrap();
         let report = build_site(root);
         assert!(
-            index_warnings(&report).is_empty(),
+            cache_warnings(&report).is_empty(),
             "{damage}: {:?}",
             report.diagnostics
         );
@@ -416,7 +407,7 @@ fn an_index_cache_in_use_by_another_run_is_left_alone() {
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
     let before = snapshot(&store);
     let report = build_site(root);
-    let warnings = index_warnings(&report);
+    let warnings = cache_warnings(&report);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("別の zaitaku"), "{}", warnings[0]);
     assert_eq!(snapshot(&store), before, "the index in use is not touched");
@@ -427,7 +418,7 @@ fn an_index_cache_in_use_by_another_run_is_left_alone() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("088-600-9876", "088-600-5555")).unwrap();
     let report = build_site(root);
-    assert!(index_warnings(&report).is_empty());
+    assert!(cache_warnings(&report).is_empty());
     assert_eq!(analysed(&report), Some(1));
     assert_like_clean(root, "after the other run");
 }
