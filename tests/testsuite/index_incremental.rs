@@ -342,15 +342,7 @@ fn a_damaged_or_hostile_index_cache_only_costs_time() {
                 std::fs::write(&file, bytes).unwrap();
             }
             "fifo" => {
-                let fifo = store.join("index").join("extra.idx");
-                rustix::fs::mknodat(
-                    rustix::fs::CWD,
-                    &fifo,
-                    rustix::fs::FileType::Fifo,
-                    rustix::fs::Mode::from_raw_mode(0o644),
-                    0,
-                )
-                .unwrap();
+                common::mkfifo(&store.join("index").join("extra.idx"));
             }
             "symlinked folder" => {
                 std::fs::remove_dir_all(&store).unwrap();

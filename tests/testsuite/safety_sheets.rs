@@ -837,14 +837,7 @@ fn files_that_are_not_workbooks_get_advice_instead_of_a_library_error() {
     let error = import_error(site.path(), dir.path());
     assert!(error.contains("はフォルダです"), "{error}");
     let fifo = dir.path().join("pipe.csv");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o644),
-        0,
-    )
-    .unwrap();
+    common::mkfifo(&fifo);
     let error = import_error(site.path(), &fifo);
     assert!(error.contains("通常のファイルではありません"), "{error}");
     // A mapping file that is a FIFO is not opened either.
