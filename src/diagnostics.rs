@@ -8,7 +8,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How serious a diagnostic is: errors stop the build, warnings do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -16,7 +18,18 @@ pub enum Severity {
 }
 
 /// A 1-based line and column in a source file; `0:0` means "the whole file".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Position {
     pub line: u64,
     pub column: u64,
@@ -37,7 +50,8 @@ impl From<serde_saphyr::Location> for Position {
 }
 
 /// One problem in one place of the content.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// (Deserialised only from zaitaku's own parse cache, `crate::content::parsed`.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Path relative to the site root, with `/` separators, e.g. `content/resources/a.yaml`.

@@ -154,7 +154,7 @@ pub fn hash(bytes: &[u8]) -> Key {
     hex(Sha256::digest(bytes))
 }
 
-fn warning(message: String) -> Diagnostic {
+pub(super) fn warning(message: String) -> Diagnostic {
     Diagnostic::warning(CACHE_DIR, Position::FILE, message).hint(
         "今回は全部を作り直しました（できたサイトに影響はありません）。気になるときは .zaitaku-cache を消してください。次のビルドから、zaitaku が作り直したキャッシュを使います。",
     )
@@ -407,7 +407,7 @@ enum NotReadable {
 }
 
 /// Why a cache file was not read, in Japanese.
-fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
+pub(super) fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
     match error
         .get_ref()
         .and_then(|e| e.downcast_ref::<NotReadable>())
@@ -422,7 +422,7 @@ fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
 
 /// Makes the cache folder `dir` (with its tag), or checks that it is still the one zaitaku
 /// made: it may have become something else since [`Cache::open`].
-fn ensure_folder(dir: &Path) -> std::io::Result<()> {
+pub(super) fn ensure_folder(dir: &Path) -> std::io::Result<()> {
     match std::fs::create_dir(dir) {
         Ok(()) => std::fs::write(dir.join(TAG_FILE), TAG),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -448,6 +448,17 @@ impl Cache {
         }
     }
 
+    /// The cache folder, when this cache is read and written on disk (the parse cache,
+    /// `super::parse_cache`, lives there too).
+    pub(super) fn folder(&self) -> Option<&Path> {
+        self.file.as_ref().and_then(|file| file.parent())
+    }
+
+    /// This binary ([`binary_id`]).
+    pub(super) fn binary(&self) -> &str {
+        &self.binary
+    }
+
     /// Adds warnings of a step (the search index's cache) to the build's.
     pub fn warn(&self, warnings: Vec<Diagnostic>) {
         self.warnings
@@ -470,7 +481,7 @@ fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The bytes of a regular file (opened without following a symlink or blocking on a FIFO),
 /// with the metadata of the very file read.
-fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+pub(super) fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     let mut file = std::fs::OpenOptions::new()
         .read(true)

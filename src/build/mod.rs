@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod live;
+pub mod parse_cache;
 pub mod reserved;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub struct BuildReport {
     pub reused: usize,
     /// Steps that were made (and recorded in the cache).
     pub rendered: usize,
+    /// Record files parsed, and taken from the parse cache (`content::parsed`).
+    pub records: ParseCounts,
     /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
     pub timings: Vec<Phase>,
     /// The booklets' PDFs written into `print/` (`--pdf`).
@@ -104,17 +107,31 @@ pub fn check(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnosti
 /// warning about the holiday table last: the one place it is added, so that build, check,
 /// serve and pdf all give it. Also returns the number of errors.
 fn load_checked(root: &Path, today: Date) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
-    load_checked_timed(root, today, &Timings::new())
+    let checked = load_checked_timed(root, today, &Timings::new(), None)?;
+    Ok((checked.content, checked.diagnostics, checked.errors))
+}
+
+/// What [`load_checked_timed`] found.
+struct Checked {
+    /// The content, when it has no error.
+    content: Option<Content>,
+    diagnostics: Vec<Diagnostic>,
+    errors: usize,
+    /// The records' keys the parse cache held, in the order of the loaded records (empty
+    /// without a parse cache, and when the content has an error).
+    keys: Vec<Option<Key>>,
 }
 
 fn load_checked_timed(
     root: &Path,
     today: Date,
     timings: &Timings,
-) -> Result<(Option<Content>, Vec<Diagnostic>, usize)> {
+    parse: Option<&mut content::parsed::ParseCache>,
+) -> Result<Checked> {
     let loaded = timings.phase("load and validate", || {
-        content::load_timed(root, today, timings)
+        content::load_cached(root, today, timings, parse)
     })?;
+    let keys = loaded.keys;
     let mut diagnostics = loaded.diagnostics;
     if let Some(content) = &loaded.content {
         timings.phase("generated addresses", || {
@@ -127,7 +144,12 @@ fn load_checked_timed(
     let content = loaded.content.filter(|_| errors == 0);
     let mut diagnostics = timings.phase("diagnostics sorted", || diagnostics.sorted());
     diagnostics.extend(crate::ja::holidays::staleness(today));
-    Ok((content, diagnostics, errors))
+    Ok(Checked {
+        keys: if content.is_some() { keys } else { Vec::new() },
+        content,
+        diagnostics,
+        errors,
+    })
 }
 
 /// Loads the content, or fails with every diagnostic when any is an error.
@@ -140,14 +162,76 @@ fn load_valid_timed(
     today: Date,
     timings: &Timings,
 ) -> Result<(Content, Vec<Diagnostic>)> {
-    let (content, diagnostics, errors) = load_checked_timed(root, today, timings)?;
-    match content {
-        Some(content) if errors == 0 => Ok((content, diagnostics)),
+    valid(load_checked_timed(root, today, timings, None)?)
+}
+
+/// The content when it has no error; else every diagnostic.
+fn valid(checked: Checked) -> Result<(Content, Vec<Diagnostic>)> {
+    match checked.content {
+        Some(content) if checked.errors == 0 => Ok((content, checked.diagnostics)),
         _ => Err(Error::Content {
-            errors: errors.max(1),
-            diagnostics,
+            errors: checked.errors.max(1),
+            diagnostics: checked.diagnostics,
         }),
     }
+}
+
+/// Loads the content for a build through the parse cache (`parse_cache`): a record whose
+/// file did not change is not parsed again. The cache is saved whether the content has errors
+/// or not (after a fix, only the fixed files are read again), with the key of every record
+/// (made here for the records it did not hold). Returns the content, its diagnostics (the
+/// parse cache's warnings last) and the records' keys.
+fn load_valid_cached(
+    options: &BuildOptions,
+    cache: &Cache,
+    timings: &Timings,
+) -> Result<(Content, Vec<Diagnostic>, Vec<Option<Key>>, ParseCounts)> {
+    let mut opened = timings.phase("parse cache read", || parse_cache::open(cache));
+    let mut checked =
+        load_checked_timed(&options.root, options.today, timings, opened.cache.as_mut())?;
+    let mut warnings: Vec<Diagnostic> = opened.warning.take().into_iter().collect();
+    let mut keys = std::mem::take(&mut checked.keys);
+    if let Some(content) = &checked.content {
+        timings.phase("record keys", || {
+            keys.resize(content.resources.len(), None);
+            content
+                .resources
+                .par_iter()
+                .zip(keys.par_iter_mut())
+                .filter(|(_, key)| key.is_none())
+                .for_each(|(resource, key)| *key = record_key(resource));
+        });
+    }
+    let counts = opened
+        .cache
+        .as_ref()
+        .map(|parse| ParseCounts {
+            parsed: parse.parsed,
+            reused: parse.reused,
+        })
+        .unwrap_or_default();
+    if let Some(parse) = opened.cache.as_mut() {
+        let by_file: std::collections::HashMap<&str, &Key> = checked
+            .content
+            .iter()
+            .flat_map(|content| content.resources.iter().zip(&keys))
+            .filter_map(|(resource, key)| Some((resource.file.as_str(), key.as_ref()?)))
+            .collect();
+        warnings.extend(timings.phase("parse cache saved", || {
+            parse_cache::save(cache, parse, &by_file)
+        }));
+    }
+    drop(opened);
+    checked.diagnostics.extend(warnings);
+    let (content, diagnostics) = valid(checked)?;
+    Ok((content, diagnostics, keys, counts))
+}
+
+/// How many record files a build parsed, and how many it took from the parse cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseCounts {
+    pub parsed: usize,
+    pub reused: usize,
 }
 
 /// Builds the site. On any error the previous output is left untouched.
@@ -185,17 +269,19 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let (mut content, diagnostics) = load_valid_timed(&options.root, options.today, &timings)?;
+    let cache = Cache::open(&options.root, &out.path);
+    let (mut content, diagnostics, keys, parse_counts) =
+        load_valid_cached(options, &cache, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
     let theme = timings.phase("theme", || Theme::load(&options.root))?;
-    let cache = Cache::open(&options.root, &out.path);
     let mut diagnostics = diagnostics;
     diagnostics.extend(cache.warning.clone());
     let with_cache = WithCache {
         cache: &cache,
         root: &options.root,
+        records: Some(&keys),
     };
     let written = write_site_timed(
         &out,
@@ -226,6 +312,7 @@ pub fn build_printing(
         search: written.search,
         reused: cache.reused(),
         rendered: cache.rendered(),
+        records: parse_counts,
         timings: timings.phases(),
         pdfs: written.printed.pdfs,
     })
@@ -267,6 +354,8 @@ pub fn write_site(
 struct WithCache<'a> {
     cache: &'a Cache,
     root: &'a Path,
+    /// Each record's key ([`record_key`]), in order, when the load made them.
+    records: Option<&'a [Option<Key>]>,
 }
 
 // The build's parts (content, theme, day) and its options (printer, cache) as they come.
@@ -319,7 +408,7 @@ fn write_site_locked_timed(
                 &site,
                 Some(cache.root),
                 Previous::Folder(&out.path),
-                None,
+                cache.records.map(<[_]>::to_vec),
             )
         })
     });

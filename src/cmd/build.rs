@@ -86,6 +86,11 @@ pub fn run(root: &Path, args: &Args) -> Result<ExitCode> {
 /// The build's phases, for benchmarks (`ZAITAKU_TIMINGS=1`; docs/benchmarks.md).
 fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
     print_phases(out, &report.timings);
+    let _ = writeln!(
+        out,
+        "records: {} parsed, {} from the parse cache",
+        report.records.parsed, report.records.reused
+    );
     print_search_stats(out, report);
     let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
 }

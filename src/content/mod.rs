@@ -11,6 +11,7 @@ pub mod fields;
 pub mod files;
 pub mod markdown;
 pub mod pages;
+pub mod parsed;
 pub mod placeholders;
 pub mod record;
 pub mod reparse;
@@ -88,6 +89,9 @@ impl Content {
 pub struct Loaded {
     pub content: Option<Content>,
     pub diagnostics: Diagnostics,
+    /// With a parse cache: each record's key for the build cache as the cache held it (`None`:
+    /// not held), in the order of `content.resources`. Empty without one.
+    pub keys: Vec<Option<String>>,
 }
 
 fn is_ignored(name: &str) -> bool {
@@ -529,6 +533,18 @@ pub fn load(root: &Path, today: Date) -> Result<Loaded> {
 
 /// Like [`load`], recording its phases in `timings`.
 pub fn load_timed(root: &Path, today: Date, timings: &Timings) -> Result<Loaded> {
+    load_cached(root, today, timings, None)
+}
+
+/// Like [`load_timed`]; with a parse cache, a record file whose result it holds is not parsed
+/// again, and the cache gets this load's results (and `Loaded::keys` the records' keys it
+/// held).
+pub fn load_cached(
+    root: &Path,
+    today: Date,
+    timings: &Timings,
+    cache: Option<&mut parsed::ParseCache>,
+) -> Result<Loaded> {
     let content_dir = content_dir(root)?;
     let mut diagnostics = Diagnostics::new();
     let found = timings.phase("walk content/", || {
@@ -538,22 +554,51 @@ pub fn load_timed(root: &Path, today: Date, timings: &Timings) -> Result<Loaded>
         return Ok(Loaded {
             content: None,
             diagnostics,
+            keys: Vec::new(),
         });
     };
 
     let context = ResourceContext { site: &site, today };
-    let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> =
-        timings.phase("records", || {
-            found
-                .resources
-                .par_iter()
-                .map(|path| load_resource(root, path, &context))
-                .collect()
-        });
-    let mut resources = Vec::with_capacity(loaded_resources.len());
-    for (resource, resource_diagnostics) in loaded_resources {
-        diagnostics.extend(resource_diagnostics);
-        resources.extend(resource);
+    let mut resources = Vec::with_capacity(found.resources.len());
+    let mut keys = Vec::new();
+    match cache {
+        None => {
+            let loaded_resources: Vec<(Option<Resource>, Vec<Diagnostic>)> =
+                timings.phase("records", || {
+                    found
+                        .resources
+                        .par_iter()
+                        .map(|path| load_resource(root, path, &context))
+                        .collect()
+                });
+            for (resource, resource_diagnostics) in loaded_resources {
+                diagnostics.extend(resource_diagnostics);
+                resources.extend(resource);
+            }
+        }
+        Some(cache) => {
+            cache.start(&context);
+            let loaded: Vec<parsed::Loaded> = timings.phase("records", || {
+                found
+                    .resources
+                    .par_iter()
+                    .map(|path| load_resource_cached(root, path, &context, cache))
+                    .collect()
+            });
+            let reused = loaded.iter().filter(|l| l.reused).count();
+            let mut entries = Vec::with_capacity(loaded.len());
+            keys.reserve(loaded.len());
+            for one in loaded {
+                diagnostics.extend(one.diagnostics);
+                if let Some(resource) = one.resource {
+                    keys.push(one.entry.as_ref().and_then(|e| e.key.clone()));
+                    resources.push(resource);
+                }
+                entries.extend(one.entry);
+            }
+            let parsed = found.resources.len() - reused;
+            cache.finish(entries, parsed, reused);
+        }
     }
     timings.phase("checks across records", || {
         let mut keys: Vec<CheckKeys> = resources.iter().map(CheckKeys::of).collect();
@@ -561,7 +606,16 @@ pub fn load_timed(root: &Path, today: Date, timings: &Timings) -> Result<Loaded>
         check_across_resources(keys.iter(), &mut diagnostics)
     });
     // A stable sort of records in path order: equal keys stay in path order.
-    resources.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+    let keys = if keys.is_empty() {
+        resources.sort_by(|a, b| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+        keys
+    } else {
+        let mut paired: Vec<(Resource, Option<String>)> = resources.into_iter().zip(keys).collect();
+        paired.sort_by(|(a, _), (b, _)| (&a.sort_key, &a.id).cmp(&(&b.sort_key, &b.id)));
+        let (sorted, keys) = paired.into_iter().unzip();
+        resources = sorted;
+        keys
+    };
 
     let loaded_pages: Vec<(Option<Page>, Vec<Diagnostic>)> = timings.phase("pages", || {
         found
@@ -595,6 +649,7 @@ pub fn load_timed(root: &Path, today: Date, timings: &Timings) -> Result<Loaded>
     Ok(Loaded {
         content,
         diagnostics,
+        keys,
     })
 }
 
@@ -757,13 +812,38 @@ fn load_resource(
     context: &ResourceContext<'_>,
 ) -> (Option<Resource>, Vec<Diagnostic>) {
     let file = display_path(root, path);
-    let mut diagnostics = Vec::new();
-    let id = stem(path);
-    if let Err(invalid) = fields::slug(&id) {
-        diagnostics
-            .push(Diagnostic::error(&file, Position::FILE, invalid.message).hint(invalid.hint));
+    match source::read_bytes(&file, path) {
+        Ok(bytes) => parse_resource(&file, path, &bytes, context),
+        Err(error) => (None, unread_resource(&file, path, error)),
     }
-    let text = match source::read(&file, path) {
+}
+
+/// The diagnostics of a record file that could not be read: its name's, then why.
+fn unread_resource(file: &str, path: &Path, error: Diagnostic) -> Vec<Diagnostic> {
+    let mut diagnostics = slug_problem(file, path);
+    diagnostics.push(error);
+    diagnostics
+}
+
+/// Whether a record's file name can be its id.
+fn slug_problem(file: &str, path: &Path) -> Vec<Diagnostic> {
+    match fields::slug(&stem(path)) {
+        Ok(_) => Vec::new(),
+        Err(invalid) => {
+            vec![Diagnostic::error(file, Position::FILE, invalid.message).hint(invalid.hint)]
+        }
+    }
+}
+
+/// Parses and validates a record from the bytes of its file (`file` as messages name it).
+fn parse_resource(
+    file: &str,
+    path: &Path,
+    bytes: &[u8],
+    context: &ResourceContext<'_>,
+) -> (Option<Resource>, Vec<Diagnostic>) {
+    let mut diagnostics = slug_problem(file, path);
+    let text = match source::decode(file, bytes) {
         Ok(text) => text,
         Err(error) => {
             diagnostics.push(error);
@@ -772,14 +852,14 @@ fn load_resource(
     };
     diagnostics.extend(text.warnings);
     diagnostics.extend(crate::content::yaml::check_characters(
-        &file,
+        file,
         &text.text,
         0,
         &resource::is_multiline,
     ));
-    match crate::content::yaml::parse::<resource::ResourceFile>(&file, &text.text, 0) {
+    match crate::content::yaml::parse::<resource::ResourceFile>(file, &text.text, 0) {
         Ok(raw) => {
-            let (mut resource, problems) = resource::validate(&id, &file, raw, context);
+            let (mut resource, problems) = resource::validate(&stem(path), file, raw, context);
             diagnostics.extend(problems);
             match body::note_body(&resource) {
                 Ok(note) => resource.note_rendered = note,
@@ -791,6 +871,45 @@ fn load_resource(
             diagnostics.push(error);
             (None, diagnostics)
         }
+    }
+}
+
+/// [`load_resource`] through the parse cache: the previous result when the file's bytes and
+/// the context are the same, else parsed (and kept for the next build).
+fn load_resource_cached(
+    root: &Path,
+    path: &Path,
+    context: &ResourceContext<'_>,
+    cache: &parsed::ParseCache,
+) -> parsed::Loaded {
+    let file = display_path(root, path);
+    let bytes = match source::read_bytes(&file, path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return parsed::Loaded {
+                resource: None,
+                diagnostics: unread_resource(&file, path, error),
+                entry: None,
+                reused: false,
+            };
+        }
+    };
+    let digest = parsed::digest(&bytes);
+    if let Some((resource, diagnostics, key, blob)) = cache.lookup(&file, &digest, context.site) {
+        return parsed::Loaded {
+            resource,
+            diagnostics,
+            entry: Some(parsed::Entry::kept(&file, digest, key, blob)),
+            reused: true,
+        };
+    }
+    let (resource, diagnostics) = parse_resource(&file, path, &bytes, context);
+    let entry = parsed::Entry::new(&file, digest, resource.as_ref(), &diagnostics);
+    parsed::Loaded {
+        resource,
+        diagnostics,
+        entry: Some(entry),
+        reused: false,
     }
 }
 

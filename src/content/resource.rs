@@ -475,6 +475,45 @@ pub struct ResourceContext<'a> {
     pub today: Date,
 }
 
+impl ResourceContext<'_> {
+    /// What validation reads of `site.yaml`: [`validate`] sees the site through this only.
+    pub fn rules(&self) -> RecordRules<'_> {
+        let site = self.site;
+        RecordRules {
+            categories: &site.categories,
+            areas: &site.areas,
+            services: &site.services,
+            specialties: &site.specialties,
+            closures: &site.closures,
+            availability: &site.availability,
+        }
+    }
+}
+
+/// The parts of `site.yaml` a record's validation reads, and nothing else: the parse cache
+/// (`super::parsed`) keys every record by them (with the day and the binary), so a change
+/// anywhere else in `site.yaml` does not make the records be read again.
+#[derive(Serialize)]
+pub struct RecordRules<'a> {
+    pub categories: &'a [Term],
+    pub areas: &'a [Term],
+    pub services: &'a [Term],
+    pub specialties: &'a [String],
+    pub closures: &'a [crate::ja::holidays::Closure],
+    pub availability: &'a super::availability::Settings,
+}
+
+impl RecordRules<'_> {
+    fn closure(&self, key: &str) -> Option<&crate::ja::holidays::Closure> {
+        self.closures.iter().find(|c| c.key == key)
+    }
+}
+
+/// The contact method `key` ([`METHODS`]) as a term, shared by every window.
+pub(super) fn method_term(key: &str) -> Option<Term> {
+    METHOD_TERMS.iter().find(|term| term.key == key).cloned()
+}
+
 /// Validates one parsed record. Returns the resource (even when it has errors, so later checks
 /// such as duplicates still run) and its diagnostics.
 pub fn validate(
@@ -483,7 +522,7 @@ pub fn validate(
     raw: ResourceFile,
     context: &ResourceContext<'_>,
 ) -> (Resource, Vec<Diagnostic>) {
-    let site = context.site;
+    let site = context.rules();
     let mut checker = Checker {
         file,
         diagnostics: Vec::new(),
@@ -501,12 +540,12 @@ pub fn validate(
         );
     }
     let category = checker
-        .term(&raw.category, "category", "categories", &site.categories)
+        .term(&raw.category, "category", "categories", site.categories)
         .unwrap_or_else(|| Term::new(raw.category.value.clone(), raw.category.value.clone()));
     let area = raw
         .area
         .as_ref()
-        .and_then(|area| checker.term(area, "area", "areas", &site.areas));
+        .and_then(|area| checker.term(area, "area", "areas", site.areas));
     if let Some(postal) = &raw.postal_code {
         checker.check(postal, "postal_code", fields::postal_code(&postal.value));
     }
@@ -600,7 +639,7 @@ pub fn validate(
             service,
             format_args!("services[{index}]"),
             "services",
-            &site.services,
+            site.services,
         ) && !services.contains(&term)
         {
             services.push(term);
@@ -764,7 +803,7 @@ pub fn validate(
         super::availability::validate(
             file,
             block,
-            &site.availability,
+            site.availability,
             context.today,
             &mut checker.diagnostics,
         )
@@ -817,7 +856,7 @@ pub fn validate(
     (resource, checker.diagnostics)
 }
 
-fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
+pub(super) fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
     ja::DAY_KEYS
         .iter()
         .map(|day| {

@@ -123,6 +123,12 @@ pub fn describe_io_error(error: &std::io::Error) -> String {
 
 /// Reads and decodes one file.
 pub fn read(file: &str, path: &Path) -> Result<SourceText, Diagnostic> {
+    decode(file, &read_bytes(file, path)?)
+}
+
+/// Reads one file's bytes, undecoded: opened as [`open_regular`] does, and never more than
+/// [`MAX_SOURCE_BYTES`] and one byte (which [`decode`] refuses).
+pub fn read_bytes(file: &str, path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let cannot_read = |error: std::io::Error| {
         Diagnostic::error(
             file,
@@ -142,7 +148,7 @@ pub fn read(file: &str, path: &Path) -> Result<SourceText, Diagnostic> {
         .take(MAX_SOURCE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot_read)?;
-    decode(file, &bytes)
+    Ok(bytes)
 }
 
 /// Reads at most `limit` bytes of a regular file (opened as [`open_regular`] does).
