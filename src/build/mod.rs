@@ -187,8 +187,12 @@ fn load_valid_cached(
     timings: &Timings,
 ) -> Result<(Content, Vec<Diagnostic>, Vec<Option<Key>>, ParseCounts)> {
     let mut opened = timings.phase("parse cache read", || parse_cache::open(cache));
-    let mut checked =
-        load_checked_timed(&options.root, options.today, timings, opened.cache.as_mut())?;
+    let mut checked = load_checked_timed(
+        &options.root,
+        options.today,
+        timings,
+        Some(&mut opened.cache),
+    )?;
     let mut warnings: Vec<Diagnostic> = opened.warning.take().into_iter().collect();
     let mut keys = std::mem::take(&mut checked.keys);
     if let Some(content) = &checked.content {
@@ -202,15 +206,11 @@ fn load_valid_cached(
                 .for_each(|(resource, key)| *key = record_key(resource));
         });
     }
-    let counts = opened
-        .cache
-        .as_ref()
-        .map(|parse| ParseCounts {
-            parsed: parse.parsed,
-            reused: parse.reused,
-        })
-        .unwrap_or_default();
-    if let Some(parse) = opened.cache.as_mut() {
+    let counts = ParseCounts {
+        parsed: opened.cache.parsed,
+        reused: opened.cache.reused,
+    };
+    if opened.save {
         let by_file: std::collections::HashMap<&str, &Key> = checked
             .content
             .iter()
@@ -218,7 +218,7 @@ fn load_valid_cached(
             .filter_map(|(resource, key)| Some((resource.file.as_str(), key.as_ref()?)))
             .collect();
         warnings.extend(timings.phase("parse cache saved", || {
-            parse_cache::save(cache, parse, &by_file)
+            parse_cache::save(cache, &mut opened.cache, &by_file)
         }));
     }
     drop(opened);

@@ -20,28 +20,34 @@ const FILE: &str = "records.bin";
 
 /// The parse cache of this build, and why the previous one was not used.
 pub struct Opened {
-    pub cache: Option<ParseCache>,
+    pub cache: ParseCache,
+    /// Whether it is saved after the load (not when the cache folder is not ours to write, or
+    /// a folder stands where the file goes).
+    pub save: bool,
     pub warning: Option<Diagnostic>,
 }
 
 /// Reads the previous build's parse cache from the folder of `build` (none when the build
 /// cache is not on disk: its warning already says why).
 pub fn open(build: &Cache) -> Opened {
+    let binary = build.binary().to_owned();
     let Some(folder) = build.folder() else {
         return Opened {
-            cache: None,
+            cache: ParseCache::new(binary, None),
+            save: false,
             warning: None,
         };
     };
     let path = folder.join(FILE);
-    let binary = build.binary().to_owned();
     let fresh = |warning: Option<Diagnostic>| Opened {
-        cache: Some(ParseCache::new(binary.clone(), None)),
+        cache: ParseCache::new(binary.clone(), None),
+        save: true,
         warning,
     };
     if std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_dir()) {
         return Opened {
-            cache: None,
+            cache: ParseCache::new(binary.clone(), None),
+            save: false,
             warning: Some(cache::warning(format!(
                 "キャッシュ {CACHE_DIR}/{FILE} がファイルではなくフォルダになっているため、使わず、変更もしませんでした。"
             )).hint(format!("{CACHE_DIR}/{FILE} のフォルダを消してください。次のビルドから、ふつうのファイルとして作り直します。"))),
@@ -55,7 +61,8 @@ pub fn open(build: &Cache) -> Opened {
         )))),
         Ok((bytes, _)) => match Previous::decode(bytes) {
             Ok(previous) => Opened {
-                cache: Some(ParseCache::new(binary, Some(previous))),
+                cache: ParseCache::new(binary, Some(previous)),
+                save: true,
                 warning: None,
             },
             Err(Unusable::OtherSchema) => fresh(Some(cache::warning(format!(

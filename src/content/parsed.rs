@@ -712,7 +712,7 @@ mod tests {
         assert_eq!(previous.entries.len(), 1);
         cache.previous = Some(previous);
         cache.usable = true;
-        let site = crate::content::Content::empty(test_site()).site;
+        let site = sample().site;
         let (resource, diagnostics, key, _) = cache
             .lookup("content/resources/a.yaml", &digest(b"a"), &site)
             .unwrap();
@@ -740,11 +740,65 @@ mod tests {
         assert_eq!(Previous::decode(other).err(), Some(Unusable::OtherSchema));
     }
 
-    fn test_site() -> SiteConfig {
-        let text = "title: t\norganization: o\nbase_url: https://example.jp/\ndesk: { name: d, phone: 088-000-0000 }\ncategories: [{ key: clinic, label: 診療所 }]\nareas: [{ key: north, label: 北 }]\nservices: []\n";
-        let raw = crate::content::yaml::parse::<super::super::site::SiteFile>("site.yaml", text, 0)
-            .expect("a site");
-        let mut diagnostics = crate::diagnostics::Diagnostics::new();
-        super::super::site::validate("site.yaml", raw, &mut diagnostics)
+    /// The sample site (the repository's `content/`) as of the tests' day.
+    fn sample() -> crate::content::Content {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = "2026-11-22".parse().unwrap();
+        crate::content::load(root, today).unwrap().content.unwrap()
+    }
+
+    #[test]
+    fn every_sample_record_comes_back_the_same() {
+        let content = sample();
+        assert!(content.resources.len() > 100);
+        for resource in &content.resources {
+            let bytes = postcard::to_allocvec(&StoredResource::of(resource)).unwrap();
+            let back = postcard::from_bytes::<StoredResource>(&bytes)
+                .unwrap()
+                .restore(&content.site)
+                .unwrap();
+            assert_eq!(
+                format!("{back:?}"),
+                format!("{resource:?}"),
+                "{}",
+                resource.file
+            );
+        }
+    }
+
+    #[test]
+    fn another_binary_day_or_record_rules_use_nothing() {
+        let content = sample();
+        let today: Date = "2026-11-22".parse().unwrap();
+        let context = ResourceContext {
+            site: &content.site,
+            today,
+        };
+        let written = |binary: &str| {
+            let mut cache = ParseCache::new(binary.to_owned(), None);
+            cache.start(&context);
+            let mut bytes = Vec::new();
+            cache.write(&mut bytes).unwrap();
+            Previous::decode(bytes).unwrap()
+        };
+        let usable = |binary: &str, previous: Previous, context: &ResourceContext<'_>| {
+            let mut cache = ParseCache::new(binary.to_owned(), Some(previous));
+            cache.start(context);
+            cache.usable
+        };
+        assert!(usable("a", written("a"), &context));
+        assert!(!usable("b", written("a"), &context), "another binary");
+        let tomorrow = ResourceContext {
+            site: &content.site,
+            today: today.tomorrow().unwrap(),
+        };
+        assert!(!usable("a", written("a"), &tomorrow), "another day");
+        let mut site = content.site.clone();
+        site.title.push('!');
+        let titled = ResourceContext { site: &site, today };
+        assert!(usable("a", written("a"), &titled), "the title is not read");
+        site.availability.stale_days += 1;
+        let stale = ResourceContext { site: &site, today };
+        assert!(!usable("a", written("a"), &stale), "vacancy settings");
     }
 }

@@ -18,6 +18,7 @@ mod init_examples;
 mod ja_rules;
 mod live_model;
 mod parity;
+mod parse_cache;
 mod phone;
 mod print;
 mod print_books;
