@@ -179,13 +179,9 @@ fn valid(checked: Checked) -> Result<(Content, Vec<Diagnostic>)> {
 /// Loads the content for a build through the parse cache (`parse_cache`): a record whose
 /// file did not change is not parsed again. The cache is saved whether the content has errors
 /// or not (after a fix, only the fixed files are read again), with the key of every record
-/// (made here for the records it did not hold). Returns the content, its diagnostics (the
-/// parse cache's warnings last) and the records' keys.
-fn load_valid_cached(
-    options: &BuildOptions,
-    cache: &Cache,
-    timings: &Timings,
-) -> Result<(Content, Vec<Diagnostic>, Vec<Option<Key>>, ParseCounts)> {
+/// (made here for the records it did not hold). The diagnostics have the parse cache's
+/// warnings last.
+fn load_valid_cached(options: &BuildOptions, cache: &Cache, timings: &Timings) -> Result<ForBuild> {
     let mut opened = timings.phase("parse cache read", || parse_cache::open(cache));
     let mut checked = load_checked_timed(
         &options.root,
@@ -224,7 +220,21 @@ fn load_valid_cached(
     drop(opened);
     checked.diagnostics.extend(warnings);
     let (content, diagnostics) = valid(checked)?;
-    Ok((content, diagnostics, keys, counts))
+    Ok(ForBuild {
+        content,
+        diagnostics,
+        keys,
+        counts,
+    })
+}
+
+/// The content a build writes ([`load_valid_cached`]).
+struct ForBuild {
+    content: Content,
+    diagnostics: Vec<Diagnostic>,
+    /// Each record's key ([`record_key`]), in the order of `content.resources`.
+    keys: Vec<Option<Key>>,
+    counts: ParseCounts,
 }
 
 /// How many record files a build parsed, and how many it took from the parse cache.
@@ -270,8 +280,12 @@ pub fn build_printing(
         None => None,
     };
     let cache = Cache::open(&options.root, &out.path);
-    let (mut content, diagnostics, keys, parse_counts) =
-        load_valid_cached(options, &cache, &timings)?;
+    let ForBuild {
+        mut content,
+        diagnostics,
+        keys,
+        counts: parse_counts,
+    } = load_valid_cached(options, &cache, &timings)?;
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }

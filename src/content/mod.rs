@@ -895,11 +895,11 @@ fn load_resource_cached(
         }
     };
     let digest = parsed::digest(&bytes);
-    if let Some((resource, diagnostics, key, blob)) = cache.lookup(&file, &digest, context.site) {
+    if let Some(hit) = cache.lookup(&file, &digest, context.site) {
         return parsed::Loaded {
-            resource,
-            diagnostics,
-            entry: Some(parsed::Entry::kept(&file, digest, key, blob)),
+            resource: hit.resource,
+            diagnostics: hit.diagnostics,
+            entry: Some(hit.entry),
             reused: true,
         };
     }

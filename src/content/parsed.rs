@@ -196,6 +196,13 @@ pub struct ParseCache {
     pub reused: usize,
 }
 
+/// A record file's previous result, and its entry for the next build.
+pub(super) struct Hit {
+    pub resource: Option<Resource>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub entry: Entry,
+}
+
 /// What loading one record file gave, with what the cache keeps of it.
 pub struct Loaded {
     pub resource: Option<Resource>,
@@ -234,17 +241,7 @@ impl ParseCache {
     }
 
     /// The previous result of `file` with these bytes, when there is one for this context.
-    pub(super) fn lookup(
-        &self,
-        file: &str,
-        digest: &Digest32,
-        site: &SiteConfig,
-    ) -> Option<(
-        Option<Resource>,
-        Vec<Diagnostic>,
-        Option<String>,
-        Range<usize>,
-    )> {
+    pub(super) fn lookup(&self, file: &str, digest: &Digest32, site: &SiteConfig) -> Option<Hit> {
         if !self.usable {
             return None;
         }
@@ -256,12 +253,16 @@ impl ParseCache {
             Some(stored) => Some(stored.restore(site)?),
             None => None,
         };
-        Some((
+        Some(Hit {
             resource,
-            stored.diagnostics,
-            kept.key.clone(),
-            kept.blob.clone(),
-        ))
+            diagnostics: stored.diagnostics,
+            entry: Entry {
+                file: file.to_owned(),
+                digest: *digest,
+                key: kept.key.clone(),
+                blob: Blob::Previous(kept.blob.clone()),
+            },
+        })
     }
 
     /// This build's entries, in the order of their files, and its counts.
@@ -345,21 +346,6 @@ impl Entry {
             blob: Blob::New(postcard::to_allocvec(&stored).unwrap_or_default()),
         }
     }
-
-    /// The entry of a file whose previous result was used.
-    pub(super) fn kept(
-        file: &str,
-        digest: Digest32,
-        key: Option<String>,
-        blob: Range<usize>,
-    ) -> Entry {
-        Entry {
-            file: file.to_owned(),
-            digest,
-            key,
-            blob: Blob::Previous(blob),
-        }
-    }
 }
 
 /// One file's result as stored.
@@ -408,6 +394,9 @@ fn date_parts(date: Date) -> (i16, i8, i8) {
     (date.year(), date.month(), date.day())
 }
 
+/// A rendered note as stored: its HTML, its text and its ids (id, line, column).
+type StoredNote = (String, String, Vec<(String, u64, u64)>);
+
 /// A [`Resource`] as stored: every field (the ones made from others, the 五十音 row and the
 /// hours table, are made again), the static strings as text and the terms as key and label.
 #[derive(Serialize, Deserialize)]
@@ -434,7 +423,7 @@ struct StoredResource {
     caremane_time: Vec<StoredWindow>,
     source_ids: (Option<String>, Option<String>),
     note: Option<String>,
-    note_rendered: Option<(String, String, Vec<(String, u64, u64)>)>,
+    note_rendered: Option<StoredNote>,
     note_position: Position,
     verified: (i16, i8, i8),
     availability: Option<StoredAvailability>,
@@ -713,11 +702,11 @@ mod tests {
         cache.previous = Some(previous);
         cache.usable = true;
         let site = sample().site;
-        let (resource, diagnostics, key, _) = cache
+        let hit = cache
             .lookup("content/resources/a.yaml", &digest(b"a"), &site)
             .unwrap();
-        assert!(resource.is_none() && key.is_none());
-        assert_eq!(diagnostics, vec![diagnostic]);
+        assert!(hit.resource.is_none() && hit.entry.key.is_none());
+        assert_eq!(hit.diagnostics, vec![diagnostic]);
         assert!(
             cache
                 .lookup("content/resources/a.yaml", &digest(b"b"), &site)

@@ -366,6 +366,8 @@ fn cache_files(site: &Path) -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap() != "CACHEDIR.TAG")
+        // The parse cache's file has its own damage cases (`parse_cache::`).
+        .filter(|p| p.file_name().unwrap() != "records.bin")
         .filter(|p| !p.symlink_metadata().unwrap().is_dir())
         .collect();
     files.sort();
