@@ -16,10 +16,13 @@
 //!   parallel) with the theme and the shared part.
 //!
 //! The cache remembers, per step, the key and the hash of every file the step
-//! wrote. When the key is the same the next time, the files of the
-//! previous site are checked against those hashes and hard-linked into the new site; any file
-//! that is missing, changed by hand, a symlink or not a plain file makes the step run again.
-//! So a wrong cache can only cost time, never give a different site.
+//! wrote, and the file's stamp once the site is in place ([`Stamp`]: device, inode, size,
+//! modification and change time). When the key is the same the next time, the files of the
+//! previous site are hard-linked into the new site: a file whose stamp is unchanged is not read
+//! (its change time tells no one wrote, linked or replaced it since), any other is read and
+//! checked against its hash; any file that is missing, changed by hand, a symlink or not a
+//! plain file makes the step run again. So a wrong cache can only cost time, never give a
+//! different site.
 //!
 //! The cache lives in the site's `.zaitaku-cache/` (git-ignored, safe to delete), a folder
 //! zaitaku made itself (it holds a `CACHEDIR.TAG`). A folder that is a symlink, a file, or a
