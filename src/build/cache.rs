@@ -430,6 +430,8 @@ impl Cache {
     /// the very nanosecond of its change time.
     pub fn stamp_files(&self, out: &Path) {
         use rayon::prelude::*;
+        // `f_type`'s integer type differs between architectures.
+        #[allow(clippy::unnecessary_cast)]
         let stamped = rustix::fs::statfs(out)
             .is_ok_and(|fs| STAMPED_FILE_SYSTEMS.contains(&(fs.f_type as i64)));
         if !stamped {

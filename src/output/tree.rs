@@ -194,8 +194,7 @@ mod tests {
             &|_| panic!("all readable"),
         )
         .unwrap();
-        let mut seen = seen.into_inner().unwrap();
-        seen.sort();
+        let seen = seen.into_inner().unwrap();
         assert_eq!(seen.len(), 1 + 1 + 100 * 2, "{seen:?}");
         assert!(seen.contains(&(PathBuf::from("link"), Some(FileType::Symlink))));
         assert!(seen.contains(&(

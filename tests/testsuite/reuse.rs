@@ -21,6 +21,8 @@ fn rebuild(root: &Path) -> BuildReport {
 /// Whether the temporary folders are on a file system whose change times zaitaku trusts
 /// (`cache::STAMPED_FILE_SYSTEMS`): tmpfs, ext2/3/4, XFS, Btrfs, overlayfs.
 fn stamps_trusted(dir: &Path) -> bool {
+    // `f_type`'s integer type differs between architectures.
+    #[allow(clippy::unnecessary_cast)]
     let kind = rustix::fs::statfs(dir).unwrap().f_type as i64;
     [0x0102_1994, 0xEF53, 0x5846_5342, 0x9123_683E, 0x794C_7630].contains(&kind)
 }
