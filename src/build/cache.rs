@@ -16,10 +16,13 @@
 //!   parallel) with the theme and the shared part.
 //!
 //! The cache remembers, per step, the key and the hash of every file the step
-//! wrote. When the key is the same the next time, the files of the
-//! previous site are checked against those hashes and hard-linked into the new site; any file
-//! that is missing, changed by hand, a symlink or not a plain file makes the step run again.
-//! So a wrong cache can only cost time, never give a different site.
+//! wrote, and the file's stamp once the site is in place ([`Stamp`]: device, inode, size,
+//! modification and change time). When the key is the same the next time, the files of the
+//! previous site are hard-linked into the new site: a file whose stamp is unchanged is not read
+//! (its change time tells no one wrote, linked or replaced it since), any other is read and
+//! checked against its hash; any file that is missing, changed by hand, a symlink or not a
+//! plain file makes the step run again. So a wrong cache can only cost time, never give a
+//! different site.
 //!
 //! The cache lives in the site's `.zaitaku-cache/` (git-ignored, safe to delete), a folder
 //! zaitaku made itself (it holds a `CACHEDIR.TAG`). A folder that is a symlink, a file, or a
@@ -56,13 +59,66 @@ const MAX_FILE: u64 = 1 << 30;
 
 pub use crate::render::key::{Key, KeyHasher};
 
-/// The files one step wrote, with the SHA-256 of their bytes.
+/// The files one step wrote, with the SHA-256 of their bytes, and (for each, when known) the
+/// file's [`Stamp`] once the site was in place.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Step {
     key: Key,
     files: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    stamps: Vec<Option<Stamp>>,
 }
+
+/// A file as the file system describes it: device, inode, size, modification time and change
+/// time (seconds and nanoseconds). The change time (ctime) is set by the kernel on every write,
+/// link, unlink, rename or change of the times or permissions, and no user can set it; so a
+/// file whose stamp is the one taken when its bytes were known still holds those bytes, and
+/// is reused without reading it. See [`Cache::stamp_files`] for when a stamp is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp(u64, u64, u64, i64, i64, i64, i64);
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp(
+            meta.dev(),
+            meta.ino(),
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+        )
+    }
+
+    /// Whether the change time is before `moment` (seconds and nanoseconds since 1970).
+    fn changed_before(&self, moment: std::time::Duration) -> bool {
+        let (seconds, nanos) = (self.5, self.6);
+        seconds >= 0
+            && (0..1_000_000_000).contains(&nanos)
+            && std::time::Duration::new(seconds as u64, nanos as u32) < moment
+    }
+}
+
+/// File systems whose change times and inode numbers are kept by the kernel as described at
+/// [`Stamp`] (statfs magic numbers): tmpfs, ext2/3/4, XFS, Btrfs, F2FS, bcachefs, ZFS,
+/// overlayfs. On others (FAT has no change time, network file systems are written from other
+/// machines too), every reused file is read and hashed.
+const STAMPED_FILE_SYSTEMS: [i64; 8] = [
+    0x0102_1994,
+    0xEF53,
+    0x5846_5342,
+    0x9123_683E,
+    0xF2F5_2010,
+    0xCA45_1A4E,
+    0x2FC1_2FC1,
+    0x794C_7630,
+];
+
+/// How long the stamps are taken after the moment their change times must precede: the
+/// kernel's clock for file times moves by ticks (up to 10 ms), so a file changed in the same
+/// tick as it was stamped could keep its change time.
+const RACY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The cache file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -86,6 +142,11 @@ pub struct Cache {
     out: String,
     reused: AtomicUsize,
     rendered: AtomicUsize,
+    /// Files of reused steps that were read and hashed (no stamp, or it did not match).
+    hashed: AtomicUsize,
+    /// Files linked from the previous site into this one, with their stamp right after the
+    /// link (`None` once [`Cache::check_linked`] saw them changed since).
+    linked: Mutex<HashMap<String, Option<Stamp>>>,
     /// Why the cache on disk was not used.
     pub warning: Option<Diagnostic>,
     /// Warnings of the search index's cache ([`Cache::search_store`]).
@@ -171,6 +232,8 @@ impl Cache {
             out: String::new(),
             reused: AtomicUsize::new(0),
             rendered: AtomicUsize::new(0),
+            hashed: AtomicUsize::new(0),
+            linked: Mutex::new(HashMap::new()),
             warning: None,
             warnings: Mutex::new(Vec::new()),
         }
@@ -266,8 +329,9 @@ impl Cache {
     ) -> Option<usize> {
         let step = self.previous.get(name).filter(|s| &s.key == key)?;
         let mut linked = Vec::new();
-        for (file, digest) in &step.files {
-            if !link_checked(&previous.join(file), digest, staging, file) {
+        for (at, (file, digest)) in step.files.iter().enumerate() {
+            let stamp = step.stamps.get(at).copied().flatten();
+            if !self.link_checked(&previous.join(file), digest, stamp, staging, file) {
                 for file in linked {
                     staging.forget(file);
                 }
@@ -276,8 +340,125 @@ impl Cache {
             linked.push(file.as_str());
         }
         self.reused.fetch_add(1, Ordering::Relaxed);
-        self.remember(name, step.clone());
+        self.remember(
+            name,
+            Step {
+                key: step.key.clone(),
+                files: step.files.clone(),
+                stamps: Vec::new(),
+            },
+        );
         Some(step.files.len())
+    }
+
+    /// Links `source` into `staging` as `relative` if it is a regular file (not a symlink)
+    /// whose bytes have the SHA-256 `digest`, and the link is that very file. When the file's
+    /// [`Stamp`] is still `stamp`, its bytes are the ones hashed before and are not read again.
+    fn link_checked(
+        &self,
+        source: &Path,
+        digest: &str,
+        stamp: Option<Stamp>,
+        staging: &Staging,
+        relative: &str,
+    ) -> bool {
+        if let Some(stamp) = stamp
+            && let Ok(meta) = std::fs::symlink_metadata(source)
+            && meta.is_file()
+            && Stamp::of(&meta) == stamp
+        {
+            match staging.link(source, relative) {
+                Ok(linked) if same_file(&linked, &meta) => {
+                    self.note_linked(relative, &linked);
+                    return true;
+                }
+                Ok(_) => staging.forget(relative),
+                Err(_) => {}
+            }
+        }
+        self.hashed.fetch_add(1, Ordering::Relaxed);
+        let Ok((bytes, meta)) = read_regular(source) else {
+            return false;
+        };
+        if hash(&bytes) != digest {
+            return false;
+        }
+        match staging.link(source, relative) {
+            Ok(linked) if same_file(&linked, &meta) => {
+                self.note_linked(relative, &linked);
+                true
+            }
+            Ok(_) => {
+                staging.forget(relative);
+                false
+            }
+            // Another file system, or links not allowed: the checked bytes are written instead.
+            Err(_) => staging.write(relative, &bytes).is_ok(),
+        }
+    }
+
+    fn note_linked(&self, relative: &str, linked: &std::fs::Metadata) {
+        self.linked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(relative.to_owned(), Some(Stamp::of(linked)));
+    }
+
+    /// Looks again, just before the new site in `staged` replaces the old one, at the files
+    /// linked from the old site: one written to since (through the old site, which shares it)
+    /// gets no stamp, so the next build reads it.
+    pub fn check_linked(&self, staged: &Path) {
+        use rayon::prelude::*;
+        let mut linked = self.linked.lock().unwrap_or_else(|p| p.into_inner());
+        linked.par_iter_mut().for_each(|(file, stamp)| {
+            let now = std::fs::symlink_metadata(staged.join(file)).ok();
+            if now.map(|meta| Stamp::of(&meta)) != *stamp {
+                *stamp = None;
+            }
+        });
+    }
+
+    /// Takes the [`Stamp`] of every file of this build's steps, in the site `out` now in place
+    /// (after the previous site was removed, which changed the change time of every file it
+    /// shared with the new one). Left without a stamp, to be read and hashed next time: a file
+    /// linked from the previous site that changed before the swap ([`Cache::check_linked`]),
+    /// one that is not a regular file, one changed less than [`RACY`] before, and every file
+    /// on a file system not in [`STAMPED_FILE_SYSTEMS`].
+    ///
+    /// What a stamp cannot tell: a file written through between the swap and this call (the
+    /// build's last second) keeps its stamp; so does one changed after the clock was set back to
+    /// the very nanosecond of its change time.
+    pub fn stamp_files(&self, out: &Path) {
+        use rayon::prelude::*;
+        // `f_type`'s integer type differs between architectures.
+        #[allow(clippy::unnecessary_cast)]
+        let stamped = rustix::fs::statfs(out)
+            .is_ok_and(|fs| STAMPED_FILE_SYSTEMS.contains(&(fs.f_type as i64)));
+        if !stamped {
+            return;
+        }
+        // Every change time the build made is before `settled`; once RACY has passed, a change
+        // made after a file was stamped has a later one, whatever the clock's tick.
+        let Ok(settled) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+            return;
+        };
+        std::thread::sleep(RACY);
+        let linked = std::mem::take(&mut *self.linked.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        current.par_iter_mut().for_each(|(_, step)| {
+            step.stamps = step
+                .files
+                .iter()
+                .map(|(file, _)| {
+                    if linked.get(file).is_some_and(Option::is_none) {
+                        return None;
+                    }
+                    let meta = std::fs::symlink_metadata(out.join(file)).ok()?;
+                    let stamp = Stamp::of(&meta);
+                    (meta.is_file() && stamp.changed_before(settled)).then_some(stamp)
+                })
+                .collect();
+        });
     }
 
     /// For a cache whose steps' files are where the new ones go (`zaitaku serve`'s folder):
@@ -295,8 +476,13 @@ impl Cache {
     /// them); the counts start again.
     pub fn advance(&mut self) {
         self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.linked
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.reused.store(0, Ordering::Relaxed);
         self.rendered.store(0, Ordering::Relaxed);
+        self.hashed.store(0, Ordering::Relaxed);
     }
 
     /// Forgets this round's steps (none of its files arrived; the previous ones stand).
@@ -331,7 +517,14 @@ impl Cache {
     /// Remembers what step `name` wrote: each file with the SHA-256 of its bytes.
     pub fn record_hashed(&self, name: &str, key: Key, files: Vec<(String, String)>) {
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        self.remember(name, Step { key, files });
+        self.remember(
+            name,
+            Step {
+                key,
+                files,
+                stamps: Vec::new(),
+            },
+        );
     }
 
     /// Remembers what step `name` wrote (each file with its bytes).
@@ -341,7 +534,14 @@ impl Cache {
             .iter()
             .map(|(file, bytes)| ((*file).to_owned(), hash(bytes)))
             .collect();
-        self.remember(name, Step { key, files });
+        self.remember(
+            name,
+            Step {
+                key,
+                files,
+                stamps: Vec::new(),
+            },
+        );
     }
 
     fn remember(&self, name: &str, step: Step) {
@@ -359,6 +559,11 @@ impl Cache {
     /// Steps that ran.
     pub fn rendered(&self) -> usize {
         self.rendered.load(Ordering::Relaxed)
+    }
+
+    /// Files of reused steps that were read and hashed (the others were known by their stamp).
+    pub fn hashed(&self) -> usize {
+        self.hashed.load(Ordering::Relaxed)
     }
 
     /// Saves this build's steps for the next one (written beside and renamed into place, so a
@@ -499,24 +704,13 @@ pub(super) fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Me
     Ok((bytes, meta))
 }
 
-/// Links `source` into `staging` as `relative` if it is a regular file (not a symlink) whose
-/// bytes have the SHA-256 `digest`, and the link is that very file.
-fn link_checked(source: &Path, digest: &str, staging: &Staging, relative: &str) -> bool {
-    let Ok((bytes, meta)) = read_regular(source) else {
-        return false;
-    };
-    if hash(&bytes) != digest {
-        return false;
-    }
-    match staging.link(source, relative) {
-        Ok(linked) if linked.dev() == meta.dev() && linked.ino() == meta.ino() => true,
-        Ok(_) => {
-            staging.forget(relative);
-            false
-        }
-        // Another file system, or links not allowed: the checked bytes are written instead.
-        Err(_) => staging.write(relative, &bytes).is_ok(),
-    }
+/// Whether `linked` (the new link) is the file `checked` was read from, unchanged in size and
+/// modification time since.
+fn same_file(linked: &std::fs::Metadata, checked: &std::fs::Metadata) -> bool {
+    linked.dev() == checked.dev()
+        && linked.ino() == checked.ino()
+        && linked.len() == checked.len()
+        && (linked.mtime(), linked.mtime_nsec()) == (checked.mtime(), checked.mtime_nsec())
 }
 
 /// The part of every page's key that is the theme: each template and static file.

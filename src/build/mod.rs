@@ -61,6 +61,9 @@ pub struct BuildReport {
     pub rendered: usize,
     /// Record files parsed, and taken from the parse cache (`content::parsed`).
     pub records: ParseCounts,
+    /// Files of reused steps that were read and hashed to be checked (the others were known
+    /// unchanged by their file system metadata: `cache::Stamp`).
+    pub hashed: usize,
     /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
     pub timings: Vec<Phase>,
     /// The booklets' PDFs written into `print/` (`--pdf`).
@@ -310,6 +313,7 @@ pub fn build_printing(
     diagnostics.extend(written.printed.warnings);
     diagnostics.extend(cache.take_warnings());
     // Saved only once the new site is in place: until then the cache describes the old one.
+    timings.phase("build cache stamps", || cache.stamp_files(&out.path));
     diagnostics.extend(timings.phase("build cache saved", || cache.save()));
     let resources = content.resources.len();
     let pages = content.pages.len();
@@ -327,6 +331,7 @@ pub fn build_printing(
         reused: cache.reused(),
         rendered: cache.rendered(),
         records: parse_counts,
+        hashed: cache.hashed(),
         timings: timings.phases(),
         pdfs: written.printed.pdfs,
     })
@@ -445,6 +450,9 @@ fn write_site_locked_timed(
                 staging.write(&output.file, html.as_bytes())?;
             }
         }
+    }
+    if let Some(reuse) = &reuse {
+        reuse.cache.check_linked(staging.path());
     }
     let committed = timings.phase("commit (swap into place)", || staging.commit())?;
     Ok(Written {

@@ -16,6 +16,7 @@ use crate::owned;
 pub mod guard;
 pub mod marker;
 pub mod scratch;
+pub mod tree;
 
 /// The prefix of the staging folders beside the output (and what the next build removes when
 /// their owner is gone).
@@ -208,8 +209,9 @@ impl Staging {
         check_replaceable(&target, &staged)?;
         keep_mode_and_owner(&existing, &staged);
         swap(&staged, &target)?;
-        // `staged` now holds the previous site.
-        match std::fs::remove_dir_all(&staged) {
+        // `staged` now holds the previous site, under the staging folder's name: if this process
+        // is killed while removing it, the next build removes the rest.
+        match tree::remove(&staged).or_else(|_| std::fs::remove_dir_all(&staged)) {
             Ok(()) => Ok(Committed::default()),
             Err(_) => Ok(Committed {
                 leftover: Some(self.dir.keep()),
@@ -270,90 +272,120 @@ struct Survey {
 /// and whether it could be removed whole — not on a read-only disk, no other disk mounted
 /// inside, no entry marked immutable or append-only (`chattr +i`, `+a`), every folder one this
 /// user may change. Checked before the swap, so that a failure never comes after the new site
-/// is in place.
+/// is in place. The folders are walked in parallel ([`tree::walk`]); the entries shown are the
+/// first in the order of their paths.
 fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
-    use rustix::fs::{Access, AtFlags, CWD, StatVfsMountFlags, StatxAttributes, StatxFlags};
+    use rustix::fs::{Access, AtFlags, FileType, StatVfsMountFlags, StatxAttributes, StatxFlags};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    /// How many strangers' paths are kept to choose the shown ones from.
+    const KEPT_STRANGERS: usize = 10_000;
     let judge = marker::Judge::new(dir, staged)?;
-    let mut survey = Survey {
-        strangers: 0,
-        shown: Vec::new(),
-        stuck: None,
-    };
+    let stuck: OnceLock<String> = OnceLock::new();
     if let Ok(vfs) = rustix::fs::statvfs(dir)
         && vfs.f_flag.contains(StatVfsMountFlags::RDONLY)
     {
-        survey.stuck = Some(format!(
+        let _ = stuck.set(format!(
             "{} は読み取り専用のディスクにあります",
             dir.display()
         ));
     }
-    let statx = |path: &Path| {
-        rustix::fs::statx(
-            CWD,
-            path,
-            AtFlags::SYMLINK_NOFOLLOW,
-            StatxFlags::BASIC_STATS | StatxFlags::MNT_ID,
-        )
-        .ok()
-    };
-    let mount = statx(dir)
+    let top = rustix::fs::statx(
+        rustix::fs::CWD,
+        dir,
+        AtFlags::SYMLINK_NOFOLLOW,
+        StatxFlags::BASIC_STATS | StatxFlags::MNT_ID,
+    )
+    .ok();
+    let mount = top
+        .as_ref()
         .filter(|s| StatxFlags::from_bits_retain(s.stx_mask).contains(StatxFlags::MNT_ID))
         .map(|s| s.stx_mnt_id);
     let fixed = StatxAttributes::IMMUTABLE | StatxAttributes::APPEND;
-    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let path = e.path().unwrap_or(dir).display().to_string();
-                survey.stuck.get_or_insert(format!("{path} を読めません"));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let kind = entry.file_type();
-        if entry.depth() > 0 {
-            let relative = path.strip_prefix(dir).expect("walked under dir");
-            let kind = if kind.is_dir() {
-                Some(marker::Kind::Folder)
-            } else if kind.is_file() {
-                Some(marker::Kind::File)
-            } else {
-                None
-            };
-            if !judge.made(relative, kind) {
-                survey.strangers += 1;
-                if survey.shown.len() < SHOWN_STRANGERS {
-                    survey.shown.push(relative.to_path_buf());
-                }
-            }
+    let check_stat = |path: &dyn Fn() -> PathBuf, stat: &rustix::fs::Statx| {
+        if stuck.get().is_some() {
+            return;
         }
-        if survey.stuck.is_some() {
-            continue;
-        }
-        if let Some(stat) = statx(path) {
-            if mount.is_some_and(|m| m != stat.stx_mnt_id) {
-                survey.stuck = Some(format!(
-                    "{} は別のディスク（マウント）になっています",
-                    path.display()
-                ));
-            } else if !(stat.stx_attributes & stat.stx_attributes_mask & fixed).is_empty() {
-                survey.stuck = Some(format!(
-                    "{} に変更できない属性（chattr +i や +a）が付いています",
-                    path.display()
-                ));
-            }
-        }
-        if kind.is_dir()
-            && survey.stuck.is_none()
-            && rustix::fs::access(path, Access::WRITE_OK | Access::EXEC_OK).is_err()
-        {
-            survey.stuck = Some(format!(
-                "フォルダ {} を変更する権限がありません",
-                path.display()
+        if mount.is_some_and(|m| m != stat.stx_mnt_id) {
+            let _ = stuck.set(format!(
+                "{} は別のディスク（マウント）になっています",
+                path().display()
+            ));
+        } else if !(stat.stx_attributes & stat.stx_attributes_mask & fixed).is_empty() {
+            let _ = stuck.set(format!(
+                "{} に変更できない属性（chattr +i や +a）が付いています",
+                path().display()
             ));
         }
+    };
+    let may_change = |path: &dyn Fn() -> PathBuf, writable: bool| {
+        if !writable && stuck.get().is_none() {
+            let _ = stuck.set(format!(
+                "フォルダ {} を変更する権限がありません",
+                path().display()
+            ));
+        }
+    };
+    if let Some(top) = &top {
+        check_stat(&|| dir.to_path_buf(), top);
     }
-    Ok(survey)
+    may_change(
+        &|| dir.to_path_buf(),
+        rustix::fs::access(dir, Access::WRITE_OK | Access::EXEC_OK).is_ok(),
+    );
+    let strangers = AtomicUsize::new(0);
+    let kept: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    tree::walk(
+        dir,
+        &|found| {
+            let kind = found
+                .stat
+                .map(|s| FileType::from_raw_mode(s.stx_mode.into()));
+            let made = match kind {
+                Some(FileType::Directory) => Some(marker::Kind::Folder),
+                Some(FileType::RegularFile) => Some(marker::Kind::File),
+                _ => None,
+            };
+            if !judge.made(found.relative, made) {
+                strangers.fetch_add(1, Ordering::Relaxed);
+                let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+                if kept.len() < KEPT_STRANGERS {
+                    kept.push(found.relative.to_path_buf());
+                }
+            }
+            let path = || dir.join(found.relative);
+            match found.stat {
+                None => {
+                    let _ = stuck.set(format!("{} を読めません", path().display()));
+                }
+                Some(stat) => check_stat(&path, stat),
+            }
+            if kind == Some(FileType::Directory) && stuck.get().is_none() {
+                let writable = rustix::fs::accessat(
+                    found.parent,
+                    found.name,
+                    Access::WRITE_OK | Access::EXEC_OK,
+                    AtFlags::empty(),
+                )
+                .is_ok();
+                may_change(&path, writable);
+            }
+        },
+        &|unreadable| {
+            let _ = stuck.set(format!(
+                "{} を読めません",
+                dir.join(unreadable.relative).display()
+            ));
+        },
+    )?;
+    let mut shown = kept.into_inner().unwrap_or_else(|p| p.into_inner());
+    shown.sort();
+    shown.truncate(SHOWN_STRANGERS);
+    Ok(Survey {
+        strangers: strangers.into_inner(),
+        shown,
+        stuck: stuck.into_inner(),
+    })
 }
 
 /// Gives the new site's folder the permissions of the one it replaces (and, where allowed, its

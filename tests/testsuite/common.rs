@@ -82,6 +82,16 @@ pub fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
+/// The owner part of a staging folder's name (`zaitaku::output::STAGING_PREFIX`) for an owner
+/// that cannot be running: a process id above the kernel's largest.
+pub fn dead_owner() -> String {
+    let max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(4_194_304);
+    format!("{}-1234-", max + 1)
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

@@ -14,7 +14,7 @@ use zaitaku::build::{BuildOptions, BuildReport, build};
 
 const CACHE: &str = ".zaitaku-cache";
 
-fn options(root: &Path, out: &Path, today: Date) -> BuildOptions {
+pub(crate) fn options(root: &Path, out: &Path, today: Date) -> BuildOptions {
     BuildOptions {
         root: root.to_path_buf(),
         out: out.to_path_buf(),
@@ -25,7 +25,7 @@ fn options(root: &Path, out: &Path, today: Date) -> BuildOptions {
 
 /// The same site built from scratch: its `content/` and `themes/` copied into a new folder (no
 /// cache, no previous output).
-fn clean_build(site: &Path, today: Date) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn clean_build(site: &Path, today: Date) -> BTreeMap<String, Vec<u8>> {
     let fresh = common::fresh_copy(site);
     let out = fresh.path().join("public");
     let report = build(&options(fresh.path(), &out, today)).unwrap();
@@ -34,7 +34,7 @@ fn clean_build(site: &Path, today: Date) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Compares two output trees file by file, naming the first difference.
-fn assert_same_tree(
+pub(crate) fn assert_same_tree(
     incremental: &BTreeMap<String, Vec<u8>>,
     clean: &BTreeMap<String, Vec<u8>>,
     step: &str,
@@ -351,7 +351,7 @@ fn a_cache_of_another_output_folder_is_not_used() {
 }
 
 /// A site built once, with its cache.
-fn built_site() -> tempfile::TempDir {
+pub(crate) fn built_site() -> tempfile::TempDir {
     let site = site_with(None);
     let out = site.path().join("public");
     let report = build(&options(site.path(), &out, common::today())).unwrap();
@@ -556,7 +556,10 @@ fn a_symlinked_cache_file_is_not_read_or_written_through() {
 
 /// Runs `job` on a thread of its own and waits for it; a build that blocks (on a FIFO it
 /// opened) fails the test with `what` instead of hanging the suite.
-fn without_hanging<T: Send + 'static>(what: &str, job: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) fn without_hanging<T: Send + 'static>(
+    what: &str,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = done.send(job());

@@ -24,6 +24,7 @@ mod print;
 mod print_books;
 mod print_pdf;
 mod render;
+mod reuse;
 mod rows;
 mod safety_content;
 mod safety_output;

@@ -442,15 +442,6 @@ fn a_full_or_read_only_disk_gives_a_japanese_error_and_leaves_the_old_site() {
     assert_eq!(snapshot(&keep.path().join("after-ro")), before);
 }
 
-/// An owner that cannot be running: a process id above the kernel's largest.
-fn dead_owner() -> String {
-    let max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(4_194_304);
-    format!("{}-1234-", max + 1)
-}
-
 /// The owner part of a name for this test process, which runs.
 fn live_owner() -> String {
     let me = Owner::current();
@@ -497,7 +488,7 @@ fn a_killed_builds_leftovers_are_removed_by_the_next_build_and_a_live_ones_kept(
     std::fs::write(live.join("index.html"), "<p>途中</p>").unwrap();
     let dead_file = out_parent
         .path()
-        .join(format!(".zaitaku-build-{}abc.old", dead_owner()));
+        .join(format!(".zaitaku-build-{}abc.old", common::dead_owner()));
     std::fs::write(&dead_file, "x").unwrap();
 
     let site = site_with(None);
@@ -677,7 +668,7 @@ fn import_keeps_permissions_and_owner_and_writes_new_files_as_usual() {
     std::os::unix::fs::chown(&record, Some(1234), Some(2345)).unwrap();
     // What a killed import left (its owner is gone), and what a running one is writing.
     let folder = root.join("content/resources/clinic");
-    let dead = folder.join(format!(".zaitaku-import-{}Ab12Cd", dead_owner()));
+    let dead = folder.join(format!(".zaitaku-import-{}Ab12Cd", common::dead_owner()));
     std::fs::write(&dead, "name: 途中\n").unwrap();
     let live = folder.join(format!(".zaitaku-import-{}Ef34Gh", live_owner()));
     std::fs::write(&live, "name: 書き込み中\n").unwrap();
