@@ -17,6 +17,7 @@
 //! library functions take plain option structs and return reports or typed errors.
 
 pub mod build;
+pub mod cache_file;
 pub mod check;
 pub mod content;
 pub mod diagnostics;

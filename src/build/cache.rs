@@ -33,8 +33,7 @@
 //! are the ones in the served folder, so an unchanged step is left alone there.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -602,28 +601,8 @@ impl Cache {
     }
 }
 
-/// Why [`read_regular`] would not read a file that opened.
-#[derive(Debug, thiserror::Error)]
-enum NotReadable {
-    #[error("not a regular file")]
-    NotRegular,
-    #[error("larger than a cache file can be")]
-    TooLarge,
-}
-
 /// Why a cache file was not read, in Japanese.
-pub(super) fn unreadable(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
-    match error
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<NotReadable>())
-    {
-        Some(NotReadable::NotRegular) => {
-            "ふつうのファイルではありません（パイプや装置のファイルです）".into()
-        }
-        Some(NotReadable::TooLarge) => "キャッシュとしては大きすぎます".into(),
-        None => crate::error::io_reason(error).what,
-    }
-}
+pub(super) use crate::cache_file::reason as unreadable;
 
 /// Makes the cache folder `dir` (with its tag), or checks that it is still the one zaitaku
 /// made: it may have become something else since [`Cache::open`].
@@ -685,23 +664,9 @@ fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// The bytes of a regular file (opened without following a symlink or blocking on a FIFO),
-/// with the metadata of the very file read.
+/// with the metadata of the very file read; at most [`MAX_FILE`] bytes.
 pub(super) fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other(NotReadable::NotRegular));
-    }
-    if meta.len() > MAX_FILE {
-        return Err(std::io::Error::other(NotReadable::TooLarge));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok((bytes, meta))
+    crate::cache_file::read_regular(path, MAX_FILE)
 }
 
 /// Whether `linked` (the new link) is the file `checked` was read from, unchanged in size and

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::Index;
 use tantivy::schema::Schema;
 
+use crate::cache_file::{lock, remove};
 use crate::diagnostics::{Diagnostic, Position};
 
 /// What `search.json` says it is.
@@ -384,7 +385,7 @@ impl Store {
 fn read_packed(path: &Path) -> Result<Option<Packed>, ()> {
     let mut file = match std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc_flags())
+        .custom_flags(crate::cache_file::flags())
         .open(path)
     {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -405,52 +406,11 @@ fn read_packed(path: &Path) -> Result<Option<Packed>, ()> {
 fn unreadable(e: std::io::Error) -> String {
     format!(
         "検索インデックスのキャッシュを確かめられませんでした（{}）。使わずに作り直しました。",
-        crate::error::io_reason(&e).what
+        crate::cache_file::reason(&e)
     )
-}
-
-/// Removes `path` whatever it is (a symlink itself, not what it points to).
-fn remove(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-    }
-}
-
-/// Takes the lock file `path` (never through a symlink, only a plain file), without waiting.
-fn lock(path: &Path) -> std::io::Result<std::fs::File> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .custom_flags(libc_flags())
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a plain file"));
-    }
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-        .map_err(std::io::Error::from)?;
-    Ok(file)
-}
-
-fn libc_flags() -> i32 {
-    (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32
 }
 
 /// Reads a small plain file, never through a symlink.
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc_flags())
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() > 1 << 20 {
-        return Err(std::io::Error::other("not a small plain file"));
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::cache_file::read_regular(path, 1 << 20).map(|(bytes, _)| bytes)
 }
