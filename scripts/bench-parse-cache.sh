@@ -7,7 +7,7 @@ set -u
 SIZE=$1; PAIRS=$2; MODE=$3
 D=${BENCH_DIR:-/dev/shm/parse-cache}
 A=${ZAITAKU_A:-$D/zaitaku-main}; B=${ZAITAKU_B:-$PWD/target/release/zaitaku}
-[ -x $A ] || cp /work/main/target/release/zaitaku $A
+[ -x $A ] || { echo "ZAITAKU_A: the other binary (e.g. main's) is missing: $A" >&2; exit 2; }
 OUT=$D/results-$SIZE-$MODE; mkdir -p $OUT
 for who in a b; do
   if [ ! -d $D/$who$SIZE ]; then mkdir -p $D/$who$SIZE && cp -a /dev/shm/pb/site-$SIZE/content $D/$who$SIZE/; fi
