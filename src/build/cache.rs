@@ -528,19 +528,11 @@ impl Cache {
 
     /// Remembers what step `name` wrote (each file with its bytes).
     pub fn record(&self, name: &str, key: Key, files: &[(&str, &[u8])]) {
-        self.rendered.fetch_add(1, Ordering::Relaxed);
         let files = files
             .iter()
             .map(|(file, bytes)| ((*file).to_owned(), hash(bytes)))
             .collect();
-        self.remember(
-            name,
-            Step {
-                key,
-                files,
-                stamps: Vec::new(),
-            },
-        );
+        self.record_hashed(name, key, files);
     }
 
     fn remember(&self, name: &str, step: Step) {

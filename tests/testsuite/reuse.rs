@@ -41,6 +41,14 @@ fn site_built_twice() -> tempfile::TempDir {
     site
 }
 
+/// The site's `public/` is what a clean build of its content writes.
+fn assert_like_a_clean_build(root: &Path, step: &str) {
+    assert_same_tree(
+        &snapshot(&root.join("public")),
+        &clean_build(root, common::today()),
+        step,
+    );
+}
 #[test]
 fn an_unchanged_site_is_reused_by_its_stamps_build_after_build() {
     let site = site_built_twice();
@@ -50,11 +58,7 @@ fn an_unchanged_site_is_reused_by_its_stamps_build_after_build() {
     if stamps_trusted(root) {
         assert_eq!(report.hashed, 0, "linked files are stamped again");
     }
-    assert_same_tree(
-        &snapshot(&root.join("public")),
-        &clean_build(root, common::today()),
-        "third build",
-    );
+    assert_like_a_clean_build(root, "third build");
 }
 
 /// The case the stamp's change time is for: same size, same modification time, other bytes.
@@ -88,11 +92,7 @@ fn a_page_edited_by_hand_with_its_size_and_time_put_back_is_rendered_again() {
     assert_eq!(report.rendered, 1, "the edited page is made again");
     assert!(report.hashed >= 1);
     assert_eq!(std::fs::read(&page).unwrap(), original);
-    assert_same_tree(
-        &snapshot(&root.join("public")),
-        &clean_build(root, common::today()),
-        "edited page",
-    );
+    assert_like_a_clean_build(root, "edited page");
     // And the page made again is known by its stamp next time.
     let report = rebuild(root);
     assert_eq!(report.rendered, 0);
@@ -175,11 +175,7 @@ fn a_page_replaced_by_an_equal_file_is_read_and_reused() {
     if stamps_trusted(root) {
         assert_eq!(report.hashed, 1, "only the replaced page is read");
     }
-    assert_same_tree(
-        &snapshot(&root.join("public")),
-        &clean_build(root, common::today()),
-        "equal file",
-    );
+    assert_like_a_clean_build(root, "equal file");
 }
 
 /// Every entry of a folder with its kind (a link's target, a FIFO never opened).
@@ -282,11 +278,7 @@ fn after_a_build_killed_during_its_commit_the_next_build_equals_a_clean_build() 
     let report = rebuild(root);
     assert!(!leftover.exists(), "the killed build's folder is removed");
     assert!(report.hashed > 0, "files it shared are read again");
-    assert_same_tree(
-        &snapshot(&root.join("public")),
-        &clean_build(root, common::today()),
-        "after a killed commit",
-    );
+    assert_like_a_clean_build(root, "after a killed commit");
     let report = rebuild(root);
     assert_eq!(report.rendered, 0);
 }
