@@ -630,6 +630,13 @@ impl Cache {
         self.file.as_ref().and_then(|file| file.parent())
     }
 
+    /// The cache folder as [`Cache::folder`], made now if missing and checked to be still the
+    /// folder zaitaku made; for the rows kept between builds (`super::rows_disk`).
+    pub(super) fn made_folder(&self) -> Option<&Path> {
+        let dir = self.folder()?;
+        ensure_folder(dir).ok().map(|()| dir)
+    }
+
     /// This binary ([`binary_id`]).
     pub(super) fn binary(&self) -> &str {
         &self.binary

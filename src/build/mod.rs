@@ -6,8 +6,10 @@ pub mod cache;
 pub mod live;
 pub mod parse_cache;
 pub mod reserved;
+pub mod rows_disk;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
@@ -23,6 +25,7 @@ use crate::render::Theme;
 use crate::render::view::Output;
 use crate::search::IndexStats;
 use crate::site::print::PdfFile;
+use crate::site::rows::Rows;
 use crate::site::{Job, Rendering, Site, caremane};
 use crate::timings::{Phase, Timings};
 use cache::{Cache, Key, KeyHasher};
@@ -66,6 +69,8 @@ pub struct BuildReport {
     pub hashed: usize,
     /// The build's phases (`ZAITAKU_TIMINGS=1` prints them).
     pub timings: Vec<Phase>,
+    /// The facilities' rows rendered, and read back from the cache (`rows_disk`).
+    pub rows: RowCounts,
     /// The booklets' PDFs written into `print/` (`--pdf`).
     pub pdfs: Vec<PdfFile>,
 }
@@ -334,7 +339,17 @@ pub fn build_printing(
         hashed: cache.hashed(),
         timings: timings.phases(),
         pdfs: written.printed.pdfs,
+        rows: written.rows,
     })
+}
+
+/// The facilities' rows of a build (`crate::site::rows`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowCounts {
+    /// Rendered with a row template.
+    pub rendered: usize,
+    /// Read back from the rows kept by the previous build (or earlier in this one).
+    pub read: usize,
 }
 
 /// What [`write_site`] did.
@@ -344,6 +359,7 @@ pub struct Written {
     pub committed: Committed,
     /// The booklets' PDFs, when a printer was given.
     pub printed: PrintedPdfs,
+    pub rows: RowCounts,
 }
 
 /// Writes the complete site into the judged output folder `out`: one run at a time per
@@ -418,7 +434,7 @@ fn write_site_locked_timed(
     cache: Option<WithCache<'_>>,
 ) -> Result<Written> {
     let staging = timings.phase("staging folder", || Staging::new(&out.path))?;
-    let site = Site::new(content, today);
+    let mut site = Site::new(content, today);
     let reuse = cache.map(|cache| {
         timings.phase("build cache keys", || {
             Reuse::new(
@@ -431,8 +447,24 @@ fn write_site_locked_timed(
             )
         })
     });
+    // Every row goes to the cache's file as it is rendered, and is read back from it.
+    let disk_rows = reuse
+        .as_ref()
+        .and_then(|reuse| timings.phase("rows kept, opened", || rows_disk::open(reuse)));
+    if let Some(disk_rows) = &disk_rows {
+        site.rows = Arc::new(Rows::stored(disk_rows.clone()));
+    }
     let mut rendered =
         render_site_with(&site, theme, &staging, Scope::All, timings, reuse.as_ref())?;
+    let rows = RowCounts {
+        rendered: site.rows.rendered(),
+        read: disk_rows.as_ref().map_or(0, |rows| rows.read()),
+    };
+    if let (Some(disk_rows), Some(reuse)) = (disk_rows, &reuse) {
+        timings.phase("rows kept, saved", || {
+            reuse.cache.warn(disk_rows.save(&reuse.records));
+        });
+    }
     let printed = match printer {
         Some(printer) => timings.phase("print PDFs", || {
             printer.print(content, theme, today, &staging)
@@ -460,6 +492,7 @@ fn write_site_locked_timed(
         search: rendered.search,
         committed,
         printed,
+        rows,
     })
 }
 

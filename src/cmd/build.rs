@@ -92,6 +92,11 @@ fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
         report.records.parsed, report.records.reused
     );
     print_search_stats(out, report);
+    let _ = writeln!(
+        out,
+        "rows: {} rendered, {} read back from the cache",
+        report.rows.rendered, report.rows.read
+    );
     let _ = writeln!(out, "total {:.3} s", report.elapsed.as_secs_f64());
 }
 

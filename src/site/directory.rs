@@ -365,10 +365,7 @@ impl Site<'_> {
                 let items = group
                     .members
                     .iter()
-                    .map(|&i| {
-                        let keep = self.rows.keeps();
-                        self.rows.of(i).listing(&resources[i], theme, &root, keep)
-                    })
+                    .map(|&i| self.rows.listing(i, &resources[i], theme, &root))
                     .collect::<Result<Vec<Value>>>()?;
                 Ok(rows::map(vec![
                     ("key", Value::from(group.key)),

@@ -786,18 +786,18 @@ impl BookletPage<'_> {
     ) -> Result<()> {
         let resources = &self.content.resources;
         // Each facility's entry rendered with the row template when the theme has it (kept
-        // for the next build when the rows are: `Rows::keeps`).
+        // for the next build where the rows are: `super::rows`).
         let by_row = match part {
             Part::Entries(_) => theme.has(ENTRY_ROW),
             Part::Caremane(_) => theme.has(CAREMANE_ENTRY_ROW),
             Part::Index(_) => false,
         };
-        let keep = self.rows.keeps();
         let row = |i: usize| -> Result<Cow<'_, str>> {
-            let rows = self.rows.of(i);
             match part {
-                Part::Caremane(_) => rows.caremane_entry(&resources[i], theme, keep),
-                _ => rows.entry(&resources[i], theme, &self.marks, self.single_level, keep),
+                Part::Caremane(_) => self.rows.caremane_entry(i, &resources[i], theme),
+                _ => self
+                    .rows
+                    .entry(i, &resources[i], theme, &self.marks, self.single_level),
             }
         };
         let (Part::Entries(list) | Part::Index(list) | Part::Caremane(list)) = part;

@@ -11,16 +11,22 @@
 //! with `print_entries.html` and `print_caremane_entries.html`). docs/themes.md describes the
 //! contract.
 //!
-//! The data of each item (a `tera::Value`) is also made once per record: tera's values are
-//! reference-counted, so every list that shows a record holds a pointer to the same value.
-//!
-//! What a row is made from: the record as loaded (keyed by `crate::build::record_key`), the
-//! theme, and for the booklets' entries the marks of `site.yaml`'s services. [`Rows`] holds
-//! one build's rows by record; the preview keeps them between saves by record key
-//! (`crate::build::live`), and forgets them all when the theme or `site.yaml` changes.
+//! Only a row's HTML is kept, never the item's data (made again from the record, cheaply,
+//! each time a list shows it). What a row is made from: the record as loaded (keyed by
+//! `crate::build::record_key`), the theme, what every page shares (`site.yaml`, the day; the
+//! booklets' entries show the marks of its services), the row's kind and the `root` of the
+//! page's links. Where the rows are kept:
+//! - in one plain build, only the ケアマネタイム rows, in memory (the 8 pages share them): keeping
+//!   every row cost more memory than rendering them again saves (docs/benchmarks.md);
+//! - in a `zaitaku build` with the build cache, every row goes to a [`Store`] as it is rendered
+//!   (`crate::build::rows_disk`: a file of `.zaitaku-cache/`, read back row by row), so the
+//!   next build renders only the rows of the records that changed;
+//! - in the preview, in memory by record key between saves ([`KeptRows`], `crate::build::live`),
+//!   all forgotten when the theme or `site.yaml` changes.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
@@ -45,17 +51,52 @@ pub const ENTRY_ROW: &str = "print_entry.html";
 /// A facility's windows in the printed ケアマネタイム table (`e`).
 pub const CAREMANE_ENTRY_ROW: &str = "print_caremane_entry.html";
 
+/// The kinds of a record's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// [`FACILITY_ROW`].
+    Listing = 0,
+    /// [`CAREMANE_ROW`] of every window, with the days column (the page of all windows).
+    CaremaneWithDays = 1,
+    /// [`CAREMANE_ROW`] of every window, without (a day's page).
+    Caremane = 2,
+    /// [`ENTRY_ROW`] under a two-level heading (the whole directory).
+    Entry = 3,
+    /// [`ENTRY_ROW`] under one level (a booklet of one area or category).
+    EntrySingle = 4,
+    /// [`CAREMANE_ENTRY_ROW`].
+    CaremaneEntry = 5,
+}
+
+impl Kind {
+    /// How many kinds there are.
+    pub const COUNT: usize = 6;
+
+    fn is_caremane(self) -> bool {
+        matches!(self, Kind::CaremaneWithDays | Kind::Caremane)
+    }
+}
+
+/// Where a build keeps its rows beyond memory (`crate::build::rows_disk`). A row is text made
+/// for one `root`; asked for another root, a store gives nothing.
+pub trait Store: Send + Sync {
+    /// The row `kind` of the record at `index` (in the content's order), made for `root`.
+    fn get(&self, index: usize, kind: Kind, root: &str) -> Option<String>;
+    /// Keeps a row just rendered.
+    fn put(&self, index: usize, kind: Kind, root: &str, row: &str);
+}
+
 /// Every record's rows for one build (or one save of the preview), by the record's place in
 /// the content.
 #[derive(Default)]
 pub struct Rows {
     slots: Vec<OnceLock<Arc<RecordRows>>>,
-    /// Whether the listings' rows and the booklets' entries are kept once rendered. Kept,
-    /// every record's rows stay in memory to the end of the build: in one `zaitaku build`
-    /// that cost more memory (+40 % peak at 10,000 records, docs/benchmarks.md) than
-    /// rendering them again saves, so only rows kept for the next build (the preview's,
-    /// [`KeptRows`]) are. The ケアマネタイム rows are always kept (the day pages share them).
+    /// Whether every row is kept in memory once rendered (the preview's, [`KeptRows`]); the
+    /// ケアマネタイム rows always are, unless a [`Store`] keeps them.
     keep: bool,
+    store: Option<Arc<dyn Store>>,
+    /// Rows rendered with a row template so far.
+    rendered: AtomicUsize,
 }
 
 impl Rows {
@@ -63,12 +104,12 @@ impl Rows {
     pub fn new(count: usize) -> Rows {
         Rows {
             slots: (0..count).map(|_| OnceLock::new()).collect(),
-            keep: false,
+            ..Rows::default()
         }
     }
 
-    /// Empty rows for `count` records that keep what they render (for rows kept for the next
-    /// build: [`KeptRows`]).
+    /// Empty rows for `count` records that keep what they render in memory (for rows kept for
+    /// the next save: [`KeptRows`]).
     pub fn keeping(count: usize) -> Rows {
         Rows {
             keep: true,
@@ -76,14 +117,12 @@ impl Rows {
         }
     }
 
-    /// Whether rows are kept once rendered.
-    pub fn keeps(&self) -> bool {
-        self.keep
-    }
-
-    /// The rows of the record at `index` (empty until asked for).
-    pub fn of(&self, index: usize) -> &RecordRows {
-        self.slots[index].get_or_init(Default::default)
+    /// Rows for records that `store` keeps (and gets back) as they are rendered.
+    pub fn stored(store: Arc<dyn Store>) -> Rows {
+        Rows {
+            store: Some(store),
+            ..Rows::default()
+        }
     }
 
     /// Gives the record at `index` the rows made before (of a record with the same key).
@@ -91,13 +130,187 @@ impl Rows {
         let _ = self.slots[index].set(rows);
     }
 
-    /// The rows made so far, by record (`None`: none asked for).
-    pub fn made(&self) -> Vec<Option<Arc<RecordRows>>> {
-        self.slots.iter().map(|slot| slot.get().cloned()).collect()
+    /// How many rows were rendered with a row template.
+    pub fn rendered(&self) -> usize {
+        self.rendered.load(Ordering::Relaxed)
+    }
+
+    /// The row `kind` of the record at `index` for a page whose links begin with `root`: kept,
+    /// or rendered now by `make` (and kept where rows of its kind are).
+    fn row(
+        &self,
+        index: usize,
+        kind: Kind,
+        root: &str,
+        make: impl FnOnce() -> Result<String>,
+    ) -> Result<Cow<'_, str>> {
+        if let Some(store) = &self.store {
+            if let Some(row) = store.get(index, kind, root) {
+                return Ok(Cow::Owned(row));
+            }
+            let row = self.render(make)?;
+            store.put(index, kind, root, &row);
+            return Ok(Cow::Owned(row));
+        }
+        let keeps = self.keep || kind.is_caremane();
+        let record = match keeps {
+            true => Some(self.slots[index].get_or_init(Default::default)),
+            false => self.slots[index].get(),
+        };
+        let Some(cell) = record.map(|record| &record.0[kind as usize]) else {
+            return self.render(make).map(Cow::Owned);
+        };
+        if let Some(kept) = cell.get() {
+            if &*kept.root == root {
+                return Ok(Cow::Borrowed(&kept.html));
+            }
+            return self.render(make).map(Cow::Owned);
+        }
+        let row = self.render(make)?;
+        if !keeps {
+            return Ok(Cow::Owned(row));
+        }
+        let kept = cell.get_or_init(|| Kept {
+            root: root.into(),
+            html: row.into(),
+        });
+        Ok(Cow::Borrowed(&kept.html))
+    }
+
+    fn render(&self, make: impl FnOnce() -> Result<String>) -> Result<String> {
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        make()
+    }
+
+    /// The facility at `index` as listings show it ([`Summary`]), with its row as `html`, for
+    /// a page whose links begin with `root`.
+    pub fn listing(
+        &self,
+        index: usize,
+        resource: &Resource,
+        theme: &Theme,
+        root: &str,
+    ) -> Result<Value> {
+        let item = Value::from_serializable(&Summary::of(resource));
+        if !theme.has(FACILITY_ROW) {
+            return Ok(item);
+        }
+        let html = self.row(index, Kind::Listing, root, || {
+            render_row(
+                theme,
+                FACILITY_ROW,
+                "r",
+                &item,
+                &[("root", Value::from(root))],
+            )
+        })?;
+        Ok(with_html(item, &html))
+    }
+
+    /// The facility's ケアマネタイム windows ([`CaremaneRow`]), each with its row as `html`;
+    /// `show_days`: with the days column.
+    pub fn caremane(
+        &self,
+        index: usize,
+        resource: &Resource,
+        theme: &Theme,
+        root: &str,
+        show_days: bool,
+    ) -> Result<Vec<Value>> {
+        let summary = Summary::of(resource);
+        let verified = ja::seireki(resource.verified);
+        let items: Vec<Value> = resource
+            .caremane_time
+            .iter()
+            .map(|window| {
+                Value::from_serializable(&CaremaneRow {
+                    resource: summary.clone(),
+                    verified: verified.clone(),
+                    window: window.clone(),
+                })
+            })
+            .collect();
+        if !theme.has(CAREMANE_ROW) {
+            return Ok(items);
+        }
+        let kind = if show_days {
+            Kind::CaremaneWithDays
+        } else {
+            Kind::Caremane
+        };
+        let joined = self.row(index, kind, root, || {
+            let extra = [
+                ("root", Value::from(root)),
+                ("show_days", Value::from(show_days)),
+            ];
+            let rows = items
+                .iter()
+                .map(|item| render_row(theme, CAREMANE_ROW, "row", item, &extra))
+                .collect::<Result<Vec<String>>>()?;
+            Ok(join(&rows))
+        })?;
+        let rows = split(&joined).filter(|rows| rows.len() == items.len());
+        match rows {
+            Some(rows) => Ok(items
+                .into_iter()
+                .zip(rows)
+                .map(|(item, html)| with_html(item, html))
+                .collect()),
+            // Not ours (never from a store that checks its rows): rendered as the theme says.
+            None => items
+                .into_iter()
+                .map(|item| {
+                    let extra = [
+                        ("root", Value::from(root)),
+                        ("show_days", Value::from(show_days)),
+                    ];
+                    let html =
+                        self.render(|| render_row(theme, CAREMANE_ROW, "row", &item, &extra))?;
+                    Ok(with_html(item, &html))
+                })
+                .collect(),
+        }
+    }
+
+    /// The facility's entry in a booklet ([`ENTRY_ROW`]; the theme has the template).
+    pub fn entry(
+        &self,
+        index: usize,
+        resource: &Resource,
+        theme: &Theme,
+        marks: &[Mark],
+        single_level: bool,
+    ) -> Result<Cow<'_, str>> {
+        let kind = if single_level {
+            Kind::EntrySingle
+        } else {
+            Kind::Entry
+        };
+        self.row(index, kind, "", || {
+            let mut context = tera::Context::new();
+            context.insert("e", &Entry::of(resource, marks));
+            context.insert("single_level", &single_level);
+            theme.render(ENTRY_ROW, &context)
+        })
+    }
+
+    /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]; the
+    /// theme has the template).
+    pub fn caremane_entry(
+        &self,
+        index: usize,
+        resource: &Resource,
+        theme: &Theme,
+    ) -> Result<Cow<'_, str>> {
+        self.row(index, Kind::CaremaneEntry, "", || {
+            let mut context = tera::Context::new();
+            context.insert("e", &Entry::of(resource, &[]));
+            theme.render(CAREMANE_ENTRY_ROW, &context)
+        })
     }
 }
 
-/// Rows kept from one build to the next by record key (the preview's, between saves).
+/// Rows kept from one save to the next by record key (the preview's).
 #[derive(Default)]
 pub struct KeptRows {
     /// What every kept row was made with (the theme, `site.yaml` as loaded, the day).
@@ -136,184 +349,60 @@ impl KeptRows {
     }
 }
 
-/// One record's rows, each rendered when first asked for. A row is kept with the `root` it
-/// was rendered for; asked for another, it is rendered again (and not kept).
+/// One record's rows kept in memory: each kind's HTML, with the `root` it was made for.
 #[derive(Default)]
-pub struct RecordRows {
-    listing: OnceLock<Made<Value>>,
-    /// The windows' rows: with the days column (the page of all windows), and without.
-    caremane: [OnceLock<Made<Vec<Value>>>; 2],
-    /// The booklets' entry: under a two-level heading (the whole directory), and one level.
-    entry: [OnceLock<String>; 2],
-    caremane_entry: OnceLock<String>,
+pub struct RecordRows([OnceLock<Kept>; Kind::COUNT]);
+
+struct Kept {
+    root: Box<str>,
+    html: Box<str>,
 }
 
-struct Made<T> {
-    root: String,
-    value: T,
-}
-
-/// A value from a cell, or made now (and kept when `keep` and it was made for the cell's
-/// `root`).
-fn made<T: Clone>(
-    cell: &OnceLock<Made<T>>,
-    root: &str,
-    keep: bool,
-    make: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    if let Some(made) = cell.get() {
-        if made.root == root {
-            return Ok(made.value.clone());
-        }
-        return make();
-    }
-    let value = make()?;
-    if !keep {
-        return Ok(value);
-    }
-    let made = cell.get_or_init(|| Made {
-        root: root.to_owned(),
-        value: value.clone(),
-    });
-    Ok(if made.root == root {
-        made.value.clone()
-    } else {
-        value
-    })
-}
-
-/// A string from a cell, or rendered now (and kept when `keep`).
-fn kept(
-    cell: &OnceLock<String>,
-    keep: bool,
-    make: impl FnOnce() -> Result<String>,
-) -> Result<Cow<'_, str>> {
-    if let Some(text) = cell.get() {
-        return Ok(Cow::Borrowed(text));
-    }
-    let text = make()?;
-    Ok(if keep {
-        Cow::Borrowed(cell.get_or_init(|| text))
-    } else {
-        Cow::Owned(text)
-    })
-}
-
-/// Renders the row template `template` with `item` as `name` (and `extra`), and gives the
-/// item's value with the rendered row as its `html`. Without the row template, the value alone.
-fn with_row(
+/// Renders the row template `template` with `item` as `name` (and `extra`).
+fn render_row(
     theme: &Theme,
     template: &str,
     name: &'static str,
-    item: Value,
+    item: &Value,
     extra: &[(&'static str, Value)],
-) -> Result<Value> {
-    if !theme.has(template) {
-        return Ok(item);
-    }
+) -> Result<String> {
     let mut context = tera::Context::new();
     context.insert_value(name, item.clone());
     for (key, value) in extra {
         context.insert_value(*key, value.clone());
     }
-    let html = theme.render(template, &context)?;
-    drop(context);
-    let mut map = item.into_map().unwrap_or_default();
-    map.insert(Name::from("html"), Value::safe_string(&html));
-    Ok(Value::from(map))
+    theme.render(template, &context)
 }
 
-impl RecordRows {
-    /// The facility as listings show it ([`Summary`]), with its row as `html`, for a page
-    /// whose links begin with `root`.
-    pub fn listing(
-        &self,
-        resource: &Resource,
-        theme: &Theme,
-        root: &str,
-        keep: bool,
-    ) -> Result<Value> {
-        made(&self.listing, root, keep, || {
-            let item = Value::from_serializable(&Summary::of(resource));
-            with_row(
-                theme,
-                FACILITY_ROW,
-                "r",
-                item,
-                &[("root", Value::from(root))],
-            )
-        })
-    }
+/// The item's value with its rendered row as `html`.
+fn with_html(item: Value, html: &str) -> Value {
+    let mut map = item.into_map().unwrap_or_default();
+    map.insert(Name::from("html"), Value::safe_string(html));
+    Value::from(map)
+}
 
-    /// The facility's ケアマネタイム windows ([`CaremaneRow`]), each with its row as `html`;
-    /// `show_days`: with the days column.
-    pub fn caremane(
-        &self,
-        resource: &Resource,
-        theme: &Theme,
-        root: &str,
-        show_days: bool,
-        keep: bool,
-    ) -> Result<Vec<Value>> {
-        made(&self.caremane[usize::from(show_days)], root, keep, || {
-            let summary = Summary::of(resource);
-            let verified = ja::seireki(resource.verified);
-            resource
-                .caremane_time
-                .iter()
-                .map(|window| {
-                    let item = Value::from_serializable(&CaremaneRow {
-                        resource: summary.clone(),
-                        verified: verified.clone(),
-                        window: window.clone(),
-                    });
-                    with_row(
-                        theme,
-                        CAREMANE_ROW,
-                        "row",
-                        item,
-                        &[
-                            ("root", Value::from(root)),
-                            ("show_days", Value::from(show_days)),
-                        ],
-                    )
-                })
-                .collect()
-        })
+/// The rows of a record's windows as one text: each as its length in bytes, `:`, the row.
+fn join(rows: &[String]) -> String {
+    let mut joined = String::with_capacity(rows.iter().map(|row| row.len() + 8).sum());
+    for row in rows {
+        joined.push_str(&row.len().to_string());
+        joined.push(':');
+        joined.push_str(row);
     }
+    joined
+}
 
-    /// The facility's entry in a booklet ([`ENTRY_ROW`]; the theme has the template), kept
-    /// when `keep`.
-    pub fn entry(
-        &self,
-        resource: &Resource,
-        theme: &Theme,
-        marks: &[Mark],
-        single_level: bool,
-        keep: bool,
-    ) -> Result<Cow<'_, str>> {
-        kept(&self.entry[usize::from(single_level)], keep, || {
-            let mut context = tera::Context::new();
-            context.insert("e", &Entry::of(resource, marks));
-            context.insert("single_level", &single_level);
-            theme.render(ENTRY_ROW, &context)
-        })
+/// The rows [`join`] made (`None`: not made by it).
+fn split(mut joined: &str) -> Option<Vec<&str>> {
+    let mut rows = Vec::new();
+    while !joined.is_empty() {
+        let (length, rest) = joined.split_once(':')?;
+        let length: usize = length.parse().ok()?;
+        let row = rest.get(..length)?;
+        rows.push(row);
+        joined = &rest[length..];
     }
-
-    /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]; the
-    /// theme has the template), kept when `keep`.
-    pub fn caremane_entry(
-        &self,
-        resource: &Resource,
-        theme: &Theme,
-        keep: bool,
-    ) -> Result<Cow<'_, str>> {
-        kept(&self.caremane_entry, keep, || {
-            let mut context = tera::Context::new();
-            context.insert("e", &Entry::of(resource, &[]));
-            theme.render(CAREMANE_ENTRY_ROW, &context)
-        })
-    }
+    Some(rows)
 }
 
 /// A list of items as the templates get it.
@@ -333,4 +422,22 @@ pub fn map(fields: Vec<(&'static str, Value)>) -> Value {
 /// A value as the templates get it.
 pub fn value<T: Serialize + ?Sized>(value: &T) -> Value {
     Value::from_serializable(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_rows_split_again() {
+        let rows = vec![
+            "<tr>1:2</tr>".to_owned(),
+            String::new(),
+            "日本語の行".to_owned(),
+        ];
+        assert_eq!(split(&join(&rows)).unwrap(), rows);
+        assert_eq!(split("").unwrap(), Vec::<&str>::new());
+        assert!(split("5:abc").is_none());
+        assert!(split("x:abc").is_none());
+    }
 }

@@ -62,13 +62,9 @@ impl Site<'_> {
             if resource.caremane_time.is_empty() {
                 continue;
             }
-            let made = self.rows.of(index).caremane(
-                resource,
-                theme,
-                &root,
-                day.is_none(),
-                self.rows.keeps(),
-            )?;
+            let made = self
+                .rows
+                .caremane(index, resource, theme, &root, day.is_none())?;
             for (window, row) in resource.caremane_time.iter().zip(made) {
                 if day.is_some_and(|day| !window.days.contains(&day)) {
                     continue;
