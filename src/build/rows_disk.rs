@@ -105,6 +105,8 @@ pub struct DiskRows {
     appender: Mutex<Appender>,
     /// The data file's length: every row below it is in the file.
     flushed: AtomicU64,
+    /// Its length when opened: the rows below it were made by earlier builds.
+    earlier: u64,
     /// Writing failed: rows are no longer kept, and the index is not saved.
     broken: AtomicBool,
     damaged: AtomicBool,
@@ -147,7 +149,7 @@ impl DiskRows {
             found => {
                 if found.is_ok() {
                     warnings.push(warning(format!(
-                        "{CACHE_DIR}/{ROOT} がフォルダではありません（シンボリックリンクかファイル）。リンク先には触れず、作り直しました。"
+                        "行のキャッシュ {CACHE_DIR}/{ROOT} がフォルダではありません（シンボリックリンクかファイル）。リンク先には触れず、作り直しました。"
                     )));
                 }
                 remove(&dir).and_then(|()| std::fs::create_dir(&dir))
@@ -206,6 +208,7 @@ impl DiskRows {
                 end: length,
             }),
             flushed: AtomicU64::new(length),
+            earlier: length,
             broken: AtomicBool::new(false),
             damaged: AtomicBool::new(false),
             read: AtomicUsize::new(0),
@@ -284,13 +287,22 @@ impl DiskRows {
             self.flush(&mut appender)?;
             appender.end
         };
+        // After a damaged row, none of the earlier builds' rows is trusted any more: the next
+        // build renders them again (quietly).
+        let damaged = self.damaged.load(Ordering::Relaxed);
+        let kept = |place: u64| match damaged && unpack(place).0 < self.earlier {
+            true => 0,
+            false => place,
+        };
         // The records' rows, by key (a key twice: the same rows).
         let mut entries: Vec<(&[u8], [u64; Kind::COUNT])> = keys
             .iter()
             .zip(&self.places)
             .filter_map(|(key, places)| {
                 let key = key.as_deref().filter(|key| key.len() == KEY_LEN)?;
-                let places = places.each_ref().map(|place| place.load(Ordering::Relaxed));
+                let places = places
+                    .each_ref()
+                    .map(|place| kept(place.load(Ordering::Relaxed)));
                 places
                     .iter()
                     .any(|&place| place != 0)

@@ -26,6 +26,7 @@ mod print_pdf;
 mod render;
 mod reuse;
 mod rows;
+mod rows_cache;
 mod safety_content;
 mod safety_output;
 mod safety_publish;
