@@ -85,6 +85,9 @@ fn built_site() -> (tempfile::TempDir, BuildReport) {
     (site, report)
 }
 
+/// An edit: what it is, the rows it should cost, and the edit itself.
+type Step<'a> = (&'a str, usize, Box<dyn Fn() + 'a>);
+
 #[test]
 fn each_edit_renders_only_its_rows_and_gives_the_clean_build() {
     let (site, first) = built_site();
@@ -100,7 +103,7 @@ fn each_edit_renders_only_its_rows_and_gives_the_clean_build() {
     let takahashi = root.join("content/resources/clinic/takahashi-naika.yaml");
     let clinics = root.join("content/resources/clinic");
 
-    let steps: Vec<(&str, usize, Box<dyn Fn()>)> = vec![
+    let steps: Vec<Step> = vec![
         ("nothing changed", 0, Box::new(|| {})),
         (
             "a ケアマネ office's phone",
