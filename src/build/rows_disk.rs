@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::Reuse;
 use super::cache::{CACHE_DIR, Key};
+use crate::cache_file::{NOT_REGULAR, flags, lock, read_regular, reason, remove};
 use crate::diagnostics::{Diagnostic, Position};
 use crate::site::rows::{Kind, Store};
 
@@ -470,8 +471,8 @@ fn read_kept(dir: &Path, made_with: &Key, keys: &[Option<Key>]) -> Found {
             "行のキャッシュ {CACHE_DIR}/{ROOT}/{what} が壊れているか途中で切れていたので、使いませんでした。"
         )))
     };
-    let index = match read_regular(&dir.join(INDEX)) {
-        Ok(index) => index,
+    let index = match read_regular(&dir.join(INDEX), MAX_INDEX) {
+        Ok((index, _)) => index,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Nothing(None),
         Err(e) => {
             return Found::Nothing(Some(format!(
@@ -596,66 +597,4 @@ fn new_id(made_with: &Key) -> [u8; ID_LEN] {
     hasher.update(now.as_nanos().to_le_bytes());
     hasher.update(std::process::id().to_le_bytes());
     hasher.finalize()[..ID_LEN].try_into().expect("16 bytes")
-}
-
-fn flags() -> i32 {
-    (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32
-}
-
-/// Takes the lock file `path` (never through a symlink, only a plain file), without waiting.
-fn lock(path: &Path) -> std::io::Result<std::fs::File> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .custom_flags(flags())
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a plain file"));
-    }
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)?;
-    Ok(file)
-}
-
-/// Reads the index: never through a symlink, only a plain file, not a huge one.
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags())
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other(NOT_REGULAR));
-    }
-    if meta.len() > MAX_INDEX {
-        return Err(std::io::Error::other(TOO_LARGE));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
-const NOT_REGULAR: &str = "ふつうのファイルではありません（パイプやフォルダなどです）";
-const TOO_LARGE: &str = "キャッシュとしては大きすぎます";
-
-/// Why a file of the rows was not read, in Japanese.
-fn reason(error: &std::io::Error) -> std::borrow::Cow<'static, str> {
-    match error.get_ref().map(|e| e.to_string()) {
-        Some(text) if text == NOT_REGULAR => NOT_REGULAR.into(),
-        Some(text) if text == TOO_LARGE => TOO_LARGE.into(),
-        _ => crate::error::io_reason(error).what,
-    }
-}
-
-/// Removes what is at `path`: a folder with what is in it, anything else itself (a symlink,
-/// never what it points to).
-fn remove(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-    }
 }

@@ -5,17 +5,17 @@
 //!
 //! A theme gives each row as a template of its own (the row templates: [`FACILITY_ROW`],
 //! [`CAREMANE_ROW`], [`ENTRY_ROW`], [`CAREMANE_ENTRY_ROW`]). When the theme has a row template,
-//! each record's row is rendered with it once, and the lists get it as the item's `html`
-//! beside the item's data; a theme without it (an older copy) gets the data alone and renders
-//! the rows in its own loops as before (the booklets then render their entries in parts
-//! with `print_entries.html` and `print_caremane_entries.html`). docs/themes.md describes the
-//! contract.
+//! each record's row is rendered with it once, and the lists get each item as its row alone
+//! (`html`): a list is assembled from its rows without making any item's data, so a page of
+//! every ケアマネタイム window or a listing costs little more than copying its rows. A theme
+//! without it (an older copy) gets the items' data and renders the rows in its own loops as
+//! before (the booklets then render their entries in parts with `print_entries.html` and
+//! `print_caremane_entries.html`). docs/themes.md describes the contract.
 //!
-//! Only a row's HTML is kept, never the item's data (made again from the record, cheaply,
-//! each time a list shows it). What a row is made from: the record as loaded (keyed by
-//! `crate::build::record_key`), the theme, what every page shares (`site.yaml`, the day; the
-//! booklets' entries show the marks of its services), the row's kind and the `root` of the
-//! page's links. Where the rows are kept:
+//! Only a row's HTML is kept, never an item's data. What a row is made from: the record as
+//! loaded (keyed by `crate::build::record_key`), the theme, what every page shares
+//! (`site.yaml`, the day; the booklets' entries show the marks of its services), the row's
+//! kind and the `root` of the page's links. Where the rows are kept:
 //! - in one plain build, only the ケアマネタイム rows, in memory (the 8 pages share them): keeping
 //!   every row cost more memory than rendering them again saves (docs/benchmarks.md);
 //! - in a `zaitaku build` with the build cache, every row goes to a [`Store`] as it is rendered
@@ -182,8 +182,9 @@ impl Rows {
         make()
     }
 
-    /// The facility at `index` as listings show it ([`Summary`]), with its row as `html`, for
-    /// a page whose links begin with `root`.
+    /// The facility at `index` as listings show it, for a page whose links begin with `root`:
+    /// its row alone as `html` when the theme has [`FACILITY_ROW`] ([`row_item`]), otherwise
+    /// its data ([`Summary`]) for the theme's own loop.
     pub fn listing(
         &self,
         index: usize,
@@ -191,11 +192,11 @@ impl Rows {
         theme: &Theme,
         root: &str,
     ) -> Result<Value> {
-        let item = Value::from_serializable(&Summary::of(resource));
         if !theme.has(FACILITY_ROW) {
-            return Ok(item);
+            return Ok(Value::from_serializable(&Summary::of(resource)));
         }
         let html = self.row(index, Kind::Listing, root, || {
+            let item = Value::from_serializable(&Summary::of(resource));
             render_row(
                 theme,
                 FACILITY_ROW,
@@ -204,11 +205,12 @@ impl Rows {
                 &[("root", Value::from(root))],
             )
         })?;
-        Ok(with_html(item, &html))
+        Ok(row_item(&html))
     }
 
-    /// The facility's ケアマネタイム windows ([`CaremaneRow`]), each with its row as `html`;
-    /// `show_days`: with the days column.
+    /// The facility's ケアマネタイム windows, for a page whose links begin with `root`
+    /// (`show_days`: with the days column): each window's row alone as `html` when the theme
+    /// has [`CAREMANE_ROW`] ([`row_item`]), otherwise each window's data ([`CaremaneRow`]).
     pub fn caremane(
         &self,
         index: usize,
@@ -217,56 +219,50 @@ impl Rows {
         root: &str,
         show_days: bool,
     ) -> Result<Vec<Value>> {
-        let summary = Summary::of(resource);
-        let verified = ja::seireki(resource.verified);
-        let items: Vec<Value> = resource
-            .caremane_time
-            .iter()
-            .map(|window| {
-                Value::from_serializable(&CaremaneRow {
-                    resource: summary.clone(),
-                    verified: verified.clone(),
-                    window: window.clone(),
+        let items = || {
+            let summary = Summary::of(resource);
+            let verified = ja::seireki(resource.verified);
+            resource
+                .caremane_time
+                .iter()
+                .map(|window| {
+                    Value::from_serializable(&CaremaneRow {
+                        resource: summary.clone(),
+                        verified: verified.clone(),
+                        window: window.clone(),
+                    })
                 })
-            })
-            .collect();
+                .collect::<Vec<Value>>()
+        };
         if !theme.has(CAREMANE_ROW) {
-            return Ok(items);
+            return Ok(items());
         }
         let kind = if show_days {
             Kind::CaremaneWithDays
         } else {
             Kind::Caremane
         };
+        let extra = [
+            ("root", Value::from(root)),
+            ("show_days", Value::from(show_days)),
+        ];
         let joined = self.row(index, kind, root, || {
-            let extra = [
-                ("root", Value::from(root)),
-                ("show_days", Value::from(show_days)),
-            ];
-            let rows = items
+            let rows = items()
                 .iter()
                 .map(|item| render_row(theme, CAREMANE_ROW, "row", item, &extra))
                 .collect::<Result<Vec<String>>>()?;
             Ok(join(&rows))
         })?;
-        let rows = split(&joined).filter(|rows| rows.len() == items.len());
+        let rows = split(&joined).filter(|rows| rows.len() == resource.caremane_time.len());
         match rows {
-            Some(rows) => Ok(items
-                .into_iter()
-                .zip(rows)
-                .map(|(item, html)| with_html(item, html))
-                .collect()),
+            Some(rows) => Ok(rows.into_iter().map(row_item).collect()),
             // Not ours (never from a store that checks its rows): rendered as the theme says.
-            None => items
-                .into_iter()
+            None => items()
+                .iter()
                 .map(|item| {
-                    let extra = [
-                        ("root", Value::from(root)),
-                        ("show_days", Value::from(show_days)),
-                    ];
                     let html =
-                        self.render(|| render_row(theme, CAREMANE_ROW, "row", &item, &extra))?;
-                    Ok(with_html(item, &html))
+                        self.render(|| render_row(theme, CAREMANE_ROW, "row", item, &extra))?;
+                    Ok(row_item(&html))
                 })
                 .collect(),
         }
@@ -374,9 +370,11 @@ fn render_row(
     theme.render(template, &context)
 }
 
-/// The item's value with its rendered row as `html`.
-fn with_html(item: Value, html: &str) -> Value {
-    let mut map = item.into_map().unwrap_or_default();
+/// A list's item when the theme renders its rows with a row template: the row alone, as
+/// `html`. The pages need nothing else of an item (they count the items and show each `html`),
+/// so a list is assembled from its rows without making any item's data (docs/themes.md).
+fn row_item(html: &str) -> Value {
+    let mut map = tera::Map::default();
     map.insert(Name::from("html"), Value::safe_string(html));
     Value::from(map)
 }
