@@ -1,7 +1,8 @@
-//! The plain files of the build's caches (`.zaitaku-cache/`: the build cache, the parse cache
-//! and the search index): read, locked and removed without following a link or
-//! blocking on a FIFO. A cache file that is anything else is not used — the callers warn in
-//! Japanese and go on without it — so these helpers only say why, in [`reason`].
+//! The plain files of the build's caches (`.zaitaku-cache/`: the build cache, the parse cache,
+//! the search index and the rows, `build::rows_disk`): read, locked and removed without
+//! following a link or blocking on a FIFO. A cache file that is anything else is not used —
+//! the callers warn in Japanese and go on without it — so these helpers only say why, in
+//! [`reason`].
 
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;

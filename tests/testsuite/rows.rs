@@ -134,6 +134,42 @@ fn a_row_template_of_the_site_shows_in_every_list() {
     assert_eq!(count("resources/takahashi-naika/index.html", "-row-->"), 0);
 }
 
+#[test]
+fn a_list_gets_each_row_alone_when_the_theme_has_the_row_template() {
+    // The lists are assembled from the rows, without any item's data: a page that shows
+    // what it gets of each item sees its row alone (`html`), and the site is the same.
+    let site = site_with(None);
+    let templates = with_theme_copy(site.path());
+    let plain = built(site.path(), None);
+    for (file, each) in [
+        ("listing.html", "{% for r in group.resources %}"),
+        ("components.html", "{% for row in rows %}"),
+    ] {
+        let body = std::fs::read_to_string(templates.join(file)).unwrap();
+        assert!(body.contains(each), "{file}");
+        let item = each.split(' ').nth(2).unwrap();
+        let shown = format!("{each}<!--fields {{{{ {item} | length }}}}-->");
+        std::fs::write(templates.join(file), body.replace(each, &shown)).unwrap();
+    }
+    let tree = built(site.path(), None);
+    let mut items = 0;
+    for (name, bytes) in &tree {
+        let page = String::from_utf8_lossy(bytes);
+        let shown = page.matches("<!--fields ").count();
+        assert_eq!(page.matches("<!--fields 1-->").count(), shown, "{name}");
+        items += shown;
+        let again = page.replace("<!--fields 1-->", "");
+        assert_eq!(again.as_bytes(), &plain[name][..], "{name}");
+    }
+    let windows = text(&tree, "caremane-time/index.html")
+        .matches("<tr data-cm-days=")
+        .count();
+    assert!(
+        windows > 0 && items > windows,
+        "{items} items, {windows} windows"
+    );
+}
+
 /// Waits until the served folder is what a clean build of the site writes (the preview's
 /// background work may still be running); fails by a generous deadline (a hang, not a speed).
 fn assert_served_is_clean(site: &Path, served: &Path, port: u16, step: &str) {
