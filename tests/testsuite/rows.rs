@@ -154,7 +154,10 @@ fn a_list_gets_each_row_alone_when_the_theme_has_the_row_template() {
     let tree = built(site.path(), None);
     let mut items = 0;
     for (name, bytes) in &tree {
-        let page = String::from_utf8_lossy(bytes);
+        // Pages and other text; the search index's compressed files are not shown markers.
+        let Ok(page) = std::str::from_utf8(bytes) else {
+            continue;
+        };
         let shown = page.matches("<!--fields ").count();
         assert_eq!(page.matches("<!--fields 1-->").count(), shown, "{name}");
         items += shown;
