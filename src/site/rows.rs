@@ -143,14 +143,14 @@ impl Rows {
         kind: Kind,
         root: &str,
         make: impl FnOnce() -> Result<String>,
-    ) -> Result<Cow<'_, str>> {
+    ) -> Result<Got<'_>> {
         if let Some(store) = &self.store {
             if let Some(row) = store.get(index, kind, root) {
-                return Ok(Cow::Owned(row));
+                return Ok(Got::Fresh(row));
             }
             let row = self.render(make)?;
             store.put(index, kind, root, &row);
-            return Ok(Cow::Owned(row));
+            return Ok(Got::Fresh(row));
         }
         let keeps = self.keep || kind.is_caremane();
         let record = match keeps {
@@ -158,23 +158,23 @@ impl Rows {
             false => self.slots[index].get(),
         };
         let Some(cell) = record.map(|record| &record.0[kind as usize]) else {
-            return self.render(make).map(Cow::Owned);
+            return self.render(make).map(Got::Fresh);
         };
         if let Some(kept) = cell.get() {
             if &*kept.root == root {
-                return Ok(Cow::Borrowed(&kept.html));
+                return Ok(Got::Kept(&kept.made));
             }
-            return self.render(make).map(Cow::Owned);
+            return self.render(make).map(Got::Fresh);
         }
         let row = self.render(make)?;
         if !keeps {
-            return Ok(Cow::Owned(row));
+            return Ok(Got::Fresh(row));
         }
         let kept = cell.get_or_init(|| Kept {
             root: root.into(),
-            html: row.into(),
+            made: Made::of(kind, row),
         });
-        Ok(Cow::Borrowed(&kept.html))
+        Ok(Got::Kept(&kept.made))
     }
 
     fn render(&self, make: impl FnOnce() -> Result<String>) -> Result<String> {
@@ -205,7 +205,13 @@ impl Rows {
                 &[("root", Value::from(root))],
             )
         })?;
-        Ok(row_item(&html))
+        Ok(match html {
+            Got::Kept(Made::Items {
+                items,
+                joined: false,
+            }) if items.len() == 1 => items[0].clone(),
+            got => row_item(&got.text()),
+        })
     }
 
     /// The facility's ケアマネタイム windows, for a page whose links begin with `root`
@@ -246,14 +252,25 @@ impl Rows {
             ("root", Value::from(root)),
             ("show_days", Value::from(show_days)),
         ];
-        let joined = self.row(index, kind, root, || {
+        let got = self.row(index, kind, root, || {
             let rows = items()
                 .iter()
                 .map(|item| render_row(theme, CAREMANE_ROW, "row", item, &extra))
                 .collect::<Result<Vec<String>>>()?;
             Ok(join(&rows))
         })?;
-        let rows = split(&joined).filter(|rows| rows.len() == resource.caremane_time.len());
+        let windows = resource.caremane_time.len();
+        if let Got::Kept(Made::Items {
+            items,
+            joined: true,
+        }) = &got
+        {
+            if items.len() == windows {
+                return Ok(items.to_vec());
+            }
+        }
+        let joined = got.text();
+        let rows = split(&joined).filter(|rows| rows.len() == windows);
         match rows {
             Some(rows) => Ok(rows.into_iter().map(row_item).collect()),
             // Not ours (never from a store that checks its rows): rendered as the theme says.
@@ -288,6 +305,7 @@ impl Rows {
             context.insert("single_level", &single_level);
             theme.render(ENTRY_ROW, &context)
         })
+        .map(Got::text)
     }
 
     /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]; the
@@ -303,6 +321,7 @@ impl Rows {
             context.insert("e", &Entry::of(resource, &[]));
             theme.render(CAREMANE_ENTRY_ROW, &context)
         })
+        .map(Got::text)
     }
 }
 
@@ -351,7 +370,66 @@ pub struct RecordRows([OnceLock<Kept>; Kind::COUNT]);
 
 struct Kept {
     root: Box<str>,
-    html: Box<str>,
+    made: Made,
+}
+
+/// A kept row, in the form its pages take it: a list's rows as the list's items, ready to be
+/// shared by every list and every save that shows them (a `Value` is a shared pointer, so
+/// each list clones a pointer instead of copying the row into a new item), a booklet's entry
+/// as its text.
+enum Made {
+    /// A list's rows as its items; `joined`: the rows of a record's windows (text: [`join`]).
+    Items {
+        items: Box<[Value]>,
+        joined: bool,
+    },
+    Html(Box<str>),
+}
+
+impl Made {
+    /// `row`, just rendered with the row template of `kind`, in the form its pages take it.
+    fn of(kind: Kind, row: String) -> Made {
+        match kind {
+            Kind::Listing => Made::Items {
+                items: Box::new([row_item(&row)]),
+                joined: false,
+            },
+            Kind::CaremaneWithDays | Kind::Caremane => match split(&row) {
+                Some(rows) => Made::Items {
+                    items: rows.into_iter().map(row_item).collect(),
+                    joined: true,
+                },
+                None => Made::Html(row.into()),
+            },
+            Kind::Entry | Kind::EntrySingle | Kind::CaremaneEntry => Made::Html(row.into()),
+        }
+    }
+}
+
+/// A row as [`Rows::row`] gives it: kept (in the form its pages take it) or made now.
+enum Got<'a> {
+    Kept(&'a Made),
+    Fresh(String),
+}
+
+impl<'a> Got<'a> {
+    /// The row as text (for a list's items, the rows joined as [`join`] does).
+    fn text(self) -> Cow<'a, str> {
+        match self {
+            Got::Fresh(row) => Cow::Owned(row),
+            Got::Kept(Made::Html(row)) => Cow::Borrowed(row),
+            Got::Kept(Made::Items { items, joined }) => {
+                let rows: Vec<String> = items
+                    .iter()
+                    .map(|item| item_html(item).to_owned())
+                    .collect();
+                match (joined, rows.as_slice()) {
+                    (false, [one]) => Cow::Owned(one.clone()),
+                    _ => Cow::Owned(join(&rows)),
+                }
+            }
+        }
+    }
 }
 
 /// Renders the row template `template` with `item` as `name` (and `extra`).
@@ -377,6 +455,14 @@ fn row_item(html: &str) -> Value {
     let mut map = tera::Map::default();
     map.insert(Name::from("html"), Value::safe_string(html));
     Value::from(map)
+}
+
+/// The `html` of an item [`row_item`] made.
+fn item_html(item: &Value) -> &str {
+    item.as_map()
+        .and_then(|map| map.get(&Name::from("html")))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// The rows of a record's windows as one text: each as its length in bytes, `:`, the row.
