@@ -1,8 +1,9 @@
 //! Facility records (`content/resources/**/*.yaml`): the raw file format and its validation
 //! into the [`Resource`] the templates, search and print directory use.
 
+use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ pub struct HoursBand {
 }
 
 /// One weekday row of the hours table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct DayHours {
     pub day: &'static str,
     pub label: &'static str,
@@ -263,7 +264,7 @@ pub struct Resource {
     pub specialties: Vec<String>,
     pub services: Vec<Term>,
     pub hours: Vec<HoursBand>,
-    pub hours_table: Vec<DayHours>,
+    pub hours_table: HoursTable,
     pub closed: Option<String>,
     pub caremane_time: Vec<CaremaneWindow>,
     pub source_ids: SourceIds,
@@ -856,8 +857,44 @@ pub fn validate(
     (resource, checker.diagnostics)
 }
 
-pub(super) fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
-    ja::DAY_KEYS
+/// The hours table of a record (a row per weekday), shared between the records whose hours
+/// give the same table: most of a directory's 100,000 records open on a few dozen patterns,
+/// and a table of its own per record took about 850 bytes of the loaded model each.
+/// It reads and serialises as the list of its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursTable(Arc<[DayHours]>);
+
+impl std::ops::Deref for HoursTable {
+    type Target = [DayHours];
+
+    fn deref(&self) -> &[DayHours] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a HoursTable {
+    type Item = &'a DayHours;
+    type IntoIter = std::slice::Iter<'a, DayHours>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Serialize for HoursTable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().serialize(serializer)
+    }
+}
+
+/// Tables made so far, by their rows: a record whose table is here shares it. Emptied when
+/// it holds [`SHARED_TABLES`] (a table is only shared less, never wrong).
+static TABLES: std::sync::Mutex<Option<HashMap<Vec<DayHours>, HoursTable>>> =
+    std::sync::Mutex::new(None);
+const SHARED_TABLES: usize = 4096;
+
+pub(super) fn hours_table(hours: &[HoursBand]) -> HoursTable {
+    let rows: Vec<DayHours> = ja::DAY_KEYS
         .iter()
         .map(|day| {
             let mut bands: Vec<(&str, &str)> = hours
@@ -872,7 +909,18 @@ pub(super) fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
                 bands: bands.iter().map(|(o, c)| format!("{o}〜{c}")).collect(),
             }
         })
-        .collect()
+        .collect();
+    let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    let tables = tables.get_or_insert_with(HashMap::new);
+    if let Some(table) = tables.get(&rows) {
+        return table.clone();
+    }
+    if tables.len() >= SHARED_TABLES {
+        tables.clear();
+    }
+    let table = HoursTable(rows.clone().into());
+    tables.insert(rows, table.clone());
+    table
 }
 
 #[cfg(test)]
