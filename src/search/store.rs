@@ -423,3 +423,29 @@ fn unreadable(e: std::io::Error) -> String {
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     crate::cache_file::read_regular(path, 1 << 20).map(|(bytes, _)| bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_file_is_taken_once_and_kept_for_the_next_export() {
+        let mut packed = Packed::default();
+        let made = packed.get_or(pack_key(&[b"t", b"a"]), || b"A".to_vec());
+        assert_eq!(made, b"A");
+        packed.advance();
+        let again = Packed::from_bytes(&packed.to_bytes()).expect("its own bytes read back");
+        assert!(again.has(&pack_key(&[b"t", b"a"])));
+        let kept = again.get_or(pack_key(&[b"t", b"a"]), || panic!("made again"));
+        assert_eq!(kept, b"A");
+        // Taken: no longer among the last export's files, but among this one's.
+        assert!(!again.has(&pack_key(&[b"t", b"a"])));
+        let mut again = again;
+        again.advance();
+        assert!(again.has(&pack_key(&[b"t", b"a"])));
+        assert_eq!(
+            again.get_or(pack_key(&[b"t", b"a"]), || b"B".to_vec()),
+            b"A"
+        );
+    }
+}
