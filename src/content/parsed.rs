@@ -31,8 +31,8 @@ use super::availability::Availability;
 use super::body::NoteBody;
 use super::markdown::IdUse;
 use super::resource::{
-    CaremaneWindow, HoursBand, LatLng, Resource, ResourceContext, SourceIds, hours_table,
-    method_term,
+    CaremaneWindow, HoursBand, LatLng, Resource, ResourceContext, SourceIds, method_term,
+    shared_hours,
 };
 use super::site::{SiteConfig, Term};
 use crate::diagnostics::{Diagnostic, Position};
@@ -553,6 +553,7 @@ impl StoredResource {
         for window in self.caremane_time {
             caremane_time.push(window.restore()?);
         }
+        let (hours, hours_table) = shared_hours(hours);
         let availability = match self.availability {
             Some(stored) => Some(stored.restore(&site.availability.statuses)?),
             None => None,
@@ -580,8 +581,8 @@ impl StoredResource {
                 .into_iter()
                 .map(|s| term_in(&site.services, s))
                 .collect(),
-            hours_table: hours_table(&hours),
             hours,
+            hours_table,
             closed: self.closed,
             caremane_time,
             source_ids: SourceIds {

@@ -1,8 +1,9 @@
 //! Facility records (`content/resources/**/*.yaml`): the raw file format and its validation
 //! into the [`Resource`] the templates, search and print directory use.
 
+use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -189,7 +190,7 @@ pub struct LatLng {
 }
 
 /// One band of opening hours on some days.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct HoursBand {
     /// Day keys (`ja::DAY_KEYS`), in their order.
     pub days: Vec<&'static str>,
@@ -198,7 +199,7 @@ pub struct HoursBand {
 }
 
 /// One weekday row of the hours table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct DayHours {
     pub day: &'static str,
     pub label: &'static str,
@@ -262,8 +263,8 @@ pub struct Resource {
     pub location: Option<LatLng>,
     pub specialties: Vec<String>,
     pub services: Vec<Term>,
-    pub hours: Vec<HoursBand>,
-    pub hours_table: Vec<DayHours>,
+    pub hours: Shared<HoursBand>,
+    pub hours_table: HoursTable,
     pub closed: Option<String>,
     pub caremane_time: Vec<CaremaneWindow>,
     pub source_ids: SourceIds,
@@ -664,7 +665,7 @@ pub fn validate(
             });
         }
     }
-    let hours_table = hours_table(&hours);
+    let (hours, hours_table) = shared_hours(hours);
 
     let mut caremane_time = Vec::new();
     for (index, window) in raw.caremane_time.iter().enumerate() {
@@ -856,7 +857,66 @@ pub fn validate(
     (resource, checker.diagnostics)
 }
 
-pub(super) fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
+/// A list shared between the records that have the same one (their hours, their hours
+/// tables): most of a directory's 100,000 records open on a few dozen patterns, and lists of
+/// their own took about 1.2 KB of the loaded model per record. It reads and serialises as
+/// the list of its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shared<T>(Arc<[T]>);
+
+/// A record's hours table: a row per weekday ([`shared_hours`]).
+pub type HoursTable = Shared<DayHours>;
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().serialize(serializer)
+    }
+}
+
+/// Hours and their tables made so far, by the hours: a record with the same hours shares
+/// them. Emptied when it holds [`SHARED_HOURS`] (then a list is only shared less, never
+/// wrong).
+type HoursTables = HashMap<Vec<HoursBand>, (Shared<HoursBand>, HoursTable)>;
+static HOURS: std::sync::Mutex<Option<HoursTables>> = std::sync::Mutex::new(None);
+const SHARED_HOURS: usize = 4096;
+
+/// A record's hours and its hours table, shared with the records that have the same hours.
+pub(super) fn shared_hours(hours: Vec<HoursBand>) -> (Shared<HoursBand>, HoursTable) {
+    let mut shared = HOURS.lock().unwrap_or_else(|e| e.into_inner());
+    let shared = shared.get_or_insert_with(HashMap::new);
+    if let Some(found) = shared.get(&hours) {
+        return found.clone();
+    }
+    if shared.len() >= SHARED_HOURS {
+        shared.clear();
+    }
+    let made = (
+        Shared(hours.clone().into()),
+        Shared(hours_table(&hours).into()),
+    );
+    shared.insert(hours, made.clone());
+    made
+}
+
+/// The rows of the hours table of `hours`: each weekday's bands in time order.
+fn hours_table(hours: &[HoursBand]) -> Vec<DayHours> {
     ja::DAY_KEYS
         .iter()
         .map(|day| {
@@ -887,5 +947,41 @@ mod tests {
         );
         assert_eq!(normalize_halfwidth_kana("ｶﾞｯｺｳ"), "ガッコウ");
         assert_eq!(normalize_halfwidth_kana("髙橋"), "髙橋");
+    }
+
+    #[test]
+    fn records_with_the_same_hours_share_them_and_their_table() {
+        let (mon, tue) = (ja::DAY_KEYS[0], ja::DAY_KEYS[1]);
+        let band = |days: &[&'static str], open: &str, close: &str| HoursBand {
+            days: days.to_vec(),
+            open: open.to_owned(),
+            close: close.to_owned(),
+        };
+        // Bands out of time order: the table puts each day's bands in order.
+        let hours = || {
+            vec![
+                band(&[mon], "14:00", "18:00"),
+                band(&[mon, tue], "09:00", "12:30"),
+            ]
+        };
+        let (a_hours, a_table) = shared_hours(hours());
+        let (b_hours, b_table) = shared_hours(hours());
+        let (c_hours, c_table) = shared_hours(vec![band(&[mon], "09:00", "12:30")]);
+        assert!(Arc::ptr_eq(&a_hours.0, &b_hours.0) && Arc::ptr_eq(&a_table.0, &b_table.0));
+        assert!(!Arc::ptr_eq(&a_hours.0, &c_hours.0) && !Arc::ptr_eq(&a_table.0, &c_table.0));
+        assert_eq!(a_table[0].bands, ["09:00〜12:30", "14:00〜18:00"]);
+        assert_eq!(a_table[1].bands, ["09:00〜12:30"]);
+        assert!(a_table[2].bands.is_empty());
+        assert_eq!(c_table[0].bands, ["09:00〜12:30"]);
+        // Read and written as the lists they stand for.
+        assert_eq!(
+            serde_json::to_value(&a_table).unwrap(),
+            serde_json::to_value(hours_table(&hours())).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&a_hours).unwrap(),
+            serde_json::to_value(hours()).unwrap()
+        );
+        assert_eq!((&a_hours).into_iter().count(), 2);
     }
 }

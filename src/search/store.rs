@@ -88,24 +88,31 @@ pub(crate) fn pack_key(parts: &[&[u8]]) -> PackKey {
 /// The compressed files (term chunks, fragment packs) of the last export by [`PackKey`], so
 /// that what did not change is not compressed again; kept with the index (in memory, or
 /// `search-packed.bin` beside it, whose last 32 bytes are the SHA-256 of the rest).
+/// A file of the last export taken again moves from `previous` to `current` (each file is
+/// held once besides the export's own copy, not twice).
 #[derive(Default)]
 pub(crate) struct Packed {
-    previous: std::collections::HashMap<PackKey, Vec<u8>>,
+    previous: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
     current: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
 }
 
 impl Packed {
-    /// Whether the last export made a file of `key`.
+    /// Whether the last export made a file of `key` (not taken yet by [`Packed::get_or`]).
     pub(crate) fn has(&self, key: &PackKey) -> bool {
-        self.previous.contains_key(key)
+        self.previous
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(key)
     }
 
     /// The compressed file of `key`: the last export's, or `make`'s.
     pub(crate) fn get_or(&self, key: PackKey, make: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
-        let bytes = match self.previous.get(&key) {
-            Some(bytes) => bytes.clone(),
-            None => make(),
-        };
+        let kept = self
+            .previous
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&key);
+        let bytes = kept.unwrap_or_else(make);
         self.current
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -115,13 +122,15 @@ impl Packed {
 
     /// This export's files become the ones the next export looks up.
     fn advance(&mut self) {
-        self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let current = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        *self.previous.get_mut().unwrap_or_else(|p| p.into_inner()) = current;
     }
 
     fn to_bytes(&self) -> Vec<u8> {
         use sha2::Digest as _;
         let mut out = PACKED_MAGIC.to_vec();
-        let mut entries: Vec<_> = self.previous.iter().collect();
+        let previous = self.previous.lock().unwrap_or_else(|p| p.into_inner());
+        let mut entries: Vec<_> = previous.iter().collect();
         entries.sort_unstable_by_key(|(key, _)| **key);
         for (key, bytes) in entries {
             out.extend_from_slice(key);
@@ -148,7 +157,7 @@ impl Packed {
             rest = &rest[end..];
         }
         Some(Packed {
-            previous,
+            previous: previous.into(),
             ..Packed::default()
         })
     }
@@ -413,4 +422,30 @@ fn unreadable(e: std::io::Error) -> String {
 /// Reads a small plain file, never through a symlink.
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     crate::cache_file::read_regular(path, 1 << 20).map(|(bytes, _)| bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_file_is_taken_once_and_kept_for_the_next_export() {
+        let mut packed = Packed::default();
+        let made = packed.get_or(pack_key(&[b"t", b"a"]), || b"A".to_vec());
+        assert_eq!(made, b"A");
+        packed.advance();
+        let again = Packed::from_bytes(&packed.to_bytes()).expect("its own bytes read back");
+        assert!(again.has(&pack_key(&[b"t", b"a"])));
+        let kept = again.get_or(pack_key(&[b"t", b"a"]), || panic!("made again"));
+        assert_eq!(kept, b"A");
+        // Taken: no longer among the last export's files, but among this one's.
+        assert!(!again.has(&pack_key(&[b"t", b"a"])));
+        let mut again = again;
+        again.advance();
+        assert!(again.has(&pack_key(&[b"t", b"a"])));
+        assert_eq!(
+            again.get_or(pack_key(&[b"t", b"a"]), || b"B".to_vec()),
+            b"A"
+        );
+    }
 }
