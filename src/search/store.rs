@@ -39,7 +39,7 @@ const MANIFEST: &str = "search.json";
 const LOCK: &str = "search.lock";
 /// The compressed files of the last export ([`Packed`]).
 const PACKED: &str = "search-packed.bin";
-const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-1\n";
+const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-2\n";
 /// The folder of the tantivy index.
 const FOLDER: &str = "index";
 
@@ -64,6 +64,10 @@ pub struct Store {
     pub warnings: Vec<Diagnostic>,
     /// Documents analysed by the last update (the others came from the kept index).
     pub analysed: usize,
+    /// Term chunks the last export encoded (the others were the last export's, taken whole).
+    pub encoded: usize,
+    /// How long each step of the last update took ([`super::STEPS`]).
+    pub steps: [std::time::Duration; super::STEPS.len()],
     /// The compressed files of the last export.
     pub(crate) packed: Packed,
     /// Kana words' kanji spellings looked up in the dictionary (for this analysis).
@@ -85,16 +89,52 @@ pub(crate) fn pack_key(parts: &[&[u8]]) -> PackKey {
     hasher.finalize().into()
 }
 
+/// One term chunk of an export: its first term, its [`PackKey`] and the length of its first
+/// entry (which decides whether that entry starts a chunk after the one before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChunkRecord {
+    pub first: String,
+    pub key: PackKey,
+    pub first_len: u32,
+}
+
+/// What an export was made of, so that the next one re-encodes only the term chunks that
+/// changed ([`super::indexer`]): its documents' keys in number order, and its term chunks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LastExport {
+    pub keys: Vec<String>,
+    pub chunks: Vec<ChunkRecord>,
+}
+
 /// The compressed files (term chunks, fragment packs) of the last export by [`PackKey`], so
-/// that what did not change is not compressed again; kept with the index (in memory, or
-/// `search-packed.bin` beside it, whose last 32 bytes are the SHA-256 of the rest).
+/// that what did not change is not compressed again, and what that export was made of
+/// ([`LastExport`]); kept with the index (in memory, or `search-packed.bin` beside it, whose
+/// last 32 bytes are the SHA-256 of the rest).
 #[derive(Default)]
 pub(crate) struct Packed {
     previous: std::collections::HashMap<PackKey, Vec<u8>>,
     current: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
+    /// The last export's make-up, and this one's (once it is made).
+    pub(crate) last: Option<LastExport>,
+    pub(crate) made: Option<LastExport>,
 }
 
 impl Packed {
+    /// The last export's compressed file of `key`, kept for the next export too.
+    pub(crate) fn reuse(&self, key: &PackKey) -> Option<Vec<u8>> {
+        let bytes = self.previous.get(key)?.clone();
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(*key, bytes.clone());
+        Some(bytes)
+    }
+
+    /// The last export's compressed file of `key`, if it made one.
+    pub(crate) fn previous(&self, key: &PackKey) -> Option<&[u8]> {
+        self.previous.get(key).map(Vec::as_slice)
+    }
+
     /// Whether the last export made a file of `key`.
     pub(crate) fn has(&self, key: &PackKey) -> bool {
         self.previous.contains_key(key)
@@ -116,17 +156,36 @@ impl Packed {
     /// This export's files become the ones the next export looks up.
     fn advance(&mut self) {
         self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.last = self.made.take();
     }
 
+    /// `magic, count, (key, length, bytes) × count, last export or nothing, SHA-256`; the last
+    /// export as `keys (count, (length, bytes) × count), chunks (count, (key, first entry's
+    /// length, length, first term) × count)`.
     fn to_bytes(&self) -> Vec<u8> {
         use sha2::Digest as _;
         let mut out = PACKED_MAGIC.to_vec();
         let mut entries: Vec<_> = self.previous.iter().collect();
         entries.sort_unstable_by_key(|(key, _)| **key);
+        out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
         for (key, bytes) in entries {
             out.extend_from_slice(key);
             out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             out.extend_from_slice(bytes);
+        }
+        if let Some(last) = &self.last {
+            out.extend_from_slice(&(last.keys.len() as u64).to_le_bytes());
+            for key in &last.keys {
+                out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+                out.extend_from_slice(key.as_bytes());
+            }
+            out.extend_from_slice(&(last.chunks.len() as u64).to_le_bytes());
+            for chunk in &last.chunks {
+                out.extend_from_slice(&chunk.key);
+                out.extend_from_slice(&u64::from(chunk.first_len).to_le_bytes());
+                out.extend_from_slice(&(chunk.first.len() as u64).to_le_bytes());
+                out.extend_from_slice(chunk.first.as_bytes());
+            }
         }
         let digest = sha2::Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -137,20 +196,59 @@ impl Packed {
         use sha2::Digest as _;
         let body = bytes
             .strip_suffix(&sha2::Sha256::digest(bytes.get(..bytes.len().checked_sub(32)?)?)[..])?;
-        let mut rest = body.strip_prefix(PACKED_MAGIC)?;
+        let mut rest = Reader(body.strip_prefix(PACKED_MAGIC)?);
         let mut previous = std::collections::HashMap::new();
-        while !rest.is_empty() {
-            let key: PackKey = rest.get(..32)?.try_into().ok()?;
-            let len = u64::from_le_bytes(rest.get(32..40)?.try_into().ok()?);
-            let len = usize::try_from(len).ok()?;
-            let end = 40usize.checked_add(len)?;
-            previous.insert(key, rest.get(40..end)?.to_vec());
-            rest = &rest[end..];
+        for _ in 0..rest.number()? {
+            let key = rest.key()?;
+            let len = rest.number()?;
+            previous.insert(key, rest.take(len)?.to_vec());
         }
-        Some(Packed {
+        let last = if rest.0.is_empty() {
+            None
+        } else {
+            let mut keys = Vec::new();
+            for _ in 0..rest.number()? {
+                let len = rest.number()?;
+                keys.push(String::from_utf8(rest.take(len)?.to_vec()).ok()?);
+            }
+            let mut chunks = Vec::new();
+            for _ in 0..rest.number()? {
+                let key = rest.key()?;
+                let first_len = u32::try_from(rest.number()?).ok()?;
+                let len = rest.number()?;
+                let first = String::from_utf8(rest.take(len)?.to_vec()).ok()?;
+                chunks.push(ChunkRecord {
+                    first,
+                    key,
+                    first_len,
+                });
+            }
+            Some(LastExport { keys, chunks })
+        };
+        rest.0.is_empty().then(|| Packed {
             previous,
+            last,
             ..Packed::default()
         })
+    }
+}
+
+/// Reads `search-packed.bin`'s parts, `None` when they run out.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let (taken, rest) = self.0.split_at_checked(len)?;
+        self.0 = rest;
+        Some(taken)
+    }
+
+    fn number(&mut self) -> Option<usize> {
+        usize::try_from(u64::from_le_bytes(self.take(8)?.try_into().ok()?)).ok()
+    }
+
+    fn key(&mut self) -> Option<PackKey> {
+        self.take(32)?.try_into().ok()
     }
 }
 
@@ -176,6 +274,8 @@ impl Store {
             memory: None,
             warnings: Vec::new(),
             analysed: 0,
+            encoded: 0,
+            steps: Default::default(),
             packed: Packed::default(),
             spellings: Default::default(),
         }
