@@ -1534,7 +1534,6 @@ fn update(
         content,
         fields,
         &reader.searcher(),
-        &wanted,
         keys,
         rows,
         &store.packed,
@@ -1689,13 +1688,21 @@ fn export(
     content: &Content,
     fields: &Fields,
     searcher: &tantivy::Searcher,
-    wanted: &HashMap<&str, usize>,
     keys: &[String],
     rows: &[Row],
     packed: &Packed,
     delta: Option<Delta<'_>>,
 ) -> Result<Exported> {
     let doc_count = rows.len();
+    let wanted = delta.as_ref().map_or_else(
+        || {
+            keys.iter()
+                .enumerate()
+                .map(|(number, key)| (key.as_str(), number))
+                .collect()
+        },
+        |delta| delta.wanted.clone(),
+    );
     let segments = searcher.segment_readers();
     // Each segment's documents by number (`u32::MAX`: deleted), and where each number is.
     let mut numbers: Vec<Vec<u32>> = Vec::with_capacity(segments.len());
