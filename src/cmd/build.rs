@@ -120,9 +120,10 @@ fn print_search_stats(out: &mut impl Write, report: &build::BuildReport) {
     if let Some(search) = &report.search {
         let _ = writeln!(
             out,
-            "search index: {} documents ({} analysed), {} files ({} term chunks, {} encoded), {} bytes, {:.3} s, peak RSS {} → {} MiB",
+            "search index: {} documents ({} analysed, {} keys reused), {} files ({} term chunks, {} encoded), {} bytes, {:.3} s, peak RSS {} → {} MiB",
             search.documents,
             search.analysed,
+            search.reused_keys,
             search.files,
             search.chunks,
             search.encoded,

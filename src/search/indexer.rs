@@ -61,7 +61,7 @@ use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
 use super::lay;
 use super::normalize::{self, is_kanji};
-use super::store::{ChunkRecord, LastExport, PackKey, Packed, Store, pack_key};
+use super::store::{ChunkRecord, Inputs, LastExport, PackKey, Packed, Store, pack_key};
 use crate::content::Content;
 use crate::content::availability;
 use crate::content::pages::{PageDetails, PageKind};
@@ -1266,7 +1266,8 @@ fn analysis_key(content: &Content) -> String {
 }
 
 /// A document's row of the [`DocTable`].
-struct Row {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
     kind: u8,
     cat: i32,
     area: i32,
@@ -1276,6 +1277,35 @@ struct Row {
 }
 
 impl Row {
+    /// The length of [`Row::to_bytes`].
+    pub(crate) const BYTES: usize = 25;
+
+    /// The row as bytes (little-endian, in field order), for the kept export.
+    pub(crate) fn to_bytes(&self) -> [u8; Row::BYTES] {
+        let mut out = [0u8; Row::BYTES];
+        out[0] = self.kind;
+        out[1..5].copy_from_slice(&self.cat.to_le_bytes());
+        out[5..9].copy_from_slice(&self.area.to_le_bytes());
+        out[9..17].copy_from_slice(&self.svc.to_le_bytes());
+        out[17..21].copy_from_slice(&self.open.to_le_bytes());
+        out[21..25].copy_from_slice(&self.tlen.to_le_bytes());
+        out
+    }
+
+    /// What [`Row::to_bytes`] wrote (`None`: not [`Row::BYTES`] bytes).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Row> {
+        let bytes: &[u8; Row::BYTES] = bytes.try_into().ok()?;
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        Some(Row {
+            kind: bytes[0],
+            cat: u32_at(1) as i32,
+            area: u32_at(5) as i32,
+            svc: u64::from_le_bytes(bytes[9..17].try_into().expect("8 bytes")),
+            open: u32_at(17),
+            tlen: u32_at(21),
+        })
+    }
+
     fn of(doc: &SourceDoc) -> Row {
         // At most 2^18 - 1: the browser packs score, title length and document into one
         // number.
@@ -1310,17 +1340,10 @@ pub fn build_files_with(content: &Content, store: &mut Store) -> Result<Vec<(Str
     let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
     let analysis = analysis_key(content);
     let fields = fields();
-    let (keys, rows): (Vec<String>, Vec<Row>) = (0..doc_count)
-        .into_par_iter()
-        .map(|number| {
-            let doc = source_doc(content, number);
-            (doc_key(&doc), Row::of(&doc))
-        })
-        .unzip();
     store.steps[0] = started.elapsed();
     if store.is_on_disk() {
         let attempt = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+            update(&analyzer, content, store, &fields, &analysis)
         }));
         match attempt {
             Ok(Ok(files)) => return Ok(files),
@@ -1334,7 +1357,92 @@ pub fn build_files_with(content: &Content, store: &mut Store) -> Result<Vec<(Str
         }
         analyzer.forget();
     }
-    update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+    update(&analyzer, content, store, &fields, &analysis)
+}
+
+/// Each document's key and row ([`doc_key`], [`Row`]): a facility whose record the last export
+/// had (the same record key, [`Store::record_keys`], and site part) keeps that export's, and
+/// is not made into a document again.
+fn document_keys(content: &Content, store: &mut Store) -> (Vec<String>, Vec<Row>) {
+    let doc_count = content.resources.len() + content.pages.len();
+    // A facility whose record the last export had keeps its key and row ([`Inputs`]).
+    let inputs = store.record_keys.clone().and_then(|records| {
+        (records.len() == content.resources.len()).then(|| Inputs {
+            site: site_key(content),
+            records,
+            rows: Vec::new(),
+        })
+    });
+    let known = known_records(store.packed.last.as_ref(), inputs.as_ref());
+    let (keys, rows): (Vec<String>, Vec<Row>) = (0..doc_count)
+        .into_par_iter()
+        .map(|number| {
+            let record = inputs
+                .as_ref()
+                .and_then(|inputs| inputs.records.get(number)?.as_deref());
+            if let Some((last, &was)) = record.zip(known.as_ref()).and_then(|(record, known)| {
+                let last = store.packed.last.as_ref()?;
+                Some((last, known.get(record)?))
+            }) {
+                let rows = &last.inputs.as_ref().expect("known records").rows;
+                return (last.keys[was].clone(), rows[was].clone());
+            }
+            let doc = source_doc(content, number);
+            (doc_key(&doc), Row::of(&doc))
+        })
+        .unzip();
+    store.reused_keys = match (&known, &inputs) {
+        (Some(known), Some(inputs)) => inputs
+            .records
+            .iter()
+            .filter_map(Option::as_deref)
+            .filter(|record| known.contains_key(record))
+            .count(),
+        _ => 0,
+    };
+    drop(known);
+    store.packed.inputs = inputs.map(|inputs| Inputs {
+        rows: rows[..inputs.records.len()].to_vec(),
+        ..inputs
+    });
+    (keys, rows)
+}
+
+/// What the facilities' documents depend on besides their records: where their category, area
+/// and services are in the site's lists.
+fn site_key(content: &Content) -> String {
+    use sha2::Digest as _;
+    let site = &content.site;
+    let lists: [Vec<&str>; 3] = [
+        site.categories.iter().map(|t| t.key.as_str()).collect(),
+        site.areas.iter().map(|t| t.key.as_str()).collect(),
+        site.services.iter().map(|t| t.key.as_str()).collect(),
+    ];
+    let bytes = serde_json::to_vec(&lists).expect("keys serialise");
+    hex(&sha2::Sha256::digest(&bytes))
+}
+
+/// The last export's facility numbers by record key, when that export's documents were made
+/// with the same site part (`None`: nothing is taken from it).
+fn known_records<'a>(
+    last: Option<&'a LastExport>,
+    inputs: Option<&Inputs>,
+) -> Option<HashMap<&'a str, usize>> {
+    let (last, inputs) = (last?, inputs?);
+    let kept = last.inputs.as_ref()?;
+    if kept.site != inputs.site
+        || kept.records.len() != kept.rows.len()
+        || kept.records.len() > last.keys.len()
+    {
+        return None;
+    }
+    Some(
+        kept.records
+            .iter()
+            .enumerate()
+            .filter_map(|(number, record)| Some((record.as_deref()?, number)))
+            .collect(),
+    )
 }
 
 /// The documents of a segment by key (only those alive).
@@ -1342,9 +1450,20 @@ fn segment_keys(
     segment: &tantivy::SegmentReader,
     field: Field,
 ) -> Result<Vec<(String, tantivy::DocId)>> {
-    let ii = segment.inverted_index(field).map_err(tantivy_error)?;
     let alive = segment.alive_bitset();
-    let mut out = Vec::new();
+    Ok(all_segment_keys(segment, field)?
+        .into_iter()
+        .filter(|(_, doc)| alive.is_none_or(|alive| alive.is_alive(*doc)))
+        .collect())
+}
+
+/// Every document of a segment by key, deleted ones too.
+fn all_segment_keys(
+    segment: &tantivy::SegmentReader,
+    field: Field,
+) -> Result<Vec<(String, tantivy::DocId)>> {
+    let ii = segment.inverted_index(field).map_err(tantivy_error)?;
+    let mut out = Vec::with_capacity(segment.max_doc() as usize);
     let mut stream = ii.terms().stream().map_err(read_error)?;
     while stream.advance() {
         let key = std::str::from_utf8(stream.key()).map_err(read_error)?;
@@ -1353,13 +1472,38 @@ fn segment_keys(
             .map_err(read_error)?;
         let mut doc = postings.doc();
         while doc != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                out.push((key.to_owned(), doc));
-            }
+            out.push((key.to_owned(), doc));
             doc = postings.advance();
         }
     }
     Ok(out)
+}
+
+/// The keys of each segment's documents ([`all_segment_keys`]), read once per update: a
+/// segment's documents keep their place when others are deleted, so the export reads again
+/// only the segments the update made.
+#[derive(Default)]
+struct KeyWalks(HashMap<tantivy::index::SegmentId, Vec<(String, tantivy::DocId)>>);
+
+impl KeyWalks {
+    /// The documents of `segment` alive now, by key.
+    fn alive<'a>(
+        &'a mut self,
+        segment: &'a tantivy::SegmentReader,
+        field: Field,
+    ) -> Result<impl Iterator<Item = (&'a str, tantivy::DocId)> + 'a> {
+        let keys = match self.0.entry(segment.segment_id()) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(all_segment_keys(segment, field)?)
+            }
+        };
+        let alive = segment.alive_bitset();
+        Ok(keys
+            .iter()
+            .filter(move |(_, doc)| alive.is_none_or(|alive| alive.is_alive(*doc)))
+            .map(|(key, doc)| (key.as_str(), *doc)))
+    }
 }
 
 fn update(
@@ -1368,13 +1512,16 @@ fn update(
     store: &mut Store,
     fields: &Fields,
     analysis: &str,
-    keys: &[String],
-    rows: &[Row],
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let doc_count = keys.len();
     let opening = std::time::Instant::now();
     let opened = store.open(&fields.schema, analysis).map_err(Error::Setup)?;
     store.steps[1] = opening.elapsed();
+    // After the kept export is read: an unchanged facility's key comes from it.
+    let keying = std::time::Instant::now();
+    let (keys, rows) = document_keys(content, store);
+    let (keys, rows) = (keys.as_slice(), rows.as_slice());
+    let doc_count = keys.len();
+    store.steps[0] += keying.elapsed();
     let analysing = std::time::Instant::now();
 
     let index = opened.index.clone();
@@ -1392,6 +1539,7 @@ fn update(
     let mut stale_at: Vec<(usize, tantivy::DocId)> = Vec::new();
     let mut before: Option<tantivy::Searcher> = None;
     let mut held = 0usize;
+    let mut walks = KeyWalks::default();
     if !opened.fresh {
         let reader: tantivy::IndexReader = index
             .reader_builder()
@@ -1401,14 +1549,14 @@ fn update(
         let searcher = reader.searcher();
         for (s, segment) in searcher.segment_readers().iter().enumerate() {
             held += segment.max_doc() as usize;
-            for (key, doc) in segment_keys(segment, fields.key)? {
-                match wanted.get(key.as_str()) {
+            for (key, doc) in walks.alive(segment, fields.key)? {
+                match wanted.get(key) {
                     Some(&number) if kept[number] => {
                         return Err(Error::Setup("同じ文書が二度入っています".to_owned()));
                     }
                     Some(&number) => kept[number] = true,
                     None => {
-                        stale.push(key);
+                        stale.push(key.to_owned());
                         stale_at.push((s, doc));
                     }
                 }
@@ -1533,14 +1681,20 @@ fn update(
     let exported = export(
         content,
         fields,
-        &reader.searcher(),
+        Alive {
+            searcher: &reader.searcher(),
+            wanted: &wanted,
+            walks,
+        },
         keys,
         rows,
         &store.packed,
         delta,
     )?;
     store.encoded = exported.encoded;
-    store.packed.made = Some(exported.made);
+    let mut made = exported.made;
+    made.inputs = store.packed.inputs.clone();
+    store.packed.made = Some(made);
     store.steps[3..6].copy_from_slice(&exported.steps);
     let saving = std::time::Instant::now();
     store.keep(&index, analysis);
@@ -1682,36 +1836,40 @@ fn from_source(source: &[u8]) -> Result<SourceDoc> {
     })
 }
 
+/// The documents alive after an update: the searcher, each key's number, and the segments'
+/// keys read so far.
+struct Alive<'a> {
+    searcher: &'a tantivy::Searcher,
+    wanted: &'a HashMap<&'a str, usize>,
+    walks: KeyWalks,
+}
+
 /// The files of the index from the documents alive in `searcher`, each numbered by its key's
 /// place in `wanted`.
 fn export(
     content: &Content,
     fields: &Fields,
-    searcher: &tantivy::Searcher,
+    alive: Alive<'_>,
     keys: &[String],
     rows: &[Row],
     packed: &Packed,
     delta: Option<Delta<'_>>,
 ) -> Result<Exported> {
     let doc_count = rows.len();
-    let wanted = delta.as_ref().map_or_else(
-        || {
-            keys.iter()
-                .enumerate()
-                .map(|(number, key)| (key.as_str(), number))
-                .collect()
-        },
-        |delta| delta.wanted.clone(),
-    );
+    let Alive {
+        searcher,
+        wanted,
+        mut walks,
+    } = alive;
     let segments = searcher.segment_readers();
     // Each segment's documents by number (`u32::MAX`: deleted), and where each number is.
     let mut numbers: Vec<Vec<u32>> = Vec::with_capacity(segments.len());
     let mut located = vec![(u32::MAX, 0u32); doc_count];
     for (s, segment) in segments.iter().enumerate() {
         let mut map = vec![u32::MAX; segment.max_doc() as usize];
-        for (key, doc) in segment_keys(segment, fields.key)? {
+        for (key, doc) in walks.alive(segment, fields.key)? {
             let number = *wanted
-                .get(key.as_str())
+                .get(key)
                 .ok_or_else(|| read_error("不要な文書が残っています"))?;
             map[doc as usize] = number as u32;
             located[number] = (s as u32, doc);
@@ -1812,6 +1970,7 @@ fn export(
     let made = LastExport {
         keys: keys.to_vec(),
         chunks: packer.records,
+        inputs: None,
     };
     let chunks = packer.chunks;
 

@@ -54,6 +54,9 @@ pub struct IndexStats {
     pub analysed: usize,
     /// Term chunks encoded (the others were taken whole from the last export).
     pub encoded: usize,
+    /// Facilities whose document key and row came from the last export (their records had
+    /// not changed), not made again.
+    pub reused_keys: usize,
     pub files: usize,
     pub bytes: usize,
     /// Files of term chunks (`t/`).
@@ -92,6 +95,7 @@ pub fn write_index_with(
         documents: content.resources.len() + content.pages.len(),
         analysed: store.analysed,
         encoded: store.encoded,
+        reused_keys: store.reused_keys,
         files: summary["files"],
         bytes: summary["bytes"],
         chunks: summary["chunks"],

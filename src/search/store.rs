@@ -39,7 +39,7 @@ const MANIFEST: &str = "search.json";
 const LOCK: &str = "search.lock";
 /// The compressed files of the last export ([`Packed`]).
 const PACKED: &str = "search-packed.bin";
-const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-2\n";
+const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-3\n";
 /// The folder of the tantivy index.
 const FOLDER: &str = "index";
 
@@ -72,6 +72,13 @@ pub struct Store {
     pub(crate) packed: Packed,
     /// Kana words' kanji spellings looked up in the dictionary (for this analysis).
     pub(crate) spellings: super::indexer::Spellings,
+    /// Each facility's record key (the build's `record_key`, in the order of
+    /// `content.resources`; `None`: not keyed), set by the caller when it knows them: a record
+    /// whose key the last export had keeps that export's document key and row, and is not made
+    /// into a document again.
+    pub record_keys: Option<Vec<Option<String>>>,
+    /// Facilities whose key and row the last build's export gave ([`Store::record_keys`]).
+    pub reused_keys: usize,
 }
 
 /// What identifies a compressed file's content: the SHA-256 of its bytes before compression,
@@ -104,6 +111,18 @@ pub(crate) struct ChunkRecord {
 pub(crate) struct LastExport {
     pub keys: Vec<String>,
     pub chunks: Vec<ChunkRecord>,
+    /// What the facilities' documents were made of: the site's part ([`super::indexer`]'s
+    /// `site_key`) and each facility's record key (by number; `None`: not known), with the
+    /// documents' rows, so that an unchanged record's key and row are taken as they were.
+    pub inputs: Option<Inputs>,
+}
+
+/// The inputs of an export's facility documents ([`LastExport::inputs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Inputs {
+    pub site: String,
+    pub records: Vec<Option<String>>,
+    pub rows: Vec<super::indexer::Row>,
 }
 
 /// The compressed files (term chunks, fragment packs) of the last export by [`PackKey`], so
@@ -117,6 +136,8 @@ pub(crate) struct Packed {
     /// The last export's make-up, and this one's (once it is made).
     pub(crate) last: Option<LastExport>,
     pub(crate) made: Option<LastExport>,
+    /// This build's facility inputs ([`Inputs`]), for the export it makes.
+    pub(crate) inputs: Option<Inputs>,
 }
 
 impl Packed {
@@ -186,6 +207,25 @@ impl Packed {
                 out.extend_from_slice(&(chunk.first.len() as u64).to_le_bytes());
                 out.extend_from_slice(chunk.first.as_bytes());
             }
+            if let Some(inputs) = &last.inputs {
+                let text = |out: &mut Vec<u8>, text: &str| {
+                    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                };
+                text(&mut out, &inputs.site);
+                out.extend_from_slice(&(inputs.records.len() as u64).to_le_bytes());
+                for record in &inputs.records {
+                    // Absent as u64::MAX.
+                    match record {
+                        Some(record) => text(&mut out, record),
+                        None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+                    }
+                }
+                out.extend_from_slice(&(inputs.rows.len() as u64).to_le_bytes());
+                for row in &inputs.rows {
+                    out.extend_from_slice(&row.to_bytes());
+                }
+            }
         }
         let digest = sha2::Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -223,7 +263,40 @@ impl Packed {
                     first_len,
                 });
             }
-            Some(LastExport { keys, chunks })
+            let inputs = if rest.0.is_empty() {
+                None
+            } else {
+                let text = |rest: &mut Reader<'_>| -> Option<String> {
+                    let len = rest.number()?;
+                    String::from_utf8(rest.take(len)?.to_vec()).ok()
+                };
+                let site = text(&mut rest)?;
+                let mut records = Vec::new();
+                for _ in 0..rest.number()? {
+                    if rest.0.get(..8)? == u64::MAX.to_le_bytes() {
+                        rest.take(8)?;
+                        records.push(None);
+                    } else {
+                        records.push(Some(text(&mut rest)?));
+                    }
+                }
+                let mut rows = Vec::new();
+                for _ in 0..rest.number()? {
+                    rows.push(super::indexer::Row::from_bytes(
+                        rest.take(super::indexer::Row::BYTES)?,
+                    )?);
+                }
+                Some(Inputs {
+                    site,
+                    records,
+                    rows,
+                })
+            };
+            Some(LastExport {
+                keys,
+                chunks,
+                inputs,
+            })
         };
         rest.0.is_empty().then(|| Packed {
             previous,
@@ -278,6 +351,8 @@ impl Store {
             steps: Default::default(),
             packed: Packed::default(),
             spellings: Default::default(),
+            record_keys: None,
+            reused_keys: 0,
         }
     }
 
