@@ -138,6 +138,8 @@ pub(crate) struct Packed {
     pub(crate) made: Option<LastExport>,
     /// This build's facility inputs ([`Inputs`]), for the export it makes.
     pub(crate) inputs: Option<Inputs>,
+    /// The kana words' spellings read with the last export (then the store's).
+    spellings: super::indexer::Spellings,
 }
 
 impl Packed {
@@ -180,11 +182,17 @@ impl Packed {
         self.last = self.made.take();
     }
 
-    /// `magic, count, (key, length, bytes) × count, last export or nothing, SHA-256`; the last
+    /// `magic, count, (key, length, bytes) × count, spellings, last export or nothing, SHA-256`;
+    /// the spellings as `count, (word, count or u64::MAX for none, (spelling, loose) × count) ×
+    /// count`, each text as `length, bytes`; the last
     /// export as `keys (count, (length, bytes) × count), chunks (count, (key, first entry's
     /// length, length, first term) × count)`.
-    fn to_bytes(&self) -> Vec<u8> {
+    fn to_bytes(&self, spellings: &super::indexer::Spellings) -> Vec<u8> {
         use sha2::Digest as _;
+        let text = |out: &mut Vec<u8>, text: &str| {
+            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        };
         let mut out = PACKED_MAGIC.to_vec();
         let mut entries: Vec<_> = self.previous.iter().collect();
         entries.sort_unstable_by_key(|(key, _)| **key);
@@ -193,6 +201,20 @@ impl Packed {
             out.extend_from_slice(key);
             out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             out.extend_from_slice(bytes);
+        }
+        out.extend_from_slice(&(spellings.len() as u64).to_le_bytes());
+        for (word, found) in spellings {
+            text(&mut out, word);
+            match found {
+                Some(found) => {
+                    out.extend_from_slice(&(found.len() as u64).to_le_bytes());
+                    for (spelling, loose) in found {
+                        text(&mut out, spelling);
+                        out.push(u8::from(*loose));
+                    }
+                }
+                None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+            }
         }
         if let Some(last) = &self.last {
             out.extend_from_slice(&(last.keys.len() as u64).to_le_bytes());
@@ -208,10 +230,6 @@ impl Packed {
                 out.extend_from_slice(chunk.first.as_bytes());
             }
             if let Some(inputs) = &last.inputs {
-                let text = |out: &mut Vec<u8>, text: &str| {
-                    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
-                    out.extend_from_slice(text.as_bytes());
-                };
                 text(&mut out, &inputs.site);
                 out.extend_from_slice(&(inputs.records.len() as u64).to_le_bytes());
                 for record in &inputs.records {
@@ -243,6 +261,31 @@ impl Packed {
             let len = rest.number()?;
             previous.insert(key, rest.take(len)?.to_vec());
         }
+        let text = |rest: &mut Reader<'_>| -> Option<String> {
+            let len = rest.number()?;
+            String::from_utf8(rest.take(len)?.to_vec()).ok()
+        };
+        let mut spellings = super::indexer::Spellings::new();
+        for _ in 0..rest.number()? {
+            let word = text(&mut rest)?;
+            let found = if rest.0.get(..8)? == u64::MAX.to_le_bytes() {
+                rest.take(8)?;
+                None
+            } else {
+                let mut found = Vec::new();
+                for _ in 0..rest.number()? {
+                    let spelling = text(&mut rest)?;
+                    let loose = match rest.take(1)? {
+                        [0] => false,
+                        [1] => true,
+                        _ => return None,
+                    };
+                    found.push((spelling, loose));
+                }
+                Some(found)
+            };
+            spellings.insert(word, found);
+        }
         let last = if rest.0.is_empty() {
             None
         } else {
@@ -266,10 +309,6 @@ impl Packed {
             let inputs = if rest.0.is_empty() {
                 None
             } else {
-                let text = |rest: &mut Reader<'_>| -> Option<String> {
-                    let len = rest.number()?;
-                    String::from_utf8(rest.take(len)?.to_vec()).ok()
-                };
                 let site = text(&mut rest)?;
                 let mut records = Vec::new();
                 for _ in 0..rest.number()? {
@@ -301,6 +340,7 @@ impl Packed {
         rest.0.is_empty().then(|| Packed {
             previous,
             last,
+            spellings,
             ..Packed::default()
         })
     }
@@ -388,7 +428,8 @@ impl Store {
         };
         let saved = (|| -> std::io::Result<()> {
             let mut temp = crate::owned::file_in(cache, ".search-", 0o666)?;
-            temp.as_file_mut().write_all(&self.packed.to_bytes())?;
+            temp.as_file_mut()
+                .write_all(&self.packed.to_bytes(&self.spellings))?;
             temp.persist(&cache.join(PACKED))
         })();
         if let Err(e) = saved {
@@ -455,7 +496,11 @@ impl Store {
         match self.check(&folder, &manifest, schema) {
             Ok(Some(index)) => {
                 match read_packed(&cache.join(PACKED)) {
-                    Ok(Some(packed)) => self.packed = packed,
+                    Ok(Some(mut packed)) => {
+                        // Looked up with the same analysis (the manifest's): kept.
+                        self.spellings = std::mem::take(&mut packed.spellings);
+                        self.packed = packed;
+                    }
                     Ok(None) => {}
                     Err(()) => self.warnings.push(warning(format!(
                         "検索インデックスのキャッシュ（{PACKED}）が壊れているか途中で切れていたので、使いませんでした（次のビルドで作り直します）。"
