@@ -6,8 +6,11 @@
 //! * `zaitaku build`: `.zaitaku-cache/search/` (inside the build cache's folder, with its
 //!   `CACHEDIR.TAG`): the tantivy index in `index/`; `search.json`, which names the binary and
 //!   the analysis (the site's own words) the documents were made with; `search-packed.bin`, the
-//!   compressed files of the last export ([`Packed`]); and `search.lock`, held while a build
-//!   uses the folder.
+//!   compressed files of the last export ([`Packed`]), what that export was made of
+//!   ([`LastExport`]: its documents' keys, its term chunks, and each facility's record key and
+//!   row, so that an unchanged facility is not made into a document again) and the kana words'
+//!   spellings looked up in the dictionary (read only with an index of the same binary and
+//!   analysis); and `search.lock`, held while a build uses the folder.
 //! * `zaitaku serve`: in memory, kept between saves ([`Store::in_memory`]).
 //!
 //! A cache that cannot be trusted only costs time: a folder that is a symlink or a file, an

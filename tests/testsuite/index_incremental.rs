@@ -589,3 +589,85 @@ fn only_the_term_chunks_that_changed_are_encoded_again() {
         }
     }
 }
+
+/// Facilities whose document keys the last build's export gave (their records unchanged).
+fn reused_keys(report: &BuildReport) -> usize {
+    report.search.expect("the index was written").reused_keys
+}
+
+#[test]
+fn unchanged_facilities_are_not_made_into_documents_again() {
+    let site = site_with(None);
+    let root = site.path();
+    for number in 0..12u32 {
+        write_record(root, &format!("reuse-{number}"), number, "さいよう");
+    }
+    build_site(root);
+    let facilities = std::fs::read_dir(root.join("content/resources"))
+        .unwrap()
+        .flat_map(|kind| std::fs::read_dir(kind.unwrap().path()).unwrap())
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "yaml")
+        })
+        .count();
+
+    // One phone: every other facility's key comes from the last export.
+    set_phone(root, "reuse-5", "088-677-5555");
+    let report = build_site(root);
+    assert_like_clean(root, "one phone changed");
+    assert_eq!(reused_keys(&report), facilities - 1, "one phone changed");
+    assert_eq!(analysed(&report), Some(1), "one phone changed");
+
+    // The site's areas in another order: every facility's area number may change, so none is
+    // taken from the last export.
+    let site_yaml = root.join("content/site.yaml");
+    let text = std::fs::read_to_string(&site_yaml).unwrap();
+    let north = "  - { key: north, label: 北部 }\n";
+    let south = "  - { key: south-east, label: 南東部 }\n";
+    assert!(
+        text.contains(&format!("{north}{south}")),
+        "the fixture's areas"
+    );
+    std::fs::write(
+        &site_yaml,
+        text.replace(&format!("{north}{south}"), &format!("{south}{north}")),
+    )
+    .unwrap();
+    let report = build_site(root);
+    assert_like_clean(root, "areas reordered");
+    assert_eq!(reused_keys(&report), 0, "areas reordered");
+
+    // A record moved in 五十音 order and a record added: the others keep their keys.
+    std::fs::write(
+        clinic(root, "reuse-3"),
+        std::fs::read_to_string(clinic(root, "reuse-3"))
+            .unwrap()
+            .replace("kana: さくいんいいんさいよう", "kana: んさくいんいいん"),
+    )
+    .unwrap();
+    write_record(root, "reuse-new", 40, "あたらしい");
+    let report = build_site(root);
+    assert_like_clean(root, "a record moved and one added");
+    assert_eq!(
+        reused_keys(&report),
+        facilities - 1,
+        "a record moved and one added"
+    );
+
+    // A damaged kept export only costs time: nothing is taken from it.
+    let packed = root.join(STORE).join("search-packed.bin");
+    let mut bytes = std::fs::read(&packed).unwrap();
+    let last = bytes.len() - 40;
+    bytes[last] ^= 0x01;
+    std::fs::write(&packed, bytes).unwrap();
+    set_phone(root, "reuse-7", "088-677-7777");
+    let report = build_site(root);
+    assert_eq!(cache_warnings(&report).len(), 1, "{:?}", report.diagnostics);
+    assert!(cache_warnings(&report)[0].contains(".zaitaku-cache"));
+    assert_eq!(reused_keys(&report), 0, "a damaged kept export");
+    assert_like_clean(root, "a damaged kept export");
+}
