@@ -3,7 +3,8 @@
 # cache), alternating: PAIRS second builds after one ケアマネ office's phone changed, then 3 cold
 # builds each (.zaitaku-cache removed). Prints wall, user+sys CPU and peak RSS of every run, and
 # whether the two public/ folders are byte-identical after each series.
-# Usage: BENCH_DIR=/dev/shm/pb scripts/bench-second-build.sh BIN_A BIN_B [RECORDS] [PAIRS]
+# Usage: BENCH_DIR=/dev/shm/pb [COLD=3] scripts/bench-second-build.sh BIN_A BIN_B [RECORDS] [PAIRS]
+# (COLD: cold builds per binary, 0 for none.)
 set -euo pipefail
 a=$(realpath "$1") b=$(realpath "$2") n=${3:-10000} pairs=${4:-5}
 work=$(realpath -m "${BENCH_DIR:-target/bench-sites}")
@@ -27,7 +28,7 @@ for i in $(seq 1 "$pairs"); do
   edit b "$i"; echo "second B: $(run b "$b")"
 done
 diff -r "$copies/a/public" "$copies/b/public" >/dev/null && echo "second builds: public/ identical" || echo "second builds: public/ DIFFER"
-for i in 1 2 3; do
+for i in $(seq 1 "${COLD:-3}"); do
   rm -rf "$copies/a/.zaitaku-cache"; echo "cold A: $(run a "$a")"
   rm -rf "$copies/b/.zaitaku-cache"; echo "cold B: $(run b "$b")"
 done

@@ -749,6 +749,7 @@ fn render_site_with(
                     return crate::search::write_index(content, staging).map(Some);
                 };
                 let mut store = reuse.cache.search_store();
+                store.record_keys = Some(reuse.records.clone());
                 let written = crate::search::write_index_with(content, staging, &mut store);
                 reuse.cache.warn(std::mem::take(&mut store.warnings));
                 written.map(Some)

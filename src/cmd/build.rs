@@ -125,14 +125,23 @@ fn print_search_stats(out: &mut impl Write, report: &build::BuildReport) {
     if let Some(search) = &report.search {
         let _ = writeln!(
             out,
-            "search index: {} documents, {} files ({} term chunks), {} bytes, {:.3} s, peak RSS {} → {} MiB",
+            "search index: {} documents ({} analysed, {} keys reused), {} files ({} term chunks, {} encoded), {} bytes, {:.3} s, peak RSS {} → {} MiB",
             search.documents,
+            search.analysed,
+            search.reused_keys,
             search.files,
             search.chunks,
+            search.encoded,
             search.bytes,
             search.elapsed.as_secs_f64(),
             search.peak_rss_before_mib,
             search.peak_rss_after_mib
         );
+        let steps: Vec<String> = zaitaku::search::STEPS
+            .iter()
+            .zip(search.steps)
+            .map(|(name, time)| format!("{name} {:.3}", time.as_secs_f64()))
+            .collect();
+        let _ = writeln!(out, "search index steps (s): {}", steps.join(", "));
     }
 }

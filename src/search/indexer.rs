@@ -56,12 +56,12 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value as _,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
+use tantivy::{DocSet, Index, IndexWriter, TERMINATED, TantivyDocument};
 
 use super::format::{self, DocTable, Fragment, Labels, Meta, Postings};
 use super::lay;
 use super::normalize::{self, is_kanji};
-use super::store::{PackKey, Packed, Store, pack_key};
+use super::store::{ChunkRecord, Inputs, LastExport, PackKey, Packed, Store, pack_key};
 use crate::content::Content;
 use crate::content::availability;
 use crate::content::pages::{PageDetails, PageKind};
@@ -1142,6 +1142,9 @@ struct Fields {
     key: Field,
     /// The document's fragment as JSON, as `f/<n>.bin` holds it.
     fragment: Field,
+    /// What the document's terms are made of ([`source_bytes`]): a replaced document's terms
+    /// are found again from it, for an export of only the term chunks that changed.
+    source: Field,
 }
 
 fn fields() -> Fields {
@@ -1202,6 +1205,7 @@ fn fields() -> Fields {
     );
     let key = builder.add_text_field("key", STRING);
     let fragment = builder.add_bytes_field("fragment", STORED);
+    let source = builder.add_bytes_field("source", STORED);
     Fields {
         schema: builder.build(),
         infos,
@@ -1213,6 +1217,7 @@ fn fields() -> Fields {
         spelling_loose,
         key,
         fragment,
+        source,
     }
 }
 
@@ -1261,7 +1266,8 @@ fn analysis_key(content: &Content) -> String {
 }
 
 /// A document's row of the [`DocTable`].
-struct Row {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
     kind: u8,
     cat: i32,
     area: i32,
@@ -1271,6 +1277,35 @@ struct Row {
 }
 
 impl Row {
+    /// The length of [`Row::to_bytes`].
+    pub(crate) const BYTES: usize = 25;
+
+    /// The row as bytes (little-endian, in field order), for the kept export.
+    pub(crate) fn to_bytes(&self) -> [u8; Row::BYTES] {
+        let mut out = [0u8; Row::BYTES];
+        out[0] = self.kind;
+        out[1..5].copy_from_slice(&self.cat.to_le_bytes());
+        out[5..9].copy_from_slice(&self.area.to_le_bytes());
+        out[9..17].copy_from_slice(&self.svc.to_le_bytes());
+        out[17..21].copy_from_slice(&self.open.to_le_bytes());
+        out[21..25].copy_from_slice(&self.tlen.to_le_bytes());
+        out
+    }
+
+    /// What [`Row::to_bytes`] wrote (`None`: not [`Row::BYTES`] bytes).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Row> {
+        let bytes: &[u8; Row::BYTES] = bytes.try_into().ok()?;
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        Some(Row {
+            kind: bytes[0],
+            cat: u32_at(1) as i32,
+            area: u32_at(5) as i32,
+            svc: u64::from_le_bytes(bytes[9..17].try_into().expect("8 bytes")),
+            open: u32_at(17),
+            tlen: u32_at(21),
+        })
+    }
+
     fn of(doc: &SourceDoc) -> Row {
         // At most 2^18 - 1: the browser packs score, title length and document into one
         // number.
@@ -1300,19 +1335,15 @@ pub fn build_files_with(content: &Content, store: &mut Store) -> Result<Vec<(Str
             "検索インデックスに入れられるのは 1,048,575 件までです（{doc_count} 件あります）。"
         )));
     }
+    let started = std::time::Instant::now();
+    store.steps = Default::default();
     let analyzer = Arc::new(Analyzer::new(&content.dictionary)?);
     let analysis = analysis_key(content);
     let fields = fields();
-    let (keys, rows): (Vec<String>, Vec<Row>) = (0..doc_count)
-        .into_par_iter()
-        .map(|number| {
-            let doc = source_doc(content, number);
-            (doc_key(&doc), Row::of(&doc))
-        })
-        .unzip();
+    store.steps[0] = started.elapsed();
     if store.is_on_disk() {
         let attempt = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+            update(&analyzer, content, store, &fields, &analysis)
         }));
         match attempt {
             Ok(Ok(files)) => return Ok(files),
@@ -1326,7 +1357,92 @@ pub fn build_files_with(content: &Content, store: &mut Store) -> Result<Vec<(Str
         }
         analyzer.forget();
     }
-    update(&analyzer, content, store, &fields, &analysis, &keys, &rows)
+    update(&analyzer, content, store, &fields, &analysis)
+}
+
+/// Each document's key and row ([`doc_key`], [`Row`]): a facility whose record the last export
+/// had (the same record key, [`Store::record_keys`], and site part) keeps that export's, and
+/// is not made into a document again.
+fn document_keys(content: &Content, store: &mut Store) -> (Vec<String>, Vec<Row>) {
+    let doc_count = content.resources.len() + content.pages.len();
+    // A facility whose record the last export had keeps its key and row ([`Inputs`]).
+    let inputs = store.record_keys.clone().and_then(|records| {
+        (records.len() == content.resources.len()).then(|| Inputs {
+            site: site_key(content),
+            records,
+            rows: Vec::new(),
+        })
+    });
+    let known = known_records(store.packed.last.as_ref(), inputs.as_ref());
+    let (keys, rows): (Vec<String>, Vec<Row>) = (0..doc_count)
+        .into_par_iter()
+        .map(|number| {
+            let record = inputs
+                .as_ref()
+                .and_then(|inputs| inputs.records.get(number)?.as_deref());
+            if let Some((last, &was)) = record.zip(known.as_ref()).and_then(|(record, known)| {
+                let last = store.packed.last.as_ref()?;
+                Some((last, known.get(record)?))
+            }) {
+                let rows = &last.inputs.as_ref().expect("known records").rows;
+                return (last.keys[was].clone(), rows[was].clone());
+            }
+            let doc = source_doc(content, number);
+            (doc_key(&doc), Row::of(&doc))
+        })
+        .unzip();
+    store.reused_keys = match (&known, &inputs) {
+        (Some(known), Some(inputs)) => inputs
+            .records
+            .iter()
+            .filter_map(Option::as_deref)
+            .filter(|record| known.contains_key(record))
+            .count(),
+        _ => 0,
+    };
+    drop(known);
+    store.packed.inputs = inputs.map(|inputs| Inputs {
+        rows: rows[..inputs.records.len()].to_vec(),
+        ..inputs
+    });
+    (keys, rows)
+}
+
+/// What the facilities' documents depend on besides their records: where their category, area
+/// and services are in the site's lists.
+fn site_key(content: &Content) -> String {
+    use sha2::Digest as _;
+    let site = &content.site;
+    let lists: [Vec<&str>; 3] = [
+        site.categories.iter().map(|t| t.key.as_str()).collect(),
+        site.areas.iter().map(|t| t.key.as_str()).collect(),
+        site.services.iter().map(|t| t.key.as_str()).collect(),
+    ];
+    let bytes = serde_json::to_vec(&lists).expect("keys serialise");
+    hex(&sha2::Sha256::digest(&bytes))
+}
+
+/// The last export's facility numbers by record key, when that export's documents were made
+/// with the same site part (`None`: nothing is taken from it).
+fn known_records<'a>(
+    last: Option<&'a LastExport>,
+    inputs: Option<&Inputs>,
+) -> Option<HashMap<&'a str, usize>> {
+    let (last, inputs) = (last?, inputs?);
+    let kept = last.inputs.as_ref()?;
+    if kept.site != inputs.site
+        || kept.records.len() != kept.rows.len()
+        || kept.records.len() > last.keys.len()
+    {
+        return None;
+    }
+    Some(
+        kept.records
+            .iter()
+            .enumerate()
+            .filter_map(|(number, record)| Some((record.as_deref()?, number)))
+            .collect(),
+    )
 }
 
 /// The documents of a segment by key (only those alive).
@@ -1334,9 +1450,20 @@ fn segment_keys(
     segment: &tantivy::SegmentReader,
     field: Field,
 ) -> Result<Vec<(String, tantivy::DocId)>> {
-    let ii = segment.inverted_index(field).map_err(tantivy_error)?;
     let alive = segment.alive_bitset();
-    let mut out = Vec::new();
+    Ok(all_segment_keys(segment, field)?
+        .into_iter()
+        .filter(|(_, doc)| alive.is_none_or(|alive| alive.is_alive(*doc)))
+        .collect())
+}
+
+/// Every document of a segment by key, deleted ones too.
+fn all_segment_keys(
+    segment: &tantivy::SegmentReader,
+    field: Field,
+) -> Result<Vec<(String, tantivy::DocId)>> {
+    let ii = segment.inverted_index(field).map_err(tantivy_error)?;
+    let mut out = Vec::with_capacity(segment.max_doc() as usize);
     let mut stream = ii.terms().stream().map_err(read_error)?;
     while stream.advance() {
         let key = std::str::from_utf8(stream.key()).map_err(read_error)?;
@@ -1345,13 +1472,38 @@ fn segment_keys(
             .map_err(read_error)?;
         let mut doc = postings.doc();
         while doc != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                out.push((key.to_owned(), doc));
-            }
+            out.push((key.to_owned(), doc));
             doc = postings.advance();
         }
     }
     Ok(out)
+}
+
+/// The keys of each segment's documents ([`all_segment_keys`]), read once per update: a
+/// segment's documents keep their place when others are deleted, so the export reads again
+/// only the segments the update made.
+#[derive(Default)]
+struct KeyWalks(HashMap<tantivy::index::SegmentId, Vec<(String, tantivy::DocId)>>);
+
+impl KeyWalks {
+    /// The documents of `segment` alive now, by key.
+    fn alive<'a>(
+        &'a mut self,
+        segment: &'a tantivy::SegmentReader,
+        field: Field,
+    ) -> Result<impl Iterator<Item = (&'a str, tantivy::DocId)> + 'a> {
+        let keys = match self.0.entry(segment.segment_id()) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(all_segment_keys(segment, field)?)
+            }
+        };
+        let alive = segment.alive_bitset();
+        Ok(keys
+            .iter()
+            .filter(move |(_, doc)| alive.is_none_or(|alive| alive.is_alive(*doc)))
+            .map(|(key, doc)| (key.as_str(), *doc)))
+    }
 }
 
 fn update(
@@ -1360,26 +1512,20 @@ fn update(
     store: &mut Store,
     fields: &Fields,
     analysis: &str,
-    keys: &[String],
-    rows: &[Row],
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let doc_count = keys.len();
+    let opening = std::time::Instant::now();
     let opened = store.open(&fields.schema, analysis).map_err(Error::Setup)?;
+    store.steps[1] = opening.elapsed();
+    // After the kept export is read: an unchanged facility's key comes from it.
+    let keying = std::time::Instant::now();
+    let (keys, rows) = document_keys(content, store);
+    let (keys, rows) = (keys.as_slice(), rows.as_slice());
+    let doc_count = keys.len();
+    store.steps[0] += keying.elapsed();
+    let analysing = std::time::Instant::now();
 
     let index = opened.index.clone();
-    let tokenizers = index.tokenizers();
-    let cut = |part: Part| {
-        TextAnalyzer::from(CutTokenizer {
-            analyzer: analyzer.clone(),
-            part,
-        })
-    };
-    tokenizers.register("ja_w", cut(Part::Words));
-    tokenizers.register("ja_r", cut(Part::Readings));
-    tokenizers.register("ja_rg", cut(Part::ReadingGrams));
-    tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
-    tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
-    tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
+    register_tokenizers(&index, analyzer);
 
     // What the kept index holds: the documents still wanted are kept, the others deleted.
     let wanted: HashMap<&str, usize> = keys
@@ -1389,25 +1535,34 @@ fn update(
         .collect();
     let mut kept = vec![false; doc_count];
     let mut stale: Vec<String> = Vec::new();
+    // Where each stale document is (segment, document), and the index before this update.
+    let mut stale_at: Vec<(usize, tantivy::DocId)> = Vec::new();
+    let mut before: Option<tantivy::Searcher> = None;
     let mut held = 0usize;
+    let mut walks = KeyWalks::default();
     if !opened.fresh {
-        let reader = index
+        let reader: tantivy::IndexReader = index
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()
             .map_err(tantivy_error)?;
-        for segment in reader.searcher().segment_readers() {
+        let searcher = reader.searcher();
+        for (s, segment) in searcher.segment_readers().iter().enumerate() {
             held += segment.max_doc() as usize;
-            for (key, _) in segment_keys(segment, fields.key)? {
-                match wanted.get(key.as_str()) {
+            for (key, doc) in walks.alive(segment, fields.key)? {
+                match wanted.get(key) {
                     Some(&number) if kept[number] => {
                         return Err(Error::Setup("同じ文書が二度入っています".to_owned()));
                     }
                     Some(&number) => kept[number] = true,
-                    None => stale.push(key),
+                    None => {
+                        stale.push(key.to_owned());
+                        stale_at.push((s, doc));
+                    }
                 }
             }
         }
+        before = Some(searcher);
     }
     let mut to_add: Vec<usize> = (0..doc_count).filter(|&n| !kept[n]).collect();
     // Deleted documents stay in their segments: when they would outnumber the site, start
@@ -1418,6 +1573,34 @@ fn update(
         stale.clear();
         to_add = (0..doc_count).collect();
     }
+    // The last export is amended when the documents kept keep their numbers; then the old
+    // versions of the removed documents are read back (their terms are dropped) and the added
+    // ones indexed on the side too (their terms are added).
+    let last = store.packed.last.take();
+    let numbers = match &before {
+        Some(_) if !whole && (to_add.len() + stale.len()) * 4 <= doc_count + 256 => {
+            last_numbers(last.as_ref(), keys, &kept, &stale)
+        }
+        _ => None,
+    };
+    let mut old_versions: Vec<TantivyDocument> = Vec::new();
+    if let (Some(_), Some(searcher)) = (&numbers, &before) {
+        let segments = searcher.segment_readers();
+        for (key, &(s, doc)) in stale.iter().zip(&stale_at) {
+            let stored: TantivyDocument = segments[s]
+                .get_store_reader(1)
+                .map_err(read_error)?
+                .get(doc)
+                .map_err(read_error)?;
+            let source = stored
+                .get_first(fields.source)
+                .and_then(|value| value.as_bytes())
+                .ok_or_else(|| read_error("文書の元がありません"))?;
+            old_versions.push(make_document(fields, &from_source(source)?, key));
+        }
+    }
+    drop(before);
+    let mut new_versions: Vec<TantivyDocument> = Vec::new();
 
     let threads = if to_add.len() < BATCH {
         1
@@ -1455,6 +1638,9 @@ fn update(
             .map(|(doc, &number)| make_document(fields, doc, &keys[number]))
             .collect();
         for document in documents {
+            if numbers.is_some() {
+                new_versions.push(document.clone());
+            }
             writer.add_document(document).map_err(tantivy_error)?;
         }
     }
@@ -1481,19 +1667,107 @@ fn update(
         .reload_policy(tantivy::ReloadPolicy::Manual)
         .try_into()
         .map_err(tantivy_error)?;
-    let files = export(
+    let delta = match (&last, &numbers) {
+        (Some(last), Some(numbers)) => Some(Delta {
+            last,
+            numbers,
+            wanted: &wanted,
+            old: small_index(analyzer, fields, old_versions)?,
+            new: small_index(analyzer, fields, new_versions)?,
+        }),
+        _ => None,
+    };
+    store.steps[2] = analysing.elapsed();
+    let exported = export(
         content,
         fields,
-        &reader.searcher(),
-        &wanted,
+        Alive {
+            searcher: &reader.searcher(),
+            wanted: &wanted,
+            walks,
+        },
         keys,
         rows,
         &store.packed,
+        delta,
     )?;
-
+    store.encoded = exported.encoded;
+    let mut made = exported.made;
+    made.inputs = store.packed.inputs.clone();
+    store.packed.made = Some(made);
+    store.steps[3..6].copy_from_slice(&exported.steps);
+    let saving = std::time::Instant::now();
     store.keep(&index, analysis);
     drop(opened);
-    Ok(files)
+    store.steps[6] = saving.elapsed();
+    Ok(exported.files)
+}
+
+/// The tokenizers of the analysis, registered in `index`.
+fn register_tokenizers(index: &Index, analyzer: &Arc<Analyzer>) {
+    let tokenizers = index.tokenizers();
+    let cut = |part: Part| {
+        TextAnalyzer::from(CutTokenizer {
+            analyzer: analyzer.clone(),
+            part,
+        })
+    };
+    tokenizers.register("ja_w", cut(Part::Words));
+    tokenizers.register("ja_r", cut(Part::Readings));
+    tokenizers.register("ja_rg", cut(Part::ReadingGrams));
+    tokenizers.register("gram", TextAnalyzer::from(GramTokenizer));
+    tokenizers.register("exact", TextAnalyzer::from(ExactTokenizer));
+    tokenizers.register("loose", TextAnalyzer::from(LooseTokenizer));
+}
+
+/// A small index in memory of `documents` (the versions an update replaced or added).
+fn small_index(
+    analyzer: &Arc<Analyzer>,
+    fields: &Fields,
+    documents: Vec<TantivyDocument>,
+) -> Result<Index> {
+    let index = Index::create_in_ram(fields.schema.clone());
+    register_tokenizers(&index, analyzer);
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(1, 20_000_000)
+        .map_err(tantivy_error)?;
+    for document in documents {
+        writer.add_document(document).map_err(tantivy_error)?;
+    }
+    writer.commit().map_err(tantivy_error)?;
+    Ok(index)
+}
+
+/// Where the documents of the last export were, when an export of only what changed can
+/// follow: the kept index holds exactly the last export's documents (the kept ones and the
+/// stale ones), every kept one has the number it had, and a bitmap of postings takes as many
+/// bytes ([`format::encode_postings`]). Then only the terms of the removed and added documents
+/// change. `None`: everything is exported.
+fn last_numbers<'a>(
+    last: Option<&'a LastExport>,
+    keys: &[String],
+    kept: &[bool],
+    stale: &[String],
+) -> Option<HashMap<&'a str, u32>> {
+    let last = last?;
+    if last.chunks.is_empty() || last.keys.len().div_ceil(8) != keys.len().div_ceil(8) {
+        return None;
+    }
+    let numbers: HashMap<&str, u32> = last
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(number, key)| (key.as_str(), number as u32))
+        .collect();
+    let kept_count = kept.iter().filter(|kept| **kept).count();
+    let same = numbers.len() == last.keys.len()
+        && kept_count + stale.len() == last.keys.len()
+        && stale.iter().all(|key| numbers.contains_key(key.as_str()))
+        && keys
+            .iter()
+            .enumerate()
+            .all(|(n, key)| !kept[n] || numbers.get(key.as_str()) == Some(&(n as u32)));
+    same.then_some(numbers)
 }
 
 /// A tantivy document of `doc`, with its key and fragment.
@@ -1504,6 +1778,7 @@ fn make_document(fields: &Fields, doc: &SourceDoc, key: &str) -> TantivyDocument
         fields.fragment,
         &serde_json::to_vec(&doc.fragment).expect("fragments serialise"),
     );
+    document.add_bytes(fields.source, &source_bytes(doc));
     for (logical, values) in doc.fields.iter().enumerate() {
         let by_kana = logical == NAME && !doc.name_reading.is_empty();
         let mut kinds = vec![Kind::Word, Kind::Reading, Kind::Gram];
@@ -1534,27 +1809,67 @@ fn make_document(fields: &Fields, doc: &SourceDoc, key: &str) -> TantivyDocument
     document
 }
 
+/// The analysed values of `doc` (its fields, name readings, exact values and spellings), from
+/// which [`make_document`] makes the same terms again ([`from_source`]).
+type Source = (
+    [Vec<String>; 5],
+    Vec<String>,
+    Vec<String>,
+    Vec<(String, bool)>,
+);
+
+fn source_bytes(doc: &SourceDoc) -> Vec<u8> {
+    serde_json::to_vec(&(&doc.fields, &doc.name_reading, &doc.exact, &doc.spellings))
+        .expect("sources serialise")
+}
+
+/// A document with the terms of the stored `source` ([`source_bytes`]).
+fn from_source(source: &[u8]) -> Result<SourceDoc> {
+    let (fields, name_reading, exact, spellings): Source =
+        serde_json::from_slice(source).map_err(read_error)?;
+    Ok(SourceDoc {
+        fields,
+        name_reading,
+        exact,
+        spellings,
+        ..Default::default()
+    })
+}
+
+/// The documents alive after an update: the searcher, each key's number, and the segments'
+/// keys read so far.
+struct Alive<'a> {
+    searcher: &'a tantivy::Searcher,
+    wanted: &'a HashMap<&'a str, usize>,
+    walks: KeyWalks,
+}
+
 /// The files of the index from the documents alive in `searcher`, each numbered by its key's
 /// place in `wanted`.
 fn export(
     content: &Content,
     fields: &Fields,
-    searcher: &tantivy::Searcher,
-    wanted: &HashMap<&str, usize>,
+    alive: Alive<'_>,
     keys: &[String],
     rows: &[Row],
     packed: &Packed,
-) -> Result<Vec<(String, Vec<u8>)>> {
+    delta: Option<Delta<'_>>,
+) -> Result<Exported> {
     let doc_count = rows.len();
+    let Alive {
+        searcher,
+        wanted,
+        mut walks,
+    } = alive;
     let segments = searcher.segment_readers();
     // Each segment's documents by number (`u32::MAX`: deleted), and where each number is.
     let mut numbers: Vec<Vec<u32>> = Vec::with_capacity(segments.len());
     let mut located = vec![(u32::MAX, 0u32); doc_count];
     for (s, segment) in segments.iter().enumerate() {
         let mut map = vec![u32::MAX; segment.max_doc() as usize];
-        for (key, doc) in segment_keys(segment, fields.key)? {
+        for (key, doc) in walks.alive(segment, fields.key)? {
             let number = *wanted
-                .get(key.as_str())
+                .get(key)
                 .ok_or_else(|| read_error("不要な文書が残っています"))?;
             map[doc as usize] = number as u32;
             located[number] = (s as u32, doc);
@@ -1565,6 +1880,8 @@ fn export(
         return Err(read_error("足りない文書があります"));
     }
 
+    let mut steps = [std::time::Duration::ZERO; 3];
+    let fragments_started = std::time::Instant::now();
     // Fragments, `FRAGMENT_PACK` documents a file, in order.
     let stores: Vec<tantivy::store::StoreReader> = segments
         .iter()
@@ -1624,28 +1941,124 @@ fn export(
     }
     drop(stores);
 
-    // Term chunks, compressed as soon as they are full: (first term, gzip JSON).
-    let mut chunks: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut current = String::from("[");
-    let mut current_first: Option<String> = None;
-    let flush = |current: &mut String,
-                 current_first: &mut Option<String>,
-                 chunks: &mut Vec<(String, Vec<u8>)>| {
-        if let Some(first) = current_first.take() {
-            current.push(']');
-            let bytes = packed.get_or(pack_key(&[b"t", current.as_bytes()]), || {
-                format::gzip(current.as_bytes())
-            });
-            chunks.push((first, bytes));
-            current.clear();
-            current.push('[');
+    steps[0] = fragments_started.elapsed();
+    let terms_started = std::time::Instant::now();
+    // Term chunks: only those that changed when the last export can be amended, else all.
+    let amended = match &delta {
+        Some(delta) => export_changed(fields, delta, doc_count, packed)?,
+        None => None,
+    };
+    let packer = match amended {
+        Some(packer) => packer,
+        None => {
+            let mut packer = Packer::new(packed);
+            walk_terms(
+                fields,
+                segments,
+                &numbers,
+                doc_count,
+                |term, grams, words| {
+                    let entry = term_entry(&term, &grams, &words, doc_count);
+                    packer.push(term, &entry);
+                },
+            )?;
+            packer.flush();
+            packer
         }
     };
+    let encoded = packer.encoded;
+    let made = LastExport {
+        keys: keys.to_vec(),
+        chunks: packer.records,
+        inputs: None,
+    };
+    let chunks = packer.chunks;
 
-    // Every field of every segment (each writer thread leaves one or more), read as one
-    // stream of terms in order: a document is in one segment only, so its impacts for a term
-    // are complete whichever segment it is in. Deleted documents are skipped, and a term only
-    // they had is left out.
+    steps[1] = terms_started.elapsed();
+    let meta_started = std::time::Instant::now();
+    // Files.
+    let mut table = DocTable::default();
+    for row in rows {
+        table.kind.push(row.kind);
+        table.cat.push(row.cat);
+        table.area.push(row.area);
+        table.svc.push(row.svc);
+        table.open.push(row.open);
+        table.tlen.push(row.tlen);
+    }
+    let site = &content.site;
+    let labels = Labels {
+        categories: site
+            .categories
+            .iter()
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        areas: site
+            .areas
+            .iter()
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        services: site
+            .services
+            .iter()
+            .take(52)
+            .map(|t| (t.key.clone(), t.label.clone()))
+            .collect(),
+        kinds: kind_labels(),
+    };
+    let mut firsts = Vec::with_capacity(chunks.len());
+    for (number, (first, bytes)) in chunks.into_iter().enumerate() {
+        firsts.push(first);
+        files.push((format!("{}/t/{number}.bin", format::DIR), bytes));
+    }
+    let mut version = super::dictionary::FNV_OFFSET;
+    for (name, bytes) in &files {
+        version = super::dictionary::fnv1a(name.as_bytes(), version);
+        version = super::dictionary::fnv1a(bytes, version);
+    }
+    let meta = Meta {
+        format: format::FORMAT,
+        version: format!("{:012x}", version & 0xffff_ffff_ffff),
+        count: doc_count,
+        base_url: content.site.base_url.clone(),
+        rules: normalize::rules().json.clone(),
+        chunks: firsts,
+        docs: table,
+        labels,
+        lay: lay::table(content),
+    };
+    let json = serde_json::to_vec(&meta).expect("meta serialises");
+    files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));
+    steps[2] = meta_started.elapsed();
+    Ok(Exported {
+        files,
+        made,
+        encoded,
+        steps,
+    })
+}
+
+/// What [`export`] made: the files, what they were made of, and how many term chunks it
+/// encoded.
+struct Exported {
+    files: Vec<(String, Vec<u8>)>,
+    made: LastExport,
+    encoded: usize,
+    /// How long the fragments, the term chunks and `meta.bin` took.
+    steps: [std::time::Duration; 3],
+}
+
+/// Every term of `segments` in order, with its postings over the documents `numbers` gives
+/// (per segment, tantivy's document → number; `u32::MAX`: left out): `(term, grams, words)`.
+/// A document is in one segment only, so its impacts for a term are complete whichever segment
+/// it is in; a term only left-out documents have is skipped.
+fn walk_terms(
+    fields: &Fields,
+    segments: &[tantivy::SegmentReader],
+    numbers: &[Vec<u32>],
+    doc_count: usize,
+    mut emit: impl FnMut(String, Postings, Postings),
+) -> Result<()> {
     let infos = &fields.infos;
     let mut inverted = Vec::with_capacity(segments.len() * infos.len());
     for (number, segment) in segments.iter().enumerate() {
@@ -1737,82 +2150,259 @@ fn export(
         let Ok(term) = String::from_utf8(key) else {
             continue;
         };
-        let encode = |p: &Postings| {
-            if p.is_empty() {
-                serde_json::Value::from(0)
-            } else {
-                format::encode_postings(p, doc_count)
-            }
-        };
-        // As `[term, grams, words]`.
-        let entry = serde_json::to_string(&(&term, encode(&grams), encode(&words)))
-            .expect("terms serialise");
-        if current_first.is_some() && current.len() + entry.len() > CHUNK_BYTES {
-            flush(&mut current, &mut current_first, &mut chunks);
-        }
-        if current_first.is_none() {
-            current_first = Some(term);
-        } else {
-            current.push(',');
-        }
-        current.push_str(&entry);
+        emit(term, grams, words);
     }
-    flush(&mut current, &mut current_first, &mut chunks);
+    Ok(())
+}
 
-    // Files.
-    let mut table = DocTable::default();
-    for row in rows {
-        table.kind.push(row.kind);
-        table.cat.push(row.cat);
-        table.area.push(row.area);
-        table.svc.push(row.svc);
-        table.open.push(row.open);
-        table.tlen.push(row.tlen);
-    }
-    let site = &content.site;
-    let labels = Labels {
-        categories: site
-            .categories
-            .iter()
-            .map(|t| (t.key.clone(), t.label.clone()))
-            .collect(),
-        areas: site
-            .areas
-            .iter()
-            .map(|t| (t.key.clone(), t.label.clone()))
-            .collect(),
-        services: site
-            .services
-            .iter()
-            .take(52)
-            .map(|t| (t.key.clone(), t.label.clone()))
-            .collect(),
-        kinds: kind_labels(),
+/// A term's entry in its chunk: `[term, grams, words]`, each 0 or [`format::encode_postings`].
+fn term_entry(term: &str, grams: &Postings, words: &Postings, doc_count: usize) -> String {
+    let encode = |p: &Postings| {
+        if p.is_empty() {
+            serde_json::Value::from(0)
+        } else {
+            format::encode_postings(p, doc_count)
+        }
     };
-    let mut firsts = Vec::with_capacity(chunks.len());
-    for (number, (first, bytes)) in chunks.into_iter().enumerate() {
-        firsts.push(first);
-        files.push((format!("{}/t/{number}.bin", format::DIR), bytes));
+    serde_json::to_string(&(term, encode(grams), encode(words))).expect("terms serialise")
+}
+
+/// Term chunks being filled with entries in term order: a chunk is closed when the next entry
+/// would take it over [`CHUNK_BYTES`], so where chunks end depends on the entries only, and a
+/// run of the last export's chunks that starts where a chunk starts now is taken whole.
+struct Packer<'a> {
+    packed: &'a Packed,
+    /// The chunk being filled (`[` and its entries), its first term and first entry's length.
+    current: String,
+    first: Option<(String, u32)>,
+    /// The chunks made: (first term, gzip JSON), and what each is.
+    chunks: Vec<(String, Vec<u8>)>,
+    records: Vec<ChunkRecord>,
+    /// Chunks whose entries were encoded (not taken whole).
+    encoded: usize,
+}
+
+impl<'a> Packer<'a> {
+    fn new(packed: &'a Packed) -> Packer<'a> {
+        Packer {
+            packed,
+            current: String::from("["),
+            first: None,
+            chunks: Vec::new(),
+            records: Vec::new(),
+            encoded: 0,
+        }
     }
-    let mut version = super::dictionary::FNV_OFFSET;
-    for (name, bytes) in &files {
-        version = super::dictionary::fnv1a(name.as_bytes(), version);
-        version = super::dictionary::fnv1a(bytes, version);
+
+    /// Whether an entry of `len` bytes would start a chunk now.
+    fn starts_chunk(&self, len: usize) -> bool {
+        self.first.is_none() || self.current.len() + len > CHUNK_BYTES
     }
-    let meta = Meta {
-        format: format::FORMAT,
-        version: format!("{:012x}", version & 0xffff_ffff_ffff),
-        count: doc_count,
-        base_url: content.site.base_url.clone(),
-        rules: normalize::rules().json.clone(),
-        chunks: firsts,
-        docs: table,
-        labels,
-        lay: lay::table(content),
+
+    fn push(&mut self, term: String, entry: &str) {
+        if self.first.is_some() && self.starts_chunk(entry.len()) {
+            self.flush();
+        }
+        if self.first.is_none() {
+            self.first = Some((term, entry.len() as u32));
+        } else {
+            self.current.push(',');
+        }
+        self.current.push_str(entry);
+    }
+
+    /// Closes the chunk being filled, compressed unless the last export made the same.
+    fn flush(&mut self) {
+        let Some((first, first_len)) = self.first.take() else {
+            return;
+        };
+        self.current.push(']');
+        let key = pack_key(&[b"t", self.current.as_bytes()]);
+        let current = &self.current;
+        let bytes = self.packed.get_or(key, || format::gzip(current.as_bytes()));
+        self.chunks.push((first.clone(), bytes));
+        self.records.push(ChunkRecord {
+            first,
+            key,
+            first_len,
+        });
+        self.encoded += 1;
+        self.current.clear();
+        self.current.push('[');
+    }
+
+    /// Adds a chunk of the last export as it was (it starts a chunk now: [`Packer::starts_chunk`]).
+    fn push_whole(&mut self, record: &ChunkRecord, bytes: Vec<u8>) {
+        self.flush();
+        self.chunks.push((record.first.clone(), bytes));
+        self.records.push(record.clone());
+    }
+}
+
+/// The documents an update replaced, for an export of only the term chunks that changed: the
+/// last export, where its documents were, and the old versions of the documents removed (by
+/// their number in the last export) and the new ones (by their number now), each in a small
+/// index of its own.
+struct Delta<'a> {
+    last: &'a LastExport,
+    numbers: &'a HashMap<&'a str, u32>,
+    wanted: &'a HashMap<&'a str, usize>,
+    old: Index,
+    new: Index,
+}
+
+/// Each segment's documents of `index` by the number `number` gives their key.
+fn small_numbers(
+    fields: &Fields,
+    searcher: &tantivy::Searcher,
+    number: impl Fn(&str) -> Option<u32>,
+) -> Result<Vec<Vec<u32>>> {
+    let mut out = Vec::new();
+    for segment in searcher.segment_readers() {
+        let mut map = vec![u32::MAX; segment.max_doc() as usize];
+        for (key, doc) in segment_keys(segment, fields.key)? {
+            map[doc as usize] = number(&key).ok_or_else(|| read_error("文書の番号がありません"))?;
+        }
+        out.push(map);
+    }
+    Ok(out)
+}
+
+/// The term chunks of the last export amended by `delta` (the same numbering: [`last_numbers`]):
+/// a term of a removed or added document gets its postings again (the old ones without the
+/// removed documents, with the added ones'), and the chunks are filled again from the first
+/// that changed until they start where the last export's did; the others are taken whole.
+/// `None`: a file of the last export is missing (then everything is exported).
+fn export_changed<'a>(
+    fields: &Fields,
+    delta: &Delta<'_>,
+    doc_count: usize,
+    packed: &'a Packed,
+) -> Result<Option<Packer<'a>>> {
+    use std::io::Read as _;
+    let searcher = |index: &Index| -> Result<tantivy::Searcher> {
+        let reader: tantivy::IndexReader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error)?;
+        Ok(reader.searcher())
     };
-    let json = serde_json::to_vec(&meta).expect("meta serialises");
-    files.push((format!("{}/meta.bin", format::DIR), format::gzip(&json)));
-    Ok(files)
+    let last = delta.last;
+    // The changed terms: those of the removed documents (postings to drop) and the added ones'.
+    let old = searcher(&delta.old)?;
+    let old_numbers = small_numbers(fields, &old, |key| delta.numbers.get(key).copied())?;
+    let removed: HashSet<u32> = old_numbers
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&n| n != u32::MAX)
+        .collect();
+    let slots = last.keys.len().max(doc_count);
+    // Per term, the removed documents' postings and the added ones'.
+    type Sides = [(Postings, Postings); 2];
+    let mut sides: BTreeMap<String, Sides> = BTreeMap::new();
+    walk_terms(
+        fields,
+        old.segment_readers(),
+        &old_numbers,
+        slots,
+        |term, grams, words| {
+            sides.entry(term).or_default()[0] = (grams, words);
+        },
+    )?;
+    let new = searcher(&delta.new)?;
+    let new_numbers = small_numbers(fields, &new, |key| delta.wanted.get(key).map(|&n| n as u32))?;
+    walk_terms(
+        fields,
+        new.segment_readers(),
+        &new_numbers,
+        slots,
+        |term, grams, words| {
+            sides.entry(term).or_default()[1] = (grams, words);
+        },
+    )?;
+    // A document replaced by one at its number with the same impacts leaves the term as it was.
+    let changes: BTreeMap<String, (Postings, Postings)> = sides
+        .into_iter()
+        .filter(|(_, [old, new])| old != new)
+        .map(|(term, [_, new])| (term, new))
+        .collect();
+    // The chunk each changed term falls in; the chunk before it may end elsewhere too.
+    let chunk_of = |term: &str| {
+        last.chunks
+            .partition_point(|chunk| chunk.first.as_str() <= term)
+            .saturating_sub(1)
+    };
+    let mut affected = vec![false; last.chunks.len()];
+    for term in changes.keys() {
+        let i = chunk_of(term);
+        affected[i] = true;
+        if i > 0 {
+            affected[i - 1] = true;
+        }
+    }
+    let mut packer = Packer::new(packed);
+    let mut changes = changes.into_iter().peekable();
+    for (i, record) in last.chunks.iter().enumerate() {
+        if !affected[i] && packer.starts_chunk(record.first_len as usize) {
+            let Some(bytes) = packed.reuse(&record.key) else {
+                return Ok(None);
+            };
+            packer.push_whole(record, bytes);
+            continue;
+        }
+        let Some(bytes) = packed.previous(&record.key) else {
+            return Ok(None);
+        };
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut json)
+            .map_err(read_error)?;
+        let entries: Vec<(String, serde_json::Value, serde_json::Value)> =
+            serde_json::from_slice(&json).map_err(read_error)?;
+        let next = last.chunks.get(i + 1).map(|chunk| chunk.first.as_str());
+        let mut entries = entries.into_iter().peekable();
+        loop {
+            let change_here = changes
+                .peek()
+                .filter(|(term, _)| next.is_none_or(|next| term.as_str() < next));
+            let take_old = match (entries.peek(), change_here) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((old, _, _)), Some((term, _))) => old < term,
+            };
+            if take_old {
+                let (term, grams, words) = entries.next().expect("peeked");
+                let entry = serde_json::to_string(&(&term, grams, words)).expect("terms serialise");
+                packer.push(term, &entry);
+                continue;
+            }
+            let (term, (mut grams, mut words)) = changes.next().expect("peeked");
+            if entries.peek().is_some_and(|(old, _, _)| *old == term) {
+                let (_, old_grams, old_words) = entries.next().expect("peeked");
+                for (postings, old) in [(&mut grams, old_grams), (&mut words, old_words)] {
+                    postings.extend(
+                        format::decode_postings(&old)
+                            .into_iter()
+                            .filter(|(doc, _)| !removed.contains(doc)),
+                    );
+                    postings.sort_unstable();
+                }
+            }
+            if grams.is_empty() && words.is_empty() {
+                continue;
+            }
+            let entry = term_entry(&term, &grams, &words, doc_count);
+            packer.push(term, &entry);
+        }
+    }
+    if changes.next().is_some() {
+        return Err(read_error("検索語の順序が合いません"));
+    }
+    packer.flush();
+    Ok(Some(packer))
 }
 
 /// Counts of what was built, for messages and benchmarks.

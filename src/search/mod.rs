@@ -32,17 +32,38 @@ use crate::error::{Error, Result};
 use crate::output::Staging;
 use engine::{Filters, SearchIndex};
 
+/// The steps of writing the index, timed in [`IndexStats::steps`]: the documents' keys (and the
+/// dictionary loaded), the kept index opened, the changed documents analysed, the fragments, the
+/// term chunks and `meta.bin` exported, the kept index's files saved, the files written.
+pub const STEPS: [&str; 8] = [
+    "keys",
+    "open",
+    "analyse",
+    "fragments",
+    "terms",
+    "meta",
+    "save",
+    "write",
+];
+
 /// What writing the index took and made (benchmarks show it with `ZAITAKU_SEARCH_STATS=1`).
 #[derive(Debug, Clone, Copy)]
 pub struct IndexStats {
     pub documents: usize,
     /// Documents analysed (the others came from the index kept in the [`store::Store`]).
     pub analysed: usize,
+    /// Term chunks encoded (the others were taken whole from the last export).
+    pub encoded: usize,
+    /// Facilities whose document key and row came from the last export (their records had
+    /// not changed), not made again.
+    pub reused_keys: usize,
     pub files: usize,
     pub bytes: usize,
     /// Files of term chunks (`t/`).
     pub chunks: usize,
     pub elapsed: Duration,
+    /// How long each of [`STEPS`] took.
+    pub steps: [Duration; STEPS.len()],
     /// The process's peak resident memory before and after the index, in MiB.
     pub peak_rss_before_mib: u64,
     pub peak_rss_after_mib: u64,
@@ -64,17 +85,22 @@ pub fn write_index_with(
     let started = std::time::Instant::now();
     let peak_before = peak_rss_mib();
     let files = indexer::build_files_with(content, store)?;
+    let writing = std::time::Instant::now();
     for (relative, bytes) in &files {
         staging.write(relative, bytes)?;
     }
+    store.steps[7] = writing.elapsed();
     let summary = indexer::summary(&files);
     Ok(IndexStats {
         documents: content.resources.len() + content.pages.len(),
         analysed: store.analysed,
+        encoded: store.encoded,
+        reused_keys: store.reused_keys,
         files: summary["files"],
         bytes: summary["bytes"],
         chunks: summary["chunks"],
         elapsed: started.elapsed(),
+        steps: store.steps,
         peak_rss_before_mib: peak_before,
         peak_rss_after_mib: peak_rss_mib(),
     })

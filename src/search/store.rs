@@ -6,8 +6,11 @@
 //! * `zaitaku build`: `.zaitaku-cache/search/` (inside the build cache's folder, with its
 //!   `CACHEDIR.TAG`): the tantivy index in `index/`; `search.json`, which names the binary and
 //!   the analysis (the site's own words) the documents were made with; `search-packed.bin`, the
-//!   compressed files of the last export ([`Packed`]); and `search.lock`, held while a build
-//!   uses the folder.
+//!   compressed files of the last export ([`Packed`]), what that export was made of
+//!   ([`LastExport`]: its documents' keys, its term chunks, and each facility's record key and
+//!   row, so that an unchanged facility is not made into a document again) and the kana words'
+//!   spellings looked up in the dictionary (read only with an index of the same binary and
+//!   analysis); and `search.lock`, held while a build uses the folder.
 //! * `zaitaku serve`: in memory, kept between saves ([`Store::in_memory`]).
 //!
 //! A cache that cannot be trusted only costs time: a folder that is a symlink or a file, an
@@ -39,7 +42,7 @@ const MANIFEST: &str = "search.json";
 const LOCK: &str = "search.lock";
 /// The compressed files of the last export ([`Packed`]).
 const PACKED: &str = "search-packed.bin";
-const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-1\n";
+const PACKED_MAGIC: &[u8] = b"zaitaku-search-packed-3\n";
 /// The folder of the tantivy index.
 const FOLDER: &str = "index";
 
@@ -64,10 +67,21 @@ pub struct Store {
     pub warnings: Vec<Diagnostic>,
     /// Documents analysed by the last update (the others came from the kept index).
     pub analysed: usize,
+    /// Term chunks the last export encoded (the others were the last export's, taken whole).
+    pub encoded: usize,
+    /// How long each step of the last update took ([`super::STEPS`]).
+    pub steps: [std::time::Duration; super::STEPS.len()],
     /// The compressed files of the last export.
     pub(crate) packed: Packed,
     /// Kana words' kanji spellings looked up in the dictionary (for this analysis).
     pub(crate) spellings: super::indexer::Spellings,
+    /// Each facility's record key (the build's `record_key`, in the order of
+    /// `content.resources`; `None`: not keyed), set by the caller when it knows them: a record
+    /// whose key the last export had keeps that export's document key and row, and is not made
+    /// into a document again.
+    pub record_keys: Option<Vec<Option<String>>>,
+    /// Facilities whose key and row the last build's export gave ([`Store::record_keys`]).
+    pub reused_keys: usize,
 }
 
 /// What identifies a compressed file's content: the SHA-256 of its bytes before compression,
@@ -85,34 +99,79 @@ pub(crate) fn pack_key(parts: &[&[u8]]) -> PackKey {
     hasher.finalize().into()
 }
 
+/// One term chunk of an export: its first term, its [`PackKey`] and the length of its first
+/// entry (which decides whether that entry starts a chunk after the one before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChunkRecord {
+    pub first: String,
+    pub key: PackKey,
+    pub first_len: u32,
+}
+
+/// What an export was made of, so that the next one re-encodes only the term chunks that
+/// changed ([`super::indexer`]): its documents' keys in number order, and its term chunks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LastExport {
+    pub keys: Vec<String>,
+    pub chunks: Vec<ChunkRecord>,
+    /// What the facilities' documents were made of: the site's part ([`super::indexer`]'s
+    /// `site_key`) and each facility's record key (by number; `None`: not known), with the
+    /// documents' rows, so that an unchanged record's key and row are taken as they were.
+    pub inputs: Option<Inputs>,
+}
+
+/// The inputs of an export's facility documents ([`LastExport::inputs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Inputs {
+    pub site: String,
+    pub records: Vec<Option<String>>,
+    pub rows: Vec<super::indexer::Row>,
+}
+
 /// The compressed files (term chunks, fragment packs) of the last export by [`PackKey`], so
-/// that what did not change is not compressed again; kept with the index (in memory, or
-/// `search-packed.bin` beside it, whose last 32 bytes are the SHA-256 of the rest).
-/// A file of the last export taken again moves from `previous` to `current` (each file is
-/// held once besides the export's own copy, not twice).
+/// that what did not change is not compressed again, and what that export was made of
+/// ([`LastExport`]); kept with the index (in memory, or `search-packed.bin` beside it, whose
+/// last 32 bytes are the SHA-256 of the rest).
 #[derive(Default)]
 pub(crate) struct Packed {
-    previous: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
+    previous: std::collections::HashMap<PackKey, Vec<u8>>,
     current: std::sync::Mutex<std::collections::HashMap<PackKey, Vec<u8>>>,
+    /// The last export's make-up, and this one's (once it is made).
+    pub(crate) last: Option<LastExport>,
+    pub(crate) made: Option<LastExport>,
+    /// This build's facility inputs ([`Inputs`]), for the export it makes.
+    pub(crate) inputs: Option<Inputs>,
+    /// The kana words' spellings read with the last export (then the store's).
+    spellings: super::indexer::Spellings,
 }
 
 impl Packed {
-    /// Whether the last export made a file of `key` (not taken yet by [`Packed::get_or`]).
-    pub(crate) fn has(&self, key: &PackKey) -> bool {
-        self.previous
+    /// The last export's compressed file of `key`, kept for the next export too.
+    pub(crate) fn reuse(&self, key: &PackKey) -> Option<Vec<u8>> {
+        let bytes = self.previous.get(key)?.clone();
+        self.current
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains_key(key)
+            .insert(*key, bytes.clone());
+        Some(bytes)
+    }
+
+    /// The last export's compressed file of `key`, if it made one.
+    pub(crate) fn previous(&self, key: &PackKey) -> Option<&[u8]> {
+        self.previous.get(key).map(Vec::as_slice)
+    }
+
+    /// Whether the last export made a file of `key`.
+    pub(crate) fn has(&self, key: &PackKey) -> bool {
+        self.previous.contains_key(key)
     }
 
     /// The compressed file of `key`: the last export's, or `make`'s.
     pub(crate) fn get_or(&self, key: PackKey, make: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
-        let kept = self
-            .previous
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
-        let bytes = kept.unwrap_or_else(make);
+        let bytes = match self.previous.get(&key) {
+            Some(bytes) => bytes.clone(),
+            None => make(),
+        };
         self.current
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -122,20 +181,72 @@ impl Packed {
 
     /// This export's files become the ones the next export looks up.
     fn advance(&mut self) {
-        let current = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
-        *self.previous.get_mut().unwrap_or_else(|p| p.into_inner()) = current;
+        self.previous = std::mem::take(self.current.get_mut().unwrap_or_else(|p| p.into_inner()));
+        self.last = self.made.take();
     }
 
-    fn to_bytes(&self) -> Vec<u8> {
+    /// `magic, count, (key, length, bytes) × count, spellings, last export or nothing, SHA-256`;
+    /// the spellings as `count, (word, count or u64::MAX for none, (spelling, loose) × count) ×
+    /// count`, each text as `length, bytes`; the last
+    /// export as `keys (count, (length, bytes) × count), chunks (count, (key, first entry's
+    /// length, length, first term) × count)`.
+    fn to_bytes(&self, spellings: &super::indexer::Spellings) -> Vec<u8> {
         use sha2::Digest as _;
+        let text = |out: &mut Vec<u8>, text: &str| {
+            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        };
         let mut out = PACKED_MAGIC.to_vec();
-        let previous = self.previous.lock().unwrap_or_else(|p| p.into_inner());
-        let mut entries: Vec<_> = previous.iter().collect();
+        let mut entries: Vec<_> = self.previous.iter().collect();
         entries.sort_unstable_by_key(|(key, _)| **key);
+        out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
         for (key, bytes) in entries {
             out.extend_from_slice(key);
             out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             out.extend_from_slice(bytes);
+        }
+        out.extend_from_slice(&(spellings.len() as u64).to_le_bytes());
+        for (word, found) in spellings {
+            text(&mut out, word);
+            match found {
+                Some(found) => {
+                    out.extend_from_slice(&(found.len() as u64).to_le_bytes());
+                    for (spelling, loose) in found {
+                        text(&mut out, spelling);
+                        out.push(u8::from(*loose));
+                    }
+                }
+                None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+            }
+        }
+        if let Some(last) = &self.last {
+            out.extend_from_slice(&(last.keys.len() as u64).to_le_bytes());
+            for key in &last.keys {
+                out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+                out.extend_from_slice(key.as_bytes());
+            }
+            out.extend_from_slice(&(last.chunks.len() as u64).to_le_bytes());
+            for chunk in &last.chunks {
+                out.extend_from_slice(&chunk.key);
+                out.extend_from_slice(&u64::from(chunk.first_len).to_le_bytes());
+                out.extend_from_slice(&(chunk.first.len() as u64).to_le_bytes());
+                out.extend_from_slice(chunk.first.as_bytes());
+            }
+            if let Some(inputs) = &last.inputs {
+                text(&mut out, &inputs.site);
+                out.extend_from_slice(&(inputs.records.len() as u64).to_le_bytes());
+                for record in &inputs.records {
+                    // Absent as u64::MAX.
+                    match record {
+                        Some(record) => text(&mut out, record),
+                        None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+                    }
+                }
+                out.extend_from_slice(&(inputs.rows.len() as u64).to_le_bytes());
+                for row in &inputs.rows {
+                    out.extend_from_slice(&row.to_bytes());
+                }
+            }
         }
         let digest = sha2::Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -146,20 +257,114 @@ impl Packed {
         use sha2::Digest as _;
         let body = bytes
             .strip_suffix(&sha2::Sha256::digest(bytes.get(..bytes.len().checked_sub(32)?)?)[..])?;
-        let mut rest = body.strip_prefix(PACKED_MAGIC)?;
+        let mut rest = Reader(body.strip_prefix(PACKED_MAGIC)?);
         let mut previous = std::collections::HashMap::new();
-        while !rest.is_empty() {
-            let key: PackKey = rest.get(..32)?.try_into().ok()?;
-            let len = u64::from_le_bytes(rest.get(32..40)?.try_into().ok()?);
-            let len = usize::try_from(len).ok()?;
-            let end = 40usize.checked_add(len)?;
-            previous.insert(key, rest.get(40..end)?.to_vec());
-            rest = &rest[end..];
+        for _ in 0..rest.number()? {
+            let key = rest.key()?;
+            let len = rest.number()?;
+            previous.insert(key, rest.take(len)?.to_vec());
         }
-        Some(Packed {
-            previous: previous.into(),
+        let text = |rest: &mut Reader<'_>| -> Option<String> {
+            let len = rest.number()?;
+            String::from_utf8(rest.take(len)?.to_vec()).ok()
+        };
+        let mut spellings = super::indexer::Spellings::new();
+        for _ in 0..rest.number()? {
+            let word = text(&mut rest)?;
+            let found = if rest.0.get(..8)? == u64::MAX.to_le_bytes() {
+                rest.take(8)?;
+                None
+            } else {
+                let mut found = Vec::new();
+                for _ in 0..rest.number()? {
+                    let spelling = text(&mut rest)?;
+                    let loose = match rest.take(1)? {
+                        [0] => false,
+                        [1] => true,
+                        _ => return None,
+                    };
+                    found.push((spelling, loose));
+                }
+                Some(found)
+            };
+            spellings.insert(word, found);
+        }
+        let last = if rest.0.is_empty() {
+            None
+        } else {
+            let mut keys = Vec::new();
+            for _ in 0..rest.number()? {
+                let len = rest.number()?;
+                keys.push(String::from_utf8(rest.take(len)?.to_vec()).ok()?);
+            }
+            let mut chunks = Vec::new();
+            for _ in 0..rest.number()? {
+                let key = rest.key()?;
+                let first_len = u32::try_from(rest.number()?).ok()?;
+                let len = rest.number()?;
+                let first = String::from_utf8(rest.take(len)?.to_vec()).ok()?;
+                chunks.push(ChunkRecord {
+                    first,
+                    key,
+                    first_len,
+                });
+            }
+            let inputs = if rest.0.is_empty() {
+                None
+            } else {
+                let site = text(&mut rest)?;
+                let mut records = Vec::new();
+                for _ in 0..rest.number()? {
+                    if rest.0.get(..8)? == u64::MAX.to_le_bytes() {
+                        rest.take(8)?;
+                        records.push(None);
+                    } else {
+                        records.push(Some(text(&mut rest)?));
+                    }
+                }
+                let mut rows = Vec::new();
+                for _ in 0..rest.number()? {
+                    rows.push(super::indexer::Row::from_bytes(
+                        rest.take(super::indexer::Row::BYTES)?,
+                    )?);
+                }
+                Some(Inputs {
+                    site,
+                    records,
+                    rows,
+                })
+            };
+            Some(LastExport {
+                keys,
+                chunks,
+                inputs,
+            })
+        };
+        rest.0.is_empty().then(|| Packed {
+            previous,
+            last,
+            spellings,
             ..Packed::default()
         })
+    }
+}
+
+/// Reads `search-packed.bin`'s parts, `None` when they run out.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let (taken, rest) = self.0.split_at_checked(len)?;
+        self.0 = rest;
+        Some(taken)
+    }
+
+    fn number(&mut self) -> Option<usize> {
+        usize::try_from(u64::from_le_bytes(self.take(8)?.try_into().ok()?)).ok()
+    }
+
+    fn key(&mut self) -> Option<PackKey> {
+        self.take(32)?.try_into().ok()
     }
 }
 
@@ -185,8 +390,12 @@ impl Store {
             memory: None,
             warnings: Vec::new(),
             analysed: 0,
+            encoded: 0,
+            steps: Default::default(),
             packed: Packed::default(),
             spellings: Default::default(),
+            record_keys: None,
+            reused_keys: 0,
         }
     }
 
@@ -222,7 +431,8 @@ impl Store {
         };
         let saved = (|| -> std::io::Result<()> {
             let mut temp = crate::owned::file_in(cache, ".search-", 0o666)?;
-            temp.as_file_mut().write_all(&self.packed.to_bytes())?;
+            temp.as_file_mut()
+                .write_all(&self.packed.to_bytes(&self.spellings))?;
             temp.persist(&cache.join(PACKED))
         })();
         if let Err(e) = saved {
@@ -289,7 +499,11 @@ impl Store {
         match self.check(&folder, &manifest, schema) {
             Ok(Some(index)) => {
                 match read_packed(&cache.join(PACKED)) {
-                    Ok(Some(packed)) => self.packed = packed,
+                    Ok(Some(mut packed)) => {
+                        // Looked up with the same analysis (the manifest's): kept.
+                        self.spellings = std::mem::take(&mut packed.spellings);
+                        self.packed = packed;
+                    }
                     Ok(None) => {}
                     Err(()) => self.warnings.push(warning(format!(
                         "検索インデックスのキャッシュ（{PACKED}）が壊れているか途中で切れていたので、使いませんでした（次のビルドで作り直します）。"
@@ -422,30 +636,4 @@ fn unreadable(e: std::io::Error) -> String {
 /// Reads a small plain file, never through a symlink.
 fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     crate::cache_file::read_regular(path, 1 << 20).map(|(bytes, _)| bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_kept_file_is_taken_once_and_kept_for_the_next_export() {
-        let mut packed = Packed::default();
-        let made = packed.get_or(pack_key(&[b"t", b"a"]), || b"A".to_vec());
-        assert_eq!(made, b"A");
-        packed.advance();
-        let again = Packed::from_bytes(&packed.to_bytes()).expect("its own bytes read back");
-        assert!(again.has(&pack_key(&[b"t", b"a"])));
-        let kept = again.get_or(pack_key(&[b"t", b"a"]), || panic!("made again"));
-        assert_eq!(kept, b"A");
-        // Taken: no longer among the last export's files, but among this one's.
-        assert!(!again.has(&pack_key(&[b"t", b"a"])));
-        let mut again = again;
-        again.advance();
-        assert!(again.has(&pack_key(&[b"t", b"a"])));
-        assert_eq!(
-            again.get_or(pack_key(&[b"t", b"a"]), || b"B".to_vec()),
-            b"A"
-        );
-    }
 }

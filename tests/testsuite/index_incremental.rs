@@ -414,3 +414,260 @@ fn an_index_cache_in_use_by_another_run_is_left_alone() {
     assert_eq!(analysed(&report), Some(1));
     assert_like_clean(root, "after the other run");
 }
+
+/// A clinic with its whole reading given (its place in 五十音 order).
+fn write_kana(root: &Path, name: &str, number: u32, kana: &str) {
+    std::fs::write(
+        clinic(root, name),
+        format!(
+            "name: 順番医院 {number}\nkana: {kana}\ncategory: clinic\narea: north\naddress: 徳島市順番町{number}番地\nphone: 088-677-{number:04}\nverified: 2026-04-01\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn set_phone(root: &Path, name: &str, phone: &str) {
+    let path = clinic(root, name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("phone:") {
+                format!("phone: {phone}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&path, text).unwrap();
+}
+
+/// Term chunks the last build encoded, and how many it wrote.
+fn encoded(report: &BuildReport) -> (usize, usize) {
+    let search = report.search.expect("the index was updated");
+    (search.encoded, search.chunks)
+}
+
+#[test]
+fn only_the_term_chunks_that_changed_are_encoded_again() {
+    let site = site_with(None);
+    let root = site.path();
+    let kana = [
+        "か", "き", "く", "け", "こ", "さ", "し", "す", "せ", "そ", "た", "ち",
+    ];
+    for number in 0..144u32 {
+        let reading = format!(
+            "じゅんばん{}{}",
+            kana[number as usize / 12],
+            kana[number as usize % 12]
+        );
+        write_kana(root, &format!("order-{number}"), number, &reading);
+    }
+    write_kana(root, "order-front", 900, "ああ");
+    let first = build_site(root);
+    let (_, chunks) = encoded(&first);
+    assert!(chunks > 40, "a site of many term chunks ({chunks})");
+    assert_like_clean(root, "first build");
+    let packed_before = std::fs::read(root.join(STORE).join("search-packed.bin")).unwrap();
+
+    type Edit = fn(&Path);
+    // (step, edit, documents analysed, whether only some term chunks are encoded (`None`: it
+    // depends on where chunks end: a changed phone's terms come first in the term order, and
+    // the chunks after them may end elsewhere all the way down))
+    let edits: [(&str, Edit, usize, Option<bool>); 9] = [
+        (
+            "a note added to one record (a few words of its own)",
+            |root| {
+                let path = clinic(root, "order-70");
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                text.push_str("note: 珍獣の往診も相談できます。\n");
+                std::fs::write(&path, text).unwrap();
+            },
+            1,
+            Some(true),
+        ),
+        (
+            "one phone changed (its terms only)",
+            |root| set_phone(root, "order-50", "088-677-9050"),
+            1,
+            None,
+        ),
+        (
+            "a phone changed to one whose terms all exist (postings only)",
+            |root| set_phone(root, "order-51", "088-677-0052"),
+            1,
+            None,
+        ),
+        (
+            "many edits in one build",
+            |root| {
+                for number in [3u32, 17, 40, 41, 77, 90, 101, 120, 133, 143] {
+                    set_phone(
+                        root,
+                        &format!("order-{number}"),
+                        &format!("088-688-{number:04}"),
+                    );
+                }
+            },
+            10,
+            None,
+        ),
+        (
+            "an edit, then the kept export's record from two builds ago (a build killed after \
+             the index was saved, before its export was)",
+            |root| set_phone(root, "order-52", "088-677-9052"),
+            1,
+            Some(false),
+        ),
+        (
+            "a rename that moves a document in 五十音 order",
+            |root| {
+                let path = clinic(root, "order-10");
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::write(
+                    &path,
+                    text.replace("kana: じゅんばんかた", "kana: じゅんばんちち"),
+                )
+                .unwrap();
+            },
+            1,
+            Some(false),
+        ),
+        (
+            "a delete at the front",
+            |root| std::fs::remove_file(clinic(root, "order-front")).unwrap(),
+            0,
+            Some(false),
+        ),
+        (
+            "an add at the end of the facilities",
+            |root| write_kana(root, "order-end", 901, "んんん"),
+            1,
+            Some(false),
+        ),
+        (
+            "a record removed and another added in its place",
+            |root| {
+                std::fs::remove_file(clinic(root, "order-60")).unwrap();
+                write_kana(root, "order-60b", 960, "じゅんばんさか");
+            },
+            1,
+            None,
+        ),
+    ];
+    for (step, edit, analysed_now, partial) in edits {
+        edit(root);
+        if step.starts_with("an edit, then the kept export's record") {
+            // The index is this build's, the record of the export an older one's: it must not
+            // be amended from that record.
+            build_site(root);
+            std::fs::write(root.join(STORE).join("search-packed.bin"), &packed_before).unwrap();
+            set_phone(root, "order-52", "088-677-8052");
+        }
+        let report = build_site(root);
+        assert!(
+            cache_warnings(&report).is_empty(),
+            "{step}: a sound cache gives no warning: {:?}",
+            report.diagnostics
+        );
+        assert_like_clean(root, step);
+        assert_eq!(analysed(&report), Some(analysed_now), "{step}");
+        let (encoded, chunks) = encoded(&report);
+        assert!(encoded <= chunks, "{step}: {encoded} of {chunks}");
+        match partial {
+            Some(true) => assert!(
+                encoded > 0 && encoded < chunks,
+                "{step}: {encoded} of {chunks} term chunks encoded"
+            ),
+            Some(false) => {
+                assert_eq!(
+                    encoded, chunks,
+                    "{step}: the numbers moved, every chunk is encoded"
+                )
+            }
+            None => {}
+        }
+    }
+}
+
+/// Facilities whose document keys the last build's export gave (their records unchanged).
+fn reused_keys(report: &BuildReport) -> usize {
+    report.search.expect("the index was written").reused_keys
+}
+
+#[test]
+fn unchanged_facilities_are_not_made_into_documents_again() {
+    let site = site_with(None);
+    let root = site.path();
+    for number in 0..12u32 {
+        write_record(root, &format!("reuse-{number}"), number, "さいよう");
+    }
+    build_site(root);
+    let facilities = std::fs::read_dir(root.join("content/resources"))
+        .unwrap()
+        .flat_map(|kind| std::fs::read_dir(kind.unwrap().path()).unwrap())
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "yaml")
+        })
+        .count();
+
+    // One phone: every other facility's key comes from the last export.
+    set_phone(root, "reuse-5", "088-677-5555");
+    let report = build_site(root);
+    assert_like_clean(root, "one phone changed");
+    assert_eq!(reused_keys(&report), facilities - 1, "one phone changed");
+    assert_eq!(analysed(&report), Some(1), "one phone changed");
+
+    // The site's areas in another order: every facility's area number may change, so none is
+    // taken from the last export.
+    let site_yaml = root.join("content/site.yaml");
+    let text = std::fs::read_to_string(&site_yaml).unwrap();
+    let north = "  - { key: north, label: 北部 }\n";
+    let south = "  - { key: south-east, label: 南東部 }\n";
+    assert!(
+        text.contains(&format!("{north}{south}")),
+        "the fixture's areas"
+    );
+    std::fs::write(
+        &site_yaml,
+        text.replace(&format!("{north}{south}"), &format!("{south}{north}")),
+    )
+    .unwrap();
+    let report = build_site(root);
+    assert_like_clean(root, "areas reordered");
+    assert_eq!(reused_keys(&report), 0, "areas reordered");
+
+    // A record moved in 五十音 order and a record added: the others keep their keys.
+    std::fs::write(
+        clinic(root, "reuse-3"),
+        std::fs::read_to_string(clinic(root, "reuse-3"))
+            .unwrap()
+            .replace("kana: さくいんいいんさいよう", "kana: んさくいんいいん"),
+    )
+    .unwrap();
+    write_record(root, "reuse-new", 40, "あたらしい");
+    let report = build_site(root);
+    assert_like_clean(root, "a record moved and one added");
+    assert_eq!(
+        reused_keys(&report),
+        facilities - 1,
+        "a record moved and one added"
+    );
+
+    // A damaged kept export only costs time: nothing is taken from it.
+    let packed = root.join(STORE).join("search-packed.bin");
+    let mut bytes = std::fs::read(&packed).unwrap();
+    let last = bytes.len() - 40;
+    bytes[last] ^= 0x01;
+    std::fs::write(&packed, bytes).unwrap();
+    set_phone(root, "reuse-7", "088-677-7777");
+    let report = build_site(root);
+    assert_eq!(cache_warnings(&report).len(), 1, "{:?}", report.diagnostics);
+    assert!(cache_warnings(&report)[0].contains(".zaitaku-cache"));
+    assert_eq!(reused_keys(&report), 0, "a damaged kept export");
+    assert_like_clean(root, "a damaged kept export");
+}
