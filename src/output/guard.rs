@@ -159,7 +159,7 @@ pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
             // A site without a marker is judged against the new site, once it is built.
             Found::Empty | Found::Unmarked { looks_built: true } => {}
             // Files put into a marked site are named now, not after a build of minutes.
-            Found::Marked(_) => crate::output::check_replaceable(&path, &path)?,
+            Found::Marked(_) => crate::output::check_strangers(&path)?,
             Found::Unmarked { looks_built: false } => {
                 return Err(not_ours(&shown));
             }
