@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -78,6 +78,19 @@ struct Step {
 struct Stamp(u64, u64, u64, i64, i64, i64, i64);
 
 impl Stamp {
+    /// The stamp of a file whose metadata `statx` read (with at least `BASIC_STATS`).
+    fn of_statx(stat: &rustix::fs::Statx) -> Stamp {
+        Stamp(
+            rustix::fs::makedev(stat.stx_dev_major, stat.stx_dev_minor),
+            stat.stx_ino,
+            stat.stx_size,
+            stat.stx_mtime.tv_sec,
+            stat.stx_mtime.tv_nsec.into(),
+            stat.stx_ctime.tv_sec,
+            stat.stx_ctime.tv_nsec.into(),
+        )
+    }
+
     fn of(meta: &std::fs::Metadata) -> Stamp {
         Stamp(
             meta.dev(),
@@ -96,6 +109,25 @@ impl Stamp {
         seconds >= 0
             && (0..1_000_000_000).contains(&nanos)
             && std::time::Duration::new(seconds as u64, nanos as u32) < moment
+    }
+}
+
+/// The files a build linked from the old site, as the commit's walk of the old site sees them
+/// ([`Cache::linked_check`]).
+pub struct LinkedCheck {
+    /// Each file's stamp right after the link, and whether the walk saw it so.
+    files: HashMap<String, (Option<Stamp>, AtomicBool)>,
+}
+
+impl LinkedCheck {
+    /// The walk found the regular file `relative` of the old site with the metadata `stat`.
+    pub fn seen(&self, relative: &Path, stat: &rustix::fs::Statx) {
+        let Some((Some(stamp), same)) = relative.to_str().and_then(|r| self.files.get(r)) else {
+            return;
+        };
+        if Stamp::of_statx(stat) == *stamp {
+            same.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -146,6 +178,9 @@ pub struct Cache {
     /// Files linked from the previous site into this one, with their stamp right after the
     /// link (`None` once [`Cache::check_linked`] saw them changed since).
     linked: Mutex<HashMap<String, Option<Stamp>>>,
+    /// The SHA-256 (hex) of the files under `content/` the load read, by their path there
+    /// ([`inputs_key`]'s `known`).
+    content_digests: Mutex<HashMap<String, Key>>,
     /// Why the cache on disk was not used.
     pub warning: Option<Diagnostic>,
     /// Warnings of the search index's cache ([`Cache::search_store`]).
@@ -166,7 +201,11 @@ pub fn binary_id() -> String {
 /// (hashed in parallel), with `parts` (the theme, the shared context, the day). `None` when
 /// the folder holds anything but folders and regular files (a symlink may lead anywhere, so
 /// what it stands for is not keyed): then nothing keyed by it is reused.
-pub fn inputs_key(root: &Path, parts: &[&[u8]]) -> Option<Key> {
+///
+/// `known` has the SHA-256 (in hex) of files the load read and hashed already, by their path
+/// under `content/`: their bytes are not read again (the key is then of the very bytes the build
+/// was made from).
+pub fn inputs_key(root: &Path, parts: &[&[u8]], known: &HashMap<String, Key>) -> Option<Key> {
     use rayon::prelude::*;
     let content = root.join("content");
     let mut entries = Vec::new();
@@ -189,8 +228,9 @@ pub fn inputs_key(root: &Path, parts: &[&[u8]]) -> Option<Key> {
     }
     let hashes: Vec<Option<String>> = entries
         .par_iter()
-        .map(|(_, path)| match path {
+        .map(|(relative, path)| match path {
             None => Some(String::new()),
+            Some(_) if known.contains_key(relative) => known.get(relative).cloned(),
             Some(path) => read_regular(path).ok().map(|(bytes, _)| hash(&bytes)),
         })
         .collect();
@@ -214,6 +254,11 @@ pub fn hash(bytes: &[u8]) -> Key {
     hex(Sha256::digest(bytes))
 }
 
+/// A SHA-256 already made ([`crate::content::parsed::digest`]), in hex as [`hash`] gives it.
+pub fn hash_hex(digest: &crate::content::parsed::Digest32) -> Key {
+    hex(digest)
+}
+
 pub(super) fn warning(message: String) -> Diagnostic {
     Diagnostic::warning(CACHE_DIR, Position::FILE, message).hint(
         "今回は全部を作り直しました（できたサイトに影響はありません）。気になるときは .zaitaku-cache を消してください。次のビルドから、zaitaku が作り直したキャッシュを使います。",
@@ -233,6 +278,7 @@ impl Cache {
             rendered: AtomicUsize::new(0),
             hashed: AtomicUsize::new(0),
             linked: Mutex::new(HashMap::new()),
+            content_digests: Mutex::new(HashMap::new()),
             warning: None,
             warnings: Mutex::new(Vec::new()),
         }
@@ -403,18 +449,30 @@ impl Cache {
             .insert(relative.to_owned(), Some(Stamp::of(linked)));
     }
 
-    /// Looks again, just before the new site in `staged` replaces the old one, at the files
-    /// linked from the old site: one written to since (through the old site, which shares it)
-    /// gets no stamp, so the next build reads it.
-    pub fn check_linked(&self, staged: &Path) {
-        use rayon::prelude::*;
-        let mut linked = self.linked.lock().unwrap_or_else(|p| p.into_inner());
-        linked.par_iter_mut().for_each(|(file, stamp)| {
-            let now = std::fs::symlink_metadata(staged.join(file)).ok();
-            if now.map(|meta| Stamp::of(&meta)) != *stamp {
-                *stamp = None;
-            }
-        });
+    /// The files linked from the old site, to be looked at again just before the new site
+    /// replaces it: the commit's check walks the old site and reads the metadata of each of
+    /// its files anyway ([`crate::output::Staging::commit_seeing`]), and a linked file is the
+    /// same file there. Give it back with [`Cache::check_linked`].
+    pub fn linked_check(&self) -> LinkedCheck {
+        let linked = std::mem::take(&mut *self.linked.lock().unwrap_or_else(|p| p.into_inner()));
+        LinkedCheck {
+            files: linked
+                .into_iter()
+                .map(|(file, stamp)| (file, (stamp, AtomicBool::new(false))))
+                .collect(),
+        }
+    }
+
+    /// Takes back the linked files once the commit's walk saw them: one it did not see in the
+    /// old site with the stamp it had right after the link (written to since, through the old
+    /// site which shares it; replaced; removed) gets no stamp, so the next build reads it.
+    pub fn check_linked(&self, check: LinkedCheck) {
+        let checked = check
+            .files
+            .into_iter()
+            .map(|(file, (stamp, same))| (file, stamp.filter(|_| same.into_inner())))
+            .collect();
+        *self.linked.lock().unwrap_or_else(|p| p.into_inner()) = checked;
     }
 
     /// Takes the [`Stamp`] of every file of this build's steps, in the site `out` now in place
@@ -637,6 +695,26 @@ impl Cache {
         ensure_folder(dir).ok().map(|()| dir)
     }
 
+    /// Tells the cache the SHA-256 of the files of `content/` the load read (by their path
+    /// under `content/`), so that keying every input does not read them again.
+    pub(super) fn know_content_digests(&mut self, digests: HashMap<String, Key>) {
+        *self
+            .content_digests
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner()) = digests;
+    }
+
+    /// What [`Cache::know_content_digests`] was told, taken (they are used once: 100,000
+    /// records' hashes are not kept through the build).
+    pub(super) fn take_content_digests(&self) -> HashMap<String, Key> {
+        std::mem::take(
+            &mut *self
+                .content_digests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
     /// This binary ([`binary_id`]).
     pub(super) fn binary(&self) -> &str {
         &self.binary
@@ -687,4 +765,96 @@ pub fn theme_key(theme: &crate::render::Theme) -> Key {
         }
     }
     hex(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statx(path: &Path) -> rustix::fs::Statx {
+        rustix::fs::statx(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            rustix::fs::StatxFlags::BASIC_STATS | rustix::fs::StatxFlags::MNT_ID,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stamp_from_statx_is_the_stamp_from_the_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("page.html");
+        std::fs::write(&file, "<p>page</p>").unwrap();
+        assert_eq!(
+            Stamp::of_statx(&statx(&file)),
+            Stamp::of(&std::fs::symlink_metadata(&file).unwrap())
+        );
+    }
+
+    /// The commit's walk of the old site tells each linked file's metadata there: a file
+    /// written to through the old site since it was linked (the same inode), or replaced, or
+    /// not seen at all, loses its stamp; one seen as it was linked keeps it.
+    #[test]
+    fn a_linked_file_keeps_its_stamp_only_when_the_commit_sees_it_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        let staging = Staging::new(&dir.path().join("public")).unwrap();
+        let cache = Cache::in_memory();
+        for name in ["same.html", "written.html", "replaced.html", "unseen.html"] {
+            std::fs::write(old.join(name), name).unwrap();
+            let linked = staging.link(&old.join(name), name).unwrap();
+            cache.note_linked(name, &linked);
+        }
+        // Written in place through the old site (the file the new site shares), with its
+        // size and modification time put back: only the change time tells.
+        let written = old.join("written.html");
+        let modified = std::fs::metadata(&written).unwrap().modified().unwrap();
+        std::fs::write(&written, "WRITTEN.html").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&written)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        std::fs::remove_file(old.join("replaced.html")).unwrap();
+        std::fs::write(old.join("replaced.html"), "replaced.html").unwrap();
+
+        let check = cache.linked_check();
+        for name in ["same.html", "written.html", "replaced.html"] {
+            check.seen(Path::new(name), &statx(&old.join(name)));
+        }
+        cache.check_linked(check);
+        let linked = cache.linked.lock().unwrap();
+        assert!(linked["same.html"].is_some());
+        for name in ["written.html", "replaced.html", "unseen.html"] {
+            assert_eq!(linked[name], None, "{name}");
+        }
+    }
+
+    /// Files the load hashed are keyed by that hash, not read again; the others are read.
+    #[test]
+    fn inputs_are_keyed_by_the_loads_hashes_where_it_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = dir.path().join("content/resources/clinic");
+        std::fs::create_dir_all(&records).unwrap();
+        std::fs::write(records.join("a.yaml"), "id: a\n").unwrap();
+        std::fs::write(dir.path().join("content/site.yaml"), "title: x\n").unwrap();
+        let none = HashMap::new();
+        let read = inputs_key(dir.path(), &[b"theme"], &none).unwrap();
+        let mut known = HashMap::new();
+        known.insert("resources/clinic/a.yaml".to_owned(), hash(b"id: a\n"));
+        assert_eq!(
+            inputs_key(dir.path(), &[b"theme"], &known),
+            Some(read.clone())
+        );
+        known.insert("resources/clinic/a.yaml".to_owned(), hash(b"id: b\n"));
+        let other = inputs_key(dir.path(), &[b"theme"], &known).unwrap();
+        assert_ne!(other, read, "the load's hash is the one keyed");
+        // A link under content/ keys nothing, known or not.
+        std::os::unix::fs::symlink("a.yaml", records.join("b.yaml")).unwrap();
+        known.insert("resources/clinic/b.yaml".to_owned(), hash(b"id: a\n"));
+        assert_eq!(inputs_key(dir.path(), &[b"theme"], &known), None);
+    }
 }

@@ -214,6 +214,16 @@ fn load_valid_cached(options: &BuildOptions, cache: &Cache, timings: &Timings) -
         parsed: opened.cache.parsed,
         reused: opened.cache.reused,
     };
+    // The record files' bytes were hashed by the load: keying every input reuses that.
+    let digests = opened
+        .cache
+        .entries_mut()
+        .iter()
+        .filter_map(|entry| {
+            let relative = entry.file.strip_prefix("content/")?;
+            Some((relative.to_owned(), cache::hash_hex(&entry.digest)))
+        })
+        .collect();
     if opened.save {
         let by_file: std::collections::HashMap<&str, &Key> = checked
             .content
@@ -233,6 +243,7 @@ fn load_valid_cached(options: &BuildOptions, cache: &Cache, timings: &Timings) -
         diagnostics,
         keys,
         counts,
+        digests,
     })
 }
 
@@ -243,6 +254,8 @@ struct ForBuild {
     /// Each record's key ([`record_key`]), in the order of `content.resources`.
     keys: Vec<Option<Key>>,
     counts: ParseCounts,
+    /// The SHA-256 (hex) of the record files the load read, by their path under `content/`.
+    digests: std::collections::HashMap<String, Key>,
 }
 
 /// How many record files a build parsed, and how many it took from the parse cache.
@@ -287,13 +300,15 @@ pub fn build_printing(
         ),
         None => None,
     };
-    let cache = Cache::open(&options.root, &out.path);
+    let mut cache = Cache::open(&options.root, &out.path);
     let ForBuild {
         mut content,
         diagnostics,
         keys,
         counts: parse_counts,
+        digests,
     } = load_valid_cached(options, &cache, &timings)?;
+    cache.know_content_digests(digests);
     if let Some(base_url) = base_url {
         content.site.base_url = base_url;
     }
@@ -483,10 +498,19 @@ fn write_site_locked_timed(
             }
         }
     }
-    if let Some(reuse) = &reuse {
-        reuse.cache.check_linked(staging.path());
+    // The files linked from the old site are looked at once more as the commit's check sees
+    // them there (one written to since is read next time).
+    let linked = reuse.as_ref().map(|reuse| reuse.cache.linked_check());
+    let committed = timings.phase("commit (swap into place)", || {
+        staging.commit_seeing(&|file, stat| {
+            if let Some(linked) = &linked {
+                linked.seen(file, stat);
+            }
+        })
+    })?;
+    if let (Some(reuse), Some(linked)) = (&reuse, linked) {
+        reuse.cache.check_linked(linked);
     }
-    let committed = timings.phase("commit (swap into place)", || staging.commit())?;
     Ok(Written {
         files: rendered.files,
         search: rendered.search,
@@ -590,9 +614,11 @@ impl<'a> Reuse<'a> {
     ) -> Reuse<'a> {
         let theme = cache::theme_key(theme);
         let shared = site.common.key();
+        let known = cache.take_content_digests();
         let inputs = shared.as_ref().zip(root).and_then(|(shared, root)| {
-            cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()])
+            cache::inputs_key(root, &[theme.as_bytes(), shared.as_bytes()], &known)
         });
+        drop(known);
         let records =
             records.unwrap_or_else(|| site.content.resources.par_iter().map(record_key).collect());
         Reuse {

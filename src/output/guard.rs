@@ -158,8 +158,10 @@ pub fn output_dir(root: &Path, out: &Path) -> Result<OutputDir> {
         Ok(_) => match marker::inspect(&path).map_err(|e| Error::io(&path, "中身を確認", e))? {
             // A site without a marker is judged against the new site, once it is built.
             Found::Empty | Found::Unmarked { looks_built: true } => {}
-            // Files put into a marked site are named now, not after a build of minutes.
-            Found::Marked(_) => crate::output::check_replaceable(&path, &path)?,
+            // Files put into a marked site are named now, not after a build of minutes (told by
+            // the kinds the folders give; whether it can be removed whole is checked at the
+            // commit, whose walk reads every entry's metadata).
+            Found::Marked(_) => crate::output::check_strangers(&path)?,
             Found::Unmarked { looks_built: false } => {
                 return Err(not_ours(&shown));
             }

@@ -84,15 +84,18 @@ fn entry_hash(kind: Kind, relative: &Path) -> u64 {
 /// `/` between folders); their folders are listed too.
 pub fn write(dir: &Path, files: &[String]) -> std::io::Result<()> {
     let mut hashes: Vec<u64> = Vec::with_capacity(files.len() * 2);
+    // Each folder once, however many files it holds.
+    let mut folders: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for file in files {
         let path: PathBuf = Path::new(file).components().collect();
         hashes.push(entry_hash(Kind::File, &path));
-        hashes.extend(
-            path.ancestors()
-                .skip(1)
-                .filter(|a| !a.as_os_str().is_empty())
-                .map(|a| entry_hash(Kind::Folder, a)),
-        );
+        for folder in path.ancestors().skip(1) {
+            if folder.as_os_str().is_empty() || folders.contains(folder) {
+                break;
+            }
+            hashes.push(entry_hash(Kind::Folder, folder));
+            folders.insert(folder.to_path_buf());
+        }
     }
     hashes.sort_unstable();
     hashes.dedup();

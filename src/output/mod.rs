@@ -31,6 +31,9 @@ pub struct Staging {
     target: PathBuf,
     /// Every file written, site-relative: what the marker lists.
     written: Mutex<Vec<String>>,
+    /// Folders [`Staging::link`] made or found (a site of 100,000 records links 127,000 files:
+    /// the second file of a folder needs no `mkdir` to learn it is there).
+    linked_folders: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 /// What replacing the output did.
@@ -55,6 +58,7 @@ impl Staging {
             dir,
             target,
             written: Mutex::new(Vec::new()),
+            linked_folders: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -121,7 +125,19 @@ impl Staging {
         }
         let destination = self.path().join(relative);
         if let Some(parent) = destination.parent() {
-            std::fs::create_dir_all(parent)?;
+            let known = |folders: &Mutex<std::collections::HashSet<PathBuf>>| {
+                folders
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .contains(parent)
+            };
+            if !known(&self.linked_folders) {
+                std::fs::create_dir_all(parent)?;
+                self.linked_folders
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(parent.to_path_buf());
+            }
         }
         std::fs::hard_link(source, &destination)?;
         self.wrote(relative);
@@ -179,6 +195,12 @@ impl Staging {
     /// site; on file systems without it the old site is moved aside first. An error leaves the
     /// previous site exactly as it was; once the new site is in place, nothing fails.
     pub fn commit(self) -> Result<Committed> {
+        self.commit_seeing(&|_, _| {})
+    }
+
+    /// [`Staging::commit`]; `seen` gets each regular file of the previous site with its
+    /// metadata, as the check before the swap read it ([`check_replaceable_seeing`]).
+    pub fn commit_seeing(self, seen: &Seen<'_>) -> Result<Committed> {
         let staged = self.path().to_path_buf();
         let target = self.target.clone();
         let written = std::mem::take(
@@ -206,7 +228,7 @@ impl Staging {
                 target.display()
             )));
         }
-        check_replaceable(&target, &staged)?;
+        check_replaceable_seeing(&target, &staged, seen)?;
         keep_mode_and_owner(&existing, &staged);
         swap(&staged, &target)?;
         // `staged` now holds the previous site, under the staging folder's name: if this process
@@ -224,7 +246,44 @@ impl Staging {
 /// not make all of it, or when it cannot be removed whole. (For a marked site, `staged` is not
 /// looked at: the check can be made before the build.)
 pub fn check_replaceable(target: &Path, staged: &Path) -> Result<()> {
-    let survey = survey(target, staged).map_err(|e| Error::io(target, "中身を確認", e))?;
+    check_replaceable_seeing(target, staged, &|_, _| {})
+}
+
+/// [`check_replaceable`], before a build: which entries zaitaku did not make, told from the
+/// kinds the folders give (no metadata of each file read), and the top folder's own checks
+/// (read-only disk, attributes, permission). The rest (a disk mounted inside, an entry marked
+/// immutable, a folder that may not be changed) is checked at the commit, whose walk reads the
+/// metadata of every entry.
+pub fn check_strangers(target: &Path) -> Result<()> {
+    let survey = survey(target, target, Walk::Kinds, &|_, _| {})
+        .map_err(|e| Error::io(target, "中身を確認", e))?;
+    refuse(target, survey)
+}
+
+/// [`check_replaceable`]; `seen` gets each regular file of `target` with its metadata, as the
+/// walk read it (the build cache checks the files it linked from the old site so).
+pub fn check_replaceable_seeing(target: &Path, staged: &Path, seen: &Seen<'_>) -> Result<()> {
+    let survey =
+        survey(target, staged, Walk::Full, seen).map_err(|e| Error::io(target, "中身を確認", e))?;
+    refuse(target, survey)
+}
+
+/// What is told each regular file of the old site a commit's check walks: its path under the
+/// site and its metadata.
+pub type Seen<'a> = dyn Fn(&Path, &rustix::fs::Statx) + Sync + 'a;
+
+/// How much a survey reads of each entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// Its metadata: what it is, its disk, its attributes, and for a folder whether it may be
+    /// changed.
+    Full,
+    /// Only what it is, as its folder tells.
+    Kinds,
+}
+
+/// The refusal for what a survey found, if anything.
+fn refuse(target: &Path, survey: Survey) -> Result<()> {
     if survey.strangers > 0 {
         let mut list: Vec<String> = survey
             .shown
@@ -274,7 +333,7 @@ struct Survey {
 /// user may change. Checked before the swap, so that a failure never comes after the new site
 /// is in place. The folders are walked in parallel ([`tree::walk`]); the entries shown are the
 /// first in the order of their paths.
-fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
+fn survey(dir: &Path, staged: &Path, walk: Walk, seen: &Seen<'_>) -> std::io::Result<Survey> {
     use rustix::fs::{Access, AtFlags, FileType, StatVfsMountFlags, StatxAttributes, StatxFlags};
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -335,12 +394,14 @@ fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
     );
     let strangers = AtomicUsize::new(0);
     let kept: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    tree::walk(
+    let walk_tree = match walk {
+        Walk::Full => tree::walk,
+        Walk::Kinds => tree::walk_kinds,
+    };
+    walk_tree(
         dir,
         &|found| {
-            let kind = found
-                .stat
-                .map(|s| FileType::from_raw_mode(s.stx_mode.into()));
+            let kind = found.kind;
             let made = match kind {
                 Some(FileType::Directory) => Some(marker::Kind::Folder),
                 Some(FileType::RegularFile) => Some(marker::Kind::File),
@@ -354,11 +415,19 @@ fn survey(dir: &Path, staged: &Path) -> std::io::Result<Survey> {
                 }
             }
             let path = || dir.join(found.relative);
+            if walk == Walk::Kinds {
+                return;
+            }
             match found.stat {
                 None => {
                     let _ = stuck.set(format!("{} を読めません", path().display()));
                 }
-                Some(stat) => check_stat(&path, stat),
+                Some(stat) => {
+                    check_stat(&path, stat);
+                    if kind == Some(FileType::RegularFile) {
+                        seen(found.relative, stat);
+                    }
+                }
             }
             if kind == Some(FileType::Directory) && stuck.get().is_none() {
                 let writable = rustix::fs::accessat(

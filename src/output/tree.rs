@@ -18,8 +18,12 @@ use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags, Statx, StatxFlags};
 pub struct Found<'a> {
     /// Its path under the walked folder.
     pub relative: &'a Path,
-    /// Its metadata (`None` when it could not be read: gone meanwhile, or no permission).
+    /// Its metadata (`None` when it could not be read: gone meanwhile, or no permission; always
+    /// `None` in a walk for kinds only, [`walk_kinds`]).
     pub stat: Option<&'a Statx>,
+    /// What it is: from its metadata, or in a walk for kinds only from its folder's entry
+    /// (`None` when that could not be told).
+    pub kind: Option<FileType>,
     /// The open folder it is in, and its name there (for checks relative to it).
     pub parent: BorrowedFd<'a>,
     pub name: &'a CStr,
@@ -40,7 +44,20 @@ pub fn walk(
     unreadable: &(dyn Fn(Unreadable) + Sync),
 ) -> std::io::Result<()> {
     let fd = open_dir(rustix::fs::CWD, root)?;
-    walk_in(fd, PathBuf::new(), visit, unreadable);
+    walk_in(fd, PathBuf::new(), true, visit, unreadable);
+    Ok(())
+}
+
+/// Like [`walk`], but each entry's kind is the one its folder tells (no metadata is read, but
+/// where the file system does not tell the kind): a walk of 127,000 files that only needs to
+/// know what is a folder, a file or something else makes no `statx` call for them.
+pub fn walk_kinds(
+    root: &Path,
+    visit: &(dyn Fn(&Found<'_>) + Sync),
+    unreadable: &(dyn Fn(Unreadable) + Sync),
+) -> std::io::Result<()> {
+    let fd = open_dir(rustix::fs::CWD, root)?;
+    walk_in(fd, PathBuf::new(), false, visit, unreadable);
     Ok(())
 }
 
@@ -83,6 +100,7 @@ fn stat_in(parent: BorrowedFd<'_>, name: &CStr) -> Option<Statx> {
 fn walk_in(
     fd: OwnedFd,
     relative: PathBuf,
+    with_stat: bool,
     visit: &(dyn Fn(&Found<'_>) + Sync),
     unreadable: &(dyn Fn(Unreadable) + Sync),
 ) {
@@ -102,20 +120,31 @@ fn walk_in(
         .with_min_len(32)
         .for_each(|(name, dirent_kind)| {
             let path = relative.join(OsStr::from_bytes(name.to_bytes()));
-            let stat = stat_in(fd, name);
+            let stat = if with_stat || *dirent_kind == FileType::Unknown {
+                stat_in(fd, name)
+            } else {
+                None
+            };
+            let kind = match stat.as_ref() {
+                Some(stat) => Some(FileType::from_raw_mode(stat.stx_mode.into())),
+                None if with_stat || *dirent_kind == FileType::Unknown => None,
+                None => Some(*dirent_kind),
+            };
             visit(&Found {
                 relative: &path,
-                stat: stat.as_ref(),
+                stat: stat.as_ref().filter(|_| with_stat),
+                kind,
                 parent: fd,
                 name,
             });
-            let is_dir = match stat.as_ref() {
-                Some(stat) => FileType::from_raw_mode(stat.stx_mode.into()) == FileType::Directory,
+            let is_dir = match kind {
+                Some(kind) => kind == FileType::Directory,
+                // Metadata not readable: the folder's word (opening it says the rest).
                 None => *dirent_kind == FileType::Directory,
             };
             if is_dir {
                 match open_dir(fd, name.as_c_str()) {
-                    Ok(child) => walk_in(child, path, visit, unreadable),
+                    Ok(child) => walk_in(child, path, with_stat, visit, unreadable),
                     Err(_) => unreadable(Unreadable { relative: path }),
                 }
             }
@@ -201,6 +230,25 @@ mod tests {
             PathBuf::from("resources/r7/index.html"),
             Some(FileType::RegularFile)
         )));
+        // A walk for kinds only finds the same entries, of the same kinds, without metadata.
+        let kinds = Mutex::new(Vec::new());
+        walk_kinds(
+            &root,
+            &|found| {
+                assert!(found.stat.is_none());
+                kinds
+                    .lock()
+                    .unwrap()
+                    .push((found.relative.to_path_buf(), found.kind));
+            },
+            &|_| panic!("all readable"),
+        )
+        .unwrap();
+        let mut kinds = kinds.into_inner().unwrap();
+        let mut seen = seen;
+        kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(kinds, seen);
         remove(&root).unwrap();
         assert!(!root.exists());
         assert_eq!(
