@@ -264,10 +264,9 @@ impl Rows {
             items,
             joined: true,
         }) = &got
+            && items.len() == windows
         {
-            if items.len() == windows {
-                return Ok(items.to_vec());
-            }
+            return Ok(items.to_vec());
         }
         let joined = got.text();
         let rows = split(&joined).filter(|rows| rows.len() == windows);
