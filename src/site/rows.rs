@@ -27,7 +27,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use tera::Value;
@@ -97,7 +97,14 @@ pub struct Rows {
     store: Option<Arc<dyn Store>>,
     /// Rows rendered with a row template so far.
     rendered: AtomicUsize,
+    /// Held while a row that is not kept yet is looked up and rendered (one of these by the
+    /// row's record and kind), so that two pages showing the same row at the same time render
+    /// it once and the count of rows rendered is the same in every run.
+    making: [Mutex<()>; STRIPES],
 }
+
+/// How many locks [`Rows::making`] has: a few times the threads that render pages.
+const STRIPES: usize = 32;
 
 impl Rows {
     /// Empty rows for `count` records.
@@ -144,7 +151,13 @@ impl Rows {
         root: &str,
         make: impl FnOnce() -> Result<String>,
     ) -> Result<Got<'_>> {
+        let making = || {
+            self.making[(index * Kind::COUNT + kind as usize) % STRIPES]
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+        };
         if let Some(store) = &self.store {
+            let _making = making();
             if let Some(row) = store.get(index, kind, root) {
                 return Ok(Got::Fresh(row));
             }
@@ -159,6 +172,10 @@ impl Rows {
         };
         let Some(cell) = record.map(|record| &record.0[kind as usize]) else {
             return self.render(make).map(Got::Fresh);
+        };
+        let _making = match cell.get() {
+            Some(_) => None,
+            None => Some(making()),
         };
         if let Some(kept) = cell.get() {
             if &*kept.root == root {
