@@ -43,18 +43,9 @@ fn with_theme_copy(root: &Path) -> std::path::PathBuf {
     theme.join("templates")
 }
 
-fn text(tree: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
-    String::from_utf8(tree[name].clone()).unwrap()
-}
-
-#[test]
-fn a_theme_without_row_templates_builds_the_same_site() {
-    let builtin = site_with(None);
-    let expected = built(builtin.path(), None);
-
-    // An older copy of the theme: no row templates, the booklets' lists written out in full.
-    let older = site_with(None);
-    let templates = with_theme_copy(older.path());
+/// Turns the theme copy's `templates` folder into an older theme's: no row templates, the
+/// booklets' lists written out in full (each list loops over its entries with the row's body).
+pub(crate) fn make_older(templates: &Path) {
     for (list, row) in [
         ("print_entries.html", "print_entry.html"),
         ("print_caremane_entries.html", "print_caremane_entry.html"),
@@ -69,6 +60,21 @@ fn a_theme_without_row_templates_builds_the_same_site() {
     for row in ROW_TEMPLATES {
         std::fs::remove_file(templates.join(row)).unwrap();
     }
+}
+
+fn text(tree: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+    String::from_utf8(tree[name].clone()).unwrap()
+}
+
+#[test]
+fn a_theme_without_row_templates_builds_the_same_site() {
+    let builtin = site_with(None);
+    let expected = built(builtin.path(), None);
+
+    // An older copy of the theme: no row templates, the booklets' lists written out in full.
+    let older = site_with(None);
+    let templates = with_theme_copy(older.path());
+    make_older(&templates);
     let older_site = built(older.path(), None);
     assert_eq!(
         expected.keys().collect::<Vec<_>>(),

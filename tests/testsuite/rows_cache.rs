@@ -191,25 +191,7 @@ fn an_older_theme_without_row_templates_builds_again_the_same_site() {
     let root = site.path();
     let templates = root.join("themes/default/templates");
     copy_tree(&repo().join("themes/default"), &root.join("themes/default"));
-    for (list, row) in [
-        ("print_entries.html", "print_entry.html"),
-        ("print_caremane_entries.html", "print_caremane_entry.html"),
-    ] {
-        let body = std::fs::read_to_string(templates.join(row)).unwrap();
-        std::fs::write(
-            templates.join(list),
-            format!("{{% for e in entries %}}{body}{{% endfor %}}"),
-        )
-        .unwrap();
-    }
-    for row in [
-        "row_facility.html",
-        "row_caremane.html",
-        "print_entry.html",
-        "print_caremane_entry.html",
-    ] {
-        std::fs::remove_file(templates.join(row)).unwrap();
-    }
+    crate::rows::make_older(&templates);
     let report = build_and_compare(root, "an older theme");
     assert_eq!(report.rows.rendered, 0, "no row templates, no rows");
     edit(
