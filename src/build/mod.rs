@@ -6,6 +6,7 @@ pub mod cache;
 pub mod live;
 pub mod parse_cache;
 pub mod reserved;
+mod rows_bulk;
 pub mod rows_disk;
 
 use std::path::{Path, PathBuf};

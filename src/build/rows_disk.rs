@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::Reuse;
 use super::cache::{CACHE_DIR, Key};
+use super::rows_bulk as bulk;
 use crate::cache_file::{NOT_REGULAR, flags, lock, read_regular, reason, remove};
 use crate::diagnostics::{Diagnostic, Position};
 use crate::site::rows::{Kind, Store};
@@ -252,6 +253,29 @@ impl DiskRows {
         Ok(bytes)
     }
 
+    /// The row `kind` of the record at `index` made for `root`, from its bytes as read back
+    /// (`None`: they could not be read): a row whose check fails is forgotten (rendered again)
+    /// with one warning for the build, and no earlier build's row is kept after it.
+    fn accept(&self, index: usize, kind: Kind, root: &str, bytes: Option<&[u8]>) -> Option<String> {
+        match bytes.and_then(|bytes| check(bytes, kind)) {
+            Some((made_for, html)) if made_for == root => {
+                self.read.fetch_add(1, Ordering::Relaxed);
+                Some(html)
+            }
+            // Made for another root: this one is made now, and not kept.
+            Some(_) => None,
+            None => {
+                self.places[index][kind as usize].store(0, Ordering::Relaxed);
+                if !self.damaged.swap(true, Ordering::Relaxed) {
+                    self.warn(format!(
+                        "行のキャッシュ {CACHE_DIR}/{ROOT}/{DATA} が壊れていたので、その行を作り直しました。"
+                    ));
+                }
+                None
+            }
+        }
+    }
+
     /// Writes out the rows waiting in `appender`.
     fn flush(&self, appender: &mut Appender) -> std::io::Result<()> {
         let flushed = self.flushed.load(Ordering::Acquire);
@@ -389,27 +413,43 @@ impl Store for DiskRows {
             return None;
         }
         let (offset, length) = unpack(place);
-        let row = self
-            .bytes(offset, length)
-            .ok()
-            .and_then(|bytes| check(bytes, kind));
-        match row {
-            Some((made_for, html)) if made_for == root => {
-                self.read.fetch_add(1, Ordering::Relaxed);
-                Some(html)
+        let bytes = self.bytes(offset, length).ok();
+        self.accept(index, kind, root, bytes.as_deref())
+    }
+
+    /// Reads the rows in the file together ([`bulk::runs`]: sorted by their place, near ones
+    /// in one read), each checked as [`Store::get`] checks it.
+    fn get_many(&self, indices: &[usize], kind: Kind, root: &str) -> Vec<Option<String>> {
+        let flushed = self.flushed.load(Ordering::Acquire);
+        let mut found = vec![None; indices.len()];
+        let mut in_file = Vec::with_capacity(indices.len());
+        for (slot, &index) in indices.iter().enumerate() {
+            let place = self.places[index][kind as usize].load(Ordering::Relaxed);
+            let (offset, length) = unpack(place);
+            if place == 0 {
+                continue;
             }
-            // Made for another root: this one is made now, and not kept.
-            Some(_) => None,
-            None => {
-                self.places[index][kind as usize].store(0, Ordering::Relaxed);
-                if !self.damaged.swap(true, Ordering::Relaxed) {
-                    self.warn(format!(
-                        "行のキャッシュ {CACHE_DIR}/{ROOT}/{DATA} が壊れていたので、その行を作り直しました。"
-                    ));
-                }
-                None
+            match offset + length as u64 <= flushed {
+                true => in_file.push(bulk::Wanted {
+                    offset,
+                    length,
+                    slot,
+                }),
+                // Still in memory (or beyond what was written): one by one.
+                false => found[slot] = self.get(index, kind, root),
             }
         }
+        let mut buffer = Vec::new();
+        for run in bulk::runs(&mut in_file) {
+            let read = bulk::read(&self.data, run, &mut buffer).is_ok();
+            for wanted in run {
+                let bytes = read
+                    .then(|| bulk::slice(&buffer, run[0].offset, wanted))
+                    .flatten();
+                found[wanted.slot] = self.accept(indices[wanted.slot], kind, root, bytes);
+            }
+        }
+        found
     }
 
     fn put(&self, index: usize, kind: Kind, root: &str, row: &str) {
@@ -449,19 +489,16 @@ impl Store for DiskRows {
 }
 
 /// The root and HTML of a row read back, when its check holds and it is of `kind`.
-fn check(bytes: Vec<u8>, kind: Kind) -> Option<(String, String)> {
+fn check(bytes: &[u8], kind: Kind) -> Option<(&str, String)> {
     let crc = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?);
     let rest = &bytes[4..];
     if crc32fast::hash(rest) != crc || *rest.first()? != kind as u8 {
         return None;
     }
     let root_length = usize::from(*rest.get(1)?);
-    let root = std::str::from_utf8(rest.get(2..2 + root_length)?)
-        .ok()?
-        .to_owned();
-    let mut html = bytes;
-    html.drain(..4 + 2 + root_length);
-    Some((root, String::from_utf8(html).ok()?))
+    let root = std::str::from_utf8(rest.get(2..2 + root_length)?).ok()?;
+    let html = std::str::from_utf8(&rest[2 + root_length..]).ok()?;
+    Some((root, html.to_owned()))
 }
 
 /// The kept rows, when the index and the data file can be used for records with `keys`.

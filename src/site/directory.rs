@@ -362,11 +362,13 @@ impl Site<'_> {
         let groups = groups
             .into_iter()
             .map(|group| {
-                let items = group
-                    .members
-                    .iter()
-                    .map(|&i| self.rows.listing(i, &resources[i], theme, &root))
-                    .collect::<Result<Vec<Value>>>()?;
+                let mut items = Vec::with_capacity(group.members.len());
+                for chunk in group.members.chunks(rows::AHEAD) {
+                    let ahead = self.rows.ahead_listings(chunk, theme, &root);
+                    for (&i, ahead) in chunk.iter().zip(ahead) {
+                        items.push(self.rows.listing(i, &resources[i], theme, &root, ahead)?);
+                    }
+                }
                 Ok(rows::map(vec![
                     ("key", Value::from(group.key)),
                     ("label", Value::from(group.label)),

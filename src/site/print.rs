@@ -792,19 +792,32 @@ impl BookletPage<'_> {
             Part::Caremane(_) => theme.has(CAREMANE_ENTRY_ROW),
             Part::Index(_) => false,
         };
-        let row = |i: usize| -> Result<Cow<'_, str>> {
+        let row = |i: usize, ahead: Option<String>| -> Result<Cow<'_, str>> {
             match part {
-                Part::Caremane(_) => self.rows.caremane_entry(i, &resources[i], theme),
-                _ => self
-                    .rows
-                    .entry(i, &resources[i], theme, &self.marks, self.single_level),
+                Part::Caremane(_) => self.rows.caremane_entry(i, &resources[i], theme, ahead),
+                _ => self.rows.entry(
+                    i,
+                    &resources[i],
+                    theme,
+                    &self.marks,
+                    self.single_level,
+                    ahead,
+                ),
             }
         };
         let (Part::Entries(list) | Part::Index(list) | Part::Caremane(list)) = part;
         for batch in list.chunks(PART_ENTRIES * PARTS_AT_ONCE) {
             if by_row {
-                let rendered: Vec<Cow<'_, str>> =
-                    batch.par_iter().map(|&i| row(i)).collect::<Result<_>>()?;
+                // The batch's kept rows read together (`super::rows::Rows::ahead`).
+                let ahead = match part {
+                    Part::Caremane(_) => self.rows.ahead_caremane_entries(batch, theme),
+                    _ => self.rows.ahead_entries(batch, theme, self.single_level),
+                };
+                let rendered: Vec<Cow<'_, str>> = batch
+                    .par_iter()
+                    .zip(ahead.into_par_iter())
+                    .map(|(&i, ahead)| row(i, ahead))
+                    .collect::<Result<_>>()?;
                 for html in rendered {
                     sink(html.as_bytes())?;
                 }

@@ -82,6 +82,14 @@ impl Kind {
 pub trait Store: Send + Sync {
     /// The row `kind` of the record at `index` (in the content's order), made for `root`.
     fn get(&self, index: usize, kind: Kind, root: &str) -> Option<String>;
+    /// The rows `kind` of the records at `indices`, made for `root`, in that order (as many
+    /// [`Store::get`]s, read together where the store can).
+    fn get_many(&self, indices: &[usize], kind: Kind, root: &str) -> Vec<Option<String>> {
+        indices
+            .iter()
+            .map(|&index| self.get(index, kind, root))
+            .collect()
+    }
     /// Keeps a row just rendered.
     fn put(&self, index: usize, kind: Kind, root: &str, row: &str);
 }
@@ -102,6 +110,9 @@ pub struct Rows {
     /// it once and the count of rows rendered is the same in every run.
     making: [Mutex<()>; STRIPES],
 }
+
+/// The most rows a list reads ahead at once ([`Rows::ahead`]).
+pub const AHEAD: usize = 4096;
 
 /// How many locks [`Rows::making`] has: a few times the threads that render pages.
 const STRIPES: usize = 32;
@@ -142,13 +153,77 @@ impl Rows {
         self.rendered.load(Ordering::Relaxed)
     }
 
-    /// The row `kind` of the record at `index` for a page whose links begin with `root`: kept,
-    /// or rendered now by `make` (and kept where rows of its kind are).
+    /// What the store keeps of the rows `kind` of the records at `indices` for a page whose
+    /// links begin with `root`, read together ([`Store::get_many`]), in that order; all `None`
+    /// without a store or when the theme has no row template for them (`has`). A list gives
+    /// each record's to the method that makes its row (`ahead`).
+    fn ahead(&self, indices: &[usize], kind: Kind, root: &str, has: bool) -> Vec<Option<String>> {
+        match &self.store {
+            Some(store) if has => store.get_many(indices, kind, root),
+            _ => vec![None; indices.len()],
+        }
+    }
+
+    /// [`Rows::ahead`] for [`Rows::listing`].
+    pub fn ahead_listings(
+        &self,
+        indices: &[usize],
+        theme: &Theme,
+        root: &str,
+    ) -> Vec<Option<String>> {
+        self.ahead(indices, Kind::Listing, root, theme.has(FACILITY_ROW))
+    }
+
+    /// [`Rows::ahead`] for [`Rows::caremane`].
+    pub fn ahead_caremane(
+        &self,
+        indices: &[usize],
+        theme: &Theme,
+        root: &str,
+        show_days: bool,
+    ) -> Vec<Option<String>> {
+        let kind = if show_days {
+            Kind::CaremaneWithDays
+        } else {
+            Kind::Caremane
+        };
+        self.ahead(indices, kind, root, theme.has(CAREMANE_ROW))
+    }
+
+    /// [`Rows::ahead`] for [`Rows::entry`].
+    pub fn ahead_entries(
+        &self,
+        indices: &[usize],
+        theme: &Theme,
+        single_level: bool,
+    ) -> Vec<Option<String>> {
+        let kind = if single_level {
+            Kind::EntrySingle
+        } else {
+            Kind::Entry
+        };
+        self.ahead(indices, kind, "", theme.has(ENTRY_ROW))
+    }
+
+    /// [`Rows::ahead`] for [`Rows::caremane_entry`].
+    pub fn ahead_caremane_entries(&self, indices: &[usize], theme: &Theme) -> Vec<Option<String>> {
+        self.ahead(
+            indices,
+            Kind::CaremaneEntry,
+            "",
+            theme.has(CAREMANE_ENTRY_ROW),
+        )
+    }
+
+    /// The row `kind` of the record at `index` for a page whose links begin with `root`: kept
+    /// (`ahead`: read already from the store, [`Rows::ahead`]), or rendered now by `make` (and
+    /// kept where rows of its kind are).
     fn row(
         &self,
         index: usize,
         kind: Kind,
         root: &str,
+        ahead: Option<String>,
         make: impl FnOnce() -> Result<String>,
     ) -> Result<Got<'_>> {
         let making = || {
@@ -157,6 +232,9 @@ impl Rows {
                 .unwrap_or_else(|p| p.into_inner())
         };
         if let Some(store) = &self.store {
+            if let Some(row) = ahead {
+                return Ok(Got::Fresh(row));
+            }
             let _making = making();
             if let Some(row) = store.get(index, kind, root) {
                 return Ok(Got::Fresh(row));
@@ -201,18 +279,20 @@ impl Rows {
 
     /// The facility at `index` as listings show it, for a page whose links begin with `root`:
     /// its row alone as `html` when the theme has [`FACILITY_ROW`] ([`row_item`]), otherwise
-    /// its data ([`Summary`]) for the theme's own loop.
+    /// its data ([`Summary`]) for the theme's own loop. `ahead`: its row read already
+    /// ([`Rows::ahead_listings`]).
     pub fn listing(
         &self,
         index: usize,
         resource: &Resource,
         theme: &Theme,
         root: &str,
+        ahead: Option<String>,
     ) -> Result<Value> {
         if !theme.has(FACILITY_ROW) {
             return Ok(Value::from_serializable(&Summary::of(resource)));
         }
-        let html = self.row(index, Kind::Listing, root, || {
+        let html = self.row(index, Kind::Listing, root, ahead, || {
             let item = Value::from_serializable(&Summary::of(resource));
             render_row(
                 theme,
@@ -234,6 +314,7 @@ impl Rows {
     /// The facility's ケアマネタイム windows, for a page whose links begin with `root`
     /// (`show_days`: with the days column): each window's row alone as `html` when the theme
     /// has [`CAREMANE_ROW`] ([`row_item`]), otherwise each window's data ([`CaremaneRow`]).
+    /// `ahead`: its rows read already ([`Rows::ahead_caremane`]).
     pub fn caremane(
         &self,
         index: usize,
@@ -241,6 +322,7 @@ impl Rows {
         theme: &Theme,
         root: &str,
         show_days: bool,
+        ahead: Option<String>,
     ) -> Result<Vec<Value>> {
         let items = || {
             let summary = Summary::of(resource);
@@ -269,7 +351,7 @@ impl Rows {
             ("root", Value::from(root)),
             ("show_days", Value::from(show_days)),
         ];
-        let got = self.row(index, kind, root, || {
+        let got = self.row(index, kind, root, ahead, || {
             let rows = items()
                 .iter()
                 .map(|item| render_row(theme, CAREMANE_ROW, "row", item, &extra))
@@ -302,6 +384,7 @@ impl Rows {
     }
 
     /// The facility's entry in a booklet ([`ENTRY_ROW`]; the theme has the template).
+    /// `ahead`: read already ([`Rows::ahead_entries`]).
     pub fn entry(
         &self,
         index: usize,
@@ -309,13 +392,14 @@ impl Rows {
         theme: &Theme,
         marks: &[Mark],
         single_level: bool,
+        ahead: Option<String>,
     ) -> Result<Cow<'_, str>> {
         let kind = if single_level {
             Kind::EntrySingle
         } else {
             Kind::Entry
         };
-        self.row(index, kind, "", || {
+        self.row(index, kind, "", ahead, || {
             let mut context = tera::Context::new();
             context.insert("e", &Entry::of(resource, marks));
             context.insert("single_level", &single_level);
@@ -325,14 +409,15 @@ impl Rows {
     }
 
     /// The facility's windows in the printed ケアマネタイム table ([`CAREMANE_ENTRY_ROW`]; the
-    /// theme has the template).
+    /// theme has the template). `ahead`: read already ([`Rows::ahead_caremane_entries`]).
     pub fn caremane_entry(
         &self,
         index: usize,
         resource: &Resource,
         theme: &Theme,
+        ahead: Option<String>,
     ) -> Result<Cow<'_, str>> {
-        self.row(index, Kind::CaremaneEntry, "", || {
+        self.row(index, Kind::CaremaneEntry, "", ahead, || {
             let mut context = tera::Context::new();
             context.insert("e", &Entry::of(resource, &[]));
             theme.render(CAREMANE_ENTRY_ROW, &context)

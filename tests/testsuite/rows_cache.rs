@@ -238,10 +238,26 @@ fn build_after_damage(root: &Path, step: &str, phone: &str, warned: bool) -> Bui
     report
 }
 
+/// The damage of one row of `rows.data` (the others whole).
+const ONE_ROW: &str = "one row's bytes changed";
+
 #[test]
 fn a_damaged_foreign_or_misplaced_rows_file_only_costs_time() {
     type Damage = fn(&Path, &Path);
-    let damages: [(&str, Damage); 9] = [
+    let damages: [(&str, Damage); 10] = [
+        // One row among good ones, read in one run with its neighbours (`build::rows_bulk`):
+        // that row alone is rendered again.
+        (ONE_ROW, |rows, _| {
+            let data = rows.join("rows.data");
+            let mut bytes = std::fs::read(&data).unwrap();
+            let name = "さくら内科".as_bytes();
+            let at = bytes
+                .windows(name.len())
+                .position(|window| window == name)
+                .expect("さくら内科's rows are kept");
+            bytes[at + name.len() - 1] ^= 0x01;
+            std::fs::write(&data, bytes).unwrap();
+        }),
         ("the data cut short", |rows, _| {
             let data = rows.join("rows.data");
             let length = std::fs::metadata(&data).unwrap().len();
@@ -294,6 +310,13 @@ fn a_damaged_foreign_or_misplaced_rows_file_only_costs_time() {
         let before = snapshot(outside.path());
         let report = build_after_damage(root, step, "4707", true);
         assert!(report.rows.rendered <= all, "{step}");
+        if step == ONE_ROW {
+            // The changed record's rows and the damaged row: its neighbours are used.
+            assert_eq!(report.rows.rendered, 6 + 1, "{step}: rows rendered");
+            // After a damaged row, the earlier builds' rows are made again once.
+            let report = build_after_damage(root, &format!("{step}, again"), "4709", false);
+            assert!(report.rows.rendered <= all, "{step}, again");
+        }
         // Nothing behind a link was written or removed.
         assert_eq!(
             snapshot(outside.path()),

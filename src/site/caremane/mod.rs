@@ -58,18 +58,23 @@ impl Site<'_> {
         // Kept even within one build: the day pages share each window's row, and few
         // records have windows.
         let mut rows: Vec<(u16, Value)> = Vec::new();
-        for (index, resource) in self.content.resources.iter().enumerate() {
-            if resource.caremane_time.is_empty() {
-                continue;
-            }
-            let made = self
-                .rows
-                .caremane(index, resource, theme, &root, day.is_none())?;
-            for (window, row) in resource.caremane_time.iter().zip(made) {
-                if day.is_some_and(|day| !window.days.contains(&day)) {
-                    continue;
+        let resources = &self.content.resources;
+        let with_windows: Vec<usize> = (0..resources.len())
+            .filter(|&index| !resources[index].caremane_time.is_empty())
+            .collect();
+        for chunk in with_windows.chunks(rows::AHEAD) {
+            let ahead = self.rows.ahead_caremane(chunk, theme, &root, day.is_none());
+            for (&index, ahead) in chunk.iter().zip(ahead) {
+                let resource = &resources[index];
+                let made =
+                    self.rows
+                        .caremane(index, resource, theme, &root, day.is_none(), ahead)?;
+                for (window, row) in resource.caremane_time.iter().zip(made) {
+                    if day.is_some_and(|day| !window.days.contains(&day)) {
+                        continue;
+                    }
+                    rows.push((window.from_minutes, row));
                 }
-                rows.push((window.from_minutes, row));
             }
         }
         if day.is_some() {
