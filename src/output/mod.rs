@@ -228,12 +228,17 @@ impl Staging {
                 target.display()
             )));
         }
-        check_replaceable_seeing(&target, &staged, seen)?;
+        let listing = replaceable(&target, &staged, seen)?;
         keep_mode_and_owner(&existing, &staged);
         swap(&staged, &target)?;
         // `staged` now holds the previous site, under the staging folder's name: if this process
-        // is killed while removing it, the next build removes the rest.
-        match tree::remove(&staged).or_else(|_| std::fs::remove_dir_all(&staged)) {
+        // is killed while removing it, the next build removes the rest. Its folders are as the
+        // check just read them (no second reading of 100,000 folders); whatever changed since
+        // makes the listed removal stop, and the rest is read again.
+        let removed = tree::remove_listed(&staged, &listing)
+            .or_else(|_| tree::remove(&staged))
+            .or_else(|_| std::fs::remove_dir_all(&staged));
+        match removed {
             Ok(()) => Ok(Committed::default()),
             Err(_) => Ok(Committed {
                 leftover: Some(self.dir.keep()),
@@ -263,9 +268,17 @@ pub fn check_strangers(target: &Path) -> Result<()> {
 /// [`check_replaceable`]; `seen` gets each regular file of `target` with its metadata, as the
 /// walk read it (the build cache checks the files it linked from the old site so).
 pub fn check_replaceable_seeing(target: &Path, staged: &Path, seen: &Seen<'_>) -> Result<()> {
-    let survey =
+    replaceable(target, staged, seen).map(drop)
+}
+
+/// [`check_replaceable_seeing`]; what the walk read of each folder of `target`, for its
+/// removal.
+fn replaceable(target: &Path, staged: &Path, seen: &Seen<'_>) -> Result<tree::Listing> {
+    let mut survey =
         survey(target, staged, Walk::Full, seen).map_err(|e| Error::io(target, "中身を確認", e))?;
-    refuse(target, survey)
+    let listing = std::mem::take(&mut survey.listing);
+    refuse(target, survey)?;
+    Ok(listing)
 }
 
 /// What is told each regular file of the old site a commit's check walks: its path under the
@@ -325,6 +338,8 @@ struct Survey {
     shown: Vec<PathBuf>,
     /// Why the old site could not be removed whole, if it could not.
     stuck: Option<String>,
+    /// What a full walk read of each folder (empty after a walk for kinds only).
+    listing: tree::Listing,
 }
 
 /// Walks the old site `dir` once: which entries zaitaku did not make (see [`marker::Judge`]),
@@ -394,59 +409,67 @@ fn survey(dir: &Path, staged: &Path, walk: Walk, seen: &Seen<'_>) -> std::io::Re
     );
     let strangers = AtomicUsize::new(0);
     let kept: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    let walk_tree = match walk {
-        Walk::Full => tree::walk,
-        Walk::Kinds => tree::walk_kinds,
+    // A folder owned by this user with write and search permission for its owner may be
+    // changed (read-only disks, other disks inside and `chattr` attributes are checked apart):
+    // no `faccessat` for the 100,000 folders of a large site. Any other folder is asked.
+    let user = rustix::process::getuid().as_raw();
+    let owner_may_change = |stat: &rustix::fs::Statx| {
+        stat.stx_uid == user && u32::from(stat.stx_mode) & 0o300 == 0o300
     };
-    walk_tree(
-        dir,
-        &|found| {
-            let kind = found.kind;
-            let made = match kind {
-                Some(FileType::Directory) => Some(marker::Kind::Folder),
-                Some(FileType::RegularFile) => Some(marker::Kind::File),
-                _ => None,
-            };
-            if !judge.made(found.relative, made) {
-                strangers.fetch_add(1, Ordering::Relaxed);
-                let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
-                if kept.len() < KEPT_STRANGERS {
-                    kept.push(found.relative.to_path_buf());
+    let visit = |found: &tree::Found<'_>| {
+        let kind = found.kind;
+        let made = match kind {
+            Some(FileType::Directory) => Some(marker::Kind::Folder),
+            Some(FileType::RegularFile) => Some(marker::Kind::File),
+            _ => None,
+        };
+        if !judge.made(found.relative, made) {
+            strangers.fetch_add(1, Ordering::Relaxed);
+            let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.len() < KEPT_STRANGERS {
+                kept.push(found.relative.to_path_buf());
+            }
+        }
+        let path = || dir.join(found.relative);
+        if walk == Walk::Kinds {
+            return;
+        }
+        match found.stat {
+            None => {
+                let _ = stuck.set(format!("{} を読めません", path().display()));
+            }
+            Some(stat) => {
+                check_stat(&path, stat);
+                if kind == Some(FileType::RegularFile) {
+                    seen(found.relative, stat);
                 }
             }
-            let path = || dir.join(found.relative);
-            if walk == Walk::Kinds {
-                return;
-            }
-            match found.stat {
-                None => {
-                    let _ = stuck.set(format!("{} を読めません", path().display()));
-                }
-                Some(stat) => {
-                    check_stat(&path, stat);
-                    if kind == Some(FileType::RegularFile) {
-                        seen(found.relative, stat);
-                    }
-                }
-            }
-            if kind == Some(FileType::Directory) && stuck.get().is_none() {
-                let writable = rustix::fs::accessat(
+        }
+        if kind == Some(FileType::Directory) && stuck.get().is_none() {
+            let writable = found.stat.is_some_and(owner_may_change)
+                || rustix::fs::accessat(
                     found.parent,
                     found.name,
                     Access::WRITE_OK | Access::EXEC_OK,
                     AtFlags::empty(),
                 )
                 .is_ok();
-                may_change(&path, writable);
-            }
-        },
-        &|unreadable| {
-            let _ = stuck.set(format!(
-                "{} を読めません",
-                dir.join(unreadable.relative).display()
-            ));
-        },
-    )?;
+            may_change(&path, writable);
+        }
+    };
+    let unreadable = |unreadable: tree::Unreadable| {
+        let _ = stuck.set(format!(
+            "{} を読めません",
+            dir.join(unreadable.relative).display()
+        ));
+    };
+    let listing = match walk {
+        Walk::Full => tree::walk_listed(dir, &visit, &unreadable)?,
+        Walk::Kinds => {
+            tree::walk_kinds(dir, &visit, &unreadable)?;
+            tree::Listing::default()
+        }
+    };
     let mut shown = kept.into_inner().unwrap_or_else(|p| p.into_inner());
     shown.sort();
     shown.truncate(SHOWN_STRANGERS);
@@ -454,6 +477,7 @@ fn survey(dir: &Path, staged: &Path, walk: Walk, seen: &Seen<'_>) -> std::io::Re
         strangers: strangers.into_inner(),
         shown,
         stuck: stuck.into_inner(),
+        listing,
     })
 }
 
