@@ -146,10 +146,18 @@ const STAMPED_FILE_SYSTEMS: [i64; 8] = [
     0x794C_7630,
 ];
 
+/// Whether the file system of `path` is one of [`STAMPED_FILE_SYSTEMS`] (also the parse
+/// cache's test before it trusts a record file's stamp: `crate::content::parsed`).
+// `f_type`'s integer type differs between architectures.
+#[allow(clippy::unnecessary_cast)]
+pub fn keeps_stamps(path: &Path) -> bool {
+    rustix::fs::statfs(path).is_ok_and(|fs| STAMPED_FILE_SYSTEMS.contains(&(fs.f_type as i64)))
+}
+
 /// How long the stamps are taken after the moment their change times must precede: the
 /// kernel's clock for file times moves by ticks (up to 10 ms), so a file changed in the same
 /// tick as it was stamped could keep its change time.
-const RACY: std::time::Duration = std::time::Duration::from_millis(50);
+pub const RACY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The cache file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -487,11 +495,7 @@ impl Cache {
     /// the very nanosecond of its change time.
     pub fn stamp_files(&self, out: &Path) {
         use rayon::prelude::*;
-        // `f_type`'s integer type differs between architectures.
-        #[allow(clippy::unnecessary_cast)]
-        let stamped = rustix::fs::statfs(out)
-            .is_ok_and(|fs| STAMPED_FILE_SYSTEMS.contains(&(fs.f_type as i64)));
-        if !stamped {
+        if !keeps_stamps(out) {
             return;
         }
         // Every change time the build made is before `settled`; once RACY has passed, a change

@@ -214,6 +214,7 @@ fn load_valid_cached(options: &BuildOptions, cache: &Cache, timings: &Timings) -
     let counts = ParseCounts {
         parsed: opened.cache.parsed,
         reused: opened.cache.reused,
+        stamped: opened.cache.stamped,
     };
     // The record files' bytes were hashed by the load: keying every input reuses that.
     let digests = opened
@@ -264,6 +265,8 @@ struct ForBuild {
 pub struct ParseCounts {
     pub parsed: usize,
     pub reused: usize,
+    /// Of the reused, the files known by their stamp (not opened).
+    pub stamped: usize,
 }
 
 /// Builds the site. On any error the previous output is left untouched.

@@ -88,8 +88,8 @@ fn print_timings(out: &mut impl Write, report: &build::BuildReport) {
     print_phases(out, &report.timings);
     let _ = writeln!(
         out,
-        "records: {} parsed, {} from the parse cache",
-        report.records.parsed, report.records.reused
+        "records: {} parsed, {} from the parse cache ({} by their stamp, not read)",
+        report.records.parsed, report.records.reused, report.records.stamped
     );
     print_search_stats(out, report);
     let _ = writeln!(

@@ -586,6 +586,7 @@ pub fn load_cached(
                     .collect()
             });
             let reused = loaded.iter().filter(|l| l.reused).count();
+            let stamped = loaded.iter().filter(|l| l.stamped).count();
             let mut entries = Vec::with_capacity(loaded.len());
             keys.reserve(loaded.len());
             for one in loaded {
@@ -597,7 +598,7 @@ pub fn load_cached(
                 entries.extend(one.entry);
             }
             let parsed = found.resources.len() - reused;
-            cache.finish(entries, parsed, reused);
+            cache.finish(entries, parsed, reused, stamped);
         }
     }
     timings.phase("checks across records", || {
@@ -883,33 +884,48 @@ fn load_resource_cached(
     cache: &parsed::ParseCache,
 ) -> parsed::Loaded {
     let file = display_path(root, path);
-    let bytes = match source::read_bytes(&file, path) {
-        Ok(bytes) => bytes,
+    if let Some(hit) = cache.lookup_stamped(&file, path, context.site) {
+        return parsed::Loaded {
+            resource: hit.resource,
+            diagnostics: hit.diagnostics,
+            entry: Some(hit.entry),
+            reused: true,
+            stamped: true,
+        };
+    }
+    let (bytes, meta) = match source::read_bytes_stamped(&file, path) {
+        Ok(read) => read,
         Err(error) => {
             return parsed::Loaded {
                 resource: None,
                 diagnostics: unread_resource(&file, path, error),
                 entry: None,
                 reused: false,
+                stamped: false,
             };
         }
     };
     let digest = parsed::digest(&bytes);
-    if let Some(hit) = cache.lookup(&file, &digest, context.site) {
+    let stamp = cache.stamp_of(&meta);
+    if let Some(mut hit) = cache.lookup(&file, &digest, context.site) {
+        hit.entry.stamp = stamp;
         return parsed::Loaded {
             resource: hit.resource,
             diagnostics: hit.diagnostics,
             entry: Some(hit.entry),
             reused: true,
+            stamped: false,
         };
     }
     let (resource, diagnostics) = parse_resource(&file, path, &bytes, context);
-    let entry = parsed::Entry::new(&file, digest, resource.as_ref(), &diagnostics);
+    let mut entry = parsed::Entry::new(&file, digest, resource.as_ref(), &diagnostics);
+    entry.stamp = stamp;
     parsed::Loaded {
         resource,
         diagnostics,
         entry: Some(entry),
         reused: false,
+        stamped: false,
     }
 }
 

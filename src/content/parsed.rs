@@ -4,7 +4,15 @@
 //!
 //! An entry is used only when everything its result depends on is the same:
 //! - the file's path relative to the site (its id and every message name it) and the SHA-256 of
-//!   its bytes (read every time: a time or size says nothing);
+//!   its bytes, or its [`FileStamp`] (device, inode, size, modification and change time) when
+//!   that is the one taken when those bytes were read: the file is then not opened at all
+//!   (git's index does the same). The change time is set by the kernel on every write, rename
+//!   or change of permissions and no user can set it, so a file written by a tool that keeps
+//!   the size and modification time, renamed over, or replaced by a link or a FIFO has another
+//!   stamp and is read again. A stamp is kept only for a file whose change time is
+//!   [`RACY`] before the load started (one changed in the same tick of the file clock as it was
+//!   read could keep its change time), and trusted only on the file systems
+//!   `crate::build::cache::keeps_stamps` names;
 //! - the [`context`] of the whole cache: this binary, the day (`--today`: every record's
 //!   `verified` and vacancy are judged by it) and the parts of `site.yaml` validation reads
 //!   ([`super::resource::RecordRules`]). Anything else (the dictionary, the pages, the rest of
@@ -15,13 +23,18 @@
 //!
 //! The bytes (`build::parse_cache` reads and writes the file in `.zaitaku-cache/`):
 //! [`MAGIC`], the header's length (u64, little-endian), the header (postcard: binary, context,
-//! and per entry its file, digest, record key and blob length), the blobs (postcard: the stored
-//! record and diagnostics), and the SHA-256 of all that before it. A file that does not end in
-//! its own SHA-256 is damaged and not used; each blob is decoded only when its entry is used.
+//! and per entry its file, digest, stamp, record key and blob length), the blobs (postcard:
+//! the stored record and diagnostics), and the SHA-256 of all that before it. A file that does
+//! not end in its own SHA-256 is damaged and not used; each blob is decoded only when its entry
+//! is used.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::Range;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -35,12 +48,13 @@ use super::resource::{
     shared_hours,
 };
 use super::site::{SiteConfig, Term};
+use crate::build::cache::{RACY, keeps_stamps};
 use crate::diagnostics::{Diagnostic, Position};
 use crate::ja;
 
 /// What the file starts with: its kind and the version of its layout (another version is
 /// another schema: not read).
-pub const MAGIC: &[u8] = b"zaitaku-parse-cache 1\n";
+pub const MAGIC: &[u8] = b"zaitaku-parse-cache 2\n";
 
 /// A SHA-256.
 pub type Digest32 = [u8; 32];
@@ -67,6 +81,33 @@ pub fn context(binary: &str, context: &ResourceContext<'_>) -> Digest32 {
     hasher.finalize().into()
 }
 
+/// A record file as the file system describes it when its bytes were read: device, inode,
+/// size, modification and change time (seconds and nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp(u64, u64, u64, i64, i64, i64, i64);
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        FileStamp(
+            meta.dev(),
+            meta.ino(),
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+        )
+    }
+
+    /// Whether the change time is before `moment` (since 1970).
+    fn changed_before(&self, moment: Duration) -> bool {
+        let (seconds, nanos) = (self.5, self.6);
+        seconds >= 0
+            && (0..1_000_000_000).contains(&nanos)
+            && Duration::new(seconds as u64, nanos as u32) < moment
+    }
+}
+
 /// Why a cache file is not used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unusable {
@@ -87,6 +128,8 @@ struct Header {
 struct HeaderEntry {
     file: String,
     digest: Digest32,
+    /// The file's stamp when the bytes of `digest` were read, when it can be trusted.
+    stamp: Option<FileStamp>,
     /// The record's key for the build cache (`crate::build::record_key`), when it was made.
     key: Option<String>,
     len: u64,
@@ -95,6 +138,7 @@ struct HeaderEntry {
 /// One entry of the previous build.
 struct Kept {
     digest: Digest32,
+    stamp: Option<FileStamp>,
     key: Option<String>,
     blob: Range<usize>,
 }
@@ -148,6 +192,7 @@ impl Previous {
                 entry.file,
                 Kept {
                     digest: entry.digest,
+                    stamp: entry.stamp,
                     key: entry.key,
                     blob: offset..end,
                 },
@@ -170,6 +215,8 @@ impl Previous {
 pub struct Entry {
     pub file: String,
     pub digest: Digest32,
+    /// The file's stamp when it was read (`None`: read it next time).
+    pub stamp: Option<FileStamp>,
     /// The record's key for the build cache, when known.
     pub key: Option<String>,
     blob: Blob,
@@ -194,6 +241,13 @@ pub struct ParseCache {
     pub parsed: usize,
     /// Record files whose previous result was used.
     pub reused: usize,
+    /// Of those, the files known by their stamp (not opened).
+    pub stamped: usize,
+    /// A stamp is kept when the file's change time is before this (the load's start less
+    /// [`RACY`]).
+    settled: Duration,
+    /// Whether each device seen keeps stamps (`keeps_stamps`).
+    devices: Mutex<HashMap<u64, bool>>,
 }
 
 /// A record file's previous result, and its entry for the next build.
@@ -210,6 +264,8 @@ pub struct Loaded {
     /// `None` when the file could not be read (nothing to key it by).
     pub entry: Option<Entry>,
     pub reused: bool,
+    /// Known by its stamp, not read.
+    pub stamped: bool,
 }
 
 impl ParseCache {
@@ -224,6 +280,9 @@ impl ParseCache {
             entries: Vec::new(),
             parsed: 0,
             reused: 0,
+            stamped: 0,
+            settled: Duration::ZERO,
+            devices: Mutex::new(HashMap::new()),
         }
     }
 
@@ -238,6 +297,40 @@ impl ParseCache {
         self.entries.clear();
         self.parsed = 0;
         self.reused = 0;
+        self.stamped = 0;
+        self.settled = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(Duration::ZERO, |now| now.saturating_sub(RACY));
+    }
+
+    /// The stamp to keep for a file read with the metadata `meta` (`None` when it changed too
+    /// recently to tell a later change by its stamp).
+    pub(super) fn stamp_of(&self, meta: &std::fs::Metadata) -> Option<FileStamp> {
+        let stamp = FileStamp::of(meta);
+        (meta.is_file() && stamp.changed_before(self.settled)).then_some(stamp)
+    }
+
+    /// The previous result of `file` (at `path`) when the file's stamp is the one kept with
+    /// it: the file is not opened.
+    pub(super) fn lookup_stamped(&self, file: &str, path: &Path, site: &SiteConfig) -> Option<Hit> {
+        if !self.usable {
+            return None;
+        }
+        let kept = self.previous.as_ref()?.entries.get(file)?;
+        let stamp = kept.stamp?;
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || FileStamp::of(&meta) != stamp || !self.keeps_stamps(&meta, path) {
+            return None;
+        }
+        self.hit(file, kept, Some(stamp), site)
+    }
+
+    /// Whether the file system of `path` (device of `meta`) keeps stamps, asked once per device.
+    fn keeps_stamps(&self, meta: &std::fs::Metadata, path: &Path) -> bool {
+        let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+        *devices
+            .entry(meta.dev())
+            .or_insert_with(|| keeps_stamps(path))
     }
 
     /// The previous result of `file` with these bytes, when there is one for this context.
@@ -247,6 +340,18 @@ impl ParseCache {
         }
         let previous = self.previous.as_ref()?;
         let kept = previous.entries.get(file).filter(|k| &k.digest == digest)?;
+        self.hit(file, kept, None, site)
+    }
+
+    /// The result kept in `kept`, and its entry for the next build (with `stamp`).
+    fn hit(
+        &self,
+        file: &str,
+        kept: &Kept,
+        stamp: Option<FileStamp>,
+        site: &SiteConfig,
+    ) -> Option<Hit> {
+        let previous = self.previous.as_ref()?;
         let stored: StoredFile =
             postcard::from_bytes(previous.bytes.get(kept.blob.clone())?).ok()?;
         let resource = match stored.resource {
@@ -258,7 +363,8 @@ impl ParseCache {
             diagnostics: stored.diagnostics,
             entry: Entry {
                 file: file.to_owned(),
-                digest: *digest,
+                digest: kept.digest,
+                stamp,
                 key: kept.key.clone(),
                 blob: Blob::Previous(kept.blob.clone()),
             },
@@ -266,10 +372,17 @@ impl ParseCache {
     }
 
     /// This build's entries, in the order of their files, and its counts.
-    pub(super) fn finish(&mut self, entries: Vec<Entry>, parsed: usize, reused: usize) {
+    pub(super) fn finish(
+        &mut self,
+        entries: Vec<Entry>,
+        parsed: usize,
+        reused: usize,
+        stamped: usize,
+    ) {
         self.entries = entries;
         self.parsed = parsed;
         self.reused = reused;
+        self.stamped = stamped;
     }
 
     /// The entries of this build, to give their keys.
@@ -305,6 +418,7 @@ impl ParseCache {
                 .map(|entry| HeaderEntry {
                     file: entry.file.clone(),
                     digest: entry.digest,
+                    stamp: entry.stamp,
                     key: entry.key.clone(),
                     len: self.blob(entry).len() as u64,
                 })
@@ -342,6 +456,7 @@ impl Entry {
         Entry {
             file: file.to_owned(),
             digest,
+            stamp: None,
             key: None,
             blob: Blob::New(postcard::to_allocvec(&stored).unwrap_or_default()),
         }
@@ -728,6 +843,43 @@ mod tests {
         let mut other = bytes.clone();
         other[MAGIC.len() - 2] = b'9';
         assert_eq!(Previous::decode(other).err(), Some(Unusable::OtherSchema));
+    }
+
+    #[test]
+    fn a_stamp_is_kept_only_for_a_file_changed_before_the_margin() {
+        let content = sample();
+        let context = ResourceContext {
+            site: &content.site,
+            today: "2026-11-22".parse().unwrap(),
+        };
+        let mut cache = ParseCache::new("test".to_owned(), None);
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        cache.start(&context);
+        assert!(cache.settled >= before.saturating_sub(RACY));
+        assert!(cache.settled <= before.saturating_sub(RACY) + Duration::from_secs(60));
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("a.yaml");
+        std::fs::write(&path, "name: a\n").unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let changed = Duration::new(meta.ctime() as u64, meta.ctime_nsec() as u32);
+        cache.settled = changed;
+        assert_eq!(cache.stamp_of(&meta), None, "changed at the very moment");
+        cache.settled = changed + Duration::from_nanos(1);
+        assert_eq!(cache.stamp_of(&meta), Some(FileStamp::of(&meta)));
+        let folder_meta = std::fs::metadata(folder.path()).unwrap();
+        assert_eq!(cache.stamp_of(&folder_meta), None, "not a regular file");
+        let stamp = FileStamp(1, 2, 3, 4, 5, -1, 0);
+        assert!(
+            !stamp.changed_before(Duration::MAX),
+            "a change time before 1970"
+        );
+        let stamp = FileStamp(1, 2, 3, 4, 5, 6, 1_000_000_000);
+        assert!(
+            !stamp.changed_before(Duration::MAX),
+            "nanoseconds out of range"
+        );
     }
 
     /// The sample site (the repository's `content/`) as of the tests' day.

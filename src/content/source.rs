@@ -129,6 +129,12 @@ pub fn read(file: &str, path: &Path) -> Result<SourceText, Diagnostic> {
 /// Reads one file's bytes, undecoded: opened as [`open_regular`] does, and never more than
 /// [`MAX_SOURCE_BYTES`] and one byte (which [`decode`] refuses).
 pub fn read_bytes(file: &str, path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    read_bytes_stamped(file, path).map(|(bytes, _)| bytes)
+}
+
+/// Like [`read_bytes`], with the file's metadata as it was when opened (before its bytes were
+/// read: a write after that gives the file a later change time).
+pub fn read_bytes_stamped(file: &str, path: &Path) -> Result<(Vec<u8>, Metadata), Diagnostic> {
     let cannot_read = |error: std::io::Error| {
         Diagnostic::error(
             file,
@@ -148,7 +154,7 @@ pub fn read_bytes(file: &str, path: &Path) -> Result<Vec<u8>, Diagnostic> {
         .take(MAX_SOURCE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot_read)?;
-    Ok(bytes)
+    Ok((bytes, metadata))
 }
 
 /// Reads at most `limit` bytes of a regular file (opened as [`open_regular`] does).

@@ -3,11 +3,14 @@
 //! record's load reads besides (the parts of `site.yaml` validation reads, the day, the
 //! binary) are the same. After every edit the site and every diagnostic equal a clean build's,
 //! and the number of record files parsed is what the edit should cost; a damaged, foreign or
-//! misplaced cache file, two builds at once and a killed build only cost time.
+//! misplaced cache file, two builds at once and a killed build only cost time. A file whose
+//! stamp is the one kept is not read; any other change (same size and times, renamed over,
+//! a link or a FIFO in its place, two files swapped) is read again.
 
 use crate::common;
 
 use std::collections::BTreeMap;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -140,7 +143,8 @@ fn each_edit_parses_only_the_records_it_changed_and_builds_like_a_clean_build() 
         cold,
         ParseCounts {
             parsed: all,
-            reused: 0
+            reused: 0,
+            stamped: 0
         },
         "cold"
     );
@@ -640,5 +644,165 @@ fn a_record_made_invalid_prints_the_clean_builds_error_and_exit_code() {
             "{to}: the clean build's error and exit code"
         );
         replace(&root.join(HAMANASU), to, from);
+    }
+}
+
+/// Longer than the parse cache's margin for a file changed while it was read (its stamp is
+/// kept only when its change time is older): waited for so that a build keeps every stamp.
+/// Nothing is timed.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Writes `text` to `path` in place, then sets the modification time back to what it was.
+fn write_keeping_time(path: &Path, text: &str) {
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::fs::write(path, text).unwrap();
+    set_modified(path, modified);
+}
+
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
+#[test]
+fn a_record_file_changed_in_any_way_is_read_again_whatever_its_stamp() {
+    let site = sample();
+    let root = site.path();
+    let today = common::today();
+    let stamps_kept = zaitaku::build::cache::keeps_stamps(root);
+    let path = root.join(HAMANASU);
+    let original = std::fs::read_to_string(&path).unwrap();
+    // The copy's files were just written: only once they settled are their stamps kept.
+    std::thread::sleep(SETTLE);
+    assert_like_clean(root, today, "cold").unwrap();
+    let all = record_files(root);
+    let counts = assert_like_clean(root, today, "nothing changed").unwrap();
+    assert_eq!((counts.parsed, counts.reused), (0, all), "nothing changed");
+    if stamps_kept {
+        assert_eq!(counts.stamped, all, "every file known by its stamp");
+    }
+    // Same length: only a digit of the phone number differs.
+    let phone = |last: &str| original.replace("088-608-9015", &format!("088-608-901{last}"));
+    type Change<'a> = Box<dyn Fn(&Path) + 'a>;
+    let rounds: Vec<(&str, Change, Option<usize>)> = vec![
+        (
+            "other bytes, same size and modification time",
+            Box::new(|path| write_keeping_time(path, &phone("6"))),
+            Some(1),
+        ),
+        (
+            "a file renamed over it, same size and modification time",
+            Box::new(|path| {
+                let beside = path.with_extension("tmp");
+                std::fs::write(&beside, phone("7")).unwrap();
+                set_modified(
+                    &beside,
+                    std::fs::metadata(path).unwrap().modified().unwrap(),
+                );
+                std::fs::rename(&beside, path).unwrap();
+            }),
+            Some(1),
+        ),
+        (
+            "a symlink to a file of the same size and modification time",
+            Box::new(|path| {
+                // In a folder of content/ the load does not read (a warning), linked by a
+                // relative path (the clean build's copy holds the file itself).
+                let target = root.join("content/extra/hamanasu.yaml");
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(&target, phone("8")).unwrap();
+                set_modified(
+                    &target,
+                    std::fs::metadata(path).unwrap().modified().unwrap(),
+                );
+                std::fs::remove_file(path).unwrap();
+                std::os::unix::fs::symlink("../../extra/hamanasu.yaml", path).unwrap();
+            }),
+            Some(1),
+        ),
+        (
+            "the symlink's file written, same size and modification time",
+            Box::new(|path| write_keeping_time(path, &phone("9"))),
+            Some(1),
+        ),
+        (
+            "a FIFO in its place",
+            Box::new(|path| {
+                std::fs::remove_file(path).unwrap();
+                common::mkfifo(path);
+            }),
+            None,
+        ),
+        (
+            "the file back",
+            Box::new(|path| {
+                std::fs::remove_file(path).unwrap();
+                std::fs::write(path, &original).unwrap();
+            }),
+            Some(1),
+        ),
+        (
+            "two records' files swapped by renames",
+            Box::new(|path| {
+                let other = root.join("content/resources/short-stay/shortstay-sudachi-no-ie.yaml");
+                let beside = path.with_extension("tmp");
+                std::fs::rename(path, &beside).unwrap();
+                std::fs::rename(&other, path).unwrap();
+                std::fs::rename(&beside, &other).unwrap();
+            }),
+            Some(2),
+        ),
+    ];
+    for (name, change, expected) in rounds {
+        // A build after every file settled keeps every stamp; then the change.
+        std::thread::sleep(SETTLE);
+        let is_fifo = || {
+            std::fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        };
+        if is_fifo() {
+            run(root, today).expect(name);
+        } else {
+            assert_like_clean(root, today, &format!("{name}: before"));
+        }
+        change(&path);
+        if is_fifo() {
+            // Not copied for a clean build (a copy would wait for a writer): the load skips
+            // it with a warning, the others still known by their stamp.
+            let report = run(root, today).expect(name);
+            assert!(
+                report
+                    .diagnostics
+                    .iter()
+                    .any(|d| format!("{d:?}").contains("名前付きパイプ")),
+                "{name}: {:?}",
+                report.diagnostics
+            );
+            assert_eq!(report.records.parsed, 0, "{name}");
+            assert_eq!(report.records.reused, all - 1, "{name}");
+            continue;
+        }
+        let counts = assert_like_clean(root, today, name);
+        match expected {
+            Some(expected) => {
+                let counts = counts.unwrap_or_else(|| panic!("{name}: the build failed"));
+                assert_eq!(counts.parsed, expected, "{name}: records parsed");
+                assert_eq!(counts.parsed + counts.reused, all, "{name}");
+                if stamps_kept {
+                    assert_eq!(counts.stamped, counts.reused, "{name}: the others by stamp");
+                }
+            }
+            None => assert!(counts.is_none(), "{name}: the build should fail"),
+        }
+        if expected.is_some() {
+            let again = assert_like_clean(root, today, &format!("{name}, then again"));
+            assert_eq!(parsed(again), 0, "{name}: nothing parsed again");
+        }
     }
 }
