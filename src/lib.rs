@@ -34,6 +34,7 @@ pub mod serve;
 pub mod sheet;
 pub mod signals;
 pub mod site;
+pub mod stamp;
 pub mod survey;
 pub mod timings;
 

@@ -43,6 +43,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostics::{Diagnostic, Position};
 use crate::output::Staging;
+use crate::stamp::{RACY, Stamp, keeps_stamps};
 
 /// The site's cache folder.
 pub const CACHE_DIR: &str = ".zaitaku-cache";
@@ -69,49 +70,6 @@ struct Step {
     stamps: Vec<Option<Stamp>>,
 }
 
-/// A file as the file system describes it: device, inode, size, modification time and change
-/// time (seconds and nanoseconds). The change time (ctime) is set by the kernel on every write,
-/// link, unlink, rename or change of the times or permissions, and no user can set it; so a
-/// file whose stamp is the one taken when its bytes were known still holds those bytes, and
-/// is reused without reading it. See [`Cache::stamp_files`] for when a stamp is taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Stamp(u64, u64, u64, i64, i64, i64, i64);
-
-impl Stamp {
-    /// The stamp of a file whose metadata `statx` read (with at least `BASIC_STATS`).
-    fn of_statx(stat: &rustix::fs::Statx) -> Stamp {
-        Stamp(
-            rustix::fs::makedev(stat.stx_dev_major, stat.stx_dev_minor),
-            stat.stx_ino,
-            stat.stx_size,
-            stat.stx_mtime.tv_sec,
-            stat.stx_mtime.tv_nsec.into(),
-            stat.stx_ctime.tv_sec,
-            stat.stx_ctime.tv_nsec.into(),
-        )
-    }
-
-    fn of(meta: &std::fs::Metadata) -> Stamp {
-        Stamp(
-            meta.dev(),
-            meta.ino(),
-            meta.len(),
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec(),
-        )
-    }
-
-    /// Whether the change time is before `moment` (seconds and nanoseconds since 1970).
-    fn changed_before(&self, moment: std::time::Duration) -> bool {
-        let (seconds, nanos) = (self.5, self.6);
-        seconds >= 0
-            && (0..1_000_000_000).contains(&nanos)
-            && std::time::Duration::new(seconds as u64, nanos as u32) < moment
-    }
-}
-
 /// The files a build linked from the old site, as the commit's walk of the old site sees them
 /// ([`Cache::linked_check`]).
 pub struct LinkedCheck {
@@ -130,34 +88,6 @@ impl LinkedCheck {
         }
     }
 }
-
-/// File systems whose change times and inode numbers are kept by the kernel as described at
-/// [`Stamp`] (statfs magic numbers): tmpfs, ext2/3/4, XFS, Btrfs, F2FS, bcachefs, ZFS,
-/// overlayfs. On others (FAT has no change time, network file systems are written from other
-/// machines too), every reused file is read and hashed.
-const STAMPED_FILE_SYSTEMS: [i64; 8] = [
-    0x0102_1994,
-    0xEF53,
-    0x5846_5342,
-    0x9123_683E,
-    0xF2F5_2010,
-    0xCA45_1A4E,
-    0x2FC1_2FC1,
-    0x794C_7630,
-];
-
-/// Whether the file system of `path` is one of [`STAMPED_FILE_SYSTEMS`] (also the parse
-/// cache's test before it trusts a record file's stamp: `crate::content::parsed`).
-// `f_type`'s integer type differs between architectures.
-#[allow(clippy::unnecessary_cast)]
-pub fn keeps_stamps(path: &Path) -> bool {
-    rustix::fs::statfs(path).is_ok_and(|fs| STAMPED_FILE_SYSTEMS.contains(&(fs.f_type as i64)))
-}
-
-/// How long the stamps are taken after the moment their change times must precede: the
-/// kernel's clock for file times moves by ticks (up to 10 ms), so a file changed in the same
-/// tick as it was stamped could keep its change time.
-pub const RACY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The cache file.
 #[derive(Debug, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //!
 //! An entry is used only when everything its result depends on is the same:
 //! - the file's path relative to the site (its id and every message name it) and the SHA-256 of
-//!   its bytes, or its [`FileStamp`] (device, inode, size, modification and change time) when
+//!   its bytes, or its [`Stamp`] (device, inode, size, modification and change time) when
 //!   that is the one taken when those bytes were read: the file is then not opened at all
 //!   (git's index does the same). The change time is set by the kernel on every write, rename
 //!   or change of permissions and no user can set it, so a file written by a tool that keeps
@@ -12,7 +12,7 @@
 //!   stamp and is read again. A stamp is kept only for a file whose change time is
 //!   [`RACY`] before the load started (one changed in the same tick of the file clock as it was
 //!   read could keep its change time), and trusted only on the file systems
-//!   `crate::build::cache::keeps_stamps` names;
+//!   `crate::stamp::keeps_stamps` names;
 //! - the [`context`] of the whole cache: this binary, the day (`--today`: every record's
 //!   `verified` and vacancy are judged by it) and the parts of `site.yaml` validation reads
 //!   ([`super::resource::RecordRules`]). Anything else (the dictionary, the pages, the rest of
@@ -48,9 +48,9 @@ use super::resource::{
     shared_hours,
 };
 use super::site::{SiteConfig, Term};
-use crate::build::cache::{RACY, keeps_stamps};
 use crate::diagnostics::{Diagnostic, Position};
 use crate::ja;
+use crate::stamp::{RACY, Stamp, keeps_stamps};
 
 /// What the file starts with: its kind and the version of its layout (another version is
 /// another schema: not read).
@@ -81,33 +81,6 @@ pub fn context(binary: &str, context: &ResourceContext<'_>) -> Digest32 {
     hasher.finalize().into()
 }
 
-/// A record file as the file system describes it when its bytes were read: device, inode,
-/// size, modification and change time (seconds and nanoseconds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp(u64, u64, u64, i64, i64, i64, i64);
-
-impl FileStamp {
-    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
-        FileStamp(
-            meta.dev(),
-            meta.ino(),
-            meta.len(),
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec(),
-        )
-    }
-
-    /// Whether the change time is before `moment` (since 1970).
-    fn changed_before(&self, moment: Duration) -> bool {
-        let (seconds, nanos) = (self.5, self.6);
-        seconds >= 0
-            && (0..1_000_000_000).contains(&nanos)
-            && Duration::new(seconds as u64, nanos as u32) < moment
-    }
-}
-
 /// Why a cache file is not used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unusable {
@@ -129,7 +102,7 @@ struct HeaderEntry {
     file: String,
     digest: Digest32,
     /// The file's stamp when the bytes of `digest` were read, when it can be trusted.
-    stamp: Option<FileStamp>,
+    stamp: Option<Stamp>,
     /// The record's key for the build cache (`crate::build::record_key`), when it was made.
     key: Option<String>,
     len: u64,
@@ -138,7 +111,7 @@ struct HeaderEntry {
 /// One entry of the previous build.
 struct Kept {
     digest: Digest32,
-    stamp: Option<FileStamp>,
+    stamp: Option<Stamp>,
     key: Option<String>,
     blob: Range<usize>,
 }
@@ -216,7 +189,7 @@ pub struct Entry {
     pub file: String,
     pub digest: Digest32,
     /// The file's stamp when it was read (`None`: read it next time).
-    pub stamp: Option<FileStamp>,
+    pub stamp: Option<Stamp>,
     /// The record's key for the build cache, when known.
     pub key: Option<String>,
     blob: Blob,
@@ -305,8 +278,8 @@ impl ParseCache {
 
     /// The stamp to keep for a file read with the metadata `meta` (`None` when it changed too
     /// recently to tell a later change by its stamp).
-    pub(super) fn stamp_of(&self, meta: &std::fs::Metadata) -> Option<FileStamp> {
-        let stamp = FileStamp::of(meta);
+    pub(super) fn stamp_of(&self, meta: &std::fs::Metadata) -> Option<Stamp> {
+        let stamp = Stamp::of(meta);
         (meta.is_file() && stamp.changed_before(self.settled)).then_some(stamp)
     }
 
@@ -319,7 +292,7 @@ impl ParseCache {
         let kept = self.previous.as_ref()?.entries.get(file)?;
         let stamp = kept.stamp?;
         let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() || FileStamp::of(&meta) != stamp || !self.keeps_stamps(&meta, path) {
+        if !meta.is_file() || Stamp::of(&meta) != stamp || !self.keeps_stamps(&meta, path) {
             return None;
         }
         self.hit(file, kept, Some(stamp), site)
@@ -344,13 +317,7 @@ impl ParseCache {
     }
 
     /// The result kept in `kept`, and its entry for the next build (with `stamp`).
-    fn hit(
-        &self,
-        file: &str,
-        kept: &Kept,
-        stamp: Option<FileStamp>,
-        site: &SiteConfig,
-    ) -> Option<Hit> {
+    fn hit(&self, file: &str, kept: &Kept, stamp: Option<Stamp>, site: &SiteConfig) -> Option<Hit> {
         let previous = self.previous.as_ref()?;
         let stored: StoredFile =
             postcard::from_bytes(previous.bytes.get(kept.blob.clone())?).ok()?;
@@ -867,15 +834,15 @@ mod tests {
         cache.settled = changed;
         assert_eq!(cache.stamp_of(&meta), None, "changed at the very moment");
         cache.settled = changed + Duration::from_nanos(1);
-        assert_eq!(cache.stamp_of(&meta), Some(FileStamp::of(&meta)));
+        assert_eq!(cache.stamp_of(&meta), Some(Stamp::of(&meta)));
         let folder_meta = std::fs::metadata(folder.path()).unwrap();
         assert_eq!(cache.stamp_of(&folder_meta), None, "not a regular file");
-        let stamp = FileStamp(1, 2, 3, 4, 5, -1, 0);
+        let stamp = Stamp(1, 2, 3, 4, 5, -1, 0);
         assert!(
             !stamp.changed_before(Duration::MAX),
             "a change time before 1970"
         );
-        let stamp = FileStamp(1, 2, 3, 4, 5, 6, 1_000_000_000);
+        let stamp = Stamp(1, 2, 3, 4, 5, 6, 1_000_000_000);
         assert!(
             !stamp.changed_before(Duration::MAX),
             "nanoseconds out of range"

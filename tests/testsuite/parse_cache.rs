@@ -673,7 +673,7 @@ fn a_record_file_changed_in_any_way_is_read_again_whatever_its_stamp() {
     let site = sample();
     let root = site.path();
     let today = common::today();
-    let stamps_kept = zaitaku::build::cache::keeps_stamps(root);
+    let stamps_kept = zaitaku::stamp::keeps_stamps(root);
     let path = root.join(HAMANASU);
     let original = std::fs::read_to_string(&path).unwrap();
     // The copy's files were just written: only once they settled are their stamps kept.
