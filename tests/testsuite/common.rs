@@ -74,6 +74,21 @@ pub fn cache_warnings(report: &zaitaku::build::BuildReport) -> Vec<String> {
         .collect()
 }
 
+/// Gives the top-level YAML field `field` of the file at `path` the value `value` (the line
+/// that starts with `field:` is replaced; the others are kept as they are).
+pub fn set_field(path: &Path, field: &str, value: &str) {
+    let prefix = format!("{field}:");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|line| match line.starts_with(&prefix) {
+            true => format!("{prefix} {value}\n"),
+            false => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::write(path, text).unwrap();
+}
+
 /// Makes a FIFO (a named pipe) at `path`, and its folders: what a build must never open and
 /// wait on.
 pub fn mkfifo(path: &Path) {

@@ -196,21 +196,11 @@ fn edit(site: &Path, rng: &mut fastrand::Rng, counter: &mut u32) -> String {
             format!("change theme {}", file.display())
         }
         7 => {
-            let path = site.join("content/site.yaml");
-            let text = std::fs::read_to_string(&path).unwrap();
-            let text: String = text
-                .lines()
-                .map(|line| {
-                    if line.starts_with("description:") {
-                        format!("description: 説明 その{n}")
-                    } else {
-                        line.to_owned()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-                + "\n";
-            std::fs::write(&path, text).unwrap();
+            common::set_field(
+                &site.join("content/site.yaml"),
+                "description",
+                &format!("説明 その{n}"),
+            );
             format!("change site.yaml description {n}")
         }
         8 => {

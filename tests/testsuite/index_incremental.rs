@@ -230,21 +230,9 @@ fn every_edit_leaves_the_index_equal_to_a_clean_one() {
                 format!("random {round}: add idx-{number}")
             }
             1 => {
-                let path = clinic(root, "idx-3");
-                let text = std::fs::read_to_string(&path).unwrap();
-                let phone = format!("phone: 088-655-{:04}", rng.u32(0..10_000));
-                let text: Vec<String> = text
-                    .lines()
-                    .map(|l| {
-                        if l.starts_with("phone:") {
-                            phone.clone()
-                        } else {
-                            l.to_owned()
-                        }
-                    })
-                    .collect();
-                std::fs::write(&path, text.join("\n") + "\n").unwrap();
-                format!("random {round}: {phone}")
+                let phone = format!("088-655-{:04}", rng.u32(0..10_000));
+                set_phone(root, "idx-3", &phone);
+                format!("random {round}: phone: {phone}")
             }
             2 => {
                 let path = root.join("content/news/idx-news.md");
@@ -427,19 +415,7 @@ fn write_kana(root: &Path, name: &str, number: u32, kana: &str) {
 }
 
 fn set_phone(root: &Path, name: &str, phone: &str) {
-    let path = clinic(root, name);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text: String = text
-        .lines()
-        .map(|line| {
-            if line.starts_with("phone:") {
-                format!("phone: {phone}\n")
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect();
-    std::fs::write(&path, text).unwrap();
+    common::set_field(&clinic(root, name), "phone", phone);
 }
 
 /// Term chunks the last build encoded, and how many it wrote.
