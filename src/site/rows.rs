@@ -75,6 +75,22 @@ impl Kind {
     fn is_caremane(self) -> bool {
         matches!(self, Kind::CaremaneWithDays | Kind::Caremane)
     }
+
+    /// The ケアマネタイム window rows, with the days column or without.
+    fn caremane(show_days: bool) -> Kind {
+        match show_days {
+            true => Kind::CaremaneWithDays,
+            false => Kind::Caremane,
+        }
+    }
+
+    /// The booklet entries, under one heading level or two.
+    fn entry(single_level: bool) -> Kind {
+        match single_level {
+            true => Kind::EntrySingle,
+            false => Kind::Entry,
+        }
+    }
 }
 
 /// Where a build keeps its rows beyond memory (`crate::build::rows_disk`). A row is text made
@@ -182,11 +198,7 @@ impl Rows {
         root: &str,
         show_days: bool,
     ) -> Vec<Option<String>> {
-        let kind = if show_days {
-            Kind::CaremaneWithDays
-        } else {
-            Kind::Caremane
-        };
+        let kind = Kind::caremane(show_days);
         self.ahead(indices, kind, root, theme.has(CAREMANE_ROW))
     }
 
@@ -197,11 +209,7 @@ impl Rows {
         theme: &Theme,
         single_level: bool,
     ) -> Vec<Option<String>> {
-        let kind = if single_level {
-            Kind::EntrySingle
-        } else {
-            Kind::Entry
-        };
+        let kind = Kind::entry(single_level);
         self.ahead(indices, kind, "", theme.has(ENTRY_ROW))
     }
 
@@ -342,11 +350,7 @@ impl Rows {
         if !theme.has(CAREMANE_ROW) {
             return Ok(items());
         }
-        let kind = if show_days {
-            Kind::CaremaneWithDays
-        } else {
-            Kind::Caremane
-        };
+        let kind = Kind::caremane(show_days);
         let extra = [
             ("root", Value::from(root)),
             ("show_days", Value::from(show_days)),
@@ -394,11 +398,7 @@ impl Rows {
         single_level: bool,
         ahead: Option<String>,
     ) -> Result<Cow<'_, str>> {
-        let kind = if single_level {
-            Kind::EntrySingle
-        } else {
-            Kind::Entry
-        };
+        let kind = Kind::entry(single_level);
         self.row(index, kind, "", ahead, || {
             let mut context = tera::Context::new();
             context.insert("e", &Entry::of(resource, marks));
